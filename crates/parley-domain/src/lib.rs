@@ -1,0 +1,12 @@
+//! Parley's pure types and rules.
+//!
+//! Nothing here does IO or async work, so every rule is tested in microseconds and can be
+//! reused by the store, the engine and the server alike.
+
+pub mod account;
+pub mod bot;
+pub mod role;
+pub mod validation;
+
+pub use role::Role;
+pub use validation::FieldErrors;

@@ -1,0 +1,149 @@
+//! Parley's database layer.
+//!
+//! One schema and one set of repositories serve SQLite (the default, one file in the data
+//! directory) and PostgreSQL (for running several nodes). Repository functions take any
+//! [`ConnectionTrait`], so a use case can call several inside one transaction; every function
+//! that reads or writes tenant data takes the workspace it acts in.
+
+pub mod entities;
+mod error;
+pub mod jobs;
+mod migration;
+pub mod repo;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use error::{StoreError, StoreResult};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
+
+use sea_orm::{
+    ConnectOptions, Database, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing with "unavailable": short,
+    /// so a database outage turns into quick 503s instead of piled-up requests.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL schema to use (tests isolate themselves this way); `None` for the default.
+    pub pg_schema: Option<String>,
+}
+
+impl StoreConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+            pg_schema: None,
+        }
+    }
+}
+
+/// A connection pool to one database, on either backend.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects lazily: the first query opens the connection, so `parley serve` starts (and
+    /// reports "not ready") while the database is still down, and recovers by itself.
+    pub async fn connect(config: &StoreConfig) -> StoreResult<Store> {
+        let mut opts = ConnectOptions::new(config.url.clone());
+        opts.max_connections(config.max_connections)
+            .min_connections(0)
+            .acquire_timeout(config.acquire_timeout)
+            .connect_timeout(config.acquire_timeout)
+            .sqlx_logging(false)
+            .test_before_acquire(false)
+            .connect_lazy(true)
+            .map_sqlx_sqlite_opts(|o| {
+                // WAL lets readers run beside the one writer; NORMAL sync is durable across
+                // process crashes (only an OS crash can lose the last commits).
+                o.create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        if let Some(schema) = &config.pg_schema {
+            opts.set_schema_search_path(schema.clone());
+        }
+        let db = Database::connect(opts).await?;
+        Ok(Store { db })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Names of migrations applied so far, oldest first.
+    pub async fn applied_migrations(&self) -> StoreResult<Vec<String>> {
+        let models = migration::Migrator::get_applied_migrations(&self.db).await?;
+        Ok(models.into_iter().map(|m| m.name().to_string()).collect())
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.db
+            .query_one_raw(Statement::from_string(self.backend(), "SELECT 1"))
+            .await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock up front (IMMEDIATE):
+    /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
+    /// of waiting its turn.
+    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    pub async fn close(self) {
+        let _ = self.db.close().await;
+    }
+}
+
+/// The default database: a SQLite file in the data directory.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Now, in UTC epoch milliseconds: the one clock every stored time uses.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Writes hand-written SQL once, in PostgreSQL's `$1` style, and adapts it for SQLite
+/// (`?1`: SQLite's numbered parameters, which bind by number just like PostgreSQL's).
+pub(crate) fn raw(backend: DbBackend, pg_sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => pg_sql.to_string(),
+        _ => pg_sql.replace('$', "?"),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}

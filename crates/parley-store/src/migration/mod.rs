@@ -1,0 +1,15 @@
+//! Schema migrations, one set for SQLite and PostgreSQL. They run at start and by
+//! `parley migrate`; each later capability adds its own file here.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,94 @@
+//! Test databases: a fresh SQLite file, and a fresh PostgreSQL schema when
+//! `PARLEY_TEST_DATABASE_URL` is set. Storage tests run on each of [`test_stores`].
+
+use crate::{Store, StoreConfig, sqlite_url};
+use std::path::PathBuf;
+
+/// A migrated, empty database that cleans up after itself when dropped.
+pub struct TestDb {
+    pub store: Store,
+    /// `sqlite` or `postgres`, for assertion messages.
+    pub name: &'static str,
+    sqlite_file: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+/// One migrated test database per available backend: always SQLite, and PostgreSQL when
+/// `PARLEY_TEST_DATABASE_URL` is set.
+pub async fn test_stores() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL") {
+        if !url.is_empty() {
+            dbs.push(postgres(&url).await);
+        }
+    }
+    dbs
+}
+
+pub async fn sqlite() -> TestDb {
+    let path = std::env::temp_dir().join(format!("parley-test-{}.db", uuid::Uuid::new_v4()));
+    let store = Store::connect(&StoreConfig::new(sqlite_url(&path))).await.expect("sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    TestDb { store, name: "sqlite", sqlite_file: Some(path), pg: None }
+}
+
+/// A fresh schema in the given PostgreSQL database, so tests can run in parallel.
+pub async fn postgres(url: &str) -> TestDb {
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = Store::connect(&StoreConfig::new(url)).await.expect("postgres");
+    admin
+        .db()
+        .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .expect("create schema");
+    admin.close().await;
+    let mut config = StoreConfig::new(url);
+    config.pg_schema = Some(schema.clone());
+    let store = Store::connect(&config).await.expect("postgres schema");
+    store.migrate().await.expect("migrate postgres");
+    TestDb { store, name: "postgres", sqlite_file: None, pg: Some((url.to_string(), schema)) }
+}
+
+impl TestDb {
+    /// A second, independent pool onto the same database (a second node).
+    pub async fn another_pool(&self) -> Store {
+        match (&self.sqlite_file, &self.pg) {
+            (Some(path), _) => Store::connect(&StoreConfig::new(sqlite_url(path))).await.unwrap(),
+            (_, Some((url, schema))) => {
+                let mut config = StoreConfig::new(url.clone());
+                config.pg_schema = Some(schema.clone());
+                Store::connect(&config).await.unwrap()
+            }
+            _ => unreachable!("a test database is SQLite or PostgreSQL"),
+        }
+    }
+}
+
+use sea_orm::ConnectionTrait;
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(path) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        if let Some((url, schema)) = self.pg.take() {
+            // Drop cannot await; a short-lived runtime on its own thread drops the schema.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async {
+                        if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
+                            let _ = store
+                                .db()
+                                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import { useState, type ReactNode } from 'react';
+import { errorMessage } from '../api/errors';
+import { canManage, useMe, useSession } from '../features/auth/session';
+import { Button } from '../ui/Button';
+import { useToast } from '../ui/Toast';
+import { Link, navigate, useLocation } from './router';
+
+interface NavItem {
+  to: string;
+  label: string;
+  icon: ReactNode;
+  managersOnly?: boolean;
+}
+
+const BotIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M10 2a1 1 0 0 1 1 1v1h3a3 3 0 0 1 3 3v6a3 3 0 0 1-3 3H6a3 3 0 0 1-3-3V7a3 3 0 0 1 3-3h3V3a1 1 0 0 1 1-1ZM6 6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h8a1 1 0 0 0 1-1V7a1 1 0 0 0-1-1H6Zm1.5 2.5a1.25 1.25 0 1 1 0 2.5 1.25 1.25 0 0 1 0-2.5Zm5 0a1.25 1.25 0 1 1 0 2.5 1.25 1.25 0 0 1 0-2.5Z"
+    />
+  </svg>
+);
+const KeyIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M12.5 2a5.5 5.5 0 1 1-1.7 10.73L9.5 14H8v1.5a.5.5 0 0 1-.5.5H6v1.5a.5.5 0 0 1-.5.5h-3a.5.5 0 0 1-.5-.5v-2.3a.5.5 0 0 1 .15-.35l5.12-5.12A5.5 5.5 0 0 1 12.5 2Zm1 3a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3Z"
+    />
+  </svg>
+);
+
+const NAV: NavItem[] = [
+  { to: '/bots', label: 'Bots', icon: BotIcon },
+  { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
+];
+
+export function Shell({ children }: { children: ReactNode }) {
+  const me = useMe();
+  const { logout } = useSession();
+  const toast = useToast();
+  const { path } = useLocation();
+  const [leaving, setLeaving] = useState(false);
+  const manage = canManage(me.role);
+
+  const signOut = async () => {
+    setLeaving(true);
+    try {
+      await logout();
+    } catch (e) {
+      toast(`Signed out locally: ${errorMessage(e)}`, 'error');
+    } finally {
+      setLeaving(false);
+      navigate('/login', { replace: true });
+    }
+  };
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="sidebar-brand">
+          <span className="brand-mark" aria-hidden="true">
+            P
+          </span>
+          <span className="brand-name">Parley</span>
+        </div>
+        <nav aria-label="Main">
+          <ul className="nav-list">
+            {NAV.filter((item) => manage || !item.managersOnly).map((item) => {
+              const active = path === item.to || path.startsWith(`${item.to}/`);
+              return (
+                <li key={item.to}>
+                  <Link to={item.to} className={active ? 'nav-link nav-link-active' : 'nav-link'} aria-current={active ? 'page' : undefined}>
+                    {item.icon}
+                    <span>{item.label}</span>
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+      </aside>
+      <div className="shell-main">
+        <header className="topbar">
+          <div className="topbar-workspace">
+            <span className="workspace-avatar" aria-hidden="true">
+              {me.workspace.name.trim().charAt(0).toUpperCase() || 'W'}
+            </span>
+            <span className="workspace-name">{me.workspace.name}</span>
+          </div>
+          <div className="topbar-user">
+            <span className="role-pill">{me.role}</span>
+            <span className="user-email" title={me.user.name || me.user.email}>
+              {me.user.email}
+            </span>
+            <Button size="sm" variant="ghost" onClick={signOut} loading={leaving}>
+              Log out
+            </Button>
+          </div>
+        </header>
+        <main id="main" className="content" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}
