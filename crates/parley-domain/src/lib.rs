@@ -5,7 +5,9 @@
 
 pub mod account;
 pub mod bot;
+pub mod retry;
 pub mod role;
+pub mod throttle;
 pub mod validation;
 
 pub use role::Role;

@@ -1,1 +1,56 @@
+//! Parley's use cases. Each public function checks what the actor may do, validates input
+//! with the domain's rules, writes through the store (audit entries in the same transaction)
+//! and returns plain data for the server to render.
 
+pub mod accounts;
+pub mod auth;
+pub mod bootstrap;
+pub mod bots;
+mod error;
+pub mod maintenance;
+pub mod secrets;
+pub mod tokens;
+pub mod worker;
+
+pub use error::{EngineError, EngineResult};
+
+use parley_domain::Role;
+use uuid::Uuid;
+
+/// Who is acting, in which workspace, with which role: every use case takes one, and it is
+/// the only source of the workspace id a query uses.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub workspace_id: Uuid,
+    pub role: Role,
+    /// Set when the actor authenticated with an API token rather than a session.
+    pub token_id: Option<Uuid>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// Fails with [`EngineError::Forbidden`] unless the actor may change configuration.
+    pub fn require_manager(&self) -> EngineResult<()> {
+        if self.role.can_manage() { Ok(()) } else { Err(EngineError::Forbidden) }
+    }
+
+    /// An audit entry attributed to this actor.
+    pub(crate) fn audit(
+        &self,
+        action: &str,
+        target: Option<(&str, String)>,
+        details: serde_json::Value,
+    ) -> parley_store::repo::audit::NewAuditEntry {
+        let (target_type, target_id) = target.map(|(t, id)| (t.to_string(), id)).unzip();
+        parley_store::repo::audit::NewAuditEntry {
+            actor_user_id: Some(self.user_id),
+            actor_token_id: self.token_id,
+            action: action.to_string(),
+            target_type,
+            target_id,
+            details,
+            ip: self.ip.clone(),
+        }
+    }
+}

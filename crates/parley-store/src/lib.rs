@@ -14,7 +14,7 @@ pub mod repo;
 pub mod testing;
 
 pub use error::{StoreError, StoreResult};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
 use sea_orm::{
     ConnectOptions, Database, SqliteTransactionMode, Statement, TransactionOptions,

@@ -113,3 +113,8 @@ pub async fn home_workspace(
 pub(crate) fn parse_role(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown role {s:?}")))
 }
+
+/// The first workspace created: where CLI-created users go by default.
+pub async fn oldest_workspace(c: &impl ConnectionTrait) -> StoreResult<Option<Workspace>> {
+    Ok(workspace::Entity::find().order_by_asc(workspace::Column::CreatedAt).one(c).await?)
+}

@@ -1,0 +1,72 @@
+//! First start: an empty database gets a workspace, its owner and a demo bot, so a new
+//! installation is usable at once.
+
+use crate::accounts::{check_credentials, hash_password};
+use crate::bots::{IDENTITY_SECRET_PREFIX, PUBLIC_KEY_PREFIX};
+use crate::secrets::{random_id, random_password, random_secret};
+use crate::{EngineError, EngineResult};
+use parley_domain::Role;
+use parley_domain::bot::{Appearance, Behaviour};
+use parley_store::Store;
+use parley_store::repo::{accounts, bots};
+
+pub const DEMO_WORKSPACE: &str = "Trailhead Outfitters";
+pub const DEMO_BOT: &str = "Trailhead Assistant";
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@parley.local";
+
+/// What the first start created, to print once.
+#[derive(Debug, Clone)]
+pub struct FirstStart {
+    pub email: String,
+    /// Set when the password was generated (and must be shown, once).
+    pub generated_password: Option<String>,
+    pub bot_public_key: String,
+}
+
+/// Creates the owner (from the given email and password, or a generated password) with a
+/// demo workspace and bot when no user exists yet. Returns `None` when already set up,
+/// including when another node set it up at the same moment.
+pub async fn ensure_initialized(
+    store: &Store,
+    admin_email: Option<&str>,
+    admin_password: Option<&str>,
+) -> EngineResult<Option<FirstStart>> {
+    if accounts::count_users(store.db()).await? > 0 {
+        return Ok(None);
+    }
+    let generated = admin_password.is_none().then(random_password);
+    let password = admin_password.or(generated.as_deref()).unwrap_or_default();
+    let email = check_credentials(admin_email.unwrap_or(DEFAULT_ADMIN_EMAIL), password)?;
+    let hash = hash_password(password).await?;
+
+    let tx = store.begin().await?;
+    if accounts::count_users(&tx).await? > 0 {
+        return Ok(None);
+    }
+    let workspace = accounts::create_workspace(&tx, DEMO_WORKSPACE).await?;
+    let user = match accounts::create_user(&tx, &email, "Owner", &hash).await {
+        Ok(user) => user,
+        Err(parley_store::StoreError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    accounts::add_member(&tx, workspace.id, user.id, Role::Owner).await?;
+    let bot = bots::create(&tx, workspace.id, demo_bot()).await?;
+    tx.commit().await.map_err(EngineError::from)?;
+    Ok(Some(FirstStart { email, generated_password: generated, bot_public_key: bot.public_key }))
+}
+
+fn demo_bot() -> bots::NewBot {
+    bots::NewBot {
+        name: DEMO_BOT.into(),
+        public_key: random_id(PUBLIC_KEY_PREFIX),
+        identity_secret: random_secret(IDENTITY_SECRET_PREFIX),
+        allowed_origins: Vec::new(),
+        appearance: Appearance {
+            title: "Trailhead Outfitters".into(),
+            greeting: "Hi! Ask me about orders, shipping, returns, sizing or bulk orders.".into(),
+            primary_color: "#2f6b3a".into(),
+            ..Appearance::default()
+        },
+        behaviour: Behaviour::default(),
+    }
+}

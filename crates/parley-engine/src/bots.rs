@@ -1,0 +1,136 @@
+//! Chatbots: creating, configuring and re-keying them.
+
+use crate::secrets::{random_id, random_secret};
+use crate::{Actor, EngineError, EngineResult};
+use parley_domain::FieldErrors;
+use parley_domain::bot::{Appearance, Behaviour, normalize_origins, validate_name};
+use parley_store::Store;
+use parley_store::repo::{audit, bots};
+use serde_json::json;
+use uuid::Uuid;
+
+pub use parley_store::repo::bots::Bot;
+
+/// Public keys are visible in every host page's source.
+pub const PUBLIC_KEY_PREFIX: &str = "pk_";
+/// Identity secrets sign visitor emails; they belong on the host's server only.
+pub const IDENTITY_SECRET_PREFIX: &str = "is_";
+
+/// What a manager may set on a bot. `None` keeps the current value (or the default, when
+/// creating).
+#[derive(Debug, Default, Clone)]
+pub struct BotInput {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub appearance: Option<Appearance>,
+    pub behaviour: Option<Behaviour>,
+}
+
+/// Which credential to replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotKey {
+    PublicKey,
+    IdentitySecret,
+}
+
+impl BotInput {
+    /// Validates every given field at once and normalizes the origins.
+    fn validate(mut self, creating: bool) -> EngineResult<BotInput> {
+        let mut errors = FieldErrors::new();
+        match &self.name {
+            Some(name) => validate_name(&mut errors, name),
+            None if creating => errors.add("name", "is required"),
+            None => {}
+        }
+        if let Some(origins) = &self.allowed_origins {
+            self.allowed_origins = Some(normalize_origins(&mut errors, origins));
+        }
+        if let Some(a) = &self.appearance {
+            a.validate(&mut errors);
+        }
+        if let Some(b) = &self.behaviour {
+            b.validate(&mut errors);
+        }
+        self.name = self.name.map(|n| n.trim().to_string());
+        errors.into_result(self).map_err(EngineError::Invalid)
+    }
+}
+
+pub async fn list(store: &Store, actor: &Actor) -> EngineResult<Vec<Bot>> {
+    Ok(bots::list(store.db(), actor.workspace_id).await?)
+}
+
+pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<Bot> {
+    Ok(bots::get(store.db(), actor.workspace_id, id).await?)
+}
+
+pub async fn create(store: &Store, actor: &Actor, input: BotInput) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let input = input.validate(true)?;
+    let new = bots::NewBot {
+        name: input.name.unwrap_or_default(),
+        public_key: random_id(PUBLIC_KEY_PREFIX),
+        identity_secret: random_secret(IDENTITY_SECRET_PREFIX),
+        allowed_origins: input.allowed_origins.unwrap_or_default(),
+        appearance: input.appearance.unwrap_or_default(),
+        behaviour: input.behaviour.unwrap_or_default(),
+    };
+    let tx = store.begin().await?;
+    let bot = bots::create(&tx, actor.workspace_id, new).await?;
+    audit::record(&tx, actor.workspace_id, actor.audit("bot.created", Some(("bot", bot.id.to_string())), json!({"name": bot.name}))).await?;
+    tx.commit().await?;
+    Ok(bot)
+}
+
+pub async fn update(store: &Store, actor: &Actor, id: Uuid, input: BotInput) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let input = input.validate(false)?;
+    let changed: Vec<&str> = [
+        ("name", input.name.is_some()),
+        ("allowed_origins", input.allowed_origins.is_some()),
+        ("appearance", input.appearance.is_some()),
+        ("behaviour", input.behaviour.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, set)| set.then_some(field))
+    .collect();
+    let changes = bots::BotChanges {
+        name: input.name,
+        allowed_origins: input.allowed_origins,
+        appearance: input.appearance,
+        behaviour: input.behaviour,
+        ..Default::default()
+    };
+    let tx = store.begin().await?;
+    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
+    audit::record(&tx, actor.workspace_id, actor.audit("bot.updated", Some(("bot", id.to_string())), json!({"fields": changed}))).await?;
+    tx.commit().await?;
+    Ok(bot)
+}
+
+/// Replaces a key. The old public key stops working at once: every embed must be updated.
+pub async fn rotate(store: &Store, actor: &Actor, id: Uuid, key: BotKey) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let (changes, name) = match key {
+        BotKey::PublicKey => (bots::BotChanges { public_key: Some(random_id(PUBLIC_KEY_PREFIX)), ..Default::default() }, "public_key"),
+        BotKey::IdentitySecret => (
+            bots::BotChanges { identity_secret: Some(random_secret(IDENTITY_SECRET_PREFIX)), ..Default::default() },
+            "identity_secret",
+        ),
+    };
+    let tx = store.begin().await?;
+    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
+    audit::record(&tx, actor.workspace_id, actor.audit("bot.key_rotated", Some(("bot", id.to_string())), json!({"key": name}))).await?;
+    tx.commit().await?;
+    Ok(bot)
+}
+
+pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> {
+    actor.require_manager()?;
+    let tx = store.begin().await?;
+    let bot = bots::get(&tx, actor.workspace_id, id).await?;
+    bots::delete(&tx, actor.workspace_id, id).await?;
+    audit::record(&tx, actor.workspace_id, actor.audit("bot.deleted", Some(("bot", id.to_string())), json!({"name": bot.name}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
