@@ -1,1 +1,135 @@
-fn main(){}
+//! The `parley` command.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use parley_domain::Role;
+use parley_server::config::{Config, Settings};
+use parley_store::Store;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "parley", version, about = "Self-hosted AI customer-support and sales chat")]
+struct Cli {
+    /// A TOML file with settings (flags and PARLEY_* variables win over it).
+    #[arg(long, global = true, env = "PARLEY_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server, the workers and the scheduler.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user in the first workspace (or --workspace).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, default_value = "agent", value_parser = ["owner", "admin", "agent"])]
+        role: String,
+        #[arg(long)]
+        workspace: Option<uuid::Uuid>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password and end the user's sessions.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::resolve(cli.settings, cli.config.as_deref())?;
+    parley_server::telemetry::init(config.log_format, &config.log_level);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli.command, config))
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => parley_server::serve(config).await,
+        Command::Openapi => {
+            println!("{}", parley_server::openapi::document().to_pretty_json()?);
+            Ok(())
+        }
+        Command::Migrate => {
+            let store = open(&config).await?;
+            store.migrate().await.context("migrating")?;
+            println!("migrations applied: {}", store.applied_migrations().await?.join(", "));
+            Ok(())
+        }
+        Command::Admin { command } => {
+            let store = open(&config).await?;
+            store.migrate().await.context("migrating")?;
+            admin(&store, command).await
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    Ok(Store::connect(&config.store()).await?)
+}
+
+async fn admin(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
+    use parley_engine::accounts;
+    match command {
+        AdminCommand::CreateUser { email, name, role, workspace, password_stdin } => {
+            let (password, generated) = password(password_stdin)?;
+            let role = Role::parse(&role).expect("clap checked the role");
+            let user = accounts::create_user(store, &email, &name, &password, role, workspace)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({role})", user.email);
+            if generated {
+                println!("password: {password}");
+            }
+        }
+        AdminCommand::ResetPassword { email, password_stdin } => {
+            let (password, generated) = password(password_stdin)?;
+            accounts::reset_password(store, &email, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("password reset for {email}; their sessions were ended");
+            if generated {
+                println!("password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The password from standard input (one line), or a generated one.
+fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        Ok((input.trim_end_matches(['\n', '\r']).to_string(), false))
+    } else {
+        Ok((parley_engine::secrets::random_password(), true))
+    }
+}

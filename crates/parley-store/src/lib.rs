@@ -105,6 +105,14 @@ impl Store {
         self.db.get_database_backend()
     }
 
+    /// `sqlite` or `postgres`, for health reports and logs.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend() {
+            DbBackend::Postgres => "postgres",
+            _ => "sqlite",
+        }
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -1,0 +1,60 @@
+//! The dashboard's built files (`web/dashboard/dist`), served under `/app/`. Release builds
+//! embed them in the binary; debug builds read them from disk, so a rebuilt dashboard shows
+//! without recompiling Rust.
+
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "$CARGO_MANIFEST_DIR/../../web/dashboard/dist"]
+#[allow_missing = true]
+struct Dashboard;
+
+/// The dashboard's policy: only its own scripts; no framing; API calls to this origin.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                   img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'; form-action 'self'";
+
+pub async fn root() -> Redirect {
+    Redirect::temporary("/app/")
+}
+
+pub async fn index() -> Response {
+    file("index.html")
+}
+
+/// A file of the dashboard, or its `index.html` for client-side routes (`/app/bots/...`).
+pub async fn asset(Path(path): Path<String>) -> Response {
+    if Dashboard::get(&path).is_some() {
+        file(&path)
+    } else if path.starts_with("assets/") {
+        (StatusCode::NOT_FOUND, "no such asset").into_response()
+    } else {
+        file("index.html")
+    }
+}
+
+fn file(path: &str) -> Response {
+    let Some(content) = Dashboard::get(path) else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "The dashboard is not built. Run `make web` (or `make run`), then reload.",
+        )
+            .into_response();
+    };
+    let mime = content.metadata.mimetype();
+    // Vite puts a content hash in every file name under assets/: cache those forever.
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let mut response = Response::new(Body::from(content.data.into_owned()));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}

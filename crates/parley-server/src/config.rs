@@ -1,0 +1,186 @@
+//! Settings, from (highest first) command-line flags, environment variables, an optional
+//! TOML file, and defaults. Every setting is listed in the README's table.
+
+use anyhow::Context;
+use clap::Args;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Settings a flag or `PARLEY_*` variable can give. All optional: unset ones come from the
+/// file, then from defaults.
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "PARLEY_BIND")]
+    pub bind: Option<String>,
+    /// Directory for the SQLite database, uploads and keys.
+    #[arg(long, env = "PARLEY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://...` or `postgres://...`; defaults to SQLite in the data directory.
+    #[arg(long, env = "PARLEY_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Largest database connection pool.
+    #[arg(long, env = "PARLEY_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+    /// The URL visitors and the team reach Parley at (embed snippets, secure cookies).
+    #[arg(long, env = "PARLEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Owner account created on first start.
+    #[arg(long, env = "PARLEY_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    /// Owner password on first start; generated and printed once when unset.
+    #[arg(long, env = "PARLEY_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// `pretty` or `json`.
+    #[arg(long, env = "PARLEY_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter, e.g. `info` or `parley=debug,info`.
+    #[arg(long, env = "PARLEY_LOG")]
+    pub log_level: Option<String>,
+    /// Jobs run at once by this node's worker pool (0 disables the workers).
+    #[arg(long, env = "PARLEY_WORKERS")]
+    pub workers: Option<usize>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "PARLEY_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Dashboard session lifetime since last use, in hours.
+    #[arg(long, env = "PARLEY_SESSION_TTL_HOURS")]
+    pub session_ttl_hours: Option<u64>,
+    /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
+    #[arg(long, env = "PARLEY_TRUST_PROXY")]
+    pub trust_proxy: Option<bool>,
+}
+
+impl Settings {
+    /// Fills every unset field from `other`.
+    fn or(self, other: Settings) -> Settings {
+        Settings {
+            bind: self.bind.or(other.bind),
+            data_dir: self.data_dir.or(other.data_dir),
+            database_url: self.database_url.or(other.database_url),
+            db_max_connections: self.db_max_connections.or(other.db_max_connections),
+            public_url: self.public_url.or(other.public_url),
+            admin_email: self.admin_email.or(other.admin_email),
+            admin_password: self.admin_password.or(other.admin_password),
+            log_format: self.log_format.or(other.log_format),
+            log_level: self.log_level.or(other.log_level),
+            workers: self.workers.or(other.workers),
+            max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
+            session_ttl_hours: self.session_ttl_hours.or(other.session_ttl_hours),
+            trust_proxy: self.trust_proxy.or(other.trust_proxy),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub public_url: String,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub session_ttl: Duration,
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    /// Resolves flags and environment (`given`) over the TOML file at `file`, if any.
+    pub fn resolve(given: Settings, file: Option<&Path>) -> anyhow::Result<Config> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<Settings>(&text)
+                    .with_context(|| format!("parsing config file {}", path.display()))?
+            }
+            None => Settings::default(),
+        };
+        let s = given.or(from_file);
+        let bind = s.bind.unwrap_or_else(|| "127.0.0.1:8080".into());
+        let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = s
+            .database_url
+            .unwrap_or_else(|| parley_store::sqlite_url(&data_dir.join("parley.db")));
+        let log_format = match s.log_format.as_deref().unwrap_or("pretty") {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => anyhow::bail!("PARLEY_LOG_FORMAT must be `pretty` or `json`, not {other:?}"),
+        };
+        let public_url = s.public_url.unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            anyhow::bail!("PARLEY_PUBLIC_URL must start with http:// or https://");
+        }
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            db_max_connections: s.db_max_connections.unwrap_or(10).max(1),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            admin_email: s.admin_email,
+            admin_password: s.admin_password,
+            log_format,
+            log_level: s.log_level.unwrap_or_else(|| "info".into()),
+            workers: s.workers.unwrap_or(4),
+            max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
+            session_ttl: Duration::from_secs(s.session_ttl_hours.unwrap_or(7 * 24).max(1) * 3600),
+            trust_proxy: s.trust_proxy.unwrap_or(false),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    /// Cookies are marked `Secure` when Parley is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The store settings for this configuration.
+    pub fn store(&self) -> parley_store::StoreConfig {
+        let mut store = parley_store::StoreConfig::new(self.database_url.clone());
+        store.max_connections = self.db_max_connections;
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("parley-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("parley.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nworkers = 2\nlog_format = \"json\"\n").unwrap();
+        let given = Settings { workers: Some(8), ..Default::default() };
+        let c = Config::resolve(given, Some(&file)).unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.workers, 8);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.public_url, "http://0.0.0.0:9000");
+        assert!(c.database_url.starts_with("sqlite://./data/parley.db"));
+
+        std::fs::write(&file, "bind = 1\n").unwrap();
+        assert!(Config::resolve(Settings::default(), Some(&file)).is_err());
+        std::fs::write(&file, "unknown_setting = 1\n").unwrap();
+        assert!(Config::resolve(Settings::default(), Some(&file)).is_err(), "typos are errors");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,119 @@
+//! One error type for every handler, mapped to a status and the JSON shape
+//! `{"error": {"code", "message", "fields"}}` in one place. Internal details are logged,
+//! never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use parley_engine::EngineError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub fields: Option<BTreeMap<String, String>>,
+    pub retry_after_secs: Option<u64>,
+}
+
+/// The body of every error response.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid_input`, `not_found`, `unauthenticated`, ...
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// Per-field problems, for `invalid_input`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), fields: None, retry_after_secs: None }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "not found")
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or send a valid API token")
+    }
+
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = BTreeMap::new();
+        let message = message.into();
+        fields.insert(field.to_string(), message.clone());
+        Self { fields: Some(fields), ..Self::new(StatusCode::BAD_REQUEST, "invalid_input", format!("{field}: {message}")) }
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; try again shortly")
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        match err {
+            EngineError::Invalid(errors) => {
+                let message = format!("invalid input: {}", errors.summary());
+                ApiError { fields: Some(errors.into_map()), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message) }
+            }
+            EngineError::Unauthenticated => ApiError::unauthenticated(),
+            EngineError::InvalidCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "email or password is incorrect")
+            }
+            EngineError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
+            EngineError::NotFound => ApiError::not_found(),
+            EngineError::Conflict(msg) => {
+                tracing::info!(%msg, "conflict");
+                ApiError::new(StatusCode::CONFLICT, "conflict", "this conflicts with existing data")
+            }
+            EngineError::TooManyAttempts { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("too many attempts; try again in {retry_after_secs} seconds"),
+                )
+            },
+            EngineError::Unavailable(msg) => {
+                tracing::warn!(error = %msg, "database unavailable");
+                ApiError::unavailable()
+            }
+            EngineError::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            }
+        }
+    }
+}
+
+impl From<parley_store::StoreError> for ApiError {
+    fn from(err: parley_store::StoreError) -> Self {
+        EngineError::from(err).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code.to_string(), message: self.message, fields: self.fields },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,49 @@
+//! The OpenAPI 3.1 document, generated from the route declarations (`parley openapi`
+//! prints it; the dashboard's TypeScript types are generated from it).
+
+use crate::error::ErrorBody;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Parley",
+        description = "Self-hosted AI customer-support and sales chat. Admin API: authenticate with \
+                       the session cookie from `POST /api/v1/auth/login` (writes must echo the \
+                       session's `csrf_token` in `X-CSRF-Token`) or with `Authorization: Bearer <api token>`. \
+                       Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security),
+    security(("session" = []), ("bearer" = [])),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Dashboard sessions"),
+        (name = "bots", description = "Chatbots, their keys and settings"),
+        (name = "tokens", description = "API tokens"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::caller::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole document, as `GET /api/openapi.json` serves it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    crate::app::api_routes().split_for_parts().1
+}

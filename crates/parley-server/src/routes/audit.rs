@@ -1,0 +1,78 @@
+//! `/api/v1/audit`: the workspace's audit log, newest first.
+
+use super::rfc3339;
+use crate::app::AppState;
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use axum::Json;
+use axum::extract::{Query, State};
+use parley_store::repo::audit;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryView {
+    id: Uuid,
+    action: String,
+    actor_user_id: Option<Uuid>,
+    actor_token_id: Option<Uuid>,
+    target_type: Option<String>,
+    target_id: Option<String>,
+    details: serde_json::Value,
+    ip: Option<String>,
+    created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditList {
+    items: Vec<AuditEntryView>,
+    /// Pass as `before` for the next page; null on the last page.
+    next_before: Option<Uuid>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Page size, 1 to 200 (default 50).
+    limit: Option<u64>,
+    /// Only entries older than this entry id.
+    before: Option<Uuid>,
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses(
+    (status = 200, body = AuditList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+))]
+async fn list_audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<AuditList>> {
+    caller.actor.require_manager()?;
+    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "must be between 1 and 200"));
+    }
+    let rows = audit::list(state.store.db(), caller.actor.workspace_id, limit, q.before).await?;
+    let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| AuditEntryView {
+            id: r.id,
+            action: r.action,
+            actor_user_id: r.actor_user_id,
+            actor_token_id: r.actor_token_id,
+            target_type: r.target_type,
+            target_id: r.target_id,
+            details: r.details,
+            ip: r.ip,
+            created_at: rfc3339(r.created_at),
+        })
+        .collect();
+    Ok(Json(AuditList { items, next_before }))
+}

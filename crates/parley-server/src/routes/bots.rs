@@ -1,0 +1,175 @@
+//! `/api/v1/bots`: create, read, update, delete and re-key chatbots.
+
+use super::rfc3339;
+use crate::app::AppState;
+use crate::caller::Caller;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiJson, parse_id};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use parley_domain::bot::{Appearance, Behaviour, embed_snippet};
+use parley_engine::bots::{self, Bot, BotInput, BotKey};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_bots, create_bot))
+        .routes(routes!(get_bot, update_bot, delete_bot))
+        .routes(routes!(rotate_key))
+}
+
+/// A chatbot.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Bot)]
+pub struct BotView {
+    id: Uuid,
+    name: String,
+    /// Public: identifies the bot to the widget.
+    public_key: String,
+    /// Signs visitor emails on the host's server. Null for agents.
+    identity_secret: Option<String>,
+    /// Origins the widget may run on; empty allows any.
+    allowed_origins: Vec<String>,
+    appearance: Appearance,
+    behaviour: Behaviour,
+    /// The `<script>` tag to paste into the host's pages.
+    embed_snippet: String,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BotList {
+    items: Vec<BotView>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotCreate {
+    name: String,
+    allowed_origins: Option<Vec<String>>,
+    appearance: Option<Appearance>,
+    behaviour: Option<Behaviour>,
+}
+
+/// Fields to change; absent fields stay. `appearance` and `behaviour` are replaced whole.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BotUpdate {
+    name: Option<String>,
+    allowed_origins: Option<Vec<String>>,
+    appearance: Option<Appearance>,
+    behaviour: Option<Behaviour>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyName {
+    PublicKey,
+    IdentitySecret,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotateKey {
+    key: KeyName,
+}
+
+fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
+    BotView {
+        embed_snippet: embed_snippet(&state.config.public_url, &bot.public_key),
+        identity_secret: caller.0.actor.role.can_manage().then_some(bot.identity_secret),
+        id: bot.id,
+        name: bot.name,
+        public_key: bot.public_key,
+        allowed_origins: bot.allowed_origins,
+        appearance: bot.appearance,
+        behaviour: bot.behaviour,
+        created_at: rfc3339(bot.created_at),
+        updated_at: rfc3339(bot.updated_at),
+    }
+}
+
+/// The workspace's bots, oldest first.
+#[utoipa::path(get, path = "/api/v1/bots", tag = "bots", responses((status = 200, body = BotList), (status = 401, body = ErrorBody)))]
+async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<BotList>> {
+    let items = bots::list(&state.store, &caller.0.actor).await?;
+    Ok(Json(BotList { items: items.into_iter().map(|b| view(&state, &caller, b)).collect() }))
+}
+
+/// Creates a bot with a fresh public key and identity secret.
+#[utoipa::path(post, path = "/api/v1/bots", tag = "bots", request_body = BotCreate, responses(
+    (status = 201, body = BotView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn create_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<BotCreate>,
+) -> ApiResult<(StatusCode, Json<BotView>)> {
+    let input = BotInput {
+        name: Some(body.name),
+        allowed_origins: body.allowed_origins,
+        appearance: body.appearance,
+        behaviour: body.behaviour,
+    };
+    let bot = bots::create(&state.store, &caller.0.actor, input).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &caller, bot))))
+}
+
+#[utoipa::path(get, path = "/api/v1/bots/{id}", tag = "bots", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = BotView), (status = 404, body = ErrorBody),
+))]
+async fn get_bot(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<BotView>> {
+    let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    Ok(Json(view(&state, &caller, bot)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/bots/{id}", tag = "bots", params(("id" = Uuid, Path)), request_body = BotUpdate, responses(
+    (status = 200, body = BotView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn update_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<BotUpdate>,
+) -> ApiResult<Json<BotView>> {
+    let input = BotInput {
+        name: body.name,
+        allowed_origins: body.allowed_origins,
+        appearance: body.appearance,
+        behaviour: body.behaviour,
+    };
+    let bot = bots::update(&state.store, &caller.0.actor, parse_id(&id)?, input).await?;
+    Ok(Json(view(&state, &caller, bot)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/bots/{id}", tag = "bots", params(("id" = Uuid, Path)), responses(
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn delete_bot(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    bots::delete(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replaces the public key (every embed must be updated) or the identity secret.
+#[utoipa::path(post, path = "/api/v1/bots/{id}/rotate", tag = "bots", params(("id" = Uuid, Path)), request_body = RotateKey, responses(
+    (status = 200, body = BotView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn rotate_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RotateKey>,
+) -> ApiResult<Json<BotView>> {
+    let key = match body.key {
+        KeyName::PublicKey => BotKey::PublicKey,
+        KeyName::IdentitySecret => BotKey::IdentitySecret,
+    };
+    let bot = bots::rotate(&state.store, &caller.0.actor, parse_id(&id)?, key).await?;
+    Ok(Json(view(&state, &caller, bot)))
+}

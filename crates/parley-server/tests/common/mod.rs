@@ -1,0 +1,115 @@
+//! Starts the real application on 127.0.0.1:0 against a test database.
+
+#![allow(dead_code)]
+
+use parley_server::config::{Config, Settings};
+use parley_server::{AppState, build_router};
+use parley_store::Store;
+use parley_store::testing::TestDb;
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tokio_util::sync::CancellationToken;
+
+pub const OWNER_EMAIL: &str = "owner@example.com";
+pub const OWNER_PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub name: &'static str,
+    stop: CancellationToken,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub fn config() -> Config {
+    let settings = Settings { public_url: Some("https://chat.example".into()), max_body_bytes: Some(64 * 1024), ..Default::default() };
+    Config::resolve(settings, None).unwrap()
+}
+
+/// Serves the app on an ephemeral port with a first-start owner.
+pub async fn start(db: &TestDb) -> TestApp {
+    start_with(db.store.clone(), db.name).await
+}
+
+pub async fn start_with(store: Store, name: &'static str) -> TestApp {
+    install_tls();
+    let _ = parley_engine::bootstrap::ensure_initialized(&store, Some(OWNER_EMAIL), Some(OWNER_PASSWORD)).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = build_router(AppState::new(store.clone(), config())).into_make_service_with_connect_info::<SocketAddr>();
+    let stop = CancellationToken::new();
+    let token = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app).with_graceful_shutdown(async move { token.cancelled().await }).await.unwrap();
+    });
+    TestApp { base: format!("http://{addr}"), store, name, stop }
+}
+
+/// A browser-like client: keeps cookies and, once logged in, sends the CSRF token.
+pub struct Session {
+    pub client: Client,
+    pub base: String,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+}
+
+impl TestApp {
+    pub fn anonymous(&self) -> Session {
+        Session { client: Client::builder().cookie_store(true).build().unwrap(), base: self.base.clone(), csrf: None, bearer: None }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Session {
+        let mut s = self.anonymous();
+        let (status, body) = s.call(Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": password}))).await;
+        assert_eq!(status, StatusCode::OK, "{}: login: {body}", self.name);
+        s.csrf = body["csrf_token"].as_str().map(str::to_string);
+        s
+    }
+
+    pub async fn owner(&self) -> Session {
+        self.login(OWNER_EMAIL, OWNER_PASSWORD).await
+    }
+
+    pub fn with_token(&self, secret: &str) -> Session {
+        Session { bearer: Some(secret.to_string()), ..self.anonymous() }
+    }
+}
+
+impl Session {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(csrf) = &self.csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        if let Some(bearer) = &self.bearer {
+            req = req.bearer_auth(bearer);
+        }
+        req
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self.request(method, path);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Status and JSON body (Null when empty).
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let response = self.send(method, path, body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    }
+}
