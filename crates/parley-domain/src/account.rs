@@ -40,8 +40,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_or_refused() {
-        assert_eq!(normalize_email("  Ada@Example.COM "), Some("ada@example.com".into()));
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@x.io", "a@x..io", "a@.x.io"] {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM "),
+            Some("ada@example.com".into())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@x.io",
+            "a@x..io",
+            "a@.x.io",
+        ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }
     }

@@ -96,7 +96,12 @@ impl Behaviour {
             "behaviour.memory_turns",
             "must be between 1 and 50",
         );
-        required_text(errors, "behaviour.fallback_message", &self.fallback_message, 1000);
+        required_text(
+            errors,
+            "behaviour.fallback_message",
+            &self.fallback_message,
+            1000,
+        );
     }
 }
 
@@ -162,7 +167,9 @@ fn is_hex_color(s: &str) -> bool {
 fn is_http_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://"))
         && s.len() > "https://".len()
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<')
 }
 
 #[cfg(test)]
@@ -196,7 +203,11 @@ mod tests {
     fn behaviour_memory_bounds() {
         for (turns, ok) in [(0, false), (1, true), (50, true), (51, false)] {
             let mut e = FieldErrors::new();
-            Behaviour { memory_turns: turns, ..Behaviour::default() }.validate(&mut e);
+            Behaviour {
+                memory_turns: turns,
+                ..Behaviour::default()
+            }
+            .validate(&mut e);
             assert_eq!(e.is_empty(), ok, "{turns}");
         }
     }
@@ -214,7 +225,13 @@ mod tests {
         );
         assert!(e.is_empty());
         assert_eq!(out, vec!["https://shop.example", "http://localhost:8080"]);
-        for bad in ["shop.example", "ftp://x.io", "https://", "https://a.io:99999", "https://a b.io"] {
+        for bad in [
+            "shop.example",
+            "ftp://x.io",
+            "https://",
+            "https://a.io:99999",
+            "https://a b.io",
+        ] {
             let mut e = FieldErrors::new();
             normalize_origins(&mut e, &[bad.into()]);
             assert!(e.get("allowed_origins").is_some(), "{bad}");

@@ -38,7 +38,8 @@ impl Throttle {
     pub fn record_failure(&mut self, keys: &[(&str, Limit)], now: i64) {
         if self.failures.len() >= SWEEP_AT {
             let longest = keys.iter().map(|(_, l)| l.window_ms).max().unwrap_or(0);
-            self.failures.retain(|_, t| t.back().is_some_and(|last| now - last < longest));
+            self.failures
+                .retain(|_, t| t.back().is_some_and(|last| now - last < longest));
         }
         for (key, limit) in keys {
             let times = self.failures.entry((*key).to_string()).or_default();
@@ -66,7 +67,10 @@ fn expire(times: &mut VecDeque<i64>, now: i64, window_ms: i64) {
 mod tests {
     use super::*;
 
-    const L: Limit = Limit { max_failures: 3, window_ms: 1000 };
+    const L: Limit = Limit {
+        max_failures: 3,
+        window_ms: 1000,
+    };
 
     #[test]
     fn blocks_after_the_limit_until_the_window_passes() {
@@ -76,8 +80,14 @@ mod tests {
             t.record_failure(&[("a", L)], now);
         }
         assert_eq!(t.check(&[("a", L)], 30), Err(970));
-        assert!(t.check(&[("b", L)], 30).is_ok(), "other keys are not affected");
-        assert!(t.check(&[("a", L)], 1000).is_ok(), "the oldest failure left the window");
+        assert!(
+            t.check(&[("b", L)], 30).is_ok(),
+            "other keys are not affected"
+        );
+        assert!(
+            t.check(&[("a", L)], 1000).is_ok(),
+            "the oldest failure left the window"
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use parley_domain::Role;
 use parley_domain::account::{normalize_email, password_problem};
-use parley_store::repo::{accounts, sessions};
 use parley_store::Store;
+use parley_store::repo::{accounts, sessions};
 use std::sync::OnceLock;
 use uuid::Uuid;
 
@@ -36,7 +36,11 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> bool {
             None => (dummy_hash().to_string(), false),
         };
         let ok = PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && real
     })
@@ -85,12 +89,20 @@ pub async fn create_user(
     let tx = store.begin().await?;
     let workspace_id = match workspace_id {
         Some(id) => accounts::find_workspace(&tx, id).await?.id,
-        None => accounts::oldest_workspace(&tx)
-            .await?
-            .ok_or_else(|| EngineError::Conflict("no workspace exists yet: run `parley serve` once".into()))?
-            .id,
+        None => {
+            accounts::oldest_workspace(&tx)
+                .await?
+                .ok_or_else(|| {
+                    EngineError::Conflict("no workspace exists yet: run `parley serve` once".into())
+                })?
+                .id
+        }
     };
-    let display = if name.trim().is_empty() { email.split('@').next().unwrap_or("") } else { name.trim() };
+    let display = if name.trim().is_empty() {
+        email.split('@').next().unwrap_or("")
+    } else {
+        name.trim()
+    };
     let user = accounts::create_user(&tx, &email, display, &hash)
         .await
         .map_err(|e| match EngineError::from(e) {
@@ -105,7 +117,9 @@ pub async fn create_user(
 /// Sets a new password and ends every session of the user.
 pub async fn reset_password(store: &Store, email: &str, password: &str) -> EngineResult<()> {
     let email = check_credentials(email, password)?;
-    let user = accounts::find_user_by_email(store.db(), &email).await?.ok_or(EngineError::NotFound)?;
+    let user = accounts::find_user_by_email(store.db(), &email)
+        .await?
+        .ok_or(EngineError::NotFound)?;
     let hash = hash_password(password).await?;
     let tx = store.begin().await?;
     accounts::set_password(&tx, user.id, &hash).await?;

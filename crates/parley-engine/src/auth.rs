@@ -12,8 +12,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Failed logins allowed per email, and per client address, within 15 minutes.
-const PER_EMAIL: Limit = Limit { max_failures: 5, window_ms: 15 * 60_000 };
-const PER_IP: Limit = Limit { max_failures: 30, window_ms: 15 * 60_000 };
+const PER_EMAIL: Limit = Limit {
+    max_failures: 5,
+    window_ms: 15 * 60_000,
+};
+const PER_IP: Limit = Limit {
+    max_failures: 30,
+    window_ms: 15 * 60_000,
+};
 /// Sessions and tokens record "last seen" at most this often, not on every request.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
@@ -49,7 +55,11 @@ pub struct Auth {
 
 impl Auth {
     pub fn new(store: Store, session_ttl: Duration) -> Self {
-        Self { store, session_ttl, throttle: Mutex::new(Throttle::default()) }
+        Self {
+            store,
+            session_ttl,
+            throttle: Mutex::new(Throttle::default()),
+        }
     }
 
     pub fn session_ttl(&self) -> Duration {
@@ -69,9 +79,16 @@ impl Auth {
         let email_key = format!("email:{email}");
         let ip_key = format!("ip:{}", ip.as_deref().unwrap_or("-"));
         let keys = [(email_key.as_str(), PER_EMAIL), (ip_key.as_str(), PER_IP)];
-        if let Err(wait_ms) = self.throttle.lock().expect("throttle lock").check(&keys, now_ms()) {
+        if let Err(wait_ms) = self
+            .throttle
+            .lock()
+            .expect("throttle lock")
+            .check(&keys, now_ms())
+        {
             metrics::counter!("parley_logins_total", "outcome" => "throttled").increment(1);
-            return Err(EngineError::TooManyAttempts { retry_after_secs: (wait_ms as u64).div_ceil(1000) });
+            return Err(EngineError::TooManyAttempts {
+                retry_after_secs: (wait_ms as u64).div_ceil(1000),
+            });
         }
 
         let user = accounts::find_user_by_email(self.store.db(), &email).await?;
@@ -81,14 +98,20 @@ impl Auth {
             _ => None,
         };
         let (Some(user), Some((workspace, role))) = (user.clone(), home) else {
-            self.throttle.lock().expect("throttle lock").record_failure(&keys, now_ms());
+            self.throttle
+                .lock()
+                .expect("throttle lock")
+                .record_failure(&keys, now_ms());
             metrics::counter!("parley_logins_total", "outcome" => "failed").increment(1);
             if let Some(user) = user {
                 self.audit_failed_login(&user, ip).await;
             }
             return Err(EngineError::InvalidCredentials);
         };
-        self.throttle.lock().expect("throttle lock").clear(&email_key);
+        self.throttle
+            .lock()
+            .expect("throttle lock")
+            .clear(&email_key);
 
         let session_token = random_secret("");
         let csrf_token = random_secret("");
@@ -106,11 +129,30 @@ impl Auth {
             },
         )
         .await?;
-        let actor = Actor { user_id: user.id, workspace_id: workspace.id, role, token_id: None, ip };
-        audit::record(&tx, workspace.id, actor.audit("auth.login", None, serde_json::json!({}))).await?;
+        let actor = Actor {
+            user_id: user.id,
+            workspace_id: workspace.id,
+            role,
+            token_id: None,
+            ip,
+        };
+        audit::record(
+            &tx,
+            workspace.id,
+            actor.audit("auth.login", None, serde_json::json!({})),
+        )
+        .await?;
         tx.commit().await?;
         metrics::counter!("parley_logins_total", "outcome" => "ok").increment(1);
-        Ok(LoginOutcome { session_token, me: Me { user, workspace, role, csrf_token: Some(csrf_token) } })
+        Ok(LoginOutcome {
+            session_token,
+            me: Me {
+                user,
+                workspace,
+                role,
+                csrf_token: Some(csrf_token),
+            },
+        })
     }
 
     async fn audit_failed_login(&self, user: &accounts::User, ip: Option<String>) {
@@ -130,12 +172,19 @@ impl Auth {
 
     /// The caller behind a session cookie, if the session is live and the user still a
     /// member. Slides the expiry forward.
-    pub async fn session(&self, token: &str, ip: Option<String>) -> EngineResult<Option<Authenticated>> {
+    pub async fn session(
+        &self,
+        token: &str,
+        ip: Option<String>,
+    ) -> EngineResult<Option<Authenticated>> {
         let now = now_ms();
-        let Some(session) = sessions::find_live(self.store.db(), &sha256_hex(token), now).await? else {
+        let Some(session) = sessions::find_live(self.store.db(), &sha256_hex(token), now).await?
+        else {
             return Ok(None);
         };
-        let Some(role) = accounts::role_in(self.store.db(), session.workspace_id, session.user_id).await? else {
+        let Some(role) =
+            accounts::role_in(self.store.db(), session.workspace_id, session.user_id).await?
+        else {
             return Ok(None);
         };
         if now - session.last_seen_at > TOUCH_EVERY_MS {
@@ -143,28 +192,51 @@ impl Auth {
             sessions::touch(self.store.db(), session.id, now, expires).await?;
         }
         Ok(Some(Authenticated {
-            actor: Actor { user_id: session.user_id, workspace_id: session.workspace_id, role, token_id: None, ip },
+            actor: Actor {
+                user_id: session.user_id,
+                workspace_id: session.workspace_id,
+                role,
+                token_id: None,
+                ip,
+            },
             csrf_token: Some(session.csrf_token),
         }))
     }
 
     /// The caller behind a bearer API token. The token's role is capped by its creator's
     /// current role, so demoting a person demotes their tokens too.
-    pub async fn bearer(&self, secret: &str, ip: Option<String>) -> EngineResult<Option<Authenticated>> {
-        let Some(token) = tokens::find_active_by_hash(self.store.db(), &sha256_hex(secret)).await? else {
+    pub async fn bearer(
+        &self,
+        secret: &str,
+        ip: Option<String>,
+    ) -> EngineResult<Option<Authenticated>> {
+        let Some(token) = tokens::find_active_by_hash(self.store.db(), &sha256_hex(secret)).await?
+        else {
             return Ok(None);
         };
-        let Some(creator_role) = accounts::role_in(self.store.db(), token.workspace_id, token.user_id).await? else {
+        let Some(creator_role) =
+            accounts::role_in(self.store.db(), token.workspace_id, token.user_id).await?
+        else {
             return Ok(None);
         };
         let token_role = Role::parse(&token.role).unwrap_or(Role::Agent);
-        let role = if creator_role.can_grant(token_role) { token_role } else { Role::Agent };
+        let role = if creator_role.can_grant(token_role) {
+            token_role
+        } else {
+            Role::Agent
+        };
         let now = now_ms();
         if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
             tokens::touch(self.store.db(), token.id, now).await?;
         }
         Ok(Some(Authenticated {
-            actor: Actor { user_id: token.user_id, workspace_id: token.workspace_id, role, token_id: Some(token.id), ip },
+            actor: Actor {
+                user_id: token.user_id,
+                workspace_id: token.workspace_id,
+                role,
+                token_id: Some(token.id),
+                ip,
+            },
             csrf_token: None,
         }))
     }
@@ -177,7 +249,12 @@ impl Auth {
     pub async fn me(&self, auth: &Authenticated) -> EngineResult<Me> {
         let user = accounts::find_user(self.store.db(), auth.actor.user_id).await?;
         let workspace = accounts::find_workspace(self.store.db(), auth.actor.workspace_id).await?;
-        Ok(Me { user, workspace, role: auth.actor.role, csrf_token: auth.csrf_token.clone() })
+        Ok(Me {
+            user,
+            workspace,
+            role: auth.actor.role,
+            csrf_token: auth.csrf_token.clone(),
+        })
     }
 }
 
@@ -186,4 +263,3 @@ pub fn secrets_match(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
-

@@ -52,7 +52,11 @@ pub async fn ensure_initialized(
     accounts::add_member(&tx, workspace.id, user.id, Role::Owner).await?;
     let bot = bots::create(&tx, workspace.id, demo_bot()).await?;
     tx.commit().await.map_err(EngineError::from)?;
-    Ok(Some(FirstStart { email, generated_password: generated, bot_public_key: bot.public_key }))
+    Ok(Some(FirstStart {
+        email,
+        generated_password: generated,
+        bot_public_key: bot.public_key,
+    }))
 }
 
 fn demo_bot() -> bots::NewBot {

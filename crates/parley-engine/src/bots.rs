@@ -77,7 +77,16 @@ pub async fn create(store: &Store, actor: &Actor, input: BotInput) -> EngineResu
     };
     let tx = store.begin().await?;
     let bot = bots::create(&tx, actor.workspace_id, new).await?;
-    audit::record(&tx, actor.workspace_id, actor.audit("bot.created", Some(("bot", bot.id.to_string())), json!({"name": bot.name}))).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "bot.created",
+            Some(("bot", bot.id.to_string())),
+            json!({"name": bot.name}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(bot)
 }
@@ -103,7 +112,16 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, input: BotInput) -> 
     };
     let tx = store.begin().await?;
     let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
-    audit::record(&tx, actor.workspace_id, actor.audit("bot.updated", Some(("bot", id.to_string())), json!({"fields": changed}))).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "bot.updated",
+            Some(("bot", id.to_string())),
+            json!({"fields": changed}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(bot)
 }
@@ -112,15 +130,33 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, input: BotInput) -> 
 pub async fn rotate(store: &Store, actor: &Actor, id: Uuid, key: BotKey) -> EngineResult<Bot> {
     actor.require_manager()?;
     let (changes, name) = match key {
-        BotKey::PublicKey => (bots::BotChanges { public_key: Some(random_id(PUBLIC_KEY_PREFIX)), ..Default::default() }, "public_key"),
+        BotKey::PublicKey => (
+            bots::BotChanges {
+                public_key: Some(random_id(PUBLIC_KEY_PREFIX)),
+                ..Default::default()
+            },
+            "public_key",
+        ),
         BotKey::IdentitySecret => (
-            bots::BotChanges { identity_secret: Some(random_secret(IDENTITY_SECRET_PREFIX)), ..Default::default() },
+            bots::BotChanges {
+                identity_secret: Some(random_secret(IDENTITY_SECRET_PREFIX)),
+                ..Default::default()
+            },
             "identity_secret",
         ),
     };
     let tx = store.begin().await?;
     let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
-    audit::record(&tx, actor.workspace_id, actor.audit("bot.key_rotated", Some(("bot", id.to_string())), json!({"key": name}))).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "bot.key_rotated",
+            Some(("bot", id.to_string())),
+            json!({"key": name}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(bot)
 }
@@ -130,7 +166,16 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
     let tx = store.begin().await?;
     let bot = bots::get(&tx, actor.workspace_id, id).await?;
     bots::delete(&tx, actor.workspace_id, id).await?;
-    audit::record(&tx, actor.workspace_id, actor.audit("bot.deleted", Some(("bot", id.to_string())), json!({"name": bot.name}))).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "bot.deleted",
+            Some(("bot", id.to_string())),
+            json!({"name": bot.name}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -32,7 +32,11 @@ pub struct Actor {
 impl Actor {
     /// Fails with [`EngineError::Forbidden`] unless the actor may change configuration.
     pub fn require_manager(&self) -> EngineResult<()> {
-        if self.role.can_manage() { Ok(()) } else { Err(EngineError::Forbidden) }
+        if self.role.can_manage() {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden)
+        }
     }
 
     /// An audit entry attributed to this actor.

@@ -45,7 +45,10 @@ mod tests {
         let b = random_secret("pt_");
         assert!(a.starts_with("pt_") && a.len() == 3 + 43);
         assert_ne!(a, b);
-        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(random_password().len(), 20);
     }
 }

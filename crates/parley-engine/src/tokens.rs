@@ -24,7 +24,12 @@ pub async fn list(store: &Store, actor: &Actor) -> EngineResult<Vec<ApiToken>> {
 
 /// Creates a token acting with `role` (at most the creator's own) and returns its secret:
 /// the only time the secret exists outside the caller's hands.
-pub async fn create(store: &Store, actor: &Actor, name: &str, role: Role) -> EngineResult<(ApiToken, String)> {
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    role: Role,
+) -> EngineResult<(ApiToken, String)> {
     actor.require_manager()?;
     let mut errors = FieldErrors::new();
     required_text(&mut errors, "name", name, 100);
@@ -32,7 +37,10 @@ pub async fn create(store: &Store, actor: &Actor, name: &str, role: Role) -> Eng
         return Err(EngineError::Invalid(errors));
     }
     if !actor.role.can_grant(role) {
-        return Err(invalid("role", "cannot be higher than your own role, nor owner"));
+        return Err(invalid(
+            "role",
+            "cannot be higher than your own role, nor owner",
+        ));
     }
     let secret = random_secret(TOKEN_PREFIX);
     let prefix: String = secret.chars().take(DISPLAY_CHARS).collect();
@@ -49,7 +57,11 @@ pub async fn create(store: &Store, actor: &Actor, name: &str, role: Role) -> Eng
         },
     )
     .await?;
-    let entry = actor.audit("token.created", Some(("token", token.id.to_string())), json!({"name": token.name, "role": role}));
+    let entry = actor.audit(
+        "token.created",
+        Some(("token", token.id.to_string())),
+        json!({"name": token.name, "role": role}),
+    );
     audit::record(&tx, actor.workspace_id, entry).await?;
     tx.commit().await?;
     Ok((token, secret))
@@ -59,7 +71,11 @@ pub async fn revoke(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<ApiT
     actor.require_manager()?;
     let tx = store.begin().await?;
     let token = tokens::revoke(&tx, actor.workspace_id, id).await?;
-    let entry = actor.audit("token.revoked", Some(("token", id.to_string())), json!({"name": token.name}));
+    let entry = actor.audit(
+        "token.revoked",
+        Some(("token", id.to_string())),
+        json!({"name": token.name}),
+    );
     audit::record(&tx, actor.workspace_id, entry).await?;
     tx.commit().await?;
     Ok(token)

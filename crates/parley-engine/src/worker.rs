@@ -92,7 +92,12 @@ pub struct WorkerPool {
 
 impl WorkerPool {
     pub fn new(store: Store, registry: Registry, config: WorkerConfig) -> Self {
-        Self { store, registry: Arc::new(registry), config, wake: Arc::new(Notify::new()) }
+        Self {
+            store,
+            registry: Arc::new(registry),
+            config,
+            wake: Arc::new(Notify::new()),
+        }
     }
 
     /// A handle that wakes the pool right away (call after enqueuing on this node).
@@ -125,7 +130,11 @@ impl WorkerPool {
                     db_failures = 0;
                     for job in batch {
                         let permit = slots.clone().acquire_owned().await.expect("semaphore open");
-                        let ctx = RunContext { store: self.store.clone(), registry: self.registry.clone(), config: self.config.clone() };
+                        let ctx = RunContext {
+                            store: self.store.clone(),
+                            registry: self.registry.clone(),
+                            config: self.config.clone(),
+                        };
                         running.spawn(async move {
                             ctx.run_one(job).await;
                             drop(permit);
@@ -157,7 +166,10 @@ impl WorkerPool {
         })
         .await;
         if drained.is_err() {
-            tracing::warn!(abandoned = running.len(), "shutdown grace period over; abandoning running jobs to their leases");
+            tracing::warn!(
+                abandoned = running.len(),
+                "shutdown grace period over; abandoning running jobs to their leases"
+            );
             running.abort_all();
         }
     }
@@ -174,19 +186,27 @@ impl RunContext {
         let started = Instant::now();
         let outcome = if job.attempts > job.max_attempts {
             // Claimed again after its worker vanished, more times than it may be tried.
-            Err(JobError::Permanent(format!("abandoned: its worker was lost on all {} attempts", job.max_attempts)))
+            Err(JobError::Permanent(format!(
+                "abandoned: its worker was lost on all {} attempts",
+                job.max_attempts
+            )))
         } else if let Some(handler) = self.registry.handlers.get(&job.kind).cloned() {
             self.run_with_heartbeat(&*handler, &job).await
         } else {
-            Err(JobError::Permanent(format!("no handler for job kind {:?}", job.kind)))
+            Err(JobError::Permanent(format!(
+                "no handler for job kind {:?}",
+                job.kind
+            )))
         };
         let label = match &outcome {
             Ok(()) => "done",
             Err(JobError::Retry(_)) if job.attempts < job.max_attempts => "retried",
             Err(_) => "dead",
         };
-        metrics::counter!("parley_jobs_total", "kind" => job.kind.clone(), "outcome" => label).increment(1);
-        metrics::histogram!("parley_job_duration_seconds", "kind" => job.kind.clone()).record(started.elapsed().as_secs_f64());
+        metrics::counter!("parley_jobs_total", "kind" => job.kind.clone(), "outcome" => label)
+            .increment(1);
+        metrics::histogram!("parley_job_duration_seconds", "kind" => job.kind.clone())
+            .record(started.elapsed().as_secs_f64());
 
         let recorded = match outcome {
             Ok(()) => jobs::complete(self.store.db(), &job).await,
@@ -207,13 +227,21 @@ impl RunContext {
         };
         match recorded {
             Ok(true) => {}
-            Ok(false) => tracing::warn!(job = %job.id, "lease lost before the outcome was recorded; the new holder decides"),
-            Err(e) => tracing::warn!(job = %job.id, error = %e, "could not record the outcome; the job will run again after its lease"),
+            Ok(false) => {
+                tracing::warn!(job = %job.id, "lease lost before the outcome was recorded; the new holder decides")
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "could not record the outcome; the job will run again after its lease")
+            }
         }
     }
 
     /// Runs the handler, catching panics, while a heartbeat extends the lease.
-    async fn run_with_heartbeat(&self, handler: &dyn JobHandler, job: &ClaimedJob) -> Result<(), JobError> {
+    async fn run_with_heartbeat(
+        &self,
+        handler: &dyn JobHandler,
+        job: &ClaimedJob,
+    ) -> Result<(), JobError> {
         let lease_ms = self.config.lease.as_millis() as i64;
         let heartbeat = async {
             let mut tick = tokio::time::interval(self.config.lease / 3);

@@ -13,38 +13,88 @@ const PASSWORD: &str = "correct horse battery";
 async fn first_start_login_session_and_tokens() {
     for db in test_stores().await {
         let store = &db.store;
-        let first = ensure_initialized(store, Some("Owner@Example.com"), Some(PASSWORD)).await.unwrap().unwrap();
+        let first = ensure_initialized(store, Some("Owner@Example.com"), Some(PASSWORD))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(first.email, "owner@example.com");
         assert!(first.generated_password.is_none());
-        assert!(ensure_initialized(store, None, None).await.unwrap().is_none(), "{}: only once", db.name);
+        assert!(
+            ensure_initialized(store, None, None)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: only once",
+            db.name
+        );
 
         let auth = Auth::new(store.clone(), Duration::from_secs(3600));
-        let wrong = auth.login("owner@example.com", "wrong password!", None, None).await;
+        let wrong = auth
+            .login("owner@example.com", "wrong password!", None, None)
+            .await;
         assert!(matches!(wrong, Err(EngineError::InvalidCredentials)));
         let unknown = auth.login("nobody@example.com", PASSWORD, None, None).await;
-        assert!(matches!(unknown, Err(EngineError::InvalidCredentials)), "same answer for an unknown email");
+        assert!(
+            matches!(unknown, Err(EngineError::InvalidCredentials)),
+            "same answer for an unknown email"
+        );
 
-        let login = auth.login(" OWNER@example.com", PASSWORD, Some("10.0.0.1".into()), None).await.unwrap();
+        let login = auth
+            .login(
+                " OWNER@example.com",
+                PASSWORD,
+                Some("10.0.0.1".into()),
+                None,
+            )
+            .await
+            .unwrap();
         assert_eq!(login.me.role, Role::Owner);
-        let session = auth.session(&login.session_token, None).await.unwrap().expect("live session");
+        let session = auth
+            .session(&login.session_token, None)
+            .await
+            .unwrap()
+            .expect("live session");
         assert_eq!(session.csrf_token, login.me.csrf_token);
         assert!(auth.session("forged", None).await.unwrap().is_none());
 
         let demo = bots::list(store, &session.actor).await.unwrap();
         assert_eq!(demo.len(), 1, "{}: the demo bot exists", db.name);
 
-        let (token, secret) = tokens::create(store, &session.actor, "ci", Role::Agent).await.unwrap();
+        let (token, secret) = tokens::create(store, &session.actor, "ci", Role::Agent)
+            .await
+            .unwrap();
         assert!(secret.starts_with("pt_") && secret.starts_with(&token.prefix));
-        let bearer = auth.bearer(&secret, None).await.unwrap().expect("token works");
+        let bearer = auth
+            .bearer(&secret, None)
+            .await
+            .unwrap()
+            .expect("token works");
         assert_eq!(bearer.actor.role, Role::Agent);
-        assert!(matches!(bots::create(store, &bearer.actor, Default::default()).await, Err(EngineError::Forbidden)));
-        assert!(matches!(tokens::create(store, &session.actor, "x", Role::Owner).await, Err(EngineError::Invalid(_))));
+        assert!(matches!(
+            bots::create(store, &bearer.actor, Default::default()).await,
+            Err(EngineError::Forbidden)
+        ));
+        assert!(matches!(
+            tokens::create(store, &session.actor, "x", Role::Owner).await,
+            Err(EngineError::Invalid(_))
+        ));
 
-        tokens::revoke(store, &session.actor, token.id).await.unwrap();
-        assert!(auth.bearer(&secret, None).await.unwrap().is_none(), "{}: revoked", db.name);
+        tokens::revoke(store, &session.actor, token.id)
+            .await
+            .unwrap();
+        assert!(
+            auth.bearer(&secret, None).await.unwrap().is_none(),
+            "{}: revoked",
+            db.name
+        );
 
         auth.logout(&login.session_token).await.unwrap();
-        assert!(auth.session(&login.session_token, None).await.unwrap().is_none());
+        assert!(
+            auth.session(&login.session_token, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
 
@@ -52,23 +102,62 @@ async fn first_start_login_session_and_tokens() {
 async fn repeated_failures_are_throttled_and_reset_ends_sessions() {
     for db in test_stores().await {
         let store = &db.store;
-        ensure_initialized(store, Some("owner@example.com"), Some(PASSWORD)).await.unwrap();
+        ensure_initialized(store, Some("owner@example.com"), Some(PASSWORD))
+            .await
+            .unwrap();
         let auth = Auth::new(store.clone(), Duration::from_secs(3600));
-        let login = auth.login("owner@example.com", PASSWORD, None, None).await.unwrap();
+        let login = auth
+            .login("owner@example.com", PASSWORD, None, None)
+            .await
+            .unwrap();
         for _ in 0..5 {
-            let r = auth.login("owner@example.com", "nope nope nope", None, None).await;
+            let r = auth
+                .login("owner@example.com", "nope nope nope", None, None)
+                .await;
             assert!(matches!(r, Err(EngineError::InvalidCredentials)));
         }
         match auth.login("owner@example.com", PASSWORD, None, None).await {
-            Err(EngineError::TooManyAttempts { retry_after_secs }) => assert!(retry_after_secs > 0 && retry_after_secs <= 900),
-            other => panic!("{}: expected throttling, got {:?}", db.name, other.map(|_| ())),
+            Err(EngineError::TooManyAttempts { retry_after_secs }) => {
+                assert!(retry_after_secs > 0 && retry_after_secs <= 900)
+            }
+            other => panic!(
+                "{}: expected throttling, got {:?}",
+                db.name,
+                other.map(|_| ())
+            ),
         }
 
-        accounts::reset_password(store, "owner@example.com", "another long password").await.unwrap();
-        assert!(auth.session(&login.session_token, None).await.unwrap().is_none(), "{}: reset ends sessions", db.name);
-        let user = accounts::create_user(store, "agent@example.com", "", "agent password 1", Role::Agent, None).await.unwrap();
+        accounts::reset_password(store, "owner@example.com", "another long password")
+            .await
+            .unwrap();
+        assert!(
+            auth.session(&login.session_token, None)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: reset ends sessions",
+            db.name
+        );
+        let user = accounts::create_user(
+            store,
+            "agent@example.com",
+            "",
+            "agent password 1",
+            Role::Agent,
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(user.name, "agent");
-        let dup = accounts::create_user(store, "AGENT@example.com", "", "agent password 1", Role::Agent, None).await;
+        let dup = accounts::create_user(
+            store,
+            "AGENT@example.com",
+            "",
+            "agent password 1",
+            Role::Agent,
+            None,
+        )
+        .await;
         assert!(matches!(dup, Err(EngineError::Invalid(e)) if e.get("email").is_some()));
     }
 }

@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use parley_engine::worker::{JobError, JobHandler, Registry, WorkerConfig, WorkerPool};
+use parley_store::Store;
 use parley_store::jobs::{self, ClaimedJob, NewJob};
 use parley_store::testing::test_stores;
-use parley_store::Store;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,12 @@ impl JobHandler for Recorder {
     }
 }
 
-fn start(store: &Store, kind: &str, handler: Recorder, config: WorkerConfig) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+fn start(
+    store: &Store,
+    kind: &str,
+    handler: Recorder,
+    config: WorkerConfig,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
     let mut registry = Registry::default();
     registry.register(kind, handler);
     let pool = WorkerPool::new(store.clone(), registry, config);
@@ -65,23 +70,45 @@ async fn wait_until(store: &Store, done: impl Fn(jobs::QueueStats) -> bool) -> j
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("queue did not settle: {:?}", jobs::stats(store.db()).await.unwrap());
+    panic!(
+        "queue did not settle: {:?}",
+        jobs::stats(store.db()).await.unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_job_is_retried_and_the_pool_survives() {
     for db in test_stores().await {
-        let handler = Recorder { fail_first: 2, panic: true, ..Default::default() };
+        let handler = Recorder {
+            fail_first: 2,
+            panic: true,
+            ..Default::default()
+        };
         let runs = handler.runs.clone();
         let (stop, pool) = start(&db.store, "p", handler, fast());
-        let a = jobs::enqueue(db.store.db(), NewJob::new("p", json!({}))).await.unwrap().unwrap();
-        let b = jobs::enqueue(db.store.db(), NewJob::new("p", json!({}))).await.unwrap().unwrap();
+        let a = jobs::enqueue(db.store.db(), NewJob::new("p", json!({})))
+            .await
+            .unwrap()
+            .unwrap();
+        let b = jobs::enqueue(db.store.db(), NewJob::new("p", json!({})))
+            .await
+            .unwrap()
+            .unwrap();
         wait_until(&db.store, |s| s.done == 2).await;
         let runs = runs.lock().unwrap().clone();
-        assert_eq!((runs.get(&a), runs.get(&b)), (Some(&1), Some(&1)), "{}", db.name);
+        assert_eq!(
+            (runs.get(&a), runs.get(&b)),
+            (Some(&1), Some(&1)),
+            "{}",
+            db.name
+        );
         let row = jobs::get(db.store.db(), a).await.unwrap().unwrap();
         assert_eq!(row.attempts, 3);
-        assert!(row.last_error.unwrap().contains("panicked: handler blew up on attempt 2"));
+        assert!(
+            row.last_error
+                .unwrap()
+                .contains("panicked: handler blew up on attempt 2")
+        );
         stop.cancel();
         pool.await.unwrap();
     }
@@ -90,13 +117,27 @@ async fn a_panicking_job_is_retried_and_the_pool_survives() {
 #[tokio::test]
 async fn exhausted_and_unknown_jobs_are_dead_lettered_with_their_error() {
     for db in test_stores().await {
-        let handler = Recorder { fail_first: 100, ..Default::default() };
+        let handler = Recorder {
+            fail_first: 100,
+            ..Default::default()
+        };
         let (stop, pool) = start(&db.store, "f", handler, fast());
-        let failing = jobs::enqueue(db.store.db(), NewJob::new("f", json!({})).max_attempts(3)).await.unwrap().unwrap();
-        let unknown = jobs::enqueue(db.store.db(), NewJob::new("nobody", json!({}))).await.unwrap().unwrap();
+        let failing = jobs::enqueue(db.store.db(), NewJob::new("f", json!({})).max_attempts(3))
+            .await
+            .unwrap()
+            .unwrap();
+        let unknown = jobs::enqueue(db.store.db(), NewJob::new("nobody", json!({})))
+            .await
+            .unwrap()
+            .unwrap();
         wait_until(&db.store, |s| s.dead == 2).await;
         let row = jobs::get(db.store.db(), failing).await.unwrap().unwrap();
-        assert_eq!((row.attempts, row.last_error.as_deref()), (3, Some("failed attempt 3")), "{}", db.name);
+        assert_eq!(
+            (row.attempts, row.last_error.as_deref()),
+            (3, Some("failed attempt 3")),
+            "{}",
+            db.name
+        );
         let row = jobs::get(db.store.db(), unknown).await.unwrap().unwrap();
         assert_eq!(row.attempts, 1);
         assert!(row.last_error.unwrap().contains("no handler"));
@@ -116,7 +157,9 @@ async fn two_pools_never_run_one_job_twice() {
         let (stop_b, pool_b) = start(&other, "n", handler, fast());
         let total = 200;
         for i in 0..total {
-            jobs::enqueue(db.store.db(), NewJob::new("n", json!({ "i": i }))).await.unwrap();
+            jobs::enqueue(db.store.db(), NewJob::new("n", json!({ "i": i })))
+                .await
+                .unwrap();
         }
         wait_until(&db.store, |s| s.done == total).await;
         stop_a.cancel();
@@ -125,7 +168,11 @@ async fn two_pools_never_run_one_job_twice() {
         pool_b.await.unwrap();
         let runs = runs.lock().unwrap();
         assert_eq!(runs.len(), total as usize, "{}", db.name);
-        assert!(runs.values().all(|&n| n == 1), "{}: a job ran twice", db.name);
+        assert!(
+            runs.values().all(|&n| n == 1),
+            "{}: a job ran twice",
+            db.name
+        );
         other.close().await;
     }
 }
@@ -133,17 +180,47 @@ async fn two_pools_never_run_one_job_twice() {
 #[tokio::test]
 async fn shutdown_lets_running_jobs_finish_and_stops_claiming() {
     for db in test_stores().await {
-        let handler = Recorder { sleep: Duration::from_millis(300), ..Default::default() };
+        let handler = Recorder {
+            sleep: Duration::from_millis(300),
+            ..Default::default()
+        };
         let runs = handler.runs.clone();
-        let config = WorkerConfig { concurrency: 1, ..fast() };
+        let config = WorkerConfig {
+            concurrency: 1,
+            ..fast()
+        };
         let (stop, pool) = start(&db.store, "s", handler, config);
-        let first = jobs::enqueue(db.store.db(), NewJob::new("s", json!({}))).await.unwrap().unwrap();
+        let first = jobs::enqueue(db.store.db(), NewJob::new("s", json!({})))
+            .await
+            .unwrap()
+            .unwrap();
         wait_until(&db.store, |s| s.running == 1).await;
-        let second = jobs::enqueue(db.store.db(), NewJob::new("s", json!({}))).await.unwrap().unwrap();
+        let second = jobs::enqueue(db.store.db(), NewJob::new("s", json!({})))
+            .await
+            .unwrap()
+            .unwrap();
         stop.cancel();
         pool.await.unwrap();
-        assert_eq!(jobs::get(db.store.db(), first).await.unwrap().unwrap().status, jobs::DONE, "{}", db.name);
-        assert_eq!(jobs::get(db.store.db(), second).await.unwrap().unwrap().status, jobs::QUEUED, "{}", db.name);
+        assert_eq!(
+            jobs::get(db.store.db(), first)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            jobs::DONE,
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            jobs::get(db.store.db(), second)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            jobs::QUEUED,
+            "{}",
+            db.name
+        );
         assert_eq!(runs.lock().unwrap().len(), 1);
     }
 }

@@ -40,13 +40,20 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         let auth = Arc::new(Auth::new(store.clone(), config.session_ttl));
-        Self { store, auth, config: Arc::new(config), metrics: metrics::handle() }
+        Self {
+            store,
+            auth,
+            config: Arc::new(config),
+            metrics: metrics::handle(),
+        }
     }
 }
 
 /// Every documented route: health and the admin API.
 pub fn api_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(health::router()).merge(routes::api_v1())
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(routes::api_v1())
 }
 
 pub fn build_router(state: AppState) -> Router {
@@ -67,13 +74,23 @@ pub fn build_router(state: AppState) -> Router {
 
     Router::new()
         .merge(api)
-        .route("/api/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+        )
         .route("/metrics", get(health::metrics))
         .route("/", get(assets::root))
         .route("/app", get(|| async { Redirect::permanent("/app/") }))
         .route("/app/", get(assets::index))
         .route("/app/{*path}", get(assets::asset))
-        .fallback(|| async { ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such route").into_response() })
+        .fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "no such route",
+            )
+            .into_response()
+        })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(middleware)
@@ -85,17 +102,24 @@ pub fn build_router(state: AppState) -> Router {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
     }
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
 
-    let store = Store::connect(&config.store()).await.context("opening the database")?;
-    migrate_when_reachable(&store, &shutdown).await?;
-    if let Some(first) = ensure_initialized(&store, config.admin_email.as_deref(), config.admin_password.as_deref())
+    let store = Store::connect(&config.store())
         .await
-        .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?
+        .context("opening the database")?;
+    migrate_when_reachable(&store, &shutdown).await?;
+    if let Some(first) = ensure_initialized(
+        &store,
+        config.admin_email.as_deref(),
+        config.admin_password.as_deref(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("creating the first account: {e}"))?
     {
         print_first_start(&config, &first);
     }
@@ -109,16 +133,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         let pool = WorkerPool::new(
             store.clone(),
             Registry::default(),
-            WorkerConfig { concurrency: config.workers, ..WorkerConfig::default() },
+            WorkerConfig {
+                concurrency: config.workers,
+                ..WorkerConfig::default()
+            },
         );
         tokio::spawn(pool.run(shutdown.clone()))
     });
-    tokio::spawn(maintenance::run(store.clone(), Duration::from_secs(600), shutdown.clone()));
+    tokio::spawn(maintenance::run(
+        store.clone(),
+        Duration::from_secs(600),
+        shutdown.clone(),
+    ));
 
     let state = AppState::new(store.clone(), config.clone());
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
-    println!("Parley is listening on http://{address} (dashboard: {}/app/)", config.public_url);
+    println!(
+        "Parley is listening on http://{address} (dashboard: {}/app/)",
+        config.public_url
+    );
 
     let stop = shutdown.clone();
     axum::serve(listener, app)
@@ -155,7 +189,10 @@ async fn migrate_when_reachable(store: &Store, shutdown: &CancellationToken) -> 
 
 fn print_first_start(config: &Config, first: &FirstStart) {
     println!();
-    println!("  First start: created the workspace \"{}\" and its owner.", parley_engine::bootstrap::DEMO_WORKSPACE);
+    println!(
+        "  First start: created the workspace \"{}\" and its owner.",
+        parley_engine::bootstrap::DEMO_WORKSPACE
+    );
     println!("  Log in at   {}/app/", config.public_url);
     println!("  Email       {}", first.email);
     match &first.generated_password {
@@ -170,7 +207,8 @@ async fn cancel_on_signal(token: CancellationToken) {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

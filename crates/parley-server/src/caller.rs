@@ -31,9 +31,17 @@ impl FromRequestParts<AppState> for Caller {
         let Some(cookie) = session_cookie(parts) else {
             return Err(ApiError::unauthenticated());
         };
-        let authenticated = state.auth.session(&cookie, ip).await?.ok_or_else(ApiError::unauthenticated)?;
+        let authenticated = state
+            .auth
+            .session(&cookie, ip)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
         if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let expected = authenticated.csrf_token.as_deref().unwrap_or("");
             if expected.is_empty() || !secrets_match(sent, expected) {
                 return Err(ApiError::new(
@@ -81,7 +89,9 @@ fn session_cookie(parts: &Parts) -> Option<String> {
 pub fn session_set_cookie(value: Option<&str>, max_age_secs: u64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     match value {
-        Some(v) => format!("{SESSION_COOKIE}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"),
+        Some(v) => format!(
+            "{SESSION_COOKIE}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+        ),
         None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
     }
 }

@@ -168,8 +168,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("parley-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("parley.toml");
-        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nworkers = 2\nlog_format = \"json\"\n").unwrap();
-        let given = Settings { workers: Some(8), ..Default::default() };
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:9000\"\nworkers = 2\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let given = Settings {
+            workers: Some(8),
+            ..Default::default()
+        };
         let c = Config::resolve(given, Some(&file)).unwrap();
         assert_eq!(c.bind, "0.0.0.0:9000");
         assert_eq!(c.workers, 8);
@@ -180,7 +187,10 @@ mod tests {
         std::fs::write(&file, "bind = 1\n").unwrap();
         assert!(Config::resolve(Settings::default(), Some(&file)).is_err());
         std::fs::write(&file, "unknown_setting = 1\n").unwrap();
-        assert!(Config::resolve(Settings::default(), Some(&file)).is_err(), "typos are errors");
+        assert!(
+            Config::resolve(Settings::default(), Some(&file)).is_err(),
+            "typos are errors"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

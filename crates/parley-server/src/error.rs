@@ -37,7 +37,13 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), fields: None, retry_after_secs: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+            retry_after_secs: None,
+        }
     }
 
     pub fn not_found() -> Self {
@@ -45,18 +51,33 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in or send a valid API token")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "log in or send a valid API token",
+        )
     }
 
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
         let mut fields = BTreeMap::new();
         let message = message.into();
         fields.insert(field.to_string(), message.clone());
-        Self { fields: Some(fields), ..Self::new(StatusCode::BAD_REQUEST, "invalid_input", format!("{field}: {message}")) }
+        Self {
+            fields: Some(fields),
+            ..Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                format!("{field}: {message}"),
+            )
+        }
     }
 
     pub fn unavailable() -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is unavailable; try again shortly")
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is unavailable; try again shortly",
+        )
     }
 }
 
@@ -65,17 +86,30 @@ impl From<EngineError> for ApiError {
         match err {
             EngineError::Invalid(errors) => {
                 let message = format!("invalid input: {}", errors.summary());
-                ApiError { fields: Some(errors.into_map()), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message) }
+                ApiError {
+                    fields: Some(errors.into_map()),
+                    ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+                }
             }
             EngineError::Unauthenticated => ApiError::unauthenticated(),
-            EngineError::InvalidCredentials => {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "email or password is incorrect")
-            }
-            EngineError::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "your role does not allow this"),
+            EngineError::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "email or password is incorrect",
+            ),
+            EngineError::Forbidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role does not allow this",
+            ),
             EngineError::NotFound => ApiError::not_found(),
             EngineError::Conflict(msg) => {
                 tracing::info!(%msg, "conflict");
-                ApiError::new(StatusCode::CONFLICT, "conflict", "this conflicts with existing data")
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    "conflict",
+                    "this conflicts with existing data",
+                )
             }
             EngineError::TooManyAttempts { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
@@ -91,7 +125,11 @@ impl From<EngineError> for ApiError {
             }
             EngineError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                )
             }
         }
     }
@@ -106,11 +144,17 @@ impl From<parley_store::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code.to_string(), message: self.message, fields: self.fields },
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+                fields: self.fields,
+            },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

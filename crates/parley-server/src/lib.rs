@@ -3,10 +3,10 @@
 
 pub mod app;
 mod assets;
+mod caller;
 pub mod config;
 mod error;
 mod extract;
-mod caller;
 mod metrics;
 pub mod openapi;
 mod routes;

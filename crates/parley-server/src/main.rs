@@ -9,7 +9,11 @@ use std::io::Read;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "parley", version, about = "Self-hosted AI customer-support and sales chat")]
+#[command(
+    name = "parley",
+    version,
+    about = "Self-hosted AI customer-support and sales chat"
+)]
 struct Cli {
     /// A TOML file with settings (flags and PARLEY_* variables win over it).
     #[arg(long, global = true, env = "PARLEY_CONFIG")]
@@ -65,7 +69,9 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = Config::resolve(cli.settings, cli.config.as_deref())?;
     parley_server::telemetry::init(config.log_format, &config.log_level);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli.command, config))
 }
 
@@ -79,7 +85,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Migrate => {
             let store = open(&config).await?;
             store.migrate().await.context("migrating")?;
-            println!("migrations applied: {}", store.applied_migrations().await?.join(", "));
+            println!(
+                "migrations applied: {}",
+                store.applied_migrations().await?.join(", ")
+            );
             Ok(())
         }
         Command::Admin { command } => {
@@ -100,7 +109,13 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
 async fn admin(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
     use parley_engine::accounts;
     match command {
-        AdminCommand::CreateUser { email, name, role, workspace, password_stdin } => {
+        AdminCommand::CreateUser {
+            email,
+            name,
+            role,
+            workspace,
+            password_stdin,
+        } => {
             let (password, generated) = password(password_stdin)?;
             let role = Role::parse(&role).expect("clap checked the role");
             let user = accounts::create_user(store, &email, &name, &password, role, workspace)
@@ -111,9 +126,14 @@ async fn admin(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
                 println!("password: {password}");
             }
         }
-        AdminCommand::ResetPassword { email, password_stdin } => {
+        AdminCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
             let (password, generated) = password(password_stdin)?;
-            accounts::reset_password(store, &email, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            accounts::reset_password(store, &email, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("password reset for {email}; their sessions were ended");
             if generated {
                 println!("password: {password}");

@@ -110,7 +110,11 @@ pub async fn enqueue(c: &impl ConnectionTrait, job: NewJob) -> StoreResult<Optio
         finished_at: Set(None),
     };
     let inserted = job::Entity::insert(model)
-        .on_conflict(OnConflict::column(job::Column::UniqueKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(job::Column::UniqueKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(c)
         .await?;
     Ok((inserted == 1).then_some(id))
@@ -139,7 +143,12 @@ pub async fn claim(
                       ORDER BY priority DESC, run_at ASC LIMIT $4 {lock}) \
          RETURNING id, kind, payload, attempts, max_attempts"
     );
-    let values: Vec<Value> = vec![token.into(), (now + lease_ms).into(), now.into(), (limit as i64).into()];
+    let values: Vec<Value> = vec![
+        token.into(),
+        (now + lease_ms).into(),
+        now.into(),
+        (limit as i64).into(),
+    ];
     let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
     rows.iter().map(|row| claimed(row, token)).collect()
 }
@@ -197,17 +206,30 @@ async fn finish(
         job.id.into(),
         job.lease_token.into(),
     ];
-    let result = c.execute_raw(raw(c.get_database_backend(), sql, values)).await?;
+    let result = c
+        .execute_raw(raw(c.get_database_backend(), sql, values))
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
 /// Extends a lease held by a long-running job. `false` when the lease was already lost.
-pub async fn extend_lease(c: &impl ConnectionTrait, job: &ClaimedJob, lease_ms: i64) -> StoreResult<bool> {
+pub async fn extend_lease(
+    c: &impl ConnectionTrait,
+    job: &ClaimedJob,
+    lease_ms: i64,
+) -> StoreResult<bool> {
     let now = now_ms();
     let sql = "UPDATE jobs SET lease_until = $1, updated_at = $2 \
                WHERE id = $3 AND lease_token = $4 AND status = 'running'";
-    let values: Vec<Value> = vec![(now + lease_ms).into(), now.into(), job.id.into(), job.lease_token.into()];
-    let result = c.execute_raw(raw(c.get_database_backend(), sql, values)).await?;
+    let values: Vec<Value> = vec![
+        (now + lease_ms).into(),
+        now.into(),
+        job.id.into(),
+        job.lease_token.into(),
+    ];
+    let result = c
+        .execute_raw(raw(c.get_database_backend(), sql, values))
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -217,7 +239,11 @@ pub async fn requeue_dead(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<boo
     let sql = "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1, \
                    finished_at = NULL WHERE id = $2 AND status = 'dead'";
     let result = c
-        .execute_raw(raw(c.get_database_backend(), sql, vec![now.into(), id.into()]))
+        .execute_raw(raw(
+            c.get_database_backend(),
+            sql,
+            vec![now.into(), id.into()],
+        ))
         .await?;
     Ok(result.rows_affected() == 1)
 }
@@ -225,7 +251,9 @@ pub async fn requeue_dead(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<boo
 /// Deletes finished jobs older than `before` (epoch ms); dead jobs are kept for operators.
 pub async fn purge_done(c: &impl ConnectionTrait, before: i64) -> StoreResult<u64> {
     let sql = "DELETE FROM jobs WHERE status = 'done' AND finished_at < $1";
-    let result = c.execute_raw(raw(c.get_database_backend(), sql, vec![before.into()])).await?;
+    let result = c
+        .execute_raw(raw(c.get_database_backend(), sql, vec![before.into()]))
+        .await?;
     Ok(result.rows_affected())
 }
 
@@ -235,7 +263,9 @@ pub async fn get(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<JobRo
 
 pub async fn stats(c: &impl ConnectionTrait) -> StoreResult<QueueStats> {
     let sql = "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status";
-    let rows = c.query_all_raw(raw(c.get_database_backend(), sql, vec![])).await?;
+    let rows = c
+        .query_all_raw(raw(c.get_database_backend(), sql, vec![]))
+        .await?;
     let mut stats = QueueStats::default();
     for row in rows {
         let status: String = row.try_get("", "status")?;

@@ -17,25 +17,34 @@ pub struct TestDb {
 /// `PARLEY_TEST_DATABASE_URL` is set.
 pub async fn test_stores() -> Vec<TestDb> {
     let mut dbs = vec![sqlite().await];
-    if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            dbs.push(postgres(&url).await);
-        }
+    if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL")
+        && !url.is_empty()
+    {
+        dbs.push(postgres(&url).await);
     }
     dbs
 }
 
 pub async fn sqlite() -> TestDb {
     let path = std::env::temp_dir().join(format!("parley-test-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::connect(&StoreConfig::new(sqlite_url(&path))).await.expect("sqlite");
+    let store = Store::connect(&StoreConfig::new(sqlite_url(&path)))
+        .await
+        .expect("sqlite");
     store.migrate().await.expect("migrate sqlite");
-    TestDb { store, name: "sqlite", sqlite_file: Some(path), pg: None }
+    TestDb {
+        store,
+        name: "sqlite",
+        sqlite_file: Some(path),
+        pg: None,
+    }
 }
 
 /// A fresh schema in the given PostgreSQL database, so tests can run in parallel.
 pub async fn postgres(url: &str) -> TestDb {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = Store::connect(&StoreConfig::new(url)).await.expect("postgres");
+    let admin = Store::connect(&StoreConfig::new(url))
+        .await
+        .expect("postgres");
     admin
         .db()
         .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
@@ -46,14 +55,21 @@ pub async fn postgres(url: &str) -> TestDb {
     config.pg_schema = Some(schema.clone());
     let store = Store::connect(&config).await.expect("postgres schema");
     store.migrate().await.expect("migrate postgres");
-    TestDb { store, name: "postgres", sqlite_file: None, pg: Some((url.to_string(), schema)) }
+    TestDb {
+        store,
+        name: "postgres",
+        sqlite_file: None,
+        pg: Some((url.to_string(), schema)),
+    }
 }
 
 impl TestDb {
     /// A second, independent pool onto the same database (a second node).
     pub async fn another_pool(&self) -> Store {
         match (&self.sqlite_file, &self.pg) {
-            (Some(path), _) => Store::connect(&StoreConfig::new(sqlite_url(path))).await.unwrap(),
+            (Some(path), _) => Store::connect(&StoreConfig::new(sqlite_url(path)))
+                .await
+                .unwrap(),
             (_, Some((url, schema))) => {
                 let mut config = StoreConfig::new(url.clone());
                 config.pg_schema = Some(schema.clone());
@@ -76,13 +92,17 @@ impl Drop for TestDb {
         if let Some((url, schema)) = self.pg.take() {
             // Drop cannot await; a short-lived runtime on its own thread drops the schema.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
                             let _ = store
                                 .db()
-                                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                                .execute_unprepared(&format!(
+                                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                                ))
                                 .await;
                         }
                     });

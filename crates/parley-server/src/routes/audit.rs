@@ -56,10 +56,15 @@ async fn list_audit(
     let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "must be between 1 and 200"));
+        return Err(ApiError::invalid_field(
+            "limit",
+            "must be between 1 and 200",
+        ));
     }
     let rows = audit::list(state.store.db(), caller.actor.workspace_id, limit, q.before).await?;
-    let next_before = (rows.len() as u64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let next_before = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
     let items = rows
         .into_iter()
         .map(|r| AuditEntryView {

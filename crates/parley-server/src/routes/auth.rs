@@ -16,7 +16,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(login)).routes(routes!(logout)).routes(routes!(me))
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -52,8 +55,15 @@ pub struct Me {
 impl From<EngineMe> for Me {
     fn from(me: EngineMe) -> Self {
         Me {
-            user: UserInfo { id: me.user.id, email: me.user.email, name: me.user.name },
-            workspace: WorkspaceInfo { id: me.workspace.id, name: me.workspace.name },
+            user: UserInfo {
+                id: me.user.id,
+                email: me.user.email,
+                name: me.user.name,
+            },
+            workspace: WorkspaceInfo {
+                id: me.workspace.id,
+                name: me.workspace.name,
+            },
             role: me.role,
             csrf_token: me.csrf_token,
         }
@@ -72,8 +82,14 @@ async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let outcome = state.auth.login(&body.email, &body.password, ip, user_agent).await?;
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let outcome = state
+        .auth
+        .login(&body.email, &body.password, ip, user_agent)
+        .await?;
     let cookie = session_set_cookie(
         Some(&outcome.session_token),
         state.auth.session_ttl().as_secs(),
@@ -84,7 +100,11 @@ async fn login(
 
 /// Ends the session and clears the cookie.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(state): State<AppState>, _caller: Caller, SessionCookie(cookie): SessionCookie) -> ApiResult<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    _caller: Caller,
+    SessionCookie(cookie): SessionCookie,
+) -> ApiResult<Response> {
     if let Some(token) = cookie {
         state.auth.logout(&token).await?;
     }

@@ -82,7 +82,12 @@ pub struct RotateKey {
 fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
     BotView {
         embed_snippet: embed_snippet(&state.config.public_url, &bot.public_key),
-        identity_secret: caller.0.actor.role.can_manage().then_some(bot.identity_secret),
+        identity_secret: caller
+            .0
+            .actor
+            .role
+            .can_manage()
+            .then_some(bot.identity_secret),
         id: bot.id,
         name: bot.name,
         public_key: bot.public_key,
@@ -98,7 +103,12 @@ fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
 #[utoipa::path(get, path = "/api/v1/bots", tag = "bots", responses((status = 200, body = BotList), (status = 401, body = ErrorBody)))]
 async fn list_bots(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<BotList>> {
     let items = bots::list(&state.store, &caller.0.actor).await?;
-    Ok(Json(BotList { items: items.into_iter().map(|b| view(&state, &caller, b)).collect() }))
+    Ok(Json(BotList {
+        items: items
+            .into_iter()
+            .map(|b| view(&state, &caller, b))
+            .collect(),
+    }))
 }
 
 /// Creates a bot with a fresh public key and identity secret.
@@ -123,7 +133,11 @@ async fn create_bot(
 #[utoipa::path(get, path = "/api/v1/bots/{id}", tag = "bots", params(("id" = Uuid, Path)), responses(
     (status = 200, body = BotView), (status = 404, body = ErrorBody),
 ))]
-async fn get_bot(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<BotView>> {
+async fn get_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BotView>> {
     let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
     Ok(Json(view(&state, &caller, bot)))
 }
@@ -151,7 +165,11 @@ async fn update_bot(
 #[utoipa::path(delete, path = "/api/v1/bots/{id}", tag = "bots", params(("id" = Uuid, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
 ))]
-async fn delete_bot(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     bots::delete(&state.store, &caller.0.actor, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(live)).routes(routes!(ready))
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,7 +57,10 @@ pub struct QueueCheck {
 /// The process is up and serving.
 #[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, body = Live)))]
 async fn live() -> Json<Live> {
-    Json(Live { status: "live", version: env!("CARGO_PKG_VERSION") })
+    Json(Live {
+        status: "live",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// Whether this node can serve requests: the database answers within two seconds.
@@ -81,7 +86,12 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
     let body = Ready {
         status: if up { "ready" } else { "unavailable" },
         checks: ReadyChecks {
-            database: DependencyCheck { status: if up { "up" } else { "down" }, backend, latency_ms, error },
+            database: DependencyCheck {
+                status: if up { "up" } else { "down" },
+                backend,
+                latency_ms,
+                error,
+            },
             queue: QueueCheck {
                 status: if stats.is_some() { "up" } else { "unknown" },
                 queued: stats.map_or(0, |s| s.queued),
@@ -90,15 +100,29 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
             },
         },
     };
-    (if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if up {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 /// Prometheus text format. Queue depth is read from the database at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(stats) = parley_store::jobs::stats(state.store.db()).await {
-        for (status, n) in [("queued", stats.queued), ("running", stats.running), ("dead", stats.dead)] {
+        for (status, n) in [
+            ("queued", stats.queued),
+            ("running", stats.running),
+            ("dead", stats.dead),
+        ] {
             metrics::gauge!("parley_jobs", "status" => status).set(n as f64);
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }

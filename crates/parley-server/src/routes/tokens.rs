@@ -16,7 +16,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_tokens, create_token)).routes(routes!(revoke_token))
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
 }
 
 /// An API token (never its secret).
@@ -69,9 +71,14 @@ fn view(t: ApiToken) -> TokenView {
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses(
     (status = 200, body = TokenList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
 ))]
-async fn list_tokens(State(state): State<AppState>, Caller(caller): Caller) -> ApiResult<Json<TokenList>> {
+async fn list_tokens(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> ApiResult<Json<TokenList>> {
     let items = tokens::list(&state.store, &caller.actor).await?;
-    Ok(Json(TokenList { items: items.into_iter().map(view).collect() }))
+    Ok(Json(TokenList {
+        items: items.into_iter().map(view).collect(),
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = TokenCreate, responses(
@@ -82,15 +89,26 @@ async fn create_token(
     Caller(caller): Caller,
     ApiJson(body): ApiJson<TokenCreate>,
 ) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
-    let (token, secret) = tokens::create(&state.store, &caller.actor, &body.name, body.role).await?;
-    Ok((StatusCode::CREATED, Json(TokenCreated { token: view(token), secret })))
+    let (token, secret) =
+        tokens::create(&state.store, &caller.actor, &body.name, body.role).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            token: view(token),
+            secret,
+        }),
+    ))
 }
 
 /// Revokes a token at once; it stays listed as revoked.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
 ))]
-async fn revoke_token(State(state): State<AppState>, Caller(caller): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     tokens::revoke(&state.store, &caller.actor, parse_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

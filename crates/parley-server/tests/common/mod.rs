@@ -32,7 +32,11 @@ pub fn install_tls() {
 }
 
 pub fn config() -> Config {
-    let settings = Settings { public_url: Some("https://chat.example".into()), max_body_bytes: Some(64 * 1024), ..Default::default() };
+    let settings = Settings {
+        public_url: Some("https://chat.example".into()),
+        max_body_bytes: Some(64 * 1024),
+        ..Default::default()
+    };
     Config::resolve(settings, None).unwrap()
 }
 
@@ -43,16 +47,30 @@ pub async fn start(db: &TestDb) -> TestApp {
 
 pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     install_tls();
-    let _ = parley_engine::bootstrap::ensure_initialized(&store, Some(OWNER_EMAIL), Some(OWNER_PASSWORD)).await;
+    let _ = parley_engine::bootstrap::ensure_initialized(
+        &store,
+        Some(OWNER_EMAIL),
+        Some(OWNER_PASSWORD),
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = build_router(AppState::new(store.clone(), config())).into_make_service_with_connect_info::<SocketAddr>();
+    let app = build_router(AppState::new(store.clone(), config()))
+        .into_make_service_with_connect_info::<SocketAddr>();
     let stop = CancellationToken::new();
     let token = stop.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app).with_graceful_shutdown(async move { token.cancelled().await }).await.unwrap();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+            .unwrap();
     });
-    TestApp { base: format!("http://{addr}"), store, name, stop }
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        name,
+        stop,
+    }
 }
 
 /// A browser-like client: keeps cookies and, once logged in, sends the CSRF token.
@@ -65,12 +83,23 @@ pub struct Session {
 
 impl TestApp {
     pub fn anonymous(&self) -> Session {
-        Session { client: Client::builder().cookie_store(true).build().unwrap(), base: self.base.clone(), csrf: None, bearer: None }
+        Session {
+            client: Client::builder().cookie_store(true).build().unwrap(),
+            base: self.base.clone(),
+            csrf: None,
+            bearer: None,
+        }
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Session {
         let mut s = self.anonymous();
-        let (status, body) = s.call(Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": password}))).await;
+        let (status, body) = s
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{}: login: {body}", self.name);
         s.csrf = body["csrf_token"].as_str().map(str::to_string);
         s
@@ -81,7 +110,10 @@ impl TestApp {
     }
 
     pub fn with_token(&self, secret: &str) -> Session {
-        Session { bearer: Some(secret.to_string()), ..self.anonymous() }
+        Session {
+            bearer: Some(secret.to_string()),
+            ..self.anonymous()
+        }
     }
 }
 
@@ -106,10 +138,22 @@ impl Session {
     }
 
     /// Status and JSON body (Null when empty).
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let response = self.send(method, path, body).await;
         let status = response.status();
         let text = response.text().await.unwrap();
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+        (
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            },
+        )
     }
 }

@@ -64,7 +64,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("memberships_user", "memberships", &["user_id"])).await?;
+        m.create_index(index("memberships_user", "memberships", &["user_id"]))
+            .await?;
 
         m.create_table(
             table("bots")
@@ -82,7 +83,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("bots_workspace", "bots", &["workspace_id", "created_at"])).await?;
+        m.create_index(index(
+            "bots_workspace",
+            "bots",
+            &["workspace_id", "created_at"],
+        ))
+        .await?;
 
         m.create_table(
             table("api_tokens")
@@ -101,7 +107,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("api_tokens_workspace", "api_tokens", &["workspace_id"])).await?;
+        m.create_index(index(
+            "api_tokens_workspace",
+            "api_tokens",
+            &["workspace_id"],
+        ))
+        .await?;
 
         m.create_table(
             table("sessions")
@@ -120,8 +131,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("sessions_user", "sessions", &["user_id"])).await?;
-        m.create_index(index("sessions_expiry", "sessions", &["expires_at"])).await?;
+        m.create_index(index("sessions_user", "sessions", &["user_id"]))
+            .await?;
+        m.create_index(index("sessions_expiry", "sessions", &["expires_at"]))
+            .await?;
 
         m.create_table(
             table("audit_log")
@@ -139,8 +152,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("audit_workspace_time", "audit_log", &["workspace_id", "created_at"]))
-            .await?;
+        m.create_index(index(
+            "audit_workspace_time",
+            "audit_log",
+            &["workspace_id", "created_at"],
+        ))
+        .await?;
 
         m.create_table(
             table("outbox")
@@ -154,7 +171,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("outbox_pending", "outbox", &["dispatched_at", "id"])).await?;
+        m.create_index(index("outbox_pending", "outbox", &["dispatched_at", "id"]))
+            .await?;
 
         m.create_table(
             table("jobs")
@@ -177,7 +195,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         // Claiming scans due jobs by status, then priority and time.
-        m.create_index(index("jobs_due", "jobs", &["status", "run_at"])).await?;
+        m.create_index(index("jobs_due", "jobs", &["status", "run_at"]))
+            .await?;
         Ok(())
     }
 }

@@ -4,8 +4,8 @@ use crate::entities::{membership, user, workspace};
 use crate::{StoreError, StoreResult, now_ms};
 use parley_domain::Role;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,10 @@ pub async fn create_workspace(c: &impl ConnectionTrait, name: &str) -> StoreResu
 }
 
 pub async fn find_workspace(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Workspace> {
-    workspace::Entity::find_by_id(id).one(c).await?.ok_or(StoreError::NotFound)
+    workspace::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Creates a user; a taken email is a [`StoreError::Conflict`].
@@ -48,12 +51,21 @@ pub async fn create_user(
     Ok(model.insert(c).await?)
 }
 
-pub async fn find_user_by_email(c: &impl ConnectionTrait, email: &str) -> StoreResult<Option<User>> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(c).await?)
+pub async fn find_user_by_email(
+    c: &impl ConnectionTrait,
+    email: &str,
+) -> StoreResult<Option<User>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(c)
+        .await?)
 }
 
 pub async fn find_user(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<User> {
-    user::Entity::find_by_id(id).one(c).await?.ok_or(StoreError::NotFound)
+    user::Entity::find_by_id(id)
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 pub async fn set_password(c: &impl ConnectionTrait, user_id: Uuid, hash: &str) -> StoreResult<()> {
@@ -89,7 +101,9 @@ pub async fn role_in(
     workspace_id: Uuid,
     user_id: Uuid,
 ) -> StoreResult<Option<Role>> {
-    let found = membership::Entity::find_by_id((workspace_id, user_id)).one(c).await?;
+    let found = membership::Entity::find_by_id((workspace_id, user_id))
+        .one(c)
+        .await?;
     found.map(|m| parse_role(&m.role)).transpose()
 }
 
@@ -116,5 +130,8 @@ pub(crate) fn parse_role(s: &str) -> StoreResult<Role> {
 
 /// The first workspace created: where CLI-created users go by default.
 pub async fn oldest_workspace(c: &impl ConnectionTrait) -> StoreResult<Option<Workspace>> {
-    Ok(workspace::Entity::find().order_by_asc(workspace::Column::CreatedAt).one(c).await?)
+    Ok(workspace::Entity::find()
+        .order_by_asc(workspace::Column::CreatedAt)
+        .one(c)
+        .await?)
 }

@@ -54,5 +54,8 @@ pub async fn list(
     if let Some(before) = before {
         q = q.filter(audit_log::Column::Id.lt(before));
     }
-    Ok(q.order_by_desc(audit_log::Column::Id).limit(limit).all(c).await?)
+    Ok(q.order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?)
 }

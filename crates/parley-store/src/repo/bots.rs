@@ -149,7 +149,11 @@ pub async fn delete(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> S
     Ok(())
 }
 
-async fn find_model(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> StoreResult<bot::Model> {
+async fn find_model(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<bot::Model> {
     bot::Entity::find_by_id(id)
         .filter(bot::Column::WorkspaceId.eq(workspace_id))
         .one(c)

@@ -42,7 +42,7 @@ pub async fn pending(c: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<Ou
 
 pub async fn mark_dispatched(c: &impl ConnectionTrait, ids: &[Uuid]) -> StoreResult<()> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::DispatchedAt, Expr::val(now_ms()).into())
+        .col_expr(outbox::Column::DispatchedAt, Expr::val(now_ms()))
         .filter(outbox::Column::Id.is_in(ids.iter().copied()))
         .exec(c)
         .await?;

@@ -38,7 +38,11 @@ pub async fn create(c: &impl ConnectionTrait, new: NewSession<'_>) -> StoreResul
 }
 
 /// The session with this cookie hash, if it has not expired at `now`.
-pub async fn find_live(c: &impl ConnectionTrait, token_hash: &str, now: i64) -> StoreResult<Option<Session>> {
+pub async fn find_live(
+    c: &impl ConnectionTrait,
+    token_hash: &str,
+    now: i64,
+) -> StoreResult<Option<Session>> {
     Ok(session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash))
         .filter(session::Column::ExpiresAt.gt(now))
@@ -47,10 +51,15 @@ pub async fn find_live(c: &impl ConnectionTrait, token_hash: &str, now: i64) -> 
 }
 
 /// Slides the session's expiry forward (callers do this at most once a minute per session).
-pub async fn touch(c: &impl ConnectionTrait, id: Uuid, now: i64, expires_at: i64) -> StoreResult<()> {
+pub async fn touch(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    now: i64,
+    expires_at: i64,
+) -> StoreResult<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::LastSeenAt, Expr::val(now).into())
-        .col_expr(session::Column::ExpiresAt, Expr::val(expires_at).into())
+        .col_expr(session::Column::LastSeenAt, Expr::val(now))
+        .col_expr(session::Column::ExpiresAt, Expr::val(expires_at))
         .filter(session::Column::Id.eq(id))
         .exec(c)
         .await?;

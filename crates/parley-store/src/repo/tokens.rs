@@ -49,7 +49,11 @@ pub async fn list(c: &impl ConnectionTrait, workspace_id: Uuid) -> StoreResult<V
 }
 
 /// Revokes a token of this workspace. Revoking twice keeps the first time.
-pub async fn revoke(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> StoreResult<ApiToken> {
+pub async fn revoke(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<ApiToken> {
     let token = api_token::Entity::find_by_id(id)
         .filter(api_token::Column::WorkspaceId.eq(workspace_id))
         .one(c)
@@ -64,7 +68,10 @@ pub async fn revoke(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> S
 }
 
 /// The live (not revoked) token with this hash.
-pub async fn find_active_by_hash(c: &impl ConnectionTrait, hash: &str) -> StoreResult<Option<ApiToken>> {
+pub async fn find_active_by_hash(
+    c: &impl ConnectionTrait,
+    hash: &str,
+) -> StoreResult<Option<ApiToken>> {
     Ok(api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(hash))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -74,7 +81,10 @@ pub async fn find_active_by_hash(c: &impl ConnectionTrait, hash: &str) -> StoreR
 
 pub async fn touch(c: &impl ConnectionTrait, id: Uuid, at: i64) -> StoreResult<()> {
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::val(at).into())
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::val(at),
+        )
         .filter(api_token::Column::Id.eq(id))
         .exec(c)
         .await?;
