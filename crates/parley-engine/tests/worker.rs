@@ -166,7 +166,7 @@ async fn two_pools_never_run_one_job_twice() {
         stop_b.cancel();
         pool_a.await.unwrap();
         pool_b.await.unwrap();
-        let runs = runs.lock().unwrap();
+        let runs = runs.lock().unwrap().clone();
         assert_eq!(runs.len(), total as usize, "{}", db.name);
         assert!(
             runs.values().all(|&n| n == 1),

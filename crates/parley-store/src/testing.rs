@@ -64,6 +64,13 @@ pub async fn postgres(url: &str) -> TestDb {
 }
 
 impl TestDb {
+    /// The PostgreSQL URL and schema, for tests that connect their own way.
+    pub fn pg(&self) -> Option<(&str, &str)> {
+        self.pg
+            .as_ref()
+            .map(|(url, schema)| (url.as_str(), schema.as_str()))
+    }
+
     /// A second, independent pool onto the same database (a second node).
     pub async fn another_pool(&self) -> Store {
         match (&self.sqlite_file, &self.pg) {
