@@ -1,12 +1,13 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { APP_BASE } from './src/app/base.ts';
 
 const backend = process.env.PARLEY_DEV_BACKEND ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   // The server serves dist/ under /app/ (SPA fallback to index.html).
-  base: '/app/',
+  base: APP_BASE,
   plugins: [react()],
   server: {
     proxy: {
@@ -23,5 +24,7 @@ export default defineConfig({
     environment: 'node',
     include: ['src/**/*.test.{ts,tsx}'],
     restoreMocks: true,
+    setupFiles: ['src/test/setup.ts'],
+    testTimeout: 20_000,
   },
 });

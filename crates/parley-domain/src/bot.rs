@@ -18,7 +18,8 @@ pub struct Appearance {
     /// Accent colour, `#rrggbb`.
     pub primary_color: String,
     pub position: Position,
-    /// An `https://` (or `http://`) image URL, or none for the default avatar.
+    /// An `https://` (or `http://`) image URL, or null for the default avatar.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub avatar_url: Option<String>,
 }
 

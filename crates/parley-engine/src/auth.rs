@@ -11,13 +11,20 @@ use parley_store::{Store, now_ms};
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// Failed logins allowed per email, and per client address, within 15 minutes.
-const PER_EMAIL: Limit = Limit {
+/// Failed logins allowed within 15 minutes: per email from one address (the usual guesser),
+/// per address (one client trying many emails), and per email from everywhere (a distributed
+/// guesser). The last is loose, so nobody can lock an owner out by failing on purpose from
+/// one machine.
+const PER_EMAIL_AND_IP: Limit = Limit {
     max_failures: 5,
     window_ms: 15 * 60_000,
 };
 const PER_IP: Limit = Limit {
     max_failures: 30,
+    window_ms: 15 * 60_000,
+};
+const PER_EMAIL: Limit = Limit {
+    max_failures: 100,
     window_ms: 15 * 60_000,
 };
 /// Sessions and tokens record "last seen" at most this often, not on every request.
@@ -76,9 +83,15 @@ impl Auth {
         user_agent: Option<String>,
     ) -> EngineResult<LoginOutcome> {
         let email = normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+        let client = ip.as_deref().unwrap_or("-");
+        let pair_key = format!("pair:{email}|{client}");
+        let ip_key = format!("ip:{client}");
         let email_key = format!("email:{email}");
-        let ip_key = format!("ip:{}", ip.as_deref().unwrap_or("-"));
-        let keys = [(email_key.as_str(), PER_EMAIL), (ip_key.as_str(), PER_IP)];
+        let keys = [
+            (pair_key.as_str(), PER_EMAIL_AND_IP),
+            (ip_key.as_str(), PER_IP),
+            (email_key.as_str(), PER_EMAIL),
+        ];
         if let Err(wait_ms) = self
             .throttle
             .lock()
@@ -111,7 +124,7 @@ impl Auth {
         self.throttle
             .lock()
             .expect("throttle lock")
-            .clear(&email_key);
+            .clear(&pair_key);
 
         let session_token = random_secret("");
         let csrf_token = random_secret("");

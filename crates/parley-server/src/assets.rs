@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dashboard/dist"]
+#[folder = "../../web/dashboard/dist"]
 #[allow_missing = true]
 struct Dashboard;
 

@@ -13,43 +13,48 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Address to listen on.
-    #[arg(long, env = "PARLEY_BIND")]
+    #[arg(long, global = true, env = "PARLEY_BIND")]
     pub bind: Option<String>,
     /// Directory for the SQLite database, uploads and keys.
-    #[arg(long, env = "PARLEY_DATA_DIR")]
+    #[arg(long, global = true, env = "PARLEY_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// `sqlite://...` or `postgres://...`; defaults to SQLite in the data directory.
-    #[arg(long, env = "PARLEY_DATABASE_URL")]
+    #[arg(long, global = true, env = "PARLEY_DATABASE_URL")]
     pub database_url: Option<String>,
     /// Largest database connection pool.
-    #[arg(long, env = "PARLEY_DB_MAX_CONNECTIONS")]
+    #[arg(long, global = true, env = "PARLEY_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
     /// The URL visitors and the team reach Parley at (embed snippets, secure cookies).
-    #[arg(long, env = "PARLEY_PUBLIC_URL")]
+    #[arg(long, global = true, env = "PARLEY_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Owner account created on first start.
-    #[arg(long, env = "PARLEY_ADMIN_EMAIL")]
+    #[arg(long, global = true, env = "PARLEY_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
     /// Owner password on first start; generated and printed once when unset.
-    #[arg(long, env = "PARLEY_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
     /// `pretty` or `json`.
-    #[arg(long, env = "PARLEY_LOG_FORMAT")]
+    #[arg(long, global = true, env = "PARLEY_LOG_FORMAT")]
     pub log_format: Option<String>,
     /// Log filter, e.g. `info` or `parley=debug,info`.
-    #[arg(long, env = "PARLEY_LOG")]
+    #[arg(long, global = true, env = "PARLEY_LOG")]
     pub log_level: Option<String>,
     /// Jobs run at once by this node's worker pool (0 disables the workers).
-    #[arg(long, env = "PARLEY_WORKERS")]
+    #[arg(long, global = true, env = "PARLEY_WORKERS")]
     pub workers: Option<usize>,
     /// Largest accepted request body, in bytes.
-    #[arg(long, env = "PARLEY_MAX_BODY_BYTES")]
+    #[arg(long, global = true, env = "PARLEY_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
     /// Dashboard session lifetime since last use, in hours.
-    #[arg(long, env = "PARLEY_SESSION_TTL_HOURS")]
+    #[arg(long, global = true, env = "PARLEY_SESSION_TTL_HOURS")]
     pub session_ttl_hours: Option<u64>,
     /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
-    #[arg(long, env = "PARLEY_TRUST_PROXY")]
+    #[arg(long, global = true, env = "PARLEY_TRUST_PROXY")]
     pub trust_proxy: Option<bool>,
 }
 

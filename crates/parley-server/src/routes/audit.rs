@@ -20,11 +20,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct AuditEntryView {
     id: Uuid,
     action: String,
+    #[schema(required)]
     actor_user_id: Option<Uuid>,
+    #[schema(required)]
     actor_token_id: Option<Uuid>,
+    #[schema(required)]
     target_type: Option<String>,
+    #[schema(required)]
     target_id: Option<String>,
     details: serde_json::Value,
+    #[schema(required)]
     ip: Option<String>,
     created_at: String,
 }
@@ -33,6 +38,7 @@ pub struct AuditEntryView {
 pub struct AuditList {
     items: Vec<AuditEntryView>,
     /// Pass as `before` for the next page; null on the last page.
+    #[schema(required)]
     next_before: Option<Uuid>,
 }
 

@@ -49,6 +49,7 @@ pub struct Me {
     workspace: WorkspaceInfo,
     role: Role,
     /// Echo this in `X-CSRF-Token` on every cookie-authenticated write. Null for API tokens.
+    #[schema(required)]
     csrf_token: Option<String>,
 }
 

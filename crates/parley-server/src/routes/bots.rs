@@ -31,6 +31,7 @@ pub struct BotView {
     /// Public: identifies the bot to the widget.
     public_key: String,
     /// Signs visitor emails on the host's server. Null for agents.
+    #[schema(required)]
     identity_secret: Option<String>,
     /// Origins the widget may run on; empty allows any.
     allowed_origins: Vec<String>,

@@ -31,7 +31,9 @@ pub struct TokenView {
     prefix: String,
     role: Role,
     created_at: String,
+    #[schema(required)]
     last_used_at: Option<String>,
+    #[schema(required)]
     revoked_at: Option<String>,
 }
 

@@ -63,7 +63,7 @@ export function createApi(options: ApiClientOptions = {}) {
   client.use(csrf);
 
   const remember = (me: Me): Me => {
-    csrfToken = me.csrf_token;
+    csrfToken = me.csrf_token ?? null;
     return me;
   };
 

@@ -33,6 +33,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
   const trimmed = value.trim();
   if (trimmed === '') return null;
   if (/^\d+$/.test(trimmed)) return Number.parseInt(trimmed, 10);
+  // An HTTP-date always names its weekday or month; "-3" or "1.5" is not one.
+  if (!/[a-z]/i.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return null;
   return Math.max(0, Math.ceil((date - now) / 1000));

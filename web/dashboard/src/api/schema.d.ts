@@ -4,6 +4,22 @@
  */
 
 export interface paths {
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -13,7 +29,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with email and password; sets the session cookie */
+        /** Logs in and sets the HttpOnly session cookie. Throttled per email and per address. */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -30,7 +46,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the session (needs X-CSRF-Token) */
+        /** Ends the session and clears the cookie. */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -45,7 +61,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user, workspace, role and CSRF token */
+        /** Who is signed in, and the CSRF token for writes. */
         get: operations["me"];
         put?: never;
         post?: never;
@@ -62,9 +78,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listBots"];
+        /** The workspace's bots, oldest first. */
+        get: operations["list_bots"];
         put?: never;
-        post: operations["createBot"];
+        /** Creates a bot with a fresh public key and identity secret. */
+        post: operations["create_bot"];
         delete?: never;
         options?: never;
         head?: never;
@@ -75,35 +93,29 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description Bot id */
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        get: operations["getBot"];
+        get: operations["get_bot"];
         put?: never;
         post?: never;
-        delete: operations["deleteBot"];
+        delete: operations["delete_bot"];
         options?: never;
         head?: never;
-        patch: operations["updateBot"];
+        patch: operations["update_bot"];
         trace?: never;
     };
     "/api/v1/bots/{id}/rotate": {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description Bot id */
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
-        /** Replace the public key or the identity secret */
-        post: operations["rotateBotKey"];
+        /** Replaces the public key (every embed must be updated) or the identity secret. */
+        post: operations["rotate_key"];
         delete?: never;
         options?: never;
         head?: never;
@@ -117,9 +129,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listTokens"];
+        get: operations["list_tokens"];
         put?: never;
-        post: operations["createToken"];
+        post: operations["create_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -130,16 +142,48 @@ export interface paths {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description Token id */
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         get?: never;
         put?: never;
         post?: never;
-        delete: operations["revokeToken"];
+        /** Revokes a token at once; it stays listed as revoked. */
+        delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up and serving. */
+        get: operations["live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether this node can serve requests: the database answers within two seconds. */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -149,11 +193,180 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An API token (never its secret). */
+        ApiToken: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description The secret's first characters, to tell tokens apart. */
+            prefix: string;
+            role: components["schemas"]["Role"];
+            created_at: string;
+            last_used_at: string | null;
+            revoked_at: string | null;
+        };
+        /** @description How the widget looks on the host page. */
+        Appearance: {
+            /** @description Shown in the widget's header. */
+            title: string;
+            /** @description The bot's first message to a new visitor. */
+            greeting: string;
+            /** @description Accent colour, `#rrggbb`. */
+            primary_color: string;
+            position: components["schemas"]["Position"];
+            /** @description An `https://` (or `http://`) image URL, or null for the default avatar. */
+            avatar_url: string | null;
+        };
+        AuditEntryView: {
+            /** Format: uuid */
+            id: string;
+            action: string;
+            /** Format: uuid */
+            actor_user_id: string | null;
+            /** Format: uuid */
+            actor_token_id: string | null;
+            target_type: string | null;
+            target_id: string | null;
+            details: unknown;
+            ip: string | null;
+            created_at: string;
+        };
+        AuditList: {
+            items: components["schemas"]["AuditEntryView"][];
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next page; null on the last page.
+             */
+            next_before: string | null;
+        };
+        /** @description How the bot answers. */
+        Behaviour: {
+            /** @description Instructions given to the language model before every conversation. */
+            system_prompt: string;
+            /**
+             * Format: int32
+             * @description How many recent turns are kept verbatim in the model's memory (1 to 50).
+             */
+            memory_turns: number;
+            /** @description Said when the bot cannot answer (no knowledge, or the model failed). */
+            fallback_message: string;
+        };
+        /** @description A chatbot. */
+        Bot: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Public: identifies the bot to the widget. */
+            public_key: string;
+            /** @description Signs visitor emails on the host's server. Null for agents. */
+            identity_secret: string | null;
+            /** @description Origins the widget may run on; empty allows any. */
+            allowed_origins: string[];
+            appearance: components["schemas"]["Appearance"];
+            behaviour: components["schemas"]["Behaviour"];
+            /** @description The `<script>` tag to paste into the host's pages. */
+            embed_snippet: string;
+            created_at: string;
+            updated_at: string;
+        };
+        BotCreate: {
+            name: string;
+            allowed_origins?: string[] | null;
+            appearance?: components["schemas"]["Appearance"] | null;
+            behaviour?: components["schemas"]["Behaviour"] | null;
+        };
+        BotList: {
+            items: components["schemas"]["Bot"][];
+        };
+        /** @description Fields to change; absent fields stay. `appearance` and `behaviour` are replaced whole. */
+        BotUpdate: {
+            name?: string | null;
+            allowed_origins?: string[] | null;
+            appearance?: components["schemas"]["Appearance"] | null;
+            behaviour?: components["schemas"]["Behaviour"] | null;
+        };
+        DependencyCheck: {
+            /** @description `up` or `down`. */
+            status: string;
+            backend: string;
+            /** Format: double */
+            latency_ms: number;
+            error?: string | null;
+        };
+        /** @description The body of every error response. */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        ErrorDetail: {
+            /** @description Stable, machine-readable: `invalid_input`, `not_found`, `unauthenticated`, ... */
+            code: string;
+            /** @description For people. */
+            message: string;
+            /** @description Per-field problems, for `invalid_input`. */
+            fields?: {
+                [key: string]: string;
+            } | null;
+        };
         /** @enum {string} */
-        Role: "owner" | "admin" | "agent";
+        KeyName: "public_key" | "identity_secret";
+        Live: {
+            status: string;
+            version: string;
+        };
         LoginRequest: {
             email: string;
             password: string;
+        };
+        /** @description The signed-in person and where they work. */
+        Me: {
+            user: components["schemas"]["UserInfo"];
+            workspace: components["schemas"]["WorkspaceInfo"];
+            role: components["schemas"]["Role"];
+            /** @description Echo this in `X-CSRF-Token` on every cookie-authenticated write. Null for API tokens. */
+            csrf_token: string | null;
+        };
+        /** @enum {string} */
+        Position: "left" | "right";
+        QueueCheck: {
+            /** @description `up`, or `unknown` while the database is down. */
+            status: string;
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            dead: number;
+        };
+        Ready: {
+            /** @description `ready` or `unavailable`. */
+            status: string;
+            checks: components["schemas"]["ReadyChecks"];
+        };
+        ReadyChecks: {
+            database: components["schemas"]["DependencyCheck"];
+            queue: components["schemas"]["QueueCheck"];
+        };
+        /**
+         * @description A member's role in one workspace. Ordered from most to least powerful.
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "agent";
+        RotateKey: {
+            key: components["schemas"]["KeyName"];
+        };
+        TokenCreate: {
+            name: string;
+            /** @description `admin` or `agent`, at most your own role. */
+            role: components["schemas"]["Role"];
+        };
+        /** @description The new token and its secret, shown this once. */
+        TokenCreated: {
+            token: components["schemas"]["ApiToken"];
+            /** @description Send as `Authorization: Bearer <secret>`. It is not stored and cannot be shown again. */
+            secret: string;
+        };
+        TokenList: {
+            items: components["schemas"]["ApiToken"][];
         };
         UserInfo: {
             /** Format: uuid */
@@ -166,98 +379,6 @@ export interface components {
             id: string;
             name: string;
         };
-        Me: {
-            user: components["schemas"]["UserInfo"];
-            workspace: components["schemas"]["WorkspaceInfo"];
-            role: components["schemas"]["Role"];
-            csrf_token: string;
-        };
-        Appearance: {
-            title: string;
-            greeting: string;
-            /** @description #rrggbb */
-            primary_color: string;
-            /** @enum {string} */
-            position: "left" | "right";
-            avatar_url: string | null;
-        };
-        Behaviour: {
-            system_prompt: string;
-            /** Format: int32 */
-            memory_turns: number;
-            fallback_message: string;
-        };
-        Bot: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            public_key: string;
-            /** @description null for agents */
-            identity_secret: string | null;
-            /** @description Empty means any origin */
-            allowed_origins: string[];
-            appearance: components["schemas"]["Appearance"];
-            behaviour: components["schemas"]["Behaviour"];
-            embed_snippet: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-        };
-        BotList: {
-            items: components["schemas"]["Bot"][];
-        };
-        BotCreate: {
-            name: string;
-            allowed_origins?: string[];
-            appearance?: components["schemas"]["Appearance"];
-            behaviour?: components["schemas"]["Behaviour"];
-        };
-        BotUpdate: {
-            name?: string;
-            allowed_origins?: string[];
-            appearance?: components["schemas"]["Appearance"];
-            behaviour?: components["schemas"]["Behaviour"];
-        };
-        RotateKey: {
-            /** @enum {string} */
-            key: "public_key" | "identity_secret";
-        };
-        ApiToken: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            prefix: string;
-            role: components["schemas"]["Role"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at: string | null;
-            /** Format: date-time */
-            revoked_at: string | null;
-        };
-        TokenList: {
-            items: components["schemas"]["ApiToken"][];
-        };
-        TokenCreate: {
-            name: string;
-            role: components["schemas"]["Role"];
-        };
-        TokenCreated: {
-            token: components["schemas"]["ApiToken"];
-            /** @description Shown only once */
-            secret: string;
-        };
-        ErrorDetail: {
-            code: string;
-            message: string;
-            fields?: {
-                [key: string]: string;
-            };
-        };
-        ErrorBody: {
-            error: components["schemas"]["ErrorDetail"];
-        };
     };
     responses: never;
     parameters: never;
@@ -267,6 +388,46 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_audit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Page size, 1 to 200 (default 50). */
+                limit: number | null;
+                /** @description Only entries older than this entry id. */
+                before: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -280,7 +441,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -289,7 +449,6 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Malformed input (with `fields`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -298,7 +457,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Wrong email or password (code `invalid_credentials`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -307,11 +465,9 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Too many attempts (code `too_many_attempts`) */
+            /** @description too many attempts; see Retry-After */
             429: {
                 headers: {
-                    /** @description Seconds to wait before retrying */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -329,24 +485,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not authenticated (code `unauthenticated`) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -365,7 +510,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Current session */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -374,7 +518,6 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -385,7 +528,7 @@ export interface operations {
             };
         };
     };
-    listBots: {
+    list_bots: {
         parameters: {
             query?: never;
             header?: never;
@@ -394,7 +537,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bots of the workspace */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -403,7 +545,6 @@ export interface operations {
                     "application/json": components["schemas"]["BotList"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -414,7 +555,7 @@ export interface operations {
             };
         };
     };
-    createBot: {
+    create_bot: {
         parameters: {
             query?: never;
             header?: never;
@@ -427,7 +568,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -436,7 +576,6 @@ export interface operations {
                     "application/json": components["schemas"]["Bot"];
                 };
             };
-            /** @description Bad input (with `fields`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -445,16 +584,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -463,7 +592,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid values (with `fields`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -474,19 +602,17 @@ export interface operations {
             };
         };
     };
-    getBot: {
+    get_bot: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Bot id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The bot */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -495,16 +621,6 @@ export interface operations {
                     "application/json": components["schemas"]["Bot"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such bot (code `not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -515,35 +631,23 @@ export interface operations {
             };
         };
     };
-    deleteBot: {
+    delete_bot: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Bot id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -552,7 +656,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such bot */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -563,12 +666,11 @@ export interface operations {
             };
         };
     };
-    updateBot: {
+    update_bot: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Bot id */
                 id: string;
             };
             cookie?: never;
@@ -579,7 +681,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Updated */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -588,7 +689,6 @@ export interface operations {
                     "application/json": components["schemas"]["Bot"];
                 };
             };
-            /** @description Bad input (with `fields`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -597,16 +697,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -615,7 +705,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such bot */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -624,7 +713,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid values (with `fields`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -635,12 +723,11 @@ export interface operations {
             };
         };
     };
-    rotateBotKey: {
+    rotate_key: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Bot id */
                 id: string;
             };
             cookie?: never;
@@ -651,7 +738,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Bot with the new key */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -660,25 +746,6 @@ export interface operations {
                     "application/json": components["schemas"]["Bot"];
                 };
             };
-            /** @description Bad input */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -687,7 +754,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such bot */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -698,7 +764,7 @@ export interface operations {
             };
         };
     };
-    listTokens: {
+    list_tokens: {
         parameters: {
             query?: never;
             header?: never;
@@ -707,7 +773,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description API tokens of the workspace */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -716,7 +781,6 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -725,7 +789,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -736,7 +799,7 @@ export interface operations {
             };
         };
     };
-    createToken: {
+    create_token: {
         parameters: {
             query?: never;
             header?: never;
@@ -749,7 +812,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created; the secret is shown only here */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -758,7 +820,6 @@ export interface operations {
                     "application/json": components["schemas"]["TokenCreated"];
                 };
             };
-            /** @description Bad input (with `fields`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -767,16 +828,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -785,7 +836,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Invalid values (with `fields`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -796,35 +846,23 @@ export interface operations {
             };
         };
     };
-    revokeToken: {
+    revoke_token: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                /** @description Token id */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not authenticated (code `unauthenticated`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Role may not do this (code `forbidden`), or missing/invalid CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -833,13 +871,60 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description No such token */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    live: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Live"];
+                };
+            };
+        };
+    };
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
                 };
             };
         };

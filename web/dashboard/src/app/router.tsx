@@ -1,8 +1,9 @@
 // A deliberately tiny router: the dashboard has a handful of flat routes, all
 // under the Vite base (/app/). Paths inside the app are written without it.
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { APP_BASE } from './base';
 
-const BASE = import.meta.env.BASE_URL.replace(/\/+$/, ''); // "/app"
+const BASE = APP_BASE.replace(/\/+$/, ''); // "/app"
 const CHANGE = 'parley:navigate';
 
 /** "/app/bots/1" -> "/bots/1"; "/app" and "/app/" -> "/". */

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError } from '../../api/errors';
 import { navigate, useLocation } from '../../app/router';
-import { useCountdown } from '../../lib/useCountdown';
+import { useSecondsUntil } from '../../lib/useSecondsUntil';
 import { Button } from '../../ui/Button';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
@@ -20,8 +20,9 @@ export function LoginPage() {
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [lockout, setLockout] = useState<{ seconds: number; epoch: number } | null>(null);
-  const secondsLeft = useCountdown(lockout?.seconds ?? null, lockout?.epoch ?? 0);
+  // When a 429 said to wait: the Date.now() at which trying again is allowed.
+  const [lockedUntil, setLockedUntil] = useState<number | null>(null);
+  const secondsLeft = useSecondsUntil(lockedUntil);
   const locked = secondsLeft != null && secondsLeft > 0;
 
   const submit = async (event: FormEvent) => {
@@ -34,7 +35,7 @@ export function LoginPage() {
     setError(null);
     if (Object.keys(errors).length > 0) return;
 
-    setLockout(null);
+    setLockedUntil(null);
     setSubmitting(true);
     try {
       const me = await api.auth.login({ email: email.trim(), password });
@@ -42,7 +43,7 @@ export function LoginPage() {
       navigate(safeNext(search.get('next')), { replace: true });
     } catch (e) {
       if (e instanceof ApiError && e.status === 429 && e.retryAfter != null && e.retryAfter > 0) {
-        setLockout({ seconds: e.retryAfter, epoch: Date.now() });
+        setLockedUntil(Date.now() + e.retryAfter * 1000);
       }
       if (e instanceof ApiError) {
         setFieldErrors({ email: e.fields.email, password: e.fields.password });
@@ -53,8 +54,8 @@ export function LoginPage() {
     }
   };
 
-  // While locked out, the banner counts down; afterwards it says "try again".
-  const banner = lockout && secondsLeft != null ? (locked ? tooManyAttemptsMessage(secondsLeft) : null) : error;
+  // While locked out the banner counts down, and it goes away when the wait is over.
+  const banner = secondsLeft != null ? (locked ? tooManyAttemptsMessage(secondsLeft) : null) : error;
 
   return (
     <main className="auth-page">

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Bot, RotatableKey } from '../../api/types';
@@ -51,7 +51,7 @@ export function BotDetailPage({ id }: { id: string }) {
 
 function BackLink() {
   return (
-    <Link to="/bots" className="back-link">
+    <Link to="/bots" className="back-link" aria-label="Back to Bots">
       <span aria-hidden="true">←</span> Bots
     </Link>
   );
@@ -71,6 +71,14 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
   const [saving, setSaving] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const dirty = !formsEqual(values, saved);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Bumped whenever validation fails, to move focus to the first bad field.
+  const [invalidTick, setInvalidTick] = useState(0);
+
+  useEffect(() => {
+    if (invalidTick === 0) return;
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [invalidTick]);
 
   useEffect(() => {
     if (!dirty) return;
@@ -92,6 +100,7 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
     setFormError(null);
     if (Object.keys(problems).length > 0) {
       setFormError('Some fields need attention.');
+      setInvalidTick((t) => t + 1);
       return;
     }
     setSaving(true);
@@ -106,7 +115,11 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
       if (e instanceof ApiError) {
         const mapped = mapServerFields(e.fields);
         setErrors(mapped.errors);
-        setFormError([e.message, ...mapped.other].join(' '));
+        // Field problems are shown at their fields; the banner only repeats the
+        // server's message when something could not be placed on a field.
+        const placed = Object.keys(mapped.errors).length > 0;
+        setFormError(placed && mapped.other.length === 0 ? 'Some fields need attention.' : [e.message, ...mapped.other].join(' '));
+        setInvalidTick((t) => t + 1);
       } else {
         setFormError(errorMessage(e));
       }
@@ -149,7 +162,7 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
         </div>
       )}
       <div className="detail-grid">
-        <form className="detail-main" onSubmit={save} noValidate aria-label="Bot settings">
+        <form ref={formRef} className="detail-main" onSubmit={save} noValidate aria-label="Bot settings">
           {formError && (
             <div className="alert alert-error" role="alert">
               {formError}

@@ -1,0 +1,165 @@
+//! Repositories on every test database: tenancy, the outbox, sessions and the audit log.
+
+use parley_domain::bot::{Appearance, Behaviour};
+use parley_store::repo::{accounts, audit, bots, outbox, sessions};
+use parley_store::testing::test_stores;
+use parley_store::{StoreError, now_ms};
+use serde_json::json;
+
+fn new_bot(name: &str, key: &str) -> bots::NewBot {
+    bots::NewBot {
+        name: name.into(),
+        public_key: key.into(),
+        identity_secret: format!("secret-{key}"),
+        allowed_origins: vec!["https://shop.example".into()],
+        appearance: Appearance::default(),
+        behaviour: Behaviour::default(),
+    }
+}
+
+#[tokio::test]
+async fn bots_never_cross_workspaces() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let a = accounts::create_workspace(c, "A").await.unwrap();
+        let b = accounts::create_workspace(c, "B").await.unwrap();
+        let bot = bots::create(c, a.id, new_bot("Bot A", "pk_a"))
+            .await
+            .unwrap();
+        assert_eq!(
+            bots::get(c, a.id, bot.id).await.unwrap(),
+            bot,
+            "{}: settings round-trip",
+            db.name
+        );
+        assert!(
+            matches!(bots::get(c, b.id, bot.id).await, Err(StoreError::NotFound)),
+            "{}",
+            db.name
+        );
+        assert!(matches!(
+            bots::update(c, b.id, bot.id, Default::default()).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            bots::delete(c, b.id, bot.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(bots::list(c, b.id).await.unwrap().is_empty());
+        assert_eq!(
+            bots::find_by_public_key(c, "pk_a")
+                .await
+                .unwrap()
+                .map(|b| b.id),
+            Some(bot.id)
+        );
+        let dup = bots::create(c, b.id, new_bot("Other", "pk_a")).await;
+        assert!(
+            matches!(dup, Err(StoreError::Conflict(_))),
+            "{}: public keys are unique",
+            db.name
+        );
+        bots::delete(c, a.id, bot.id).await.unwrap();
+        assert!(bots::list(c, a.id).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn outbox_events_are_pending_until_dispatched_in_order() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let tx = db.store.begin().await.unwrap();
+        let first = outbox::append(&tx, ws.id, "conversation.started", json!({"n": 1}))
+            .await
+            .unwrap();
+        let second = outbox::append(&tx, ws.id, "message.received", json!({"n": 2}))
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        assert!(
+            outbox::pending(c, 10).await.unwrap().is_empty(),
+            "{}: rolled back with its transaction",
+            db.name
+        );
+        let _ = (first, second);
+
+        let tx = db.store.begin().await.unwrap();
+        let first = outbox::append(&tx, ws.id, "conversation.started", json!({"n": 1}))
+            .await
+            .unwrap();
+        let second = outbox::append(&tx, ws.id, "message.received", json!({"n": 2}))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let pending = outbox::pending(c, 10).await.unwrap();
+        assert_eq!(
+            pending.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![first, second]
+        );
+        assert_eq!(pending[1].payload, json!({"n": 2}));
+        outbox::mark_dispatched(c, &[first]).await.unwrap();
+        assert_eq!(
+            outbox::pending(c, 10).await.unwrap().len(),
+            1,
+            "{}",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn sessions_expire_and_audit_pages_newest_first() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let user = accounts::create_user(c, "u@example.com", "U", "hash")
+            .await
+            .unwrap();
+        let now = now_ms();
+        for (hash, expires) in [("live", now + 60_000), ("dead", now - 1)] {
+            sessions::create(
+                c,
+                sessions::NewSession {
+                    token_hash: hash,
+                    user_id: user.id,
+                    workspace_id: ws.id,
+                    csrf_token: "c",
+                    expires_at: expires,
+                    ip: None,
+                    user_agent: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        assert!(sessions::find_live(c, "live", now).await.unwrap().is_some());
+        assert!(
+            sessions::find_live(c, "dead", now).await.unwrap().is_none(),
+            "{}",
+            db.name
+        );
+        assert_eq!(sessions::purge_expired(c, now).await.unwrap(), 1);
+
+        for i in 0..5 {
+            let entry = audit::NewAuditEntry {
+                action: format!("a.{i}"),
+                details: json!({}),
+                ..Default::default()
+            };
+            audit::record(c, ws.id, entry).await.unwrap();
+        }
+        let page = audit::list(c, ws.id, 3, None).await.unwrap();
+        assert_eq!(
+            page.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["a.4", "a.3", "a.2"]
+        );
+        let rest = audit::list(c, ws.id, 3, Some(page[2].id)).await.unwrap();
+        assert_eq!(
+            rest.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+            ["a.1", "a.0"],
+            "{}",
+            db.name
+        );
+    }
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { Me } from '../api/types';
+import { ME } from '../test/fakeFetch';
+import { resolveRoute } from './App';
+
+const owner = ME as unknown as Me;
+const agent = { ...owner, role: 'agent' } as Me;
+
+describe('resolveRoute', () => {
+  it('sends anonymous visitors to login, remembering where they were going', () => {
+    expect(resolveRoute('/', null)).toEqual({ redirect: '/login' });
+    expect(resolveRoute('/bots/42', null)).toEqual({ redirect: '/login?next=%2Fbots%2F42' });
+    expect(resolveRoute('/login', null)).toEqual({ page: 'login' });
+  });
+
+  it('sends signed-in users away from login and the root to Bots', () => {
+    expect(resolveRoute('/login', owner)).toEqual({ redirect: '/bots' });
+    expect(resolveRoute('/', owner)).toEqual({ redirect: '/bots' });
+  });
+
+  it('routes pages', () => {
+    expect(resolveRoute('/bots', owner)).toEqual({ page: 'bots' });
+    expect(resolveRoute('/bots/abc', owner)).toEqual({ page: 'bot', id: 'abc' });
+    expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
+    expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });
+  });
+
+  it('keeps agents out of API tokens', () => {
+    expect(resolveRoute('/tokens', agent)).toEqual({ redirect: '/bots' });
+    expect(resolveRoute('/bots/abc', agent)).toEqual({ page: 'bot', id: 'abc' });
+  });
+});

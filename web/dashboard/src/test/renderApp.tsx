@@ -1,0 +1,28 @@
+import { render } from '@testing-library/react';
+import { createApi } from '../api/client';
+import { ApiProvider } from '../api/context';
+import { App } from '../app/App';
+import { SessionProvider, UNAUTHENTICATED_EVENT } from '../features/auth/session';
+import { ToastProvider } from '../ui/Toast';
+import { fakeFetch, type Handler } from './fakeFetch';
+
+/** Renders the whole app at `path` (inside /app) against fake API routes. */
+export function renderApp(path: string, routes: Record<string, Handler>) {
+  window.history.replaceState(null, '', `/app${path}`);
+  const fake = fakeFetch(routes);
+  const api = createApi({
+    baseUrl: window.location.origin,
+    fetch: fake.fetch,
+    onUnauthenticated: () => window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT)),
+  });
+  const view = render(
+    <ApiProvider api={api}>
+      <ToastProvider>
+        <SessionProvider>
+          <App />
+        </SessionProvider>
+      </ToastProvider>
+    </ApiProvider>,
+  );
+  return { ...view, calls: fake.calls, api };
+}
