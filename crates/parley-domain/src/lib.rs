@@ -5,6 +5,9 @@
 
 pub mod account;
 pub mod bot;
+pub mod chat;
+pub mod identity;
+pub mod knowledge;
 pub mod retry;
 pub mod role;
 pub mod throttle;

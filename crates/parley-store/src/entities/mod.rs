@@ -4,9 +4,17 @@
 pub mod api_token;
 pub mod audit_log;
 pub mod bot;
+pub mod chunk;
+pub mod conversation;
+pub mod document;
+pub mod document_source;
+pub mod faq;
 pub mod job;
 pub mod membership;
+pub mod message;
+pub mod note;
 pub mod outbox;
 pub mod session;
 pub mod user;
+pub mod visitor;
 pub mod workspace;

@@ -1,0 +1,202 @@
+//! Conversation memory (the window of recent turns plus a rolling summary of older ones)
+//! and the prompt that carries it, assembled under a token budget.
+
+use super::Passage;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speaker {
+    Visitor,
+    Bot,
+    Agent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+/// How many of `message_count` messages (oldest first) fall out of a window of
+/// `memory_turns` exchanges and should be folded into the summary, given that
+/// `summarized` are already in it.
+pub fn to_summarize(message_count: usize, summarized: usize, memory_turns: usize) -> usize {
+    let window = memory_turns.max(1) * 2;
+    message_count.saturating_sub(window).saturating_sub(summarized)
+}
+
+/// Folds turns that left the window into the rolling summary: one line per turn with its
+/// first sentence, oldest lines dropped past `max_chars`. Deterministic and model-free; a
+/// configured model writes a better one.
+pub fn fold_into_summary(summary: &str, turns: &[Turn], max_chars: usize) -> String {
+    let mut lines: Vec<String> = summary.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    for turn in turns {
+        let who = match turn.speaker {
+            Speaker::Visitor => "Visitor",
+            Speaker::Bot => "Bot",
+            Speaker::Agent => "Agent",
+        };
+        let first: String = first_sentence(&turn.text).chars().take(200).collect();
+        if !first.is_empty() {
+            lines.push(format!("{who}: {first}"));
+        }
+    }
+    let mut total: usize = lines.iter().map(|l| l.len() + 1).sum();
+    let mut start = 0;
+    while total > max_chars && start < lines.len() {
+        total -= lines[start].len() + 1;
+        start += 1;
+    }
+    lines[start..].join("\n")
+}
+
+fn first_sentence(text: &str) -> &str {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|(i, c)| matches!(c, '.' | '!' | '?' | '\n') && text[i + c.len_utf8()..].starts_with(char::is_whitespace))
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(text.len());
+    text[..end].trim()
+}
+
+/// One message of a chat-completions prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: &'static str,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub messages: Vec<PromptMessage>,
+    pub tokens: usize,
+    /// How many of the given passages (best first) made it in; citations number them 1..n.
+    pub passages_used: usize,
+    pub turns_used: usize,
+    pub summary_used: bool,
+}
+
+pub struct PromptInput<'a> {
+    pub system_prompt: &'a str,
+    pub summary: &'a str,
+    /// Recent turns, oldest first, not including the question.
+    pub history: &'a [Turn],
+    /// Best first.
+    pub passages: &'a [Passage<'a>],
+    pub question: &'a str,
+    /// Tokens the prompt may use (the model's context minus room for the answer).
+    pub budget: usize,
+}
+
+/// Assembles the prompt. The instructions and the question always go in; then passages best
+/// first (they ground the answer), then turns newest first, then the summary, each only while
+/// the budget allows.
+pub fn assemble(input: &PromptInput<'_>, count: &dyn Fn(&str) -> usize) -> Prompt {
+    const PER_MESSAGE: usize = 4; // role and framing tokens per chat message
+    let instructions = format!(
+        "{}\n\nAnswer from the numbered knowledge passages below and cite them like [1]. If they \
+         do not contain the answer, say you don't know.",
+        input.system_prompt.trim()
+    );
+    let mut used = count(&instructions) + count(input.question) + 2 * PER_MESSAGE;
+
+    let mut knowledge = String::new();
+    let mut passages_used = 0;
+    for (i, p) in input.passages.iter().enumerate() {
+        let block = format!("\n[{}] {}\n{}\n", i + 1, p.heading, p.text);
+        let n = count(&block);
+        if used + n > input.budget {
+            break;
+        }
+        used += n;
+        knowledge.push_str(&block);
+        passages_used += 1;
+    }
+
+    let mut turns: Vec<PromptMessage> = Vec::new();
+    for turn in input.history.iter().rev() {
+        let n = count(&turn.text) + PER_MESSAGE;
+        if used + n > input.budget {
+            break;
+        }
+        used += n;
+        let role = if turn.speaker == Speaker::Visitor { "user" } else { "assistant" };
+        turns.push(PromptMessage { role, content: turn.text.clone() });
+    }
+    turns.reverse();
+
+    let mut system = instructions;
+    let summary_block = format!("\n\nEarlier in this conversation:\n{}", input.summary.trim());
+    let summary_used = !input.summary.trim().is_empty() && used + count(&summary_block) <= input.budget;
+    if summary_used {
+        used += count(&summary_block);
+        system.push_str(&summary_block);
+    }
+    if !knowledge.is_empty() {
+        system.push_str("\n\nKnowledge:");
+        system.push_str(&knowledge);
+    }
+
+    let turns_used = turns.len();
+    let mut messages = vec![PromptMessage { role: "system", content: system }];
+    messages.extend(turns);
+    messages.push(PromptMessage { role: "user", content: input.question.to_string() });
+    Prompt { messages, tokens: used, passages_used, turns_used, summary_used }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> usize {
+        s.split_whitespace().count()
+    }
+
+    fn turn(speaker: Speaker, text: &str) -> Turn {
+        Turn { speaker, text: text.into() }
+    }
+
+    #[test]
+    fn window_and_summary() {
+        assert_eq!(to_summarize(10, 0, 4), 2);
+        assert_eq!(to_summarize(10, 2, 4), 0);
+        assert_eq!(to_summarize(3, 0, 4), 0);
+        let s = fold_into_summary("", &[turn(Speaker::Visitor, "My order 123 is late. Where is it?"), turn(Speaker::Bot, "It ships today.")], 1000);
+        assert_eq!(s, "Visitor: My order 123 is late.\nBot: It ships today.");
+        let s = fold_into_summary(&s, &[turn(Speaker::Visitor, "Thanks!")], 40);
+        assert_eq!(s, "Bot: It ships today.\nVisitor: Thanks!");
+    }
+
+    #[test]
+    fn prompt_keeps_the_question_and_drops_oldest_turns_first() {
+        let history = vec![
+            turn(Speaker::Visitor, "one two three four five"),
+            turn(Speaker::Bot, "six seven eight nine ten"),
+            turn(Speaker::Visitor, "eleven twelve"),
+        ];
+        let passages = [Passage { heading: "Returns", text: "Within thirty days." }];
+        let input = PromptInput {
+            system_prompt: "Be brief.",
+            summary: "Visitor: asked about boots.",
+            history: &history,
+            passages: &passages,
+            question: "And refunds?",
+            budget: 60,
+        };
+        let p = assemble(&input, &words);
+        assert!(p.tokens <= 60);
+        assert_eq!(p.passages_used, 1);
+        assert_eq!(p.messages.last().unwrap().content, "And refunds?");
+        assert!(p.messages[0].content.contains("[1] Returns"));
+        assert!(p.turns_used >= 1);
+        assert_eq!(p.messages[p.messages.len() - 2].content, "eleven twelve", "newest turn kept");
+
+        let tight = PromptInput { budget: 35, ..input };
+        let p = assemble(&tight, &words);
+        assert!(p.turns_used < 3);
+        assert_eq!(p.messages.last().unwrap().content, "And refunds?");
+    }
+}

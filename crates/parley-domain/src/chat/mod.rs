@@ -1,0 +1,12 @@
+//! The conversation's rules: memory (a window of recent turns plus a rolling summary),
+//! prompt assembly under a token budget, and the offline extractive answerer.
+
+pub mod extractive;
+pub mod memory;
+
+/// A passage retrieved for a question, as the answerers see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Passage<'a> {
+    pub heading: &'a str,
+    pub text: &'a str,
+}

@@ -1,0 +1,91 @@
+//! Visitor identity. Anyone can type an email into a widget, so history by email is only
+//! served with proof: the host's backend signs the email (`userHash`), or the browser holds
+//! the signed session token Parley gave it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut m = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(data);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// `userHash`: hex HMAC-SHA256 of the normalized email under the bot's identity secret, as
+/// the host's backend computes it.
+pub fn user_hash(identity_secret: &str, email: &str) -> String {
+    hex::encode(mac(identity_secret.as_bytes(), email.as_bytes()))
+}
+
+/// Checks a `userHash` in constant time; case-insensitive hex.
+pub fn verify_user_hash(identity_secret: &str, email: &str, given: &str) -> bool {
+    let expected = user_hash(identity_secret, email);
+    let given = given.trim().to_ascii_lowercase();
+    expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
+/// What a widget session token proves: this browser is this visitor of this bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorClaims {
+    #[serde(rename = "v")]
+    pub visitor_id: Uuid,
+    #[serde(rename = "b")]
+    pub bot_id: Uuid,
+    /// Issued at, epoch ms.
+    #[serde(rename = "t")]
+    pub issued_at: i64,
+}
+
+/// `base64url(claims).base64url(hmac)` under the server's signing key.
+pub fn sign_visitor_token(key: &[u8], claims: &VisitorClaims) -> String {
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("plain struct"));
+    let sig = URL_SAFE_NO_PAD.encode(mac(key, payload.as_bytes()));
+    format!("{payload}.{sig}")
+}
+
+/// The claims of a token signed with `key`, or `None` for anything forged or malformed.
+pub fn verify_visitor_token(key: &[u8], token: &str) -> Option<VisitorClaims> {
+    let (payload, sig) = token.split_once('.')?;
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    let expected = mac(key, payload.as_bytes());
+    if !bool::from(expected.ct_eq(&sig)) {
+        return None;
+    }
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_hash_matches_a_reference_hmac() {
+        // echo -n "ada@example.com" | openssl dgst -sha256 -hmac "secret"
+        assert_eq!(
+            user_hash("secret", "ada@example.com"),
+            "d1da3149b0fa35cd09c21c293552aeb73c0085ec04332577adec55eafdee7e0e"
+        );
+        assert!(verify_user_hash("secret", "ada@example.com", &user_hash("secret", "ada@example.com").to_uppercase()));
+        assert!(!verify_user_hash("secret", "eve@example.com", &user_hash("secret", "ada@example.com")));
+        assert!(!verify_user_hash("other", "ada@example.com", &user_hash("secret", "ada@example.com")));
+    }
+
+    #[test]
+    fn tokens_round_trip_and_reject_tampering() {
+        let claims = VisitorClaims { visitor_id: Uuid::now_v7(), bot_id: Uuid::now_v7(), issued_at: 1 };
+        let token = sign_visitor_token(b"key", &claims);
+        assert_eq!(verify_visitor_token(b"key", &token), Some(claims));
+        assert_eq!(verify_visitor_token(b"other key", &token), None);
+        let (payload, sig) = token.split_once('.').unwrap();
+        let forged = format!("{}.{sig}", &payload[..payload.len() - 2]);
+        assert_eq!(verify_visitor_token(b"key", &forged), None);
+        assert_eq!(verify_visitor_token(b"key", "garbage"), None);
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub conversation_id: Uuid,
+    /// `visitor`, `bot`, `agent` or `system`.
+    pub role: String,
+    pub body: String,
+    pub citations: Json,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<i32>,
+    pub completion_tokens: Option<i32>,
+    pub latency_ms: Option<i32>,
+    pub created_at: i64,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
