@@ -16,6 +16,8 @@ pub struct Model {
     pub token_count: i32,
     /// Little-endian f32s, when embeddings are configured.
     pub embedding: Option<Vec<u8>>,
+    /// SQLite only: this chunk's row in the `chunks_fts` index.
+    pub fts_rowid: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

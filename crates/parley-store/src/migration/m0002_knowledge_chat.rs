@@ -2,7 +2,8 @@
 //! conversations, messages, notes).
 //!
 //! Full-text search is where the engines differ: SQLite gets an FTS5 table (BM25 ranking,
-//! Porter stemming) kept in step by the repository in the same transaction as the chunks;
+//! Porter stemming) whose rows the repository writes in the same transaction as the chunks
+//! (each chunk keeps its FTS row id: SQLite may renumber implicit rowids on VACUUM);
 //! PostgreSQL gets a generated, weighted `tsvector` column with a GIN index.
 
 use sea_orm::DbBackend;
@@ -50,7 +51,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("documents_bot", "documents", &["bot_id", "created_at"])).await?;
+        m.create_index(index(
+            "documents_bot",
+            "documents",
+            &["bot_id", "created_at"],
+        ))
+        .await?;
 
         // The uploaded bytes, kept until ingestion finishes, in the database so any node's
         // worker can read them.
@@ -76,12 +82,20 @@ impl MigrationTrait for Migration {
                 .col(text("body"))
                 .col(integer("token_count"))
                 .col(blob_null("embedding"))
+                // SQLite only: the row of this chunk in `chunks_fts`.
+                .col(big_integer_null("fts_rowid"))
                 .foreign_key(&mut fk(("chunks", "document_id"), "documents"))
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("chunks_document", "chunks", &["document_id", "ordinal"])).await?;
-        m.create_index(index("chunks_bot", "chunks", &["bot_id"])).await?;
+        m.create_index(index(
+            "chunks_document",
+            "chunks",
+            &["document_id", "ordinal"],
+        ))
+        .await?;
+        m.create_index(index("chunks_bot", "chunks", &["bot_id"]))
+            .await?;
 
         match m.get_database_backend() {
             DbBackend::Postgres => {
@@ -97,9 +111,9 @@ impl MigrationTrait for Migration {
             _ => {
                 m.get_connection()
                     .execute_unprepared(
-                        "CREATE VIRTUAL TABLE chunks_fts USING fts5(\
-                         chunk_id UNINDEXED, bot_id UNINDEXED, heading, body, \
-                         tokenize = 'porter unicode61 remove_diacritics 2')",
+                        "CREATE VIRTUAL TABLE chunks_fts USING fts5(heading, body, \
+                         tokenize = 'porter unicode61 remove_diacritics 2');
+                         CREATE INDEX chunks_fts_row ON chunks (fts_rowid);",
                     )
                     .await?;
             }
@@ -121,7 +135,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("faqs_bot", "faqs", &["bot_id", "position"])).await?;
+        m.create_index(index("faqs_bot", "faqs", &["bot_id", "position"]))
+            .await?;
 
         m.create_table(
             Table::create()
@@ -136,7 +151,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("visitors_email", "visitors", &["bot_id", "email"]).unique().to_owned()).await?;
+        m.create_index(
+            index("visitors_email", "visitors", &["bot_id", "email"])
+                .unique()
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -160,8 +180,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("conversations_inbox", "conversations", &["workspace_id", "last_message_at"])).await?;
-        m.create_index(index("conversations_visitor", "conversations", &["visitor_id", "last_message_at"])).await?;
+        m.create_index(index(
+            "conversations_inbox",
+            "conversations",
+            &["workspace_id", "last_message_at"],
+        ))
+        .await?;
+        m.create_index(index(
+            "conversations_visitor",
+            "conversations",
+            &["visitor_id", "last_message_at"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -181,7 +211,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("messages_conversation", "messages", &["conversation_id", "id"])).await?;
+        m.create_index(index(
+            "messages_conversation",
+            "messages",
+            &["conversation_id", "id"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()
@@ -196,7 +231,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("notes_conversation", "notes", &["conversation_id", "id"])).await?;
+        m.create_index(index(
+            "notes_conversation",
+            "notes",
+            &["conversation_id", "id"],
+        ))
+        .await?;
         Ok(())
     }
 }

@@ -4,6 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod bots;
+pub mod conversations;
+pub mod faqs;
+pub mod knowledge;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;

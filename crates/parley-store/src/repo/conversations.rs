@@ -1,0 +1,334 @@
+//! Visitors, their conversations, messages and agents' notes.
+
+use super::{from_json, to_json};
+use crate::entities::{conversation, message, note, visitor};
+use crate::{StoreError, StoreResult, now_ms};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use uuid::Uuid;
+
+pub type Visitor = visitor::Model;
+pub type Conversation = conversation::Model;
+pub type Message = message::Model;
+pub type Note = note::Model;
+
+pub const OPEN: &str = "open";
+pub const RESOLVED: &str = "resolved";
+
+/// The visitor with this verified email for the bot, created on first sight.
+pub async fn visitor_by_email(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    email: &str,
+) -> StoreResult<Visitor> {
+    let found = visitor::Entity::find()
+        .filter(visitor::Column::BotId.eq(bot_id))
+        .filter(visitor::Column::Email.eq(email))
+        .one(c)
+        .await?;
+    match found {
+        Some(v) => Ok(v),
+        None => create_visitor(c, workspace_id, bot_id, Some(email)).await,
+    }
+}
+
+pub async fn create_visitor(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    email: Option<&str>,
+) -> StoreResult<Visitor> {
+    let now = now_ms();
+    Ok(visitor::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(workspace_id),
+        bot_id: Set(bot_id),
+        email: Set(email.map(str::to_string)),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+    }
+    .insert(c)
+    .await?)
+}
+
+pub async fn get_visitor(c: &impl ConnectionTrait, bot_id: Uuid, id: Uuid) -> StoreResult<Visitor> {
+    visitor::Entity::find_by_id(id)
+        .filter(visitor::Column::BotId.eq(bot_id))
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+pub async fn create_conversation(
+    c: &impl ConnectionTrait,
+    visitor: &Visitor,
+) -> StoreResult<Conversation> {
+    let now = now_ms();
+    Ok(conversation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(visitor.workspace_id),
+        bot_id: Set(visitor.bot_id),
+        visitor_id: Set(visitor.id),
+        status: Set(OPEN.into()),
+        human_handoff: Set(false),
+        preview: Set(String::new()),
+        summary: Set(String::new()),
+        summarized_count: Set(0),
+        message_count: Set(0),
+        tags: Set(to_json(&Vec::<String>::new())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_message_at: Set(now),
+    }
+    .insert(c)
+    .await?)
+}
+
+/// A conversation of this workspace (admin side).
+pub async fn get(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Conversation> {
+    conversation::Entity::find_by_id(id)
+        .filter(conversation::Column::WorkspaceId.eq(workspace_id))
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Filters for conversation lists; all optional.
+#[derive(Debug, Default, Clone)]
+pub struct ConversationFilter {
+    pub bot_id: Option<Uuid>,
+    pub visitor_id: Option<Uuid>,
+    pub status: Option<String>,
+    /// Matches the preview or any message's text (case-insensitive).
+    pub text: Option<String>,
+    /// Last message at or after / before, epoch ms.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Only conversations whose last message is older than this (paging), epoch ms.
+    pub before: Option<i64>,
+    pub limit: u64,
+}
+
+/// Conversations of the workspace, most recently active first.
+pub async fn list(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    f: &ConversationFilter,
+) -> StoreResult<Vec<Conversation>> {
+    let mut q =
+        conversation::Entity::find().filter(conversation::Column::WorkspaceId.eq(workspace_id));
+    if let Some(bot) = f.bot_id {
+        q = q.filter(conversation::Column::BotId.eq(bot));
+    }
+    if let Some(visitor) = f.visitor_id {
+        q = q.filter(conversation::Column::VisitorId.eq(visitor));
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(conversation::Column::Status.eq(status.as_str()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(conversation::Column::LastMessageAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(conversation::Column::LastMessageAt.lte(to));
+    }
+    if let Some(before) = f.before {
+        q = q.filter(conversation::Column::LastMessageAt.lt(before));
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+        let in_messages = message::Entity::find()
+            .select_only()
+            .column(message::Column::ConversationId)
+            .filter(message::Column::WorkspaceId.eq(workspace_id))
+            .filter(Expr::expr(Func::lower(Expr::col(message::Column::Body))).like(pattern.clone()))
+            .into_query();
+        q = q.filter(
+            Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(conversation::Column::Preview))).like(pattern),
+                )
+                .add(conversation::Column::Id.in_subquery(in_messages)),
+        );
+    }
+    Ok(q.order_by_desc(conversation::Column::LastMessageAt)
+        .limit(f.limit.clamp(1, 200))
+        .all(c)
+        .await?)
+}
+
+/// A message to append.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub role: String,
+    pub body: String,
+    pub citations: serde_json::Value,
+    pub model: Option<String>,
+    pub prompt_tokens: Option<i32>,
+    pub completion_tokens: Option<i32>,
+    pub latency_ms: Option<i32>,
+}
+
+/// Appends a message and updates the conversation's preview, counters and activity time.
+pub async fn append_message(
+    c: &impl ConnectionTrait,
+    conv: &Conversation,
+    new: NewMessage,
+) -> StoreResult<Message> {
+    let now = now_ms();
+    let msg = message::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(conv.workspace_id),
+        conversation_id: Set(conv.id),
+        role: Set(new.role),
+        body: Set(new.body),
+        citations: Set(if serde_json::Value::is_null(&new.citations) {
+            serde_json::json!([])
+        } else {
+            new.citations
+        }),
+        model: Set(new.model),
+        prompt_tokens: Set(new.prompt_tokens),
+        completion_tokens: Set(new.completion_tokens),
+        latency_ms: Set(new.latency_ms),
+        created_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    let preview: String = msg.body.chars().take(140).collect();
+    conversation::Entity::update_many()
+        .col_expr(conversation::Column::Preview, Expr::val(preview))
+        .col_expr(
+            conversation::Column::MessageCount,
+            Expr::col(conversation::Column::MessageCount).add(1),
+        )
+        .col_expr(conversation::Column::LastMessageAt, Expr::val(now))
+        .col_expr(conversation::Column::UpdatedAt, Expr::val(now))
+        .filter(conversation::Column::Id.eq(conv.id))
+        .exec(c)
+        .await?;
+    Ok(msg)
+}
+
+/// The conversation's messages, oldest first.
+pub async fn messages(
+    c: &impl ConnectionTrait,
+    conversation_id: Uuid,
+) -> StoreResult<Vec<Message>> {
+    Ok(message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .order_by_asc(message::Column::Id)
+        .all(c)
+        .await?)
+}
+
+/// Messages `skip..skip+take` (oldest first): what the memory window folds into the summary.
+pub async fn messages_range(
+    c: &impl ConnectionTrait,
+    conversation_id: Uuid,
+    skip: u64,
+    take: u64,
+) -> StoreResult<Vec<Message>> {
+    Ok(message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .order_by_asc(message::Column::Id)
+        .offset(skip)
+        .limit(take)
+        .all(c)
+        .await?)
+}
+
+/// The newest `n` messages, oldest first.
+pub async fn recent_messages(
+    c: &impl ConnectionTrait,
+    conversation_id: Uuid,
+    n: u64,
+) -> StoreResult<Vec<Message>> {
+    let mut newest = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .order_by_desc(message::Column::Id)
+        .limit(n)
+        .all(c)
+        .await?;
+    newest.reverse();
+    Ok(newest)
+}
+
+pub async fn set_summary(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    summary: &str,
+    summarized_count: i32,
+) -> StoreResult<()> {
+    conversation::ActiveModel {
+        id: Set(id),
+        summary: Set(summary.to_string()),
+        summarized_count: Set(summarized_count),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// Changes status, handoff and tags (each when given).
+pub async fn update(
+    c: &impl ConnectionTrait,
+    conv: Conversation,
+    status: Option<&str>,
+    human_handoff: Option<bool>,
+    tags: Option<Vec<String>>,
+) -> StoreResult<Conversation> {
+    let mut m: conversation::ActiveModel = conv.into();
+    if let Some(s) = status {
+        m.status = Set(s.to_string());
+    }
+    if let Some(h) = human_handoff {
+        m.human_handoff = Set(h);
+    }
+    if let Some(t) = tags {
+        m.tags = Set(to_json(&t));
+    }
+    m.updated_at = Set(now_ms());
+    Ok(m.update(c).await?)
+}
+
+pub fn tags(conv: &Conversation) -> StoreResult<Vec<String>> {
+    from_json(&conv.tags, "conversation.tags")
+}
+
+pub async fn add_note(
+    c: &impl ConnectionTrait,
+    conv: &Conversation,
+    author: Uuid,
+    body: &str,
+) -> StoreResult<Note> {
+    Ok(note::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(conv.workspace_id),
+        conversation_id: Set(conv.id),
+        author_user_id: Set(author),
+        body: Set(body.to_string()),
+        created_at: Set(now_ms()),
+    }
+    .insert(c)
+    .await?)
+}
+
+pub async fn notes(c: &impl ConnectionTrait, conversation_id: Uuid) -> StoreResult<Vec<Note>> {
+    Ok(note::Entity::find()
+        .filter(note::Column::ConversationId.eq(conversation_id))
+        .order_by_asc(note::Column::Id)
+        .all(c)
+        .await?)
+}

@@ -1,0 +1,296 @@
+//! Documents and their chunks, with the full-text index kept in the same transaction.
+
+use crate::entities::{chunk, document, document_source};
+use crate::{StoreError, StoreResult, now_ms, raw};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Value,
+};
+use uuid::Uuid;
+
+pub type Document = document::Model;
+pub type Chunk = chunk::Model;
+
+pub const QUEUED: &str = "queued";
+pub const PROCESSING: &str = "processing";
+pub const READY: &str = "ready";
+pub const FAILED: &str = "failed";
+
+pub struct NewDocument<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub content: Vec<u8>,
+}
+
+/// Stores an uploaded document (queued for ingestion) with its bytes.
+pub async fn create_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    new: NewDocument<'_>,
+) -> StoreResult<Document> {
+    let now = now_ms();
+    let id = Uuid::now_v7();
+    let doc = document::ActiveModel {
+        id: Set(id),
+        workspace_id: Set(workspace_id),
+        bot_id: Set(bot_id),
+        name: Set(new.name.to_string()),
+        content_type: Set(new.content_type.to_string()),
+        size_bytes: Set(new.content.len() as i64),
+        sha256: Set(new.sha256.to_string()),
+        status: Set(QUEUED.into()),
+        error: Set(None),
+        chunk_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    document_source::ActiveModel {
+        document_id: Set(id),
+        content: Set(new.content),
+    }
+    .insert(c)
+    .await?;
+    Ok(doc)
+}
+
+/// The bot's documents, newest first.
+pub async fn list_documents(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+) -> StoreResult<Vec<Document>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::WorkspaceId.eq(workspace_id))
+        .filter(document::Column::BotId.eq(bot_id))
+        .order_by_desc(document::Column::CreatedAt)
+        .all(c)
+        .await?)
+}
+
+pub async fn get_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Document> {
+    document::Entity::find_by_id(id)
+        .filter(document::Column::WorkspaceId.eq(workspace_id))
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Another document of the bot with this name (an upload of the same name replaces it).
+pub async fn find_by_name(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    name: &str,
+) -> StoreResult<Vec<Document>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::BotId.eq(bot_id))
+        .filter(document::Column::Name.eq(name))
+        .all(c)
+        .await?)
+}
+
+pub async fn set_status(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    error: Option<String>,
+    chunk_count: i32,
+) -> StoreResult<()> {
+    document::ActiveModel {
+        id: Set(id),
+        status: Set(status.to_string()),
+        error: Set(error),
+        chunk_count: Set(chunk_count),
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// The uploaded bytes, until ingestion deletes them.
+pub async fn source(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+    Ok(document_source::Entity::find_by_id(document_id)
+        .one(c)
+        .await?
+        .map(|s| s.content))
+}
+
+pub async fn delete_source(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<()> {
+    document_source::Entity::delete_by_id(document_id)
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a document with its chunks and their index entries.
+pub async fn delete_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<()> {
+    let doc = get_document(c, workspace_id, id).await?;
+    delete_chunks(c, doc.id).await?;
+    document::Entity::delete_by_id(doc.id).exec(c).await?;
+    Ok(())
+}
+
+/// A chunk to index.
+pub struct NewChunk<'a> {
+    pub heading: &'a str,
+    pub body: &'a str,
+    pub token_count: i32,
+    pub embedding: Option<Vec<u8>>,
+}
+
+/// Replaces the document's chunks (and their full-text entries) with `chunks`.
+pub async fn replace_chunks(
+    c: &impl ConnectionTrait,
+    doc: &Document,
+    chunks: &[NewChunk<'_>],
+) -> StoreResult<()> {
+    delete_chunks(c, doc.id).await?;
+    let sqlite = c.get_database_backend() == DbBackend::Sqlite;
+    for (ordinal, new) in chunks.iter().enumerate() {
+        let fts_rowid = if sqlite {
+            let stmt = raw(
+                DbBackend::Sqlite,
+                "INSERT INTO chunks_fts (heading, body) VALUES ($1, $2)",
+                vec![new.heading.into(), new.body.into()],
+            );
+            Some(c.execute_raw(stmt).await?.last_insert_id() as i64)
+        } else {
+            None
+        };
+        chunk::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            workspace_id: Set(doc.workspace_id),
+            bot_id: Set(doc.bot_id),
+            document_id: Set(doc.id),
+            ordinal: Set(ordinal as i32),
+            heading: Set(new.heading.to_string()),
+            body: Set(new.body.to_string()),
+            token_count: Set(new.token_count),
+            embedding: Set(new.embedding.clone()),
+            fts_rowid: Set(fts_rowid),
+        }
+        .insert(c)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn delete_chunks(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<()> {
+    let backend = c.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
+        c.execute_raw(raw(backend, sql, vec![document_id.into()]))
+            .await?;
+    }
+    chunk::Entity::delete_many()
+        .filter(chunk::Column::DocumentId.eq(document_id))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+/// A chunk found by full-text search, with its engine's relevance (higher is better).
+#[derive(Debug, Clone)]
+pub struct ChunkHit {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub document_name: String,
+    pub heading: String,
+    pub body: String,
+    pub token_count: i32,
+    pub score: f64,
+}
+
+/// Full-text search over the bot's chunks for any of `words` (plain lower-case words; each
+/// engine stems them its own way), best first. BM25 on SQLite, `ts_rank_cd` on PostgreSQL.
+pub async fn search(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    words: &[String],
+    limit: u64,
+) -> StoreResult<Vec<ChunkHit>> {
+    let words: Vec<&String> = words
+        .iter()
+        .filter(|w| w.chars().all(char::is_alphanumeric) && !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = c.get_database_backend();
+    let (sql, query) = match backend {
+        DbBackend::Postgres => (
+            "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
+                    ts_rank_cd(c.search, q)::float8 AS score \
+             FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) q \
+             WHERE c.workspace_id = $2 AND c.bot_id = $3 AND c.search @@ q \
+             ORDER BY score DESC, c.id LIMIT $4",
+            words
+                .iter()
+                .map(|w| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ),
+        _ => (
+            // bm25() is lower-is-better; negate it so every backend sorts descending.
+            "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
+                    -bm25(chunks_fts, 2.0, 1.0) AS score \
+             FROM chunks_fts JOIN chunks c ON c.fts_rowid = chunks_fts.rowid \
+                  JOIN documents d ON d.id = c.document_id \
+             WHERE chunks_fts MATCH $1 AND c.workspace_id = $2 AND c.bot_id = $3 \
+             ORDER BY score DESC, c.id LIMIT $4",
+            words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ),
+    };
+    let values: Vec<Value> = vec![
+        query.into(),
+        workspace_id.into(),
+        bot_id.into(),
+        (limit as i64).into(),
+    ];
+    let rows = c.query_all_raw(raw(backend, sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ChunkHit {
+                id: r.try_get("", "id")?,
+                document_id: r.try_get("", "document_id")?,
+                document_name: r.try_get("", "document_name")?,
+                heading: r.try_get("", "heading")?,
+                body: r.try_get("", "body")?,
+                token_count: r.try_get("", "token_count")?,
+                score: r.try_get("", "score")?,
+            })
+        })
+        .collect()
+}
+
+/// Chunks and documents indexed for a bot, for progress and dashboards.
+pub async fn counts(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<(u64, u64)> {
+    use sea_orm::PaginatorTrait;
+    let chunks = chunk::Entity::find()
+        .filter(chunk::Column::BotId.eq(bot_id))
+        .count(c)
+        .await?;
+    let docs = document::Entity::find()
+        .filter(document::Column::BotId.eq(bot_id))
+        .count(c)
+        .await?;
+    Ok((docs, chunks))
+}

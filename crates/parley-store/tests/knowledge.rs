@@ -1,0 +1,327 @@
+//! Documents, full-text search, FAQs and conversations on every test database.
+
+use parley_domain::bot::{Appearance, Behaviour};
+use parley_store::repo::conversations::{self as convs, ConversationFilter, NewMessage};
+use parley_store::repo::knowledge::{self, NewChunk, NewDocument};
+use parley_store::repo::{accounts, bots, faqs};
+use parley_store::testing::test_stores;
+use uuid::Uuid;
+
+async fn bot(c: &impl parley_store::ConnectionTrait, ws: Uuid, key: &str) -> Uuid {
+    let new = bots::NewBot {
+        name: key.into(),
+        public_key: key.into(),
+        identity_secret: "s".into(),
+        allowed_origins: vec![],
+        appearance: Appearance::default(),
+        behaviour: Behaviour::default(),
+    };
+    bots::create(c, ws, new).await.unwrap().id
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+#[tokio::test]
+async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let (a, b) = (bot(c, ws.id, "pk_a").await, bot(c, ws.id, "pk_b").await);
+        let doc = knowledge::create_document(
+            c,
+            ws.id,
+            a,
+            NewDocument {
+                name: "policies.md",
+                content_type: "text/markdown",
+                sha256: "x",
+                content: b"raw".to_vec(),
+            },
+        )
+        .await
+        .unwrap();
+        let chunks = [
+            NewChunk {
+                heading: "Returns",
+                body: "You can return unworn boots within 30 days for a refund.",
+                token_count: 12,
+                embedding: None,
+            },
+            NewChunk {
+                heading: "Shipping",
+                body: "Orders ship in two business days. Shipping is free over $50.",
+                token_count: 12,
+                embedding: None,
+            },
+            NewChunk {
+                heading: "Warranty",
+                body: "Tents carry a lifetime warranty against manufacturing defects.",
+                token_count: 9,
+                embedding: None,
+            },
+        ];
+        knowledge::replace_chunks(c, &doc, &chunks).await.unwrap();
+        let other = knowledge::create_document(
+            c,
+            ws.id,
+            b,
+            NewDocument {
+                name: "b.md",
+                content_type: "text/markdown",
+                sha256: "y",
+                content: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        knowledge::replace_chunks(
+            c,
+            &other,
+            &[NewChunk {
+                heading: "Returns",
+                body: "Bot B returns policy.",
+                token_count: 4,
+                embedding: None,
+            }],
+        )
+        .await
+        .unwrap();
+
+        let hits = knowledge::search(c, ws.id, a, &words("returning boots"), 10)
+            .await
+            .unwrap();
+        assert!(
+            !hits.is_empty(),
+            "{}: stemming finds 'return' for 'returning'",
+            db.name
+        );
+        assert_eq!(hits[0].heading, "Returns");
+        assert_eq!(hits[0].document_name, "policies.md");
+        assert!(
+            hits.iter().all(|h| h.document_id == doc.id),
+            "{}: other bots' chunks never match",
+            db.name
+        );
+        let hits = knowledge::search(c, ws.id, a, &words("free shipping"), 10)
+            .await
+            .unwrap();
+        assert_eq!(hits[0].heading, "Shipping", "{}", db.name);
+        assert!(
+            knowledge::search(c, ws.id, a, &words("kayak"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            knowledge::search(c, ws.id, a, &words("\" OR drop"), 10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|h| h.document_id == doc.id),
+            "quotes are not syntax"
+        );
+        let other_ws = accounts::create_workspace(c, "X").await.unwrap();
+        assert!(
+            knowledge::search(c, other_ws.id, a, &words("boots"), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: tenancy",
+            db.name
+        );
+
+        // Replacing and deleting keep the index in step.
+        knowledge::replace_chunks(c, &doc, &chunks[2..])
+            .await
+            .unwrap();
+        assert!(
+            knowledge::search(c, ws.id, a, &words("boots"), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: replaced",
+            db.name
+        );
+        knowledge::delete_document(c, ws.id, doc.id).await.unwrap();
+        assert!(
+            knowledge::search(c, ws.id, a, &words("warranty"), 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}: deleted",
+            db.name
+        );
+        assert!(matches!(
+            knowledge::delete_document(c, ws.id, doc.id).await,
+            Err(parley_store::StoreError::NotFound)
+        ));
+        assert_eq!(knowledge::counts(c, b).await.unwrap(), (1, 1));
+    }
+}
+
+#[tokio::test]
+async fn faqs_keep_their_order() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let one = faqs::create(c, ws.id, b, "Q1", "A1", true).await.unwrap();
+        let two = faqs::create(c, ws.id, b, "Q2", "A2", false).await.unwrap();
+        let three = faqs::create(c, ws.id, b, "Q3", "A3", true).await.unwrap();
+        assert_eq!((one.position, two.position, three.position), (0, 1, 2));
+        assert!(
+            faqs::reorder(c, ws.id, b, &[three.id, one.id, two.id])
+                .await
+                .unwrap()
+        );
+        assert!(
+            !faqs::reorder(c, ws.id, b, &[three.id, one.id])
+                .await
+                .unwrap(),
+            "must name every FAQ"
+        );
+        let listed: Vec<String> = faqs::list(c, ws.id, b, false)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.question)
+            .collect();
+        assert_eq!(listed, ["Q3", "Q1", "Q2"], "{}", db.name);
+        assert_eq!(faqs::list(c, ws.id, b, true).await.unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn conversations_filter_by_text_status_and_visitor() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let ada = convs::visitor_by_email(c, ws.id, b, "ada@example.com")
+            .await
+            .unwrap();
+        assert_eq!(
+            convs::visitor_by_email(c, ws.id, b, "ada@example.com")
+                .await
+                .unwrap()
+                .id,
+            ada.id,
+            "{}: found again",
+            db.name
+        );
+        let anon = convs::create_visitor(c, ws.id, b, None).await.unwrap();
+        let first = convs::create_conversation(c, &ada).await.unwrap();
+        convs::append_message(
+            c,
+            &first,
+            NewMessage {
+                role: "visitor".into(),
+                body: "Where is my Tent order?".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        convs::append_message(
+            c,
+            &first,
+            NewMessage {
+                role: "bot".into(),
+                body: "It ships today.".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let second = convs::create_conversation(c, &anon).await.unwrap();
+        convs::append_message(
+            c,
+            &second,
+            NewMessage {
+                role: "visitor".into(),
+                body: "Hello".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+        let all = convs::list(
+            c,
+            ws.id,
+            &ConversationFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(all.len(), 2);
+        let found = convs::list(
+            c,
+            ws.id,
+            &ConversationFilter {
+                text: Some("tent".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            found.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![first.id],
+            "{}: text in any message",
+            db.name
+        );
+        let mine = convs::list(
+            c,
+            ws.id,
+            &ConversationFilter {
+                visitor_id: Some(anon.id),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(mine.len(), 1);
+        let reloaded = convs::get(c, ws.id, first.id).await.unwrap();
+        assert_eq!(
+            (reloaded.message_count, reloaded.preview.as_str()),
+            (2, "It ships today.")
+        );
+        let resolved = convs::update(
+            c,
+            reloaded,
+            Some(convs::RESOLVED),
+            Some(true),
+            Some(vec!["vip".into()]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(convs::tags(&resolved).unwrap(), vec!["vip"]);
+        let open = convs::list(
+            c,
+            ws.id,
+            &ConversationFilter {
+                status: Some("open".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(open.len(), 1, "{}", db.name);
+        let recent = convs::recent_messages(c, first.id, 1).await.unwrap();
+        assert_eq!(recent[0].body, "It ships today.");
+        let other = accounts::create_workspace(c, "X").await.unwrap();
+        assert!(
+            convs::get(c, other.id, first.id).await.is_err(),
+            "{}: tenancy",
+            db.name
+        );
+    }
+}
