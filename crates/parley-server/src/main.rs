@@ -1,5 +1,7 @@
 //! The `parley` command.
 
+mod analyze;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use parley_domain::Role;
@@ -37,6 +39,9 @@ enum Command {
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Score messages from stdin (one per line): one JSON line each with sentiment, intents
+    /// and lead fields.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 #[derive(Subcommand)]
@@ -78,6 +83,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => parley_server::serve(config).await,
+        Command::Analyze(args) => analyze::run(args),
         Command::Openapi => {
             println!("{}", parley_server::openapi::document().to_pretty_json()?);
             Ok(())
