@@ -72,14 +72,30 @@ mod tests {
             user_hash("secret", "ada@example.com"),
             "d1da3149b0fa35cd09c21c293552aeb73c0085ec04332577adec55eafdee7e0e"
         );
-        assert!(verify_user_hash("secret", "ada@example.com", &user_hash("secret", "ada@example.com").to_uppercase()));
-        assert!(!verify_user_hash("secret", "eve@example.com", &user_hash("secret", "ada@example.com")));
-        assert!(!verify_user_hash("other", "ada@example.com", &user_hash("secret", "ada@example.com")));
+        assert!(verify_user_hash(
+            "secret",
+            "ada@example.com",
+            &user_hash("secret", "ada@example.com").to_uppercase()
+        ));
+        assert!(!verify_user_hash(
+            "secret",
+            "eve@example.com",
+            &user_hash("secret", "ada@example.com")
+        ));
+        assert!(!verify_user_hash(
+            "other",
+            "ada@example.com",
+            &user_hash("secret", "ada@example.com")
+        ));
     }
 
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
-        let claims = VisitorClaims { visitor_id: Uuid::now_v7(), bot_id: Uuid::now_v7(), issued_at: 1 };
+        let claims = VisitorClaims {
+            visitor_id: Uuid::now_v7(),
+            bot_id: Uuid::now_v7(),
+            issued_at: 1,
+        };
         let token = sign_visitor_token(b"key", &claims);
         assert_eq!(verify_visitor_token(b"key", &token), Some(claims));
         assert_eq!(verify_visitor_token(b"other key", &token), None);

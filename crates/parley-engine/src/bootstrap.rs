@@ -8,7 +8,9 @@ use crate::{EngineError, EngineResult};
 use parley_domain::Role;
 use parley_domain::bot::{Appearance, Behaviour};
 use parley_store::Store;
-use parley_store::repo::{accounts, bots};
+use parley_store::jobs;
+use parley_store::repo::{accounts, bots, faqs, knowledge};
+use serde_json::json;
 
 pub const DEMO_WORKSPACE: &str = "Trailhead Outfitters";
 pub const DEMO_BOT: &str = "Trailhead Assistant";
@@ -51,6 +53,7 @@ pub async fn ensure_initialized(
     };
     accounts::add_member(&tx, workspace.id, user.id, Role::Owner).await?;
     let bot = bots::create(&tx, workspace.id, demo_bot()).await?;
+    seed_demo_knowledge(&tx, workspace.id, bot.id).await?;
     tx.commit().await.map_err(EngineError::from)?;
     Ok(Some(FirstStart {
         email,
@@ -73,4 +76,72 @@ fn demo_bot() -> bots::NewBot {
         },
         behaviour: Behaviour::default(),
     }
+}
+
+/// The demo shop's knowledge base, written for this project.
+const DEMO_DOCUMENTS: [(&str, &str); 5] = [
+    ("shipping.md", include_str!("../demo/shipping.md")),
+    ("returns.md", include_str!("../demo/returns.md")),
+    ("sizing.md", include_str!("../demo/sizing.md")),
+    ("warranty.md", include_str!("../demo/warranty.md")),
+    ("wholesale.md", include_str!("../demo/wholesale.md")),
+];
+
+const DEMO_FAQS: [(&str, &str); 5] = [
+    (
+        "How long does shipping take?",
+        "Standard shipping takes 3 to 5 business days in the contiguous US; orders placed before 2 pm Mountain Time ship the same day. Expedited takes 2 business days.",
+    ),
+    (
+        "What is your return policy?",
+        "You can return unused items in their original packaging within 60 days of delivery. Start a return under Account > Orders > Return items.",
+    ),
+    (
+        "Is shipping free?",
+        "Standard shipping is free on orders over $75; below that it costs $6.95.",
+    ),
+    (
+        "Do you offer bulk discounts?",
+        "Yes: 15% off 25 to 99 units, 25% off 100 to 499 units, and a custom quote with free freight from 500 units.",
+    ),
+    (
+        "How do I make a warranty claim?",
+        "Send a photo of the problem and your order number to support. We answer warranty claims within 2 business days.",
+    ),
+];
+
+/// Queues the demo documents for ingestion and adds the demo FAQs, so the demo bot answers
+/// out of the box.
+async fn seed_demo_knowledge(
+    c: &impl parley_store::ConnectionTrait,
+    workspace_id: uuid::Uuid,
+    bot_id: uuid::Uuid,
+) -> EngineResult<()> {
+    for (name, text) in DEMO_DOCUMENTS {
+        let sha256 = crate::knowledge::content_hash(text.as_bytes());
+        let doc = knowledge::create_document(
+            c,
+            workspace_id,
+            bot_id,
+            knowledge::NewDocument {
+                name,
+                content_type: "text/markdown",
+                sha256: &sha256,
+                content: text.as_bytes().to_vec(),
+            },
+        )
+        .await?;
+        jobs::enqueue(
+            c,
+            jobs::NewJob::new(
+                crate::knowledge::INGEST_JOB,
+                json!({ "document_id": doc.id }),
+            ),
+        )
+        .await?;
+    }
+    for (question, answer) in DEMO_FAQS {
+        faqs::create(c, workspace_id, bot_id, question, answer, true).await?;
+    }
+    Ok(())
 }

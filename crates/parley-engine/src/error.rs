@@ -19,6 +19,8 @@ pub enum EngineError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("too large: {0}")]
+    TooLarge(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the database is unavailable")]

@@ -20,6 +20,7 @@ use parley_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -35,18 +36,36 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    /// Signs and checks visitor session tokens.
+    pub visitor_key: Arc<[u8]>,
+    /// Wakes this node's workers after a request enqueued a job.
+    pub jobs_wake: Arc<Notify>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config) -> Self {
+    pub fn new(store: Store, config: Config, visitor_key: Vec<u8>, jobs_wake: Arc<Notify>) -> Self {
         let auth = Arc::new(Auth::new(store.clone(), config.session_ttl));
         Self {
             store,
             auth,
             config: Arc::new(config),
             metrics: metrics::handle(),
+            visitor_key: visitor_key.into(),
+            jobs_wake,
         }
     }
+}
+
+/// Every job kind this node's workers run.
+pub fn job_registry(store: &Store) -> Registry {
+    let mut registry = Registry::default();
+    registry.register(
+        parley_engine::knowledge::INGEST_JOB,
+        parley_engine::knowledge::IngestHandler {
+            store: store.clone(),
+        },
+    );
+    registry
 }
 
 /// Every documented route: health and the admin API.
@@ -54,6 +73,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(routes::api_v1())
+        .merge(routes::widget::router())
 }
 
 pub fn build_router(state: AppState) -> Router {
@@ -92,6 +112,7 @@ pub fn build_router(state: AppState) -> Router {
             .into_response()
         })
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(routes::widget::cors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(middleware)
         .with_state(state)
@@ -129,24 +150,25 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.bind))?;
     let address = listener.local_addr()?;
 
-    let workers = (config.workers > 0).then(|| {
-        let pool = WorkerPool::new(
-            store.clone(),
-            Registry::default(),
-            WorkerConfig {
-                concurrency: config.workers,
-                ..WorkerConfig::default()
-            },
-        );
-        tokio::spawn(pool.run(shutdown.clone()))
-    });
+    let visitor_key = config.signing_key()?;
+    parley_ai::tokenizer::warm_up();
+    let pool = WorkerPool::new(
+        store.clone(),
+        job_registry(&store),
+        WorkerConfig {
+            concurrency: config.workers,
+            ..WorkerConfig::default()
+        },
+    );
+    let jobs_wake = pool.waker();
+    let workers = (config.workers > 0).then(|| tokio::spawn(pool.run(shutdown.clone())));
     tokio::spawn(maintenance::run(
         store.clone(),
         Duration::from_secs(600),
         shutdown.clone(),
     ));
 
-    let state = AppState::new(store.clone(), config.clone());
+    let state = AppState::new(store.clone(), config.clone(), visitor_key, jobs_wake);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
     println!(

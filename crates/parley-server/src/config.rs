@@ -53,6 +53,10 @@ pub struct Settings {
     /// Dashboard session lifetime since last use, in hours.
     #[arg(long, global = true, env = "PARLEY_SESSION_TTL_HOURS")]
     pub session_ttl_hours: Option<u64>,
+    /// Key that signs visitor session tokens (any long random string; set the same on every
+    /// node). Unset: a key file in the data directory, created on first start.
+    #[arg(long, global = true, env = "PARLEY_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
     /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
     #[arg(long, global = true, env = "PARLEY_TRUST_PROXY")]
     pub trust_proxy: Option<bool>,
@@ -75,6 +79,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
             session_ttl_hours: self.session_ttl_hours.or(other.session_ttl_hours),
             trust_proxy: self.trust_proxy.or(other.trust_proxy),
+            secret_key: self.secret_key.or(other.secret_key),
         }
     }
 }
@@ -101,6 +106,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub session_ttl: Duration,
     pub trust_proxy: bool,
+    pub secret_key: Option<String>,
 }
 
 impl Config {
@@ -144,6 +150,7 @@ impl Config {
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             session_ttl: Duration::from_secs(s.session_ttl_hours.unwrap_or(7 * 24).max(1) * 3600),
             trust_proxy: s.trust_proxy.unwrap_or(false),
+            secret_key: s.secret_key,
         })
     }
 
@@ -154,6 +161,39 @@ impl Config {
     /// Cookies are marked `Secure` when Parley is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The key that signs visitor tokens: `PARLEY_SECRET_KEY`, or `secret.key` in the data
+    /// directory, created with mode 0600 on first use.
+    pub fn signing_key(&self) -> anyhow::Result<Vec<u8>> {
+        use std::io::Write;
+        if let Some(key) = &self.secret_key {
+            anyhow::ensure!(
+                key.len() >= 32,
+                "PARLEY_SECRET_KEY must be at least 32 characters"
+            );
+            return Ok(key.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(existing) = std::fs::read(&path) {
+            anyhow::ensure!(
+                existing.len() >= 32,
+                "{} is too short; delete it to make a new one",
+                path.display()
+            );
+            return Ok(existing);
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let key = parley_engine::secrets::random_secret("").into_bytes();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?
+            .write_all(&key)?;
+        Ok(key)
     }
 
     /// The store settings for this configuration.

@@ -111,6 +111,9 @@ impl From<EngineError> for ApiError {
                     "this conflicts with existing data",
                 )
             }
+            EngineError::TooLarge(msg) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg)
+            }
             EngineError::TooManyAttempts { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(

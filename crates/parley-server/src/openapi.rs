@@ -22,7 +22,9 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "Dashboard sessions"),
         (name = "bots", description = "Chatbots, their keys and settings"),
         (name = "tokens", description = "API tokens"),
+        (name = "knowledge", description = "Documents, FAQs and retrieval per bot"),
         (name = "audit", description = "Who changed what"),
+        (name = "widget", description = "The embeddable widget's API: bot key, allowed origins, visitor session token"),
     )
 )]
 pub struct ApiDoc;

@@ -97,25 +97,24 @@ impl Drop for TestDb {
             }
         }
         if let Some((url, schema)) = self.pg.take() {
-            // Drop cannot await; a short-lived runtime on its own thread drops the schema.
-            let _ = std::thread::spawn(move || {
+            // Drop cannot await, and must not block: the test's runtime may still be running
+            // a transaction on this schema, which DROP SCHEMA would wait for. A thread of its
+            // own drops it when it can; a lock timeout keeps it from waiting forever.
+            std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async {
                         if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
-                            let _ = store
-                                .db()
-                                .execute_unprepared(&format!(
-                                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
-                                ))
-                                .await;
+                            let sql = format!(
+                                "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
+                            );
+                            let _ = store.db().execute_unprepared(&sql).await;
                         }
                     });
                 }
-            })
-            .join();
+            });
         }
     }
 }

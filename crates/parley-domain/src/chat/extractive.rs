@@ -20,7 +20,11 @@ pub struct ExtractiveAnswer {
 }
 
 /// Answers `question` from `passages` (best first), or `None` when none is relevant.
-pub fn answer(question: &str, passages: &[Passage<'_>], max_words: usize) -> Option<ExtractiveAnswer> {
+pub fn answer(
+    question: &str,
+    passages: &[Passage<'_>],
+    max_words: usize,
+) -> Option<ExtractiveAnswer> {
     let q = term_set(question);
     if q.is_empty() {
         return None;
@@ -34,7 +38,10 @@ pub fn answer(question: &str, passages: &[Passage<'_>], max_words: usize) -> Opt
             sentence_terms.extend(heading_terms.iter().cloned());
             sentence_terms.sort();
             sentence_terms.dedup();
-            let hits = q.iter().filter(|t| sentence_terms.binary_search(t).is_ok()).count();
+            let hits = q
+                .iter()
+                .filter(|t| sentence_terms.binary_search(t).is_ok())
+                .count();
             let own_hits = q.iter().filter(|t| terms(sentence).contains(t)).count();
             if own_hits == 0 {
                 continue;
@@ -112,14 +119,25 @@ mod tests {
     use super::*;
 
     const P: [Passage<'static>; 2] = [
-        Passage { heading: "Returns", text: "You can return unworn items within 30 days. Refunds go to the original card. We love hiking." },
-        Passage { heading: "Shipping", text: "Orders ship in 2 business days. Shipping is free over $50." },
+        Passage {
+            heading: "Returns",
+            text: "You can return unworn items within 30 days. Refunds go to the original card. We love hiking.",
+        },
+        Passage {
+            heading: "Shipping",
+            text: "Orders ship in 2 business days. Shipping is free over $50.",
+        },
     ];
 
     #[test]
     fn quotes_the_relevant_sentences_with_citations() {
         let a = answer("How many days do I have to return boots?", &P, 80).unwrap();
-        assert!(a.text.starts_with("You can return unworn items within 30 days. [1]"), "{}", a.text);
+        assert!(
+            a.text
+                .starts_with("You can return unworn items within 30 days. [1]"),
+            "{}",
+            a.text
+        );
         assert!(!a.text.contains("hiking"));
         assert_eq!(a.cited, vec![0]);
         let a = answer("is shipping free?", &P, 80).unwrap();

@@ -23,14 +23,20 @@ pub struct Turn {
 /// `summarized` are already in it.
 pub fn to_summarize(message_count: usize, summarized: usize, memory_turns: usize) -> usize {
     let window = memory_turns.max(1) * 2;
-    message_count.saturating_sub(window).saturating_sub(summarized)
+    message_count
+        .saturating_sub(window)
+        .saturating_sub(summarized)
 }
 
 /// Folds turns that left the window into the rolling summary: one line per turn with its
 /// first sentence, oldest lines dropped past `max_chars`. Deterministic and model-free; a
 /// configured model writes a better one.
 pub fn fold_into_summary(summary: &str, turns: &[Turn], max_chars: usize) -> String {
-    let mut lines: Vec<String> = summary.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
+    let mut lines: Vec<String> = summary
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
     for turn in turns {
         let who = match turn.speaker {
             Speaker::Visitor => "Visitor",
@@ -55,7 +61,10 @@ fn first_sentence(text: &str) -> &str {
     let text = text.trim();
     let end = text
         .char_indices()
-        .find(|(i, c)| matches!(c, '.' | '!' | '?' | '\n') && text[i + c.len_utf8()..].starts_with(char::is_whitespace))
+        .find(|(i, c)| {
+            matches!(c, '.' | '!' | '?' | '\n')
+                && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
         .map(|(i, c)| i + c.len_utf8())
         .unwrap_or(text.len());
     text[..end].trim()
@@ -123,14 +132,25 @@ pub fn assemble(input: &PromptInput<'_>, count: &dyn Fn(&str) -> usize) -> Promp
             break;
         }
         used += n;
-        let role = if turn.speaker == Speaker::Visitor { "user" } else { "assistant" };
-        turns.push(PromptMessage { role, content: turn.text.clone() });
+        let role = if turn.speaker == Speaker::Visitor {
+            "user"
+        } else {
+            "assistant"
+        };
+        turns.push(PromptMessage {
+            role,
+            content: turn.text.clone(),
+        });
     }
     turns.reverse();
 
     let mut system = instructions;
-    let summary_block = format!("\n\nEarlier in this conversation:\n{}", input.summary.trim());
-    let summary_used = !input.summary.trim().is_empty() && used + count(&summary_block) <= input.budget;
+    let summary_block = format!(
+        "\n\nEarlier in this conversation:\n{}",
+        input.summary.trim()
+    );
+    let summary_used =
+        !input.summary.trim().is_empty() && used + count(&summary_block) <= input.budget;
     if summary_used {
         used += count(&summary_block);
         system.push_str(&summary_block);
@@ -141,10 +161,22 @@ pub fn assemble(input: &PromptInput<'_>, count: &dyn Fn(&str) -> usize) -> Promp
     }
 
     let turns_used = turns.len();
-    let mut messages = vec![PromptMessage { role: "system", content: system }];
+    let mut messages = vec![PromptMessage {
+        role: "system",
+        content: system,
+    }];
     messages.extend(turns);
-    messages.push(PromptMessage { role: "user", content: input.question.to_string() });
-    Prompt { messages, tokens: used, passages_used, turns_used, summary_used }
+    messages.push(PromptMessage {
+        role: "user",
+        content: input.question.to_string(),
+    });
+    Prompt {
+        messages,
+        tokens: used,
+        passages_used,
+        turns_used,
+        summary_used,
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +188,10 @@ mod tests {
     }
 
     fn turn(speaker: Speaker, text: &str) -> Turn {
-        Turn { speaker, text: text.into() }
+        Turn {
+            speaker,
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -164,7 +199,14 @@ mod tests {
         assert_eq!(to_summarize(10, 0, 4), 2);
         assert_eq!(to_summarize(10, 2, 4), 0);
         assert_eq!(to_summarize(3, 0, 4), 0);
-        let s = fold_into_summary("", &[turn(Speaker::Visitor, "My order 123 is late. Where is it?"), turn(Speaker::Bot, "It ships today.")], 1000);
+        let s = fold_into_summary(
+            "",
+            &[
+                turn(Speaker::Visitor, "My order 123 is late. Where is it?"),
+                turn(Speaker::Bot, "It ships today."),
+            ],
+            1000,
+        );
         assert_eq!(s, "Visitor: My order 123 is late.\nBot: It ships today.");
         let s = fold_into_summary(&s, &[turn(Speaker::Visitor, "Thanks!")], 40);
         assert_eq!(s, "Bot: It ships today.\nVisitor: Thanks!");
@@ -177,7 +219,10 @@ mod tests {
             turn(Speaker::Bot, "six seven eight nine ten"),
             turn(Speaker::Visitor, "eleven twelve"),
         ];
-        let passages = [Passage { heading: "Returns", text: "Within thirty days." }];
+        let passages = [Passage {
+            heading: "Returns",
+            text: "Within thirty days.",
+        }];
         let input = PromptInput {
             system_prompt: "Be brief.",
             summary: "Visitor: asked about boots.",
@@ -192,9 +237,16 @@ mod tests {
         assert_eq!(p.messages.last().unwrap().content, "And refunds?");
         assert!(p.messages[0].content.contains("[1] Returns"));
         assert!(p.turns_used >= 1);
-        assert_eq!(p.messages[p.messages.len() - 2].content, "eleven twelve", "newest turn kept");
+        assert_eq!(
+            p.messages[p.messages.len() - 2].content,
+            "eleven twelve",
+            "newest turn kept"
+        );
 
-        let tight = PromptInput { budget: 35, ..input };
+        let tight = PromptInput {
+            budget: 35,
+            ..input
+        };
         let p = assemble(&tight, &words);
         assert!(p.turns_used < 3);
         assert_eq!(p.messages.last().unwrap().content, "And refunds?");

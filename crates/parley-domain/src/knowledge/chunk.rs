@@ -13,7 +13,10 @@ pub struct ChunkConfig {
 
 impl Default for ChunkConfig {
     fn default() -> Self {
-        Self { max_tokens: 300, overlap_tokens: 40 }
+        Self {
+            max_tokens: 300,
+            overlap_tokens: 40,
+        }
     }
 }
 
@@ -28,23 +31,43 @@ pub struct Chunk {
 
 /// Chunks every section. `count` is the real tokenizer; it is called once per piece of
 /// text, so its cost stays linear in the document's size.
-pub fn chunk_sections(sections: &[Section], config: ChunkConfig, count: &dyn Fn(&str) -> usize) -> Vec<Chunk> {
+pub fn chunk_sections(
+    sections: &[Section],
+    config: ChunkConfig,
+    count: &dyn Fn(&str) -> usize,
+) -> Vec<Chunk> {
     let max = config.max_tokens.max(8);
     let mut chunks = Vec::new();
     for section in sections {
         let heading = section.heading_path.join(" > ");
         let mut pieces = Vec::new();
-        for paragraph in section.text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+        for paragraph in section
+            .text
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             split_to_fit(paragraph, max, count, &mut pieces);
         }
-        pack(&heading, pieces, max, config.overlap_tokens.min(max / 2), &mut chunks);
+        pack(
+            &heading,
+            pieces,
+            max,
+            config.overlap_tokens.min(max / 2),
+            &mut chunks,
+        );
     }
     chunks
 }
 
 /// Appends `text` as pieces of at most `max` tokens: whole when it fits, else by sentences,
 /// else by words.
-fn split_to_fit(text: &str, max: usize, count: &dyn Fn(&str) -> usize, out: &mut Vec<(String, usize)>) {
+fn split_to_fit(
+    text: &str,
+    max: usize,
+    count: &dyn Fn(&str) -> usize,
+    out: &mut Vec<(String, usize)>,
+) {
     let tokens = count(text);
     if tokens <= max {
         out.push((text.to_string(), tokens));
@@ -77,7 +100,9 @@ fn sentences(text: &str) -> Vec<&str> {
     for (i, &b) in bytes.iter().enumerate() {
         let end = match b {
             b'\n' => Some(i),
-            b'.' | b'!' | b'?' if bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace()) => Some(i + 1),
+            b'.' | b'!' | b'?' if bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace()) => {
+                Some(i + 1)
+            }
             _ => None,
         };
         if let Some(end) = end {
@@ -95,7 +120,13 @@ fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
-fn pack(heading: &str, pieces: Vec<(String, usize)>, max: usize, overlap: usize, out: &mut Vec<Chunk>) {
+fn pack(
+    heading: &str,
+    pieces: Vec<(String, usize)>,
+    max: usize,
+    overlap: usize,
+    out: &mut Vec<Chunk>,
+) {
     let mut current: Vec<(String, usize)> = Vec::new();
     let mut tokens = 0;
     let mut fresh = 0; // pieces in `current` not already emitted in a previous chunk
@@ -129,7 +160,11 @@ fn pack(heading: &str, pieces: Vec<(String, usize)>, max: usize, overlap: usize,
 fn emit(heading: &str, pieces: &[(String, usize)]) -> Chunk {
     Chunk {
         heading: heading.to_string(),
-        text: pieces.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join("\n\n"),
+        text: pieces
+            .iter()
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n"),
         tokens: pieces.iter().map(|(_, n)| n).sum(),
     }
 }
@@ -159,7 +194,14 @@ mod tests {
         let para = |i: usize| format!("Paragraph {i} has exactly eight words in it.");
         let text = (0..10).map(para).collect::<Vec<_>>().join("\n\n");
         let sections = markdown_sections(&text);
-        let chunks = chunk_sections(&sections, ChunkConfig { max_tokens: 20, overlap_tokens: 8 }, &words);
+        let chunks = chunk_sections(
+            &sections,
+            ChunkConfig {
+                max_tokens: 20,
+                overlap_tokens: 8,
+            },
+            &words,
+        );
         assert!(chunks.len() > 3);
         assert!(chunks.iter().all(|c| c.tokens <= 20));
         // The last paragraph of one chunk opens the next.

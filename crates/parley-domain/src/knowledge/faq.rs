@@ -15,12 +15,18 @@ pub struct FaqScore {
 
 /// Scores every FAQ question against `question`, best first, dropping those with nothing
 /// in common.
-pub fn rank_faqs<'a>(question: &str, faq_questions: impl IntoIterator<Item = &'a str>) -> Vec<FaqScore> {
+pub fn rank_faqs<'a>(
+    question: &str,
+    faq_questions: impl IntoIterator<Item = &'a str>,
+) -> Vec<FaqScore> {
     let q = term_set(question);
     let mut scored: Vec<FaqScore> = faq_questions
         .into_iter()
         .enumerate()
-        .map(|(index, faq)| FaqScore { index, score: dice(&q, &term_set(faq)) })
+        .map(|(index, faq)| FaqScore {
+            index,
+            score: dice(&q, &term_set(faq)),
+        })
         .filter(|s| s.score > 0.0)
         .collect();
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
@@ -33,7 +39,11 @@ mod tests {
 
     #[test]
     fn closest_question_wins() {
-        let faqs = ["What is your return policy?", "How long does shipping take?", "Do you ship to Canada?"];
+        let faqs = [
+            "What is your return policy?",
+            "How long does shipping take?",
+            "Do you ship to Canada?",
+        ];
         let ranked = rank_faqs("how long will shipping take", faqs);
         assert_eq!(ranked[0].index, 1);
         assert!(ranked[0].score >= CLOSE_MATCH);

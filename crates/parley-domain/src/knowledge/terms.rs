@@ -39,10 +39,14 @@ fn stem(word: &str) -> String {
         return word.to_string();
     }
     for suffix in ["ing", "ies", "ed", "es", "s"] {
-        if let Some(base) = word.strip_suffix(suffix) {
-            if base.chars().count() >= 3 {
-                return if suffix == "ies" { format!("{base}y") } else { base.to_string() };
-            }
+        if let Some(base) = word.strip_suffix(suffix)
+            && base.chars().count() >= 3
+        {
+            return if suffix == "ies" {
+                format!("{base}y")
+            } else {
+                base.to_string()
+            };
         }
     }
     word.to_string()
@@ -68,6 +72,22 @@ pub fn dice(a: &[String], b: &[String]) -> f32 {
     2.0 * common as f32 / (a.len() + b.len()) as f32
 }
 
+/// Plain words for a full-text query: lower-case, alphanumeric, stop words dropped,
+/// unstemmed (each database stems with its own stemmer), at most `max` distinct.
+pub fn query_words(text: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let w = w.to_lowercase();
+        if !STOP_WORDS.contains(&w.as_str()) && !out.contains(&w) && out.len() < max {
+            out.push(w);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,7 +95,10 @@ mod tests {
     #[test]
     fn terms_drop_stop_words_and_stem() {
         assert_eq!(terms("How do I return my Boots?"), vec!["return", "boot"]);
-        assert_eq!(terms("Shipping costs, policies"), vec!["shipp", "cost", "policy"]);
+        assert_eq!(
+            terms("Shipping costs, policies"),
+            vec!["shipp", "cost", "policy"]
+        );
         assert_eq!(terms("500 units"), vec!["500", "unit"]);
         assert!(terms("?!  ...").is_empty());
     }

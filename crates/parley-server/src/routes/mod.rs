@@ -5,7 +5,9 @@ pub mod audit;
 pub mod auth;
 pub mod bots;
 pub mod health;
+pub mod knowledge;
 pub mod tokens;
+pub mod widget;
 
 use crate::app::AppState;
 use time::OffsetDateTime;
@@ -18,6 +20,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(bots::router())
         .merge(tokens::router())
+        .merge(knowledge::router())
         .merge(audit::router())
 }
 

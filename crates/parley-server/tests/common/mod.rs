@@ -55,9 +55,21 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = build_router(AppState::new(store.clone(), config()))
-        .into_make_service_with_connect_info::<SocketAddr>();
     let stop = CancellationToken::new();
+    let workers = parley_engine::worker::WorkerConfig {
+        poll_interval: std::time::Duration::from_millis(50),
+        ..Default::default()
+    };
+    let pool = parley_engine::worker::WorkerPool::new(
+        store.clone(),
+        parley_server::app::job_registry(&store),
+        workers,
+    );
+    let wake = pool.waker();
+    tokio::spawn(pool.run(stop.clone()));
+    let key = b"test signing key of at least 32 bytes".to_vec();
+    let state = AppState::new(store.clone(), config(), key, wake);
+    let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();
     tokio::spawn(async move {
         axum::serve(listener, app)

@@ -294,3 +294,8 @@ pub async fn counts(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<(u64,
         .await?;
     Ok((docs, chunks))
 }
+
+/// A document by id alone, for the ingestion worker (the job names it; no tenant context).
+pub async fn find_document(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<Document>> {
+    Ok(document::Entity::find_by_id(id).one(c).await?)
+}

@@ -105,6 +105,92 @@ export interface paths {
         patch: operations["update_bot"];
         trace?: never;
     };
+    "/api/v1/bots/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bot's documents, newest first, with ingestion progress. */
+        get: operations["list_documents"];
+        put?: never;
+        /**
+         * Uploads files (multipart, field `files`, several at once): text, Markdown, HTML, PDF,
+         *     DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others.
+         */
+        post: operations["upload_documents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_document"];
+        put?: never;
+        post?: never;
+        /** Deletes a document and removes its chunks from the index. */
+        delete: operations["delete_document"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/faqs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_faqs"];
+        put?: never;
+        post: operations["create_faq"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/faqs/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["reorder_faqs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/faqs/{faq_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["delete_faq"];
+        options?: never;
+        head?: never;
+        patch: operations["update_faq"];
+        trace?: never;
+    };
     "/api/v1/bots/{id}/rotate": {
         parameters: {
             query?: never;
@@ -116,6 +202,23 @@ export interface paths {
         put?: never;
         /** Replaces the public key (every embed must be updated) or the identity secret. */
         post: operations["rotate_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a question would retrieve: the "test retrieval" box. */
+        post: operations["search"];
         delete?: never;
         options?: never;
         head?: never;
@@ -183,6 +286,78 @@ export interface paths {
         get: operations["ready"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bot's look and FAQs, for rendering the widget. */
+        get: operations["config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visitor's past conversations (this browser's, or the verified email's), newest first. */
+        get: operations["history"];
+        put?: never;
+        /** Starts a conversation, or resumes one of the visitor's, and returns the session token. */
+        post: operations["start_conversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_conversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends the visitor's message. With `Accept: text/event-stream` the answer streams as SSE
+         *     events: `message` (the stored visitor message), `token` (`{"text"}` pieces), then `done`
+         *     (the stored answer with citations) or `handoff`. Otherwise one JSON response.
+         */
+        post: operations["send_message"];
         delete?: never;
         options?: never;
         head?: never;
@@ -285,6 +460,23 @@ export interface components {
             appearance?: components["schemas"]["Appearance"] | null;
             behaviour?: components["schemas"]["Behaviour"] | null;
         };
+        ConversationDetail: {
+            conversation: components["schemas"]["ConversationView"];
+            messages: components["schemas"]["MessageView"][];
+        };
+        ConversationList: {
+            items: components["schemas"]["ConversationView"][];
+        };
+        ConversationView: {
+            /** Format: uuid */
+            id: string;
+            status: string;
+            preview: string;
+            /** Format: int32 */
+            message_count: number;
+            created_at: string;
+            last_message_at: string;
+        };
         DependencyCheck: {
             /** @description `up` or `down`. */
             status: string;
@@ -292,6 +484,29 @@ export interface components {
             /** Format: double */
             latency_ms: number;
             error?: string | null;
+        };
+        /** @description An uploaded document and its ingestion state. */
+        Document: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            bot_id: string;
+            name: string;
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            /** @description `queued`, `processing`, `ready` or `failed`. */
+            status: string;
+            /** @description Why ingestion failed. */
+            error: string | null;
+            /** Format: int32 */
+            chunk_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        DocumentList: {
+            items: components["schemas"]["Document"][];
+            progress: components["schemas"]["IngestProgress"];
         };
         /** @description The body of every error response. */
         ErrorBody: {
@@ -306,6 +521,50 @@ export interface components {
             fields?: {
                 [key: string]: string;
             } | null;
+        };
+        /** @description A frequently asked question and its answer. */
+        Faq: {
+            /** Format: uuid */
+            id: string;
+            question: string;
+            answer: string;
+            enabled: boolean;
+            /** Format: int32 */
+            position: number;
+            created_at: string;
+            updated_at: string;
+        };
+        FaqCreate: {
+            question: string;
+            answer: string;
+            enabled?: boolean | null;
+        };
+        FaqHit: {
+            faq: components["schemas"]["Faq"];
+            /** Format: float */
+            score: number;
+        };
+        FaqList: {
+            items: components["schemas"]["Faq"][];
+        };
+        FaqOrder: {
+            /** @description Every FAQ id of the bot, in the new order. */
+            ids: string[];
+        };
+        FaqUpdate: {
+            question?: string | null;
+            answer?: string | null;
+            enabled?: boolean | null;
+        };
+        IngestProgress: {
+            /** Format: int64 */
+            documents_total: number;
+            /** Format: int64 */
+            documents_done: number;
+            /** Format: int64 */
+            documents_failed: number;
+            /** Format: int64 */
+            chunks: number;
         };
         /** @enum {string} */
         KeyName: "public_key" | "identity_secret";
@@ -324,6 +583,33 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Echo this in `X-CSRF-Token` on every cookie-authenticated write. Null for API tokens. */
             csrf_token: string | null;
+        };
+        /** @description A message of a conversation. */
+        MessageView: {
+            /** Format: uuid */
+            id: string;
+            /** @description `visitor`, `bot`, `agent` or `system`. */
+            role: string;
+            text: string;
+            /** @description Where the answer came from: `{kind: "faq" | "passage", title, ...}`. */
+            citations: Record<string, never>[];
+            created_at: string;
+        };
+        PassageHit: {
+            /** Format: uuid */
+            chunk_id: string;
+            /** Format: uuid */
+            document_id: string;
+            document_name: string;
+            heading: string;
+            text: string;
+            /** Format: int32 */
+            tokens: number;
+            /**
+             * Format: double
+             * @description The full-text engine's relevance (BM25 on SQLite, ts_rank_cd on PostgreSQL).
+             */
+            score: number;
         };
         /** @enum {string} */
         Position: "left" | "right";
@@ -354,6 +640,45 @@ export interface components {
         RotateKey: {
             key: components["schemas"]["KeyName"];
         };
+        SearchRequest: {
+            query: string;
+            /**
+             * Format: int64
+             * @description Passages to return, 1 to 50 (default 8).
+             */
+            limit?: number | null;
+        };
+        SearchResult: {
+            /** @description FAQs sharing terms with the query, best first; `score` ≥ 0.6 answers directly. */
+            faqs: components["schemas"]["FaqHit"][];
+            passages: components["schemas"]["PassageHit"][];
+        };
+        SendMessage: {
+            text: string;
+        };
+        SentMessage: {
+            message: components["schemas"]["MessageView"];
+            reply: components["schemas"]["MessageView"] | null;
+        };
+        StartConversation: {
+            /**
+             * Format: uuid
+             * @description Resume this conversation (it must be the visitor's own).
+             */
+            conversation_id?: string | null;
+            /** @description The visitor's email, as the host page knows it. */
+            email?: string | null;
+            /** @description HMAC-SHA256 of the email under the bot's identity secret, from the host's backend. */
+            user_hash?: string | null;
+        };
+        StartedConversation: {
+            conversation: components["schemas"]["ConversationView"];
+            /** @description Keep it (localStorage) and send it as `X-Parley-Session` from now on. */
+            session_token: string;
+            /** @description Whether the email was proven with `user_hash` (history by email is available). */
+            email_verified: boolean;
+            messages: components["schemas"]["MessageView"][];
+        };
         TokenCreate: {
             name: string;
             /** @description `admin` or `agent`, at most your own role. */
@@ -368,11 +693,31 @@ export interface components {
         TokenList: {
             items: components["schemas"]["ApiToken"][];
         };
+        UploadItem: {
+            name: string;
+            document: components["schemas"]["Document"] | null;
+            error: string | null;
+        };
+        UploadResult: {
+            /** @description One entry per file, in upload order: the queued document, or why the file was refused. */
+            items: components["schemas"]["UploadItem"][];
+        };
         UserInfo: {
             /** Format: uuid */
             id: string;
             email: string;
             name: string;
+        };
+        WidgetConfig: {
+            name: string;
+            appearance: components["schemas"]["Appearance"];
+            faqs: components["schemas"]["WidgetFaq"][];
+        };
+        WidgetFaq: {
+            /** Format: uuid */
+            id: string;
+            question: string;
+            answer: string;
         };
         WorkspaceInfo: {
             /** Format: uuid */
@@ -723,6 +1068,356 @@ export interface operations {
             };
         };
     };
+    list_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    upload_documents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description one or more `files` parts */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadResult"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_document: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                document_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_faqs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reorder_faqs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqOrder"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaqList"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                faq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_faq: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                faq_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FaqUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Faq"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rotate_key: {
         parameters: {
             query?: never;
@@ -755,6 +1450,47 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -925,6 +1661,225 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ready"];
+                };
+            };
+        };
+    };
+    config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetConfig"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Text in any message. */
+                q: string | null;
+                /** @description Last activity on or after this time (RFC 3339). */
+                from: string | null;
+                /** @description Last activity on or before this time (RFC 3339). */
+                to: string | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartConversation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedConversation"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessage"];
+            };
+        };
+        responses: {
+            /** @description JSON, or an SSE stream with Accept: text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentMessage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -1,0 +1,364 @@
+//! The chat path for widget visitors: identify the visitor, start or resume a conversation,
+//! store each message with its events in one transaction, retrieve knowledge, answer, and
+//! keep the conversation's memory (recent turns plus a rolling summary).
+//!
+//! Answers stream as a sequence of text pieces; the reply is stored once complete, whether or
+//! not the visitor is still connected.
+
+use crate::knowledge::{Retrieved, retrieve};
+use crate::{EngineError, EngineResult};
+use parley_domain::account::normalize_email;
+use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, to_summarize};
+use parley_domain::chat::{Passage, extractive};
+use parley_domain::identity::{
+    VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
+};
+use parley_store::repo::bots::Bot;
+use parley_store::repo::conversations::{
+    self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
+};
+use parley_store::repo::outbox;
+use parley_store::{Store, now_ms};
+use serde_json::json;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+/// Longest visitor message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Passages retrieved per question.
+const PASSAGES: u64 = 5;
+/// Longest extractive answer, in words.
+const MAX_ANSWER_WORDS: usize = 90;
+/// The rolling summary's size limit, in characters.
+const SUMMARY_CHARS: usize = 2000;
+/// The model name recorded on answers written without a model.
+pub const EXTRACTIVE_MODEL: &str = "extractive";
+
+/// How a widget request proves who the visitor is.
+#[derive(Debug, Clone, Default)]
+pub struct VisitorProof {
+    /// The signed session token Parley gave this browser.
+    pub session_token: Option<String>,
+    /// An email the host page vouches for with `user_hash`.
+    pub email: Option<String>,
+    pub user_hash: Option<String>,
+}
+
+/// A visitor recognised for this bot, and the token to keep for next time.
+pub struct Identified {
+    pub visitor: Visitor,
+    pub session_token: String,
+    /// True when the email was proven with `userHash`: history by email is open.
+    pub email_verified: bool,
+}
+
+/// Recognises the visitor: a valid `userHash` for the email wins (the same person on any
+/// device); then this browser's session token; otherwise a new anonymous visitor. An email
+/// without a valid hash is not trusted and identifies nobody.
+pub async fn identify(
+    store: &Store,
+    key: &[u8],
+    bot: &Bot,
+    proof: &VisitorProof,
+) -> EngineResult<Identified> {
+    let email = proof.email.as_deref().and_then(normalize_email);
+    let verified_email = match (&email, &proof.user_hash) {
+        (Some(email), Some(hash)) if verify_user_hash(&bot.identity_secret, email, hash) => {
+            Some(email.clone())
+        }
+        _ => None,
+    };
+    let visitor = if let Some(email) = &verified_email {
+        convs::visitor_by_email(store.db(), bot.workspace_id, bot.id, email).await?
+    } else if let Some(claims) = proof
+        .session_token
+        .as_deref()
+        .and_then(|t| verify_visitor_token(key, t))
+        .filter(|c| c.bot_id == bot.id)
+    {
+        match convs::get_visitor(store.db(), bot.id, claims.visitor_id).await {
+            Ok(v) => v,
+            Err(parley_store::StoreError::NotFound) => {
+                convs::create_visitor(store.db(), bot.workspace_id, bot.id, None).await?
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        convs::create_visitor(store.db(), bot.workspace_id, bot.id, None).await?
+    };
+    let claims = VisitorClaims {
+        visitor_id: visitor.id,
+        bot_id: bot.id,
+        issued_at: now_ms(),
+    };
+    Ok(Identified {
+        session_token: sign_visitor_token(key, &claims),
+        email_verified: verified_email.is_some(),
+        visitor,
+    })
+}
+
+/// The visitor named by a session token, or 401-style `Unauthenticated`.
+pub async fn visitor_from_token(
+    store: &Store,
+    key: &[u8],
+    bot: &Bot,
+    token: &str,
+) -> EngineResult<Visitor> {
+    let claims = verify_visitor_token(key, token)
+        .filter(|c| c.bot_id == bot.id)
+        .ok_or(EngineError::Unauthenticated)?;
+    convs::get_visitor(store.db(), bot.id, claims.visitor_id)
+        .await
+        .map_err(|_| EngineError::Unauthenticated)
+}
+
+/// Resumes the visitor's conversation `id`, or starts a new one (writing
+/// `conversation.started` in the same transaction).
+pub async fn start(
+    store: &Store,
+    visitor: &Visitor,
+    resume: Option<Uuid>,
+) -> EngineResult<Conversation> {
+    if let Some(id) = resume {
+        return own_conversation(store, visitor, id).await;
+    }
+    let tx = store.begin().await?;
+    let conv = convs::create_conversation(&tx, visitor).await?;
+    outbox::append(
+        &tx,
+        conv.workspace_id,
+        "conversation.started",
+        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "visitor_id": visitor.id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(conv)
+}
+
+/// One of the visitor's own conversations; anyone else's is `NotFound`.
+pub async fn own_conversation(
+    store: &Store,
+    visitor: &Visitor,
+    id: Uuid,
+) -> EngineResult<Conversation> {
+    let conv = convs::get(store.db(), visitor.workspace_id, id).await?;
+    if conv.visitor_id != visitor.id {
+        return Err(EngineError::NotFound);
+    }
+    Ok(conv)
+}
+
+/// The visitor's past conversations, newest first, optionally filtered.
+pub async fn history(
+    store: &Store,
+    visitor: &Visitor,
+    text: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> EngineResult<Vec<Conversation>> {
+    let filter = ConversationFilter {
+        visitor_id: Some(visitor.id),
+        bot_id: Some(visitor.bot_id),
+        text,
+        from,
+        to,
+        limit: 100,
+        ..Default::default()
+    };
+    Ok(convs::list(store.db(), visitor.workspace_id, &filter).await?)
+}
+
+pub async fn transcript(store: &Store, conv: &Conversation) -> EngineResult<Vec<Message>> {
+    Ok(convs::messages(store.db(), conv.id).await?)
+}
+
+/// What the visitor sees while a reply is produced.
+#[derive(Debug, Clone)]
+pub enum ReplyEvent {
+    /// The next piece of the answer's text.
+    Token(String),
+    /// The stored reply, with citations.
+    Done(Message),
+    /// An agent has taken over: no bot reply will come.
+    Handoff,
+}
+
+/// Stores the visitor's message (with `message.received`) and, unless an agent has taken
+/// over, answers it. Returns the stored visitor message and a stream of reply events; the
+/// answer is produced and stored on its own task, so it completes even if nobody reads.
+pub async fn send(
+    store: &Store,
+    bot: &Bot,
+    conv: &Conversation,
+    text: &str,
+) -> EngineResult<(Message, mpsc::Receiver<ReplyEvent>)> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(crate::error::invalid("text", "must not be empty"));
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(EngineError::TooLarge(format!(
+            "a message may have at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    let tx = store.begin().await?;
+    let visitor_msg = convs::append_message(
+        &tx,
+        conv,
+        NewMessage {
+            role: "visitor".into(),
+            body: text.to_string(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    outbox::append(
+        &tx,
+        conv.workspace_id,
+        "message.received",
+        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id, "text": text}),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let (events, receiver) = mpsc::channel(64);
+    if conv.human_handoff {
+        let _ = events.send(ReplyEvent::Handoff).await;
+        return Ok((visitor_msg, receiver));
+    }
+    let (store, bot, conv, question) = (store.clone(), bot.clone(), conv.clone(), text.to_string());
+    tokio::spawn(async move {
+        if let Err(e) = answer(&store, &bot, &conv, &question, &events).await {
+            tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
+            metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
+        }
+    });
+    Ok((visitor_msg, receiver))
+}
+
+async fn answer(
+    store: &Store,
+    bot: &Bot,
+    conv: &Conversation,
+    question: &str,
+    events: &mpsc::Sender<ReplyEvent>,
+) -> EngineResult<()> {
+    let started = Instant::now();
+    let retrieved = match retrieve(store, conv.workspace_id, bot.id, question, PASSAGES).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
+            Retrieved::default()
+        }
+    };
+    let (text, citations) = extractive_reply(bot, question, &retrieved);
+    // Stream word by word so the widget renders the same way it does for a model.
+    for piece in text.split_inclusive(' ') {
+        if events
+            .send(ReplyEvent::Token(piece.to_string()))
+            .await
+            .is_err()
+        {
+            break; // the visitor left; the reply is still stored below
+        }
+    }
+    let tx = store.begin().await?;
+    let reply = convs::append_message(
+        &tx,
+        conv,
+        NewMessage {
+            role: "bot".into(),
+            body: text,
+            citations,
+            model: Some(EXTRACTIVE_MODEL.into()),
+            prompt_tokens: None,
+            completion_tokens: None,
+            latency_ms: Some(started.elapsed().as_millis() as i32),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
+    let _ = events.send(ReplyEvent::Done(reply)).await;
+    update_memory(store, bot, conv.id).await
+}
+
+/// The offline answer: a close FAQ's answer, else quoted passages, else the bot's fallback.
+fn extractive_reply(
+    bot: &Bot,
+    question: &str,
+    retrieved: &Retrieved,
+) -> (String, serde_json::Value) {
+    if let Some(faq) = retrieved.faq_answer() {
+        return (
+            faq.answer.clone(),
+            json!([{"kind": "faq", "faq_id": faq.id, "title": faq.question}]),
+        );
+    }
+    let passages: Vec<Passage> = retrieved
+        .passages
+        .iter()
+        .map(|p| Passage {
+            heading: &p.heading,
+            text: &p.body,
+        })
+        .collect();
+    match extractive::answer(question, &passages, MAX_ANSWER_WORDS) {
+        Some(answer) => {
+            let citations: Vec<serde_json::Value> = answer
+                .cited
+                .iter()
+                .map(|&i| {
+                    let p = &retrieved.passages[i];
+                    json!({"kind": "passage", "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
+                })
+                .collect();
+            (answer.text, json!(citations))
+        }
+        None => (bot.behaviour.fallback_message.clone(), json!([])),
+    }
+}
+
+/// Folds messages that left the memory window into the conversation's rolling summary.
+async fn update_memory(store: &Store, bot: &Bot, conversation_id: Uuid) -> EngineResult<()> {
+    let conv = convs::get(store.db(), bot.workspace_id, conversation_id).await?;
+    let pending = to_summarize(
+        conv.message_count.max(0) as usize,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    );
+    if pending == 0 {
+        return Ok(());
+    }
+    let old = convs::messages_range(
+        store.db(),
+        conv.id,
+        conv.summarized_count.max(0) as u64,
+        pending as u64,
+    )
+    .await?;
+    let turns: Vec<Turn> = old.iter().map(turn).collect();
+    let summary = fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS);
+    convs::set_summary(
+        store.db(),
+        conv.id,
+        &summary,
+        conv.summarized_count + old.len() as i32,
+    )
+    .await?;
+    Ok(())
+}
+
+pub fn turn(m: &Message) -> Turn {
+    let speaker = match m.role.as_str() {
+        "visitor" => Speaker::Visitor,
+        "agent" => Speaker::Agent,
+        _ => Speaker::Bot,
+    };
+    Turn {
+        speaker,
+        text: m.body.clone(),
+    }
+}

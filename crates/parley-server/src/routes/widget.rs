@@ -1,0 +1,416 @@
+//! The widget API under `/widget/v1/`, called cross-origin from the host's pages.
+//! Authenticated by the bot's public key (`X-Parley-Bot`) and its allowed origins; the
+//! visitor by the signed session token (`X-Parley-Session`) Parley hands out.
+
+use super::rfc3339;
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, parse_id};
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use parley_domain::bot::Appearance;
+use parley_engine::chat::{self, ReplyEvent, VisitorProof};
+use parley_store::repo::bots::{self, Bot};
+use parley_store::repo::conversations::{Conversation, Message};
+use parley_store::repo::faqs;
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub const BOT_HEADER: &str = "x-parley-bot";
+pub const SESSION_HEADER: &str = "x-parley-session";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(config))
+        .routes(routes!(start_conversation, history))
+        .routes(routes!(get_conversation))
+        .routes(routes!(send_message))
+}
+
+/// CORS for the widget API: host pages on other origins call it. Preflights are answered
+/// here; the allowed-origins check itself happens per bot in [`WidgetBot`].
+pub async fn cors(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/widget/") {
+        return next.run(req).await;
+    }
+    let origin = req.headers().get(header::ORIGIN).cloned();
+    let mut response = if req.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    if let Some(origin) = origin {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, accept, x-parley-bot, x-parley-session"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// The bot a widget request is for, after the key and origin checks.
+pub struct WidgetBot(pub Bot);
+
+impl FromRequestParts<AppState> for WidgetBot {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = parts
+            .headers
+            .get(BOT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let bot = match key {
+            "" => None,
+            key => bots::find_by_public_key(state.store.db(), key).await?,
+        };
+        let bot = bot.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_bot_key",
+                "unknown or missing X-Parley-Bot key",
+            )
+        })?;
+        if !bot.allowed_origins.is_empty() {
+            let origin = parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase());
+            if !origin.is_some_and(|o| bot.allowed_origins.contains(&o)) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "origin_not_allowed",
+                    "this page's origin is not allowed for this bot",
+                ));
+            }
+        }
+        Ok(WidgetBot(bot))
+    }
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|t| !t.is_empty())
+}
+
+/// The visitor behind `X-Parley-Session`; without a valid one, 403.
+async fn visitor(
+    state: &AppState,
+    bot: &Bot,
+    headers: &HeaderMap,
+) -> ApiResult<parley_store::repo::conversations::Visitor> {
+    let token = session_token(headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "no_session",
+            "send the X-Parley-Session token this browser was given",
+        )
+    })?;
+    chat::visitor_from_token(&state.store, &state.visitor_key, bot, &token)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "invalid_session",
+                "the session token is not valid for this bot",
+            )
+        })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WidgetConfig {
+    name: String,
+    appearance: Appearance,
+    faqs: Vec<WidgetFaq>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WidgetFaq {
+    id: Uuid,
+    question: String,
+    answer: String,
+}
+
+/// The bot's look and FAQs, for rendering the widget.
+#[utoipa::path(get, path = "/widget/v1/config", tag = "widget", responses(
+    (status = 200, body = WidgetConfig), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+))]
+async fn config(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+) -> ApiResult<Json<WidgetConfig>> {
+    let faqs = faqs::list(state.store.db(), bot.workspace_id, bot.id, true).await?;
+    Ok(Json(WidgetConfig {
+        name: bot.name,
+        appearance: bot.appearance,
+        faqs: faqs
+            .into_iter()
+            .map(|f| WidgetFaq {
+                id: f.id,
+                question: f.question,
+                answer: f.answer,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StartConversation {
+    /// Resume this conversation (it must be the visitor's own).
+    conversation_id: Option<Uuid>,
+    /// The visitor's email, as the host page knows it.
+    email: Option<String>,
+    /// HMAC-SHA256 of the email under the bot's identity secret, from the host's backend.
+    user_hash: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StartedConversation {
+    conversation: ConversationView,
+    /// Keep it (localStorage) and send it as `X-Parley-Session` from now on.
+    session_token: String,
+    /// Whether the email was proven with `user_hash` (history by email is available).
+    email_verified: bool,
+    messages: Vec<MessageView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationView {
+    id: Uuid,
+    status: String,
+    preview: String,
+    message_count: i32,
+    created_at: String,
+    last_message_at: String,
+}
+
+/// A message of a conversation.
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    id: Uuid,
+    /// `visitor`, `bot`, `agent` or `system`.
+    role: String,
+    text: String,
+    /// Where the answer came from: `{kind: "faq" | "passage", title, ...}`.
+    #[schema(value_type = Vec<Object>)]
+    citations: serde_json::Value,
+    created_at: String,
+}
+
+pub fn conversation_view(c: &Conversation) -> ConversationView {
+    ConversationView {
+        id: c.id,
+        status: c.status.clone(),
+        preview: c.preview.clone(),
+        message_count: c.message_count,
+        created_at: rfc3339(c.created_at),
+        last_message_at: rfc3339(c.last_message_at),
+    }
+}
+
+pub fn message_view(m: &Message) -> MessageView {
+    MessageView {
+        id: m.id,
+        role: m.role.clone(),
+        text: m.body.clone(),
+        citations: m.citations.clone(),
+        created_at: rfc3339(m.created_at),
+    }
+}
+
+/// Starts a conversation, or resumes one of the visitor's, and returns the session token.
+#[utoipa::path(post, path = "/widget/v1/conversations", tag = "widget", request_body = StartConversation, responses(
+    (status = 200, body = StartedConversation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn start_conversation(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<StartConversation>,
+) -> ApiResult<Json<StartedConversation>> {
+    let proof = VisitorProof {
+        session_token: session_token(&headers),
+        email: body.email,
+        user_hash: body.user_hash,
+    };
+    let who = chat::identify(&state.store, &state.visitor_key, &bot, &proof).await?;
+    let conv = chat::start(&state.store, &who.visitor, body.conversation_id).await?;
+    let messages = chat::transcript(&state.store, &conv).await?;
+    Ok(Json(StartedConversation {
+        conversation: conversation_view(&conv),
+        session_token: who.session_token,
+        email_verified: who.email_verified,
+        messages: messages.iter().map(message_view).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Text in any message.
+    q: Option<String>,
+    /// Last activity on or after this time (RFC 3339).
+    from: Option<String>,
+    /// Last activity on or before this time (RFC 3339).
+    to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationList {
+    items: Vec<ConversationView>,
+}
+
+fn parse_time(field: &str, value: Option<&str>) -> ApiResult<Option<i64>> {
+    value
+        .map(|v| {
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+                .map_err(|_| {
+                    ApiError::invalid_field(
+                        field,
+                        "must be an RFC 3339 time like 2026-11-24T10:00:00Z",
+                    )
+                })
+        })
+        .transpose()
+}
+
+/// The visitor's past conversations (this browser's, or the verified email's), newest first.
+#[utoipa::path(get, path = "/widget/v1/conversations", tag = "widget", params(HistoryQuery), responses(
+    (status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+))]
+async fn history(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<ConversationList>> {
+    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let (from, to) = (
+        parse_time("from", q.from.as_deref())?,
+        parse_time("to", q.to.as_deref())?,
+    );
+    let list = chat::history(&state.store, &visitor, q.q, from, to).await?;
+    Ok(Json(ConversationList {
+        items: list.iter().map(conversation_view).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationDetail {
+    conversation: ConversationView,
+    messages: Vec<MessageView>,
+}
+
+#[utoipa::path(get, path = "/widget/v1/conversations/{id}", tag = "widget", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ConversationDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let messages = chat::transcript(&state.store, &conv).await?;
+    Ok(Json(ConversationDetail {
+        conversation: conversation_view(&conv),
+        messages: messages.iter().map(message_view).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SentMessage {
+    message: MessageView,
+    /// The bot's answer; null while an agent has taken over.
+    #[schema(required)]
+    reply: Option<MessageView>,
+}
+
+/// Sends the visitor's message. With `Accept: text/event-stream` the answer streams as SSE
+/// events: `message` (the stored visitor message), `token` (`{"text"}` pieces), then `done`
+/// (the stored answer with citations) or `handoff`. Otherwise one JSON response.
+#[utoipa::path(post, path = "/widget/v1/conversations/{id}/messages", tag = "widget", params(("id" = Uuid, Path)), request_body = SendMessage, responses(
+    (status = 200, body = SentMessage, description = "JSON, or an SSE stream with Accept: text/event-stream"),
+    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+))]
+async fn send_message(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SendMessage>,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let (message, mut replies) = chat::send(&state.store, &bot, &conv, &body.text).await?;
+    let wants_stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
+    if !wants_stream {
+        let mut reply = None;
+        while let Some(event) = replies.recv().await {
+            match event {
+                ReplyEvent::Done(m) => reply = Some(message_view(&m)),
+                ReplyEvent::Handoff | ReplyEvent::Token(_) => {}
+            }
+        }
+        return Ok(Json(SentMessage {
+            message: message_view(&message),
+            reply,
+        })
+        .into_response());
+    }
+    let first = futures::stream::once(async move {
+        Ok::<_, Infallible>(json_event("message", &message_view(&message)))
+    });
+    let rest = futures::stream::unfold(replies, |mut rx| async move {
+        let event = match rx.recv().await? {
+            ReplyEvent::Token(text) => json_event("token", &serde_json::json!({ "text": text })),
+            ReplyEvent::Done(m) => json_event("done", &message_view(&m)),
+            ReplyEvent::Handoff => Event::default().event("handoff").data("{}"),
+        };
+        Some((Ok::<_, Infallible>(event), rx))
+    });
+    Ok(Sse::new(first.chain(rest))
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
+fn json_event(name: &str, data: &impl Serialize) -> Event {
+    Event::default()
+        .event(name)
+        .data(serde_json::to_string(data).unwrap_or_default())
+}

@@ -1,0 +1,410 @@
+//! Knowledge and the widget chat path end to end over HTTP, on every test database.
+
+mod common;
+
+use common::start;
+use parley_domain::identity::user_hash;
+use parley_store::testing::test_stores;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Waits (bounded) until every document of the bot is ingested or failed.
+async fn wait_ingested(owner: &common::Session, bot: &str) -> Value {
+    for _ in 0..200 {
+        let (_, list) = owner
+            .call(Method::GET, &format!("/api/v1/bots/{bot}/documents"), None)
+            .await;
+        let p = &list["progress"];
+        if p["documents_total"].as_u64() > Some(0)
+            && p["documents_done"].as_u64().unwrap() + p["documents_failed"].as_u64().unwrap()
+                == p["documents_total"].as_u64().unwrap()
+        {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("ingestion did not finish");
+}
+
+struct Widget {
+    client: reqwest::Client,
+    base: String,
+    key: String,
+    origin: Option<String>,
+    session: Option<String>,
+}
+
+impl Widget {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("x-parley-bot", &self.key);
+        if let Some(o) = &self.origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = &self.session {
+            req = req.header("x-parley-session", s);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn upload_ingest_search_and_chat_with_citations() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Shop", "allowed_origins": ["https://shop.example"]})),
+            )
+            .await;
+        let bot_id = bot["id"].as_str().unwrap().to_string();
+
+        let form = reqwest::multipart::Form::new()
+            .part("files", reqwest::multipart::Part::bytes(b"# Returns\n\nYou can return unworn boots within 60 days for a full refund.\n\n# Shipping\n\nStandard shipping takes 3 to 5 business days.".to_vec()).file_name("policies.md"))
+            .part("files", reqwest::multipart::Part::bytes(b"<html><body><h1>Warranty</h1><p>Tents carry a lifetime warranty.</p><script>evil()</script></body></html>".to_vec()).file_name("warranty.html"))
+            .part("files", reqwest::multipart::Part::bytes(b"\x7fELF\x02\x01".to_vec()).file_name("program.exe"))
+            .part("files", reqwest::multipart::Part::bytes(b"%PDF-1.4 broken".to_vec()).file_name("broken.pdf"));
+        let response = owner
+            .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", db.name);
+        let upload: Value = response.json().await.unwrap();
+        let items = upload["items"].as_array().unwrap();
+        assert_eq!(items.len(), 4);
+        assert!(items[0]["document"]["id"].is_string() && items[1]["error"].is_null());
+        assert!(
+            items[2]["error"].as_str().unwrap().contains("unsupported"),
+            "{upload}"
+        );
+        assert!(
+            items[3]["document"].is_object(),
+            "a PDF by its signature is accepted, then fails in ingestion"
+        );
+
+        let list = wait_ingested(&owner, &bot_id).await;
+        let docs = list["items"].as_array().unwrap();
+        let broken = docs.iter().find(|d| d["name"] == "broken.pdf").unwrap();
+        assert_eq!(broken["status"], "failed", "{}", db.name);
+        assert!(
+            broken["error"].as_str().unwrap().contains("damaged"),
+            "{broken}"
+        );
+        let md = docs.iter().find(|d| d["name"] == "policies.md").unwrap();
+        assert_eq!(
+            (md["status"].as_str(), md["chunk_count"].as_i64()),
+            (Some("ready"), Some(2))
+        );
+        assert_eq!(list["progress"]["documents_failed"], 1);
+
+        let (status, found) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/search"),
+                Some(json!({"query": "how long does shipping take"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            found["passages"][0]["heading"], "Shipping",
+            "{}: {found}",
+            db.name
+        );
+        let (status, _) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/search"),
+                Some(json!({"query": " "})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, faq) = owner.call(Method::POST, &format!("/api/v1/bots/{bot_id}/faqs"), Some(json!({"question": "Do you ship to Canada?", "answer": "Yes, in 7 to 14 business days."}))).await;
+        assert!(faq["id"].is_string(), "{faq}");
+
+        // The widget, from an allowed origin.
+        let mut w = Widget {
+            client: reqwest::Client::new(),
+            base: app.base.clone(),
+            key: bot["public_key"].as_str().unwrap().into(),
+            origin: Some("https://shop.example".into()),
+            session: None,
+        };
+        let (status, config) = w.call(Method::GET, "/widget/v1/config", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(config["faqs"][0]["question"], "Do you ship to Canada?");
+        let (status, started) = w
+            .call(Method::POST, "/widget/v1/conversations", Some(json!({})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        w.session = Some(started["session_token"].as_str().unwrap().to_string());
+        let conv = started["conversation"]["id"].as_str().unwrap().to_string();
+
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let (status, sent) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "Can I return boots I didn't wear?"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{sent}");
+        let reply = &sent["reply"];
+        assert!(
+            reply["text"].as_str().unwrap().contains("within 60 days"),
+            "{}: {reply}",
+            db.name
+        );
+        assert_eq!(reply["citations"][0]["kind"], "passage");
+        assert_eq!(reply["citations"][0]["title"], "policies.md");
+
+        let (_, sent) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "do you ship to canada"})),
+            )
+            .await;
+        assert_eq!(
+            sent["reply"]["text"], "Yes, in 7 to 14 business days.",
+            "FAQ answers first"
+        );
+        let (_, sent) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "Do you sell kayaks?"})),
+            )
+            .await;
+        assert_eq!(
+            sent["reply"]["text"], bot["behaviour"]["fallback_message"],
+            "says plainly when it does not know"
+        );
+
+        // Streamed: SSE events, then the stored message.
+        let r = w
+            .client
+            .post(format!("{}{path}", app.base))
+            .header("x-parley-bot", &w.key)
+            .header("origin", "https://shop.example")
+            .header("x-parley-session", w.session.as_deref().unwrap())
+            .header("accept", "text/event-stream")
+            .json(&json!({"text": "Is there a warranty on tents?"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "text/event-stream");
+        let body = r.text().await.unwrap();
+        let events: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .collect();
+        assert_eq!(events.first(), Some(&"message"));
+        assert!(events.contains(&"token"));
+        assert_eq!(events.last(), Some(&"done"), "{body}");
+        assert!(body.contains("lifetime warranty") && !body.contains("evil"));
+
+        let (_, detail) = w
+            .call(
+                Method::GET,
+                &format!("/widget/v1/conversations/{conv}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            detail["messages"].as_array().unwrap().len(),
+            8,
+            "{}: every message stored",
+            db.name
+        );
+
+        // Bad input.
+        let (status, _) = w
+            .call(Method::POST, &path, Some(json!({"text": "   "})))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = w
+            .call(Method::POST, &path, Some(json!({"text": "x".repeat(5000)})))
+            .await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let other_origin = Widget {
+            origin: Some("https://evil.example".into()),
+            ..Widget {
+                client: w.client.clone(),
+                base: w.base.clone(),
+                key: w.key.clone(),
+                origin: None,
+                session: w.session.clone(),
+            }
+        };
+        assert_eq!(
+            other_origin
+                .call(Method::GET, "/widget/v1/config", None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let wrong_key = Widget {
+            key: "pk_nope".into(),
+            client: w.client.clone(),
+            base: w.base.clone(),
+            origin: w.origin.clone(),
+            session: None,
+        };
+        assert_eq!(
+            wrong_key
+                .call(Method::GET, "/widget/v1/config", None)
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+#[tokio::test]
+async fn history_needs_proof_of_identity() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Shop"})))
+            .await;
+        let secret = bot["identity_secret"].as_str().unwrap();
+        let new_widget = || Widget {
+            client: reqwest::Client::new(),
+            base: app.base.clone(),
+            key: bot["public_key"].as_str().unwrap().into(),
+            origin: None,
+            session: None,
+        };
+
+        // Ada, vouched for by the host's backend, on her laptop.
+        let mut laptop = new_widget();
+        let hash = user_hash(secret, "ada@example.com");
+        let (_, started) = laptop
+            .call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(json!({"email": "Ada@Example.com", "user_hash": hash})),
+            )
+            .await;
+        assert_eq!(started["email_verified"], true, "{}: {started}", db.name);
+        laptop.session = started["session_token"].as_str().map(str::to_string);
+        let conv = started["conversation"]["id"].as_str().unwrap().to_string();
+        laptop
+            .call(
+                Method::POST,
+                &format!("/widget/v1/conversations/{conv}/messages"),
+                Some(json!({"text": "hello from the laptop"})),
+            )
+            .await;
+
+        // Her phone, same proof: the same history, resumable.
+        let mut phone = new_widget();
+        let (_, started) = phone
+            .call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(json!({"email": "ada@example.com", "user_hash": hash})),
+            )
+            .await;
+        phone.session = started["session_token"].as_str().map(str::to_string);
+        let (status, history) = phone
+            .call(Method::GET, "/widget/v1/conversations?q=laptop", None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            history["items"].as_array().unwrap().len(),
+            1,
+            "{}: {history}",
+            db.name
+        );
+        assert_eq!(history["items"][0]["id"], conv);
+        let (status, resumed) = phone
+            .call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(json!({"conversation_id": conv})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(resumed["messages"][0]["text"], "hello from the laptop");
+
+        // Someone typing Ada's email without the hash gets a fresh, empty identity.
+        let mut eve = new_widget();
+        let (_, started) = eve
+            .call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(json!({"email": "ada@example.com", "user_hash": "00"})),
+            )
+            .await;
+        assert_eq!(started["email_verified"], false);
+        eve.session = started["session_token"].as_str().map(str::to_string);
+        let (_, history) = eve
+            .call(Method::GET, "/widget/v1/conversations", None)
+            .await;
+        assert_eq!(
+            history["items"].as_array().unwrap().len(),
+            1,
+            "only the conversation just started"
+        );
+        assert_ne!(history["items"][0]["id"], conv);
+        assert_eq!(
+            eve.call(
+                Method::GET,
+                &format!("/widget/v1/conversations/{conv}"),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            eve.call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(json!({"conversation_id": conv}))
+            )
+            .await
+            .0,
+            StatusCode::NOT_FOUND
+        );
+
+        // No token at all, or a forged one: 403.
+        assert_eq!(
+            new_widget()
+                .call(Method::GET, "/widget/v1/conversations", None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let forged = Widget {
+            session: Some("eyJ2IjoiMSJ9.AAAA".into()),
+            ..new_widget()
+        };
+        assert_eq!(
+            forged
+                .call(Method::GET, "/widget/v1/conversations", None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let (status, _) = phone
+            .call(Method::GET, "/widget/v1/conversations?from=yesterday", None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}
