@@ -5,7 +5,9 @@
 //! Answers stream as a sequence of text pieces; the reply is stored once complete, whether or
 //! not the visitor is still connected.
 
+use crate::inbox::publish_message;
 use crate::knowledge::{Retrieved, retrieve};
+use crate::live::Hub;
 use crate::{EngineError, EngineResult};
 use parley_domain::account::normalize_email;
 use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, to_summarize};
@@ -190,6 +192,7 @@ pub enum ReplyEvent {
 /// answer is produced and stored on its own task, so it completes even if nobody reads.
 pub async fn send(
     store: &Store,
+    hub: &Hub,
     bot: &Bot,
     conv: &Conversation,
     text: &str,
@@ -222,15 +225,22 @@ pub async fn send(
     )
     .await?;
     tx.commit().await?;
+    publish_message(hub, conv, &visitor_msg);
 
     let (events, receiver) = mpsc::channel(64);
     if conv.human_handoff {
         let _ = events.send(ReplyEvent::Handoff).await;
         return Ok((visitor_msg, receiver));
     }
-    let (store, bot, conv, question) = (store.clone(), bot.clone(), conv.clone(), text.to_string());
+    let (store, hub, bot, conv, question) = (
+        store.clone(),
+        hub.clone(),
+        bot.clone(),
+        conv.clone(),
+        text.to_string(),
+    );
     tokio::spawn(async move {
-        if let Err(e) = answer(&store, &bot, &conv, &question, &events).await {
+        if let Err(e) = answer(&store, &hub, &bot, &conv, &question, &events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -240,6 +250,7 @@ pub async fn send(
 
 async fn answer(
     store: &Store,
+    hub: &Hub,
     bot: &Bot,
     conv: &Conversation,
     question: &str,
@@ -281,6 +292,7 @@ async fn answer(
     .await?;
     tx.commit().await?;
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
+    publish_message(hub, conv, &reply);
     let _ = events.send(ReplyEvent::Done(reply)).await;
     update_memory(store, bot, conv.id).await
 }

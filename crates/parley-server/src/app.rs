@@ -14,6 +14,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parley_engine::auth::Auth;
 use parley_engine::bootstrap::{FirstStart, ensure_initialized};
+use parley_engine::live::Hub;
 use parley_engine::maintenance;
 use parley_engine::worker::{Registry, WorkerConfig, WorkerPool};
 use parley_store::Store;
@@ -40,10 +41,18 @@ pub struct AppState {
     pub visitor_key: Arc<[u8]>,
     /// Wakes this node's workers after a request enqueued a job.
     pub jobs_wake: Arc<Notify>,
+    /// Live events for dashboards and widgets.
+    pub hub: Hub,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: Config, visitor_key: Vec<u8>, jobs_wake: Arc<Notify>) -> Self {
+    pub fn new(
+        store: Store,
+        config: Config,
+        visitor_key: Vec<u8>,
+        jobs_wake: Arc<Notify>,
+        hub: Hub,
+    ) -> Self {
         let auth = Arc::new(Auth::new(store.clone(), config.session_ttl));
         Self {
             store,
@@ -52,17 +61,19 @@ impl AppState {
             metrics: metrics::handle(),
             visitor_key: visitor_key.into(),
             jobs_wake,
+            hub,
         }
     }
 }
 
 /// Every job kind this node's workers run.
-pub fn job_registry(store: &Store) -> Registry {
+pub fn job_registry(store: &Store, hub: &Hub) -> Registry {
     let mut registry = Registry::default();
     registry.register(
         parley_engine::knowledge::INGEST_JOB,
         parley_engine::knowledge::IngestHandler {
             store: store.clone(),
+            hub: hub.clone(),
         },
     );
     registry
@@ -151,10 +162,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
 
     let visitor_key = config.signing_key()?;
+    let hub = Hub::default();
     parley_ai::tokenizer::warm_up();
     let pool = WorkerPool::new(
         store.clone(),
-        job_registry(&store),
+        job_registry(&store, &hub),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()
@@ -168,7 +180,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
 
-    let state = AppState::new(store.clone(), config.clone(), visitor_key, jobs_wake);
+    let state = AppState::new(store.clone(), config.clone(), visitor_key, jobs_wake, hub);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
     println!(

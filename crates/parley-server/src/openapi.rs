@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "bots", description = "Chatbots, their keys and settings"),
         (name = "tokens", description = "API tokens"),
         (name = "knowledge", description = "Documents, FAQs and retrieval per bot"),
+        (name = "inbox", description = "Conversations for agents, and live events"),
         (name = "audit", description = "Who changed what"),
         (name = "widget", description = "The embeddable widget's API: bot key, allowed origins, visitor session token"),
     )

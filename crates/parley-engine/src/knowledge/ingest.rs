@@ -17,6 +17,7 @@ pub const INGEST_JOB: &str = "ingest_document";
 
 pub struct IngestHandler {
     pub store: Store,
+    pub hub: crate::live::Hub,
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bots;
+pub mod conversations;
 pub mod health;
 pub mod knowledge;
 pub mod tokens;
@@ -21,6 +22,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(bots::router())
         .merge(tokens::router())
         .merge(knowledge::router())
+        .merge(conversations::router())
         .merge(audit::router())
 }
 

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_conversation, history))
         .routes(routes!(get_conversation))
         .routes(routes!(send_message))
+        .routes(routes!(conversation_stream))
 }
 
 /// CORS for the widget API: host pages on other origins call it. Preflights are answered
@@ -283,7 +284,7 @@ pub struct ConversationList {
     items: Vec<ConversationView>,
 }
 
-fn parse_time(field: &str, value: Option<&str>) -> ApiResult<Option<i64>> {
+pub fn parse_time(field: &str, value: Option<&str>) -> ApiResult<Option<i64>> {
     value
         .map(|v| {
             time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
@@ -374,7 +375,8 @@ async fn send_message(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
-    let (message, mut replies) = chat::send(&state.store, &bot, &conv, &body.text).await?;
+    let (message, mut replies) =
+        chat::send(&state.store, &state.hub, &bot, &conv, &body.text).await?;
     let wants_stream = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -413,4 +415,40 @@ fn json_event(name: &str, data: &impl Serialize) -> Event {
     Event::default()
         .event(name)
         .data(serde_json::to_string(data).unwrap_or_default())
+}
+
+/// Live updates of one conversation for the widget, as Server-Sent Events: `message.created`
+/// for agent, system and bot messages (an agent's replies after handoff appear live) and
+/// `conversation.updated`. Read it with `fetch` (it needs the widget's headers).
+#[utoipa::path(get, path = "/widget/v1/conversations/{id}/stream", tag = "widget", params(("id" = Uuid, Path)), responses(
+    (status = 200, content_type = "text/event-stream", description = "an endless event stream"),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn conversation_stream(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let events =
+        tokio_stream::wrappers::BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| {
+            let event = match e {
+                Ok(e)
+                    if e.conversation_id == Some(conv.id)
+                        && e.data["message"]["role"] != "visitor" =>
+                {
+                    Some(Ok::<_, Infallible>(
+                        Event::default().event(e.kind).data(e.data.to_string()),
+                    ))
+                }
+                Ok(_) => None,
+                Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
+            };
+            std::future::ready(event)
+        });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }

@@ -332,3 +332,19 @@ pub async fn notes(c: &impl ConnectionTrait, conversation_id: Uuid) -> StoreResu
         .all(c)
         .await?)
 }
+
+/// The workspace's visitors with these ids (for showing emails in lists).
+pub async fn visitors(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<Vec<Visitor>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(visitor::Entity::find()
+        .filter(visitor::Column::WorkspaceId.eq(workspace_id))
+        .filter(visitor::Column::Id.is_in(ids.iter().copied()))
+        .all(c)
+        .await?)
+}

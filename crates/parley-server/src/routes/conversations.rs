@@ -1,0 +1,341 @@
+//! `/api/v1/conversations` (the agent inbox) and `/api/v1/stream` (live events).
+
+use super::rfc3339;
+use super::widget::parse_time;
+use crate::app::AppState;
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, parse_id};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use parley_engine::EngineError;
+use parley_engine::inbox::{self, InboxConversation};
+use parley_store::repo::conversations::{ConversationFilter, Message, Note};
+use serde::{Deserialize, Serialize};
+use std::convert::Infallible;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversations))
+        .routes(routes!(get_conversation, update_conversation))
+        .routes(routes!(add_note))
+        .routes(routes!(handoff))
+        .routes(routes!(agent_reply))
+        .routes(routes!(stream))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationSummary {
+    id: Uuid,
+    bot_id: Uuid,
+    visitor_id: Uuid,
+    #[schema(required)]
+    visitor_email: Option<String>,
+    /// `open` or `resolved`.
+    status: String,
+    /// True while an agent answers instead of the bot.
+    human_handoff: bool,
+    preview: String,
+    message_count: i32,
+    tags: Vec<String>,
+    created_at: String,
+    last_message_at: String,
+}
+
+fn summary(c: InboxConversation) -> ConversationSummary {
+    let conv = c.conversation;
+    ConversationSummary {
+        id: conv.id,
+        bot_id: conv.bot_id,
+        visitor_id: conv.visitor_id,
+        visitor_email: c.visitor_email,
+        status: conv.status,
+        human_handoff: conv.human_handoff,
+        preview: conv.preview,
+        message_count: conv.message_count,
+        tags: c.tags,
+        created_at: rfc3339(conv.created_at),
+        last_message_at: rfc3339(conv.last_message_at),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationList {
+    items: Vec<ConversationSummary>,
+    /// Pass as `before` for the next page; null on the last page.
+    #[schema(required)]
+    next_before: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InboxQuery {
+    bot_id: Option<Uuid>,
+    /// `open` or `resolved`.
+    status: Option<String>,
+    /// Text in the preview or any message.
+    q: Option<String>,
+    /// Last activity on or after (RFC 3339).
+    from: Option<String>,
+    /// Last activity on or before (RFC 3339).
+    to: Option<String>,
+    /// Page: last activity strictly before (RFC 3339), from `next_before`.
+    before: Option<String>,
+    /// 1 to 200, default 50.
+    limit: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "inbox", params(InboxQuery), responses(
+    (status = 200, body = ConversationList), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn list_conversations(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<ConversationList>> {
+    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field(
+            "limit",
+            "must be between 1 and 200",
+        ));
+    }
+    let filter = ConversationFilter {
+        bot_id: q.bot_id,
+        status: q.status,
+        text: q.q,
+        from: parse_time("from", q.from.as_deref())?,
+        to: parse_time("to", q.to.as_deref())?,
+        before: parse_time("before", q.before.as_deref())?,
+        limit,
+        ..Default::default()
+    };
+    let items: Vec<ConversationSummary> = inbox::list(&state.store, &caller.actor, filter)
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect();
+    let next_before = (items.len() as u64 == limit)
+        .then(|| items.last().map(|c| c.last_message_at.clone()))
+        .flatten();
+    Ok(Json(ConversationList { items, next_before }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InboxMessage {
+    id: Uuid,
+    /// `visitor`, `bot`, `agent` or `system`.
+    role: String,
+    text: String,
+    #[schema(value_type = Vec<Object>)]
+    citations: serde_json::Value,
+    #[schema(required)]
+    model: Option<String>,
+    #[schema(required)]
+    latency_ms: Option<i32>,
+    created_at: String,
+}
+
+fn message(m: Message) -> InboxMessage {
+    InboxMessage {
+        id: m.id,
+        role: m.role,
+        text: m.body,
+        citations: m.citations,
+        model: m.model,
+        latency_ms: m.latency_ms,
+        created_at: rfc3339(m.created_at),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NoteView {
+    id: Uuid,
+    author_user_id: Uuid,
+    text: String,
+    created_at: String,
+}
+
+fn note(n: Note) -> NoteView {
+    NoteView {
+        id: n.id,
+        author_user_id: n.author_user_id,
+        text: n.body,
+        created_at: rfc3339(n.created_at),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConversationDetail {
+    conversation: ConversationSummary,
+    /// The rolling summary of turns older than the memory window.
+    summary: String,
+    messages: Vec<InboxMessage>,
+    notes: Vec<NoteView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "inbox", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = ConversationDetail), (status = 404, body = ErrorBody),
+))]
+async fn get_conversation(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let (conv, messages, notes) =
+        inbox::detail(&state.store, &caller.actor, parse_id(&id)?).await?;
+    let rolling = conv.conversation.summary.clone();
+    Ok(Json(ConversationDetail {
+        conversation: summary(conv),
+        summary: rolling,
+        messages: messages.into_iter().map(message).collect(),
+        notes: notes.into_iter().map(note).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationUpdate {
+    /// `open` or `resolved`.
+    status: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "inbox", params(("id" = Uuid, Path)), request_body = ConversationUpdate, responses(
+    (status = 200, body = ConversationSummary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn update_conversation(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConversationUpdate>,
+) -> ApiResult<Json<ConversationSummary>> {
+    let conv = inbox::update(
+        &state.store,
+        &state.hub,
+        &caller.actor,
+        parse_id(&id)?,
+        body.status,
+        body.tags,
+    )
+    .await?;
+    Ok(Json(summary(conv)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteCreate {
+    text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "inbox", params(("id" = Uuid, Path)), request_body = NoteCreate, responses(
+    (status = 201, body = NoteView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn add_note(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteCreate>,
+) -> ApiResult<(StatusCode, Json<NoteView>)> {
+    let n = inbox::add_note(&state.store, &caller.actor, parse_id(&id)?, &body.text).await?;
+    Ok((StatusCode::CREATED, Json(note(n))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoffAction {
+    Take,
+    Release,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Handoff {
+    action: HandoffAction,
+}
+
+/// Takes the conversation over from the bot (`take`) or hands it back (`release`).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/handoff", tag = "inbox", params(("id" = Uuid, Path)), request_body = Handoff, responses(
+    (status = 200, body = ConversationSummary), (status = 404, body = ErrorBody),
+))]
+async fn handoff(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Handoff>,
+) -> ApiResult<Json<ConversationSummary>> {
+    let take = matches!(body.action, HandoffAction::Take);
+    let conv = inbox::handoff(
+        &state.store,
+        &state.hub,
+        &caller.actor,
+        parse_id(&id)?,
+        take,
+    )
+    .await?;
+    Ok(Json(summary(conv)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentReply {
+    text: String,
+}
+
+/// An agent's reply to the visitor; the conversation must be taken over first.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "inbox", params(("id" = Uuid, Path)), request_body = AgentReply, responses(
+    (status = 201, body = InboxMessage), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn agent_reply(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AgentReply>,
+) -> ApiResult<(StatusCode, Json<InboxMessage>)> {
+    match inbox::reply(
+        &state.store,
+        &state.hub,
+        &caller.actor,
+        parse_id(&id)?,
+        &body.text,
+    )
+    .await
+    {
+        Ok(m) => Ok((StatusCode::CREATED, Json(message(m)))),
+        Err(EngineError::Conflict(code)) if code == "not_taken_over" => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_taken_over",
+            "take the conversation over before replying",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Live events of the workspace as Server-Sent Events: `message.created`,
+/// `conversation.updated`, `document.updated`.
+#[utoipa::path(get, path = "/api/v1/stream", tag = "inbox", responses(
+    (status = 200, content_type = "text/event-stream", description = "an endless event stream"), (status = 401, body = ErrorBody),
+))]
+async fn stream(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let workspace = caller.actor.workspace_id;
+    let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| match e {
+        Ok(e) if e.workspace_id == workspace => {
+            Some(Ok(Event::default().event(e.kind).data(e.data.to_string())))
+        }
+        Ok(_) => None,
+        // A slow client missed events: tell it to refetch.
+        Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
+    });
+    Sse::new(events).keep_alive(KeepAlive::default())
+}

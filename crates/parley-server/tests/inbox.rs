@@ -1,0 +1,229 @@
+//! The agent inbox over HTTP, on every test database: lists, transcripts, notes, tags,
+//! status, handoff, agent replies and live events.
+
+mod common;
+
+use common::start;
+use futures::StreamExt;
+use parley_store::repo::outbox;
+use parley_store::testing::test_stores;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn widget(
+    app: &common::TestApp,
+    key: &str,
+    path: &str,
+    session: Option<&str>,
+    body: Value,
+) -> Value {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}{path}", app.base))
+        .header("x-parley-bot", key)
+        .json(&body);
+    if let Some(s) = session {
+        req = req.header("x-parley-session", s);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn agents_work_conversations_and_see_them_live() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let bot = &bots["items"][0];
+        let key = bot["public_key"].as_str().unwrap();
+
+        // A live subscription before anything happens.
+        let stream = owner
+            .request(Method::GET, "/api/v1/stream")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.headers()["content-type"], "text/event-stream");
+        let mut live = stream.bytes_stream();
+
+        let started = widget(&app, key, "/widget/v1/conversations", None, json!({})).await;
+        let session = started["session_token"].as_str().unwrap().to_string();
+        let conv = started["conversation"]["id"].as_str().unwrap().to_string();
+        widget(
+            &app,
+            key,
+            &format!("/widget/v1/conversations/{conv}/messages"),
+            Some(&session),
+            json!({"text": "My tent pole snapped"}),
+        )
+        .await;
+
+        let mut seen = String::new();
+        while !seen.contains("My tent pole snapped") {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), live.next())
+                .await
+                .expect("a live event")
+                .unwrap()
+                .unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(
+            seen.contains("event: message.created"),
+            "{}: {seen}",
+            db.name
+        );
+
+        let (status, list) = owner
+            .call(
+                Method::GET,
+                "/api/v1/conversations?q=tent%20pole&status=open",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(
+            list["items"].as_array().unwrap().len(),
+            1,
+            "{}: {list}",
+            db.name
+        );
+        assert_eq!(list["items"][0]["id"], conv);
+        assert!(list["items"][0]["visitor_email"].is_null());
+        let (status, _) = owner
+            .call(Method::GET, "/api/v1/conversations?status=closed", None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let path = format!("/api/v1/conversations/{conv}");
+        let (status, body) = owner
+            .call(
+                Method::POST,
+                &format!("{path}/messages"),
+                Some(json!({"text": "hi"})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("not_taken_over"))
+        );
+
+        let (_, taken) = owner
+            .call(
+                Method::POST,
+                &format!("{path}/handoff"),
+                Some(json!({"action": "take"})),
+            )
+            .await;
+        assert_eq!(taken["human_handoff"], true);
+        // The bot stays quiet while an agent has the conversation.
+        let sent = widget(
+            &app,
+            key,
+            &format!("/widget/v1/conversations/{conv}/messages"),
+            Some(&session),
+            json!({"text": "Hello?"}),
+        )
+        .await;
+        assert!(sent["reply"].is_null(), "{}: {sent}", db.name);
+        let (status, reply) = owner
+            .call(
+                Method::POST,
+                &format!("{path}/messages"),
+                Some(json!({"text": "Sorry! A new pole ships today."})),
+            )
+            .await;
+        assert_eq!(
+            (status, reply["role"].as_str()),
+            (StatusCode::CREATED, Some("agent"))
+        );
+
+        let (status, note) = owner
+            .call(
+                Method::POST,
+                &format!("{path}/notes"),
+                Some(json!({"text": "Warranty case"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{note}");
+        let (_, updated) = owner
+            .call(
+                Method::PATCH,
+                &path,
+                Some(json!({"tags": ["Warranty", "warranty", " "], "status": "resolved"})),
+            )
+            .await;
+        assert_eq!(updated["tags"], json!(["warranty"]));
+        assert_eq!(updated["status"], "resolved");
+        let events = outbox::pending(app.store.db(), 100).await.unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.event_type == "conversation.resolved"),
+            "{}",
+            db.name
+        );
+
+        let (_, detail) = owner.call(Method::GET, &path, None).await;
+        let roles: Vec<&str> = detail["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            roles,
+            ["visitor", "bot", "system", "visitor", "agent"],
+            "{}",
+            db.name
+        );
+        assert_eq!(detail["notes"][0]["text"], "Warranty case");
+
+        // The visitor sees the agent's reply.
+        let transcript: Value = reqwest::Client::new()
+            .get(format!("{}/widget/v1/conversations/{conv}", app.base))
+            .header("x-parley-bot", key)
+            .header("x-parley-session", &session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            transcript["messages"][4]["text"],
+            "Sorry! A new pole ships today."
+        );
+
+        let (_, back) = owner
+            .call(
+                Method::POST,
+                &format!("{path}/handoff"),
+                Some(json!({"action": "release"})),
+            )
+            .await;
+        assert_eq!(back["human_handoff"], false);
+
+        // Another workspace cannot see it.
+        let c = app.store.db();
+        let ws = parley_store::repo::accounts::create_workspace(c, "Other")
+            .await
+            .unwrap();
+        let hash = parley_engine::accounts::hash_password("other owner password")
+            .await
+            .unwrap();
+        let user =
+            parley_store::repo::accounts::create_user(c, "other@example.com", "Other", &hash)
+                .await
+                .unwrap();
+        parley_store::repo::accounts::add_member(c, ws.id, user.id, parley_domain::Role::Owner)
+            .await
+            .unwrap();
+        let other = app.login("other@example.com", "other owner password").await;
+        assert_eq!(
+            other.call(Method::GET, &path, None).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let (_, list) = other.call(Method::GET, "/api/v1/conversations", None).await;
+        assert!(list["items"].as_array().unwrap().is_empty(), "{}", db.name);
+    }
+}
