@@ -1,0 +1,265 @@
+//! A client for OpenAI-compatible chat completions (streamed) and embeddings.
+//!
+//! Requests that fail before any token arrives are retried: 429 and 5xx answers after their
+//! `Retry-After` (or an exponential backoff), network errors after the backoff. Once tokens
+//! flow, a failure ends the stream with an error: the caller decides what the visitor sees.
+
+use futures::{Stream, StreamExt};
+use parley_domain::chat::memory::PromptMessage;
+use serde::Deserialize;
+use serde_json::json;
+use std::pin::Pin;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AiError {
+    #[error("the model did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("rate limited by the model provider (retry after {retry_after_secs:?} s)")]
+    RateLimited { retry_after_secs: Option<u64> },
+    #[error("the model provider answered {status}: {message}")]
+    Http { status: u16, message: String },
+    #[error("could not reach the model provider: {0}")]
+    Network(String),
+    #[error("unexpected answer from the model provider: {0}")]
+    Protocol(String),
+}
+
+/// Where and how to reach one model.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Up to and including `/v1`, e.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+    /// Until the first token (and between tokens).
+    pub timeout: Duration,
+    /// Attempts before giving up on 429, 5xx and network errors.
+    pub max_attempts: u32,
+}
+
+/// A completed answer's accounting, from the provider's `usage` when it reports one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+}
+
+/// What a streamed completion yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta {
+    Text(String),
+    Usage(Usage),
+}
+
+pub type DeltaStream = Pin<Box<dyn Stream<Item = Result<Delta, AiError>> + Send>>;
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Client {
+    pub fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("parley/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS provider is installed at start-up");
+        Self { http }
+    }
+
+    /// Starts a streamed chat completion.
+    pub async fn chat_stream(
+        &self,
+        endpoint: &Endpoint,
+        messages: &[PromptMessage],
+        max_tokens: u32,
+        temperature: f32,
+    ) -> Result<DeltaStream, AiError> {
+        let body = json!({
+            "model": endpoint.model,
+            "messages": messages,
+            "stream": true,
+            "stream_options": {"include_usage": true},
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+        });
+        let response = self
+            .post_with_retries(endpoint, "chat/completions", &body)
+            .await?;
+        let timeout = endpoint.timeout;
+        let bytes = response.bytes_stream();
+        Ok(Box::pin(sse_deltas(bytes, timeout)))
+    }
+
+    /// Embeds each input, in order.
+    pub async fn embed(
+        &self,
+        endpoint: &Endpoint,
+        inputs: &[String],
+    ) -> Result<Vec<Vec<f32>>, AiError> {
+        #[derive(Deserialize)]
+        struct Item {
+            index: usize,
+            embedding: Vec<f32>,
+        }
+        #[derive(Deserialize)]
+        struct Body {
+            data: Vec<Item>,
+        }
+        let body = json!({"model": endpoint.model, "input": inputs});
+        let response = self
+            .post_with_retries(endpoint, "embeddings", &body)
+            .await?;
+        let mut parsed: Body = tokio::time::timeout(endpoint.timeout, response.json())
+            .await
+            .map_err(|_| AiError::Timeout(endpoint.timeout))?
+            .map_err(|e| AiError::Protocol(e.to_string()))?;
+        parsed.data.sort_by_key(|i| i.index);
+        if parsed.data.len() != inputs.len() {
+            return Err(AiError::Protocol(format!(
+                "{} embeddings for {} inputs",
+                parsed.data.len(),
+                inputs.len()
+            )));
+        }
+        Ok(parsed.data.into_iter().map(|i| i.embedding).collect())
+    }
+
+    async fn post_with_retries(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<reqwest::Response, AiError> {
+        let url = format!("{}/{path}", endpoint.base_url.trim_end_matches('/'));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self.http.post(&url).json(body).timeout(endpoint.timeout);
+            if let Some(key) = &endpoint.api_key {
+                request = request.bearer_auth(key);
+            }
+            let error = match request.send().await {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => error_from(response).await,
+                Err(e) if e.is_timeout() => AiError::Timeout(endpoint.timeout),
+                Err(e) => AiError::Network(e.to_string()),
+            };
+            let retryable = match &error {
+                AiError::RateLimited { .. } | AiError::Network(_) | AiError::Timeout(_) => true,
+                AiError::Http { status, .. } => *status >= 500,
+                AiError::Protocol(_) => false,
+            };
+            if !retryable || attempt >= endpoint.max_attempts.max(1) {
+                return Err(error);
+            }
+            let wait = match &error {
+                AiError::RateLimited {
+                    retry_after_secs: Some(s),
+                } => Duration::from_secs((*s).min(30)),
+                _ => Duration::from_millis(250 * 2u64.pow(attempt - 1)),
+            };
+            tracing::info!(%error, attempt, wait_ms = wait.as_millis() as u64, "model request failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// Reads OpenAI's error body (`{"error": {"message": ...}}`) and `Retry-After`.
+async fn error_from(response: reqwest::Response) -> AiError {
+    let status = response.status().as_u16();
+    let retry_after_secs = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let text = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| text.chars().take(300).collect());
+    if status == 429 {
+        AiError::RateLimited { retry_after_secs }
+    } else {
+        AiError::Http { status, message }
+    }
+}
+
+/// Turns an SSE byte stream of chat-completion chunks into deltas, ending at `[DONE]`.
+fn sse_deltas(
+    bytes: impl Stream<Item = reqwest::Result<bytes::Bytes>> + Send + 'static,
+    timeout: Duration,
+) -> impl Stream<Item = Result<Delta, AiError>> + Send {
+    futures::stream::unfold(
+        (Box::pin(bytes), String::new(), false),
+        move |(mut bytes, mut buffer, mut done)| async move {
+            loop {
+                if done {
+                    return None;
+                }
+                if let Some(end) = buffer.find('\n') {
+                    let line = buffer[..end].trim_end_matches('\r').to_string();
+                    buffer.drain(..=end);
+                    let Some(data) = line.strip_prefix("data:").map(str::trim) else {
+                        continue;
+                    };
+                    if data == "[DONE]" {
+                        done = true;
+                        continue;
+                    }
+                    match parse_chunk(data) {
+                        Ok(Some(delta)) => return Some((Ok(delta), (bytes, buffer, done))),
+                        Ok(None) => continue,
+                        Err(e) => return Some((Err(e), (bytes, buffer, true))),
+                    }
+                }
+                match tokio::time::timeout(timeout, bytes.next()).await {
+                    Err(_) => return Some((Err(AiError::Timeout(timeout)), (bytes, buffer, true))),
+                    Ok(None) => {
+                        // The connection closed without `[DONE]`.
+                        return Some((
+                            Err(AiError::Protocol("the stream ended early".into())),
+                            (bytes, buffer, true),
+                        ));
+                    }
+                    Ok(Some(Err(e))) => {
+                        return Some((Err(AiError::Network(e.to_string())), (bytes, buffer, true)));
+                    }
+                    Ok(Some(Ok(chunk))) => buffer.push_str(&String::from_utf8_lossy(&chunk)),
+                }
+            }
+        },
+    )
+}
+
+fn parse_chunk(data: &str) -> Result<Option<Delta>, AiError> {
+    let v: serde_json::Value =
+        serde_json::from_str(data).map_err(|e| AiError::Protocol(format!("bad chunk: {e}")))?;
+    if let Some(message) = v["error"]["message"].as_str() {
+        return Err(AiError::Http {
+            status: 200,
+            message: message.to_string(),
+        });
+    }
+    if let Some(text) = v["choices"][0]["delta"]["content"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+    {
+        return Ok(Some(Delta::Text(text.to_string())));
+    }
+    if v["usage"].is_object() {
+        return Ok(Some(Delta::Usage(Usage {
+            prompt_tokens: v["usage"]["prompt_tokens"].as_u64().unwrap_or(0) as u32,
+            completion_tokens: v["usage"]["completion_tokens"].as_u64().unwrap_or(0) as u32,
+        })));
+    }
+    Ok(None)
+}
