@@ -106,6 +106,52 @@ impl Behaviour {
     }
 }
 
+/// The language model a bot answers with (any OpenAI-compatible endpoint). Without one, the
+/// bot answers extractively from its knowledge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ModelSettings {
+    /// Up to and including `/v1`: `https://api.openai.com/v1`, `http://localhost:11434/v1`, ...
+    pub base_url: String,
+    /// The provider's model name, e.g. `gpt-4o-mini` or `llama3.1`.
+    pub model: String,
+    /// 0 to 2.
+    pub temperature: f32,
+    /// Longest answer, in tokens (1 to 8192).
+    pub max_tokens: u32,
+    /// The model's context window, in tokens (1024 to 1,000,000): the prompt gets what the
+    /// answer leaves.
+    pub context_tokens: u32,
+}
+
+impl ModelSettings {
+    pub fn validate(&self, errors: &mut FieldErrors) {
+        errors.check(
+            is_http_url(&self.base_url) && self.base_url.len() <= 500,
+            "model.base_url",
+            "must be an http(s) URL",
+        );
+        required_text(errors, "model.model", &self.model, 200);
+        errors.check(
+            (0.0..=2.0).contains(&self.temperature),
+            "model.temperature",
+            "must be between 0 and 2",
+        );
+        errors.check(
+            (1..=8192).contains(&self.max_tokens),
+            "model.max_tokens",
+            "must be between 1 and 8192",
+        );
+        errors.check(
+            (1024..=1_000_000).contains(&self.context_tokens)
+                && self.context_tokens > self.max_tokens,
+            "model.context_tokens",
+            "must be between 1024 and 1,000,000 and larger than max_tokens",
+        );
+    }
+}
+
 /// Checks a bot name.
 pub fn validate_name(errors: &mut FieldErrors, name: &str) {
     required_text(errors, "name", name, MAX_NAME_CHARS);

@@ -179,3 +179,74 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
     tx.commit().await?;
     Ok(())
 }
+
+/// Sets the bot's language model. `api_key`: `Some(key)` stores it sealed, `Some("")` removes
+/// it, `None` keeps the stored one.
+pub async fn set_model(
+    store: &Store,
+    vault: &crate::vault::Vault,
+    actor: &Actor,
+    id: Uuid,
+    settings: parley_domain::bot::ModelSettings,
+    api_key: Option<String>,
+) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let mut errors = FieldErrors::new();
+    settings.validate(&mut errors);
+    if let Some(key) = &api_key {
+        errors.check(
+            key.len() <= 500 && !key.chars().any(char::is_control),
+            "api_key",
+            "must be at most 500 printable characters",
+        );
+    }
+    if !errors.is_empty() {
+        return Err(EngineError::Invalid(errors));
+    }
+    let sealed = api_key.map(|k| {
+        if k.trim().is_empty() {
+            None
+        } else {
+            Some(vault.seal(k.trim()))
+        }
+    });
+    let changes = bots::BotChanges {
+        model: Some(Some(settings.clone())),
+        model_api_key: sealed,
+        ..Default::default()
+    };
+    let tx = store.begin().await?;
+    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
+    let entry = actor.audit(
+        "bot.model_set",
+        Some(("bot", id.to_string())),
+        json!({"base_url": settings.base_url, "model": settings.model}),
+    );
+    audit::record(&tx, actor.workspace_id, entry).await?;
+    tx.commit().await?;
+    Ok(bot)
+}
+
+/// Removes the bot's model and key: it answers extractively again.
+pub async fn clear_model(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let changes = bots::BotChanges {
+        model: Some(None),
+        model_api_key: Some(None),
+        ..Default::default()
+    };
+    let tx = store.begin().await?;
+    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "bot.model_cleared",
+            Some(("bot", id.to_string())),
+            json!({}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(bot)
+}

@@ -8,8 +8,14 @@
 use crate::inbox::publish_message;
 use crate::knowledge::{Retrieved, retrieve};
 use crate::live::Hub;
+use crate::vault::Vault;
 use crate::{EngineError, EngineResult};
+use futures::StreamExt;
+use parley_ai::openai::{Delta, Endpoint};
+use parley_ai::tokenizer::count_tokens;
 use parley_domain::account::normalize_email;
+use parley_domain::bot::ModelSettings;
+use parley_domain::chat::memory::{PromptInput, assemble};
 use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, to_summarize};
 use parley_domain::chat::{Passage, extractive};
 use parley_domain::identity::{
@@ -22,7 +28,7 @@ use parley_store::repo::conversations::{
 use parley_store::repo::outbox;
 use parley_store::{Store, now_ms};
 use serde_json::json;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -36,6 +42,18 @@ const MAX_ANSWER_WORDS: usize = 90;
 const SUMMARY_CHARS: usize = 2000;
 /// The model name recorded on answers written without a model.
 pub const EXTRACTIVE_MODEL: &str = "extractive";
+
+/// What answering needs: storage, live events, the vault for model keys, the model client.
+#[derive(Clone)]
+pub struct ChatContext {
+    pub store: Store,
+    pub hub: Hub,
+    pub vault: Vault,
+    pub ai: parley_ai::openai::Client,
+}
+
+/// How long a model may take to start (and continue) answering.
+const MODEL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a widget request proves who the visitor is.
 #[derive(Debug, Clone, Default)]
@@ -191,8 +209,7 @@ pub enum ReplyEvent {
 /// over, answers it. Returns the stored visitor message and a stream of reply events; the
 /// answer is produced and stored on its own task, so it completes even if nobody reads.
 pub async fn send(
-    store: &Store,
-    hub: &Hub,
+    ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
     text: &str,
@@ -206,6 +223,7 @@ pub async fn send(
             "a message may have at most {MAX_MESSAGE_CHARS} characters"
         )));
     }
+    let (store, hub) = (&ctx.store, &ctx.hub);
     let tx = store.begin().await?;
     let visitor_msg = convs::append_message(
         &tx,
@@ -232,15 +250,9 @@ pub async fn send(
         let _ = events.send(ReplyEvent::Handoff).await;
         return Ok((visitor_msg, receiver));
     }
-    let (store, hub, bot, conv, question) = (
-        store.clone(),
-        hub.clone(),
-        bot.clone(),
-        conv.clone(),
-        text.to_string(),
-    );
+    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), conv.clone(), text.to_string());
     tokio::spawn(async move {
-        if let Err(e) = answer(&store, &hub, &bot, &conv, &question, &events).await {
+        if let Err(e) = answer(&ctx, &bot, &conv, &question, &events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -249,13 +261,13 @@ pub async fn send(
 }
 
 async fn answer(
-    store: &Store,
-    hub: &Hub,
+    ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
     question: &str,
     events: &mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<()> {
+    let (store, hub) = (&ctx.store, &ctx.hub);
     let started = Instant::now();
     let retrieved = match retrieve(store, conv.workspace_id, bot.id, question, PASSAGES).await {
         Ok(r) => r,
@@ -264,29 +276,38 @@ async fn answer(
             Retrieved::default()
         }
     };
-    let (text, citations) = extractive_reply(bot, question, &retrieved);
-    // Stream word by word so the widget renders the same way it does for a model.
-    for piece in text.split_inclusive(' ') {
-        if events
-            .send(ReplyEvent::Token(piece.to_string()))
-            .await
-            .is_err()
-        {
-            break; // the visitor left; the reply is still stored below
+    let reply = match (&bot.model, retrieved.faq_answer()) {
+        (Some(settings), None) => {
+            model_reply(ctx, bot, settings, conv, question, &retrieved, events).await?
         }
-    }
+        _ => {
+            let (text, citations) = extractive_reply(bot, question, &retrieved);
+            // Stream word by word so the widget renders the same way it does for a model.
+            for piece in text.split_inclusive(' ') {
+                if events
+                    .send(ReplyEvent::Token(piece.to_string()))
+                    .await
+                    .is_err()
+                {
+                    break; // the visitor left; the reply is still stored below
+                }
+            }
+            NewMessage {
+                role: "bot".into(),
+                body: text,
+                citations,
+                model: Some(EXTRACTIVE_MODEL.into()),
+                ..Default::default()
+            }
+        }
+    };
     let tx = store.begin().await?;
     let reply = convs::append_message(
         &tx,
         conv,
         NewMessage {
-            role: "bot".into(),
-            body: text,
-            citations,
-            model: Some(EXTRACTIVE_MODEL.into()),
-            prompt_tokens: None,
-            completion_tokens: None,
             latency_ms: Some(started.elapsed().as_millis() as i32),
+            ..reply
         },
     )
     .await?;
@@ -295,6 +316,109 @@ async fn answer(
     publish_message(hub, conv, &reply);
     let _ = events.send(ReplyEvent::Done(reply)).await;
     update_memory(store, bot, conv.id).await
+}
+
+/// Asks the bot's model, with the retrieved passages and the conversation's memory in the
+/// prompt, streaming its tokens. Any failure gives the visitor the bot's fallback message
+/// (their own message is already stored) and is logged and counted.
+async fn model_reply(
+    ctx: &ChatContext,
+    bot: &Bot,
+    settings: &ModelSettings,
+    conv: &Conversation,
+    question: &str,
+    retrieved: &Retrieved,
+    events: &mpsc::Sender<ReplyEvent>,
+) -> EngineResult<NewMessage> {
+    let fresh = convs::get(ctx.store.db(), conv.workspace_id, conv.id).await?;
+    let window = bot.behaviour.memory_turns as u64 * 2 + 1;
+    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, window).await?;
+    recent.pop(); // the question itself, just stored
+    let history: Vec<Turn> = recent
+        .iter()
+        .filter(|m| m.role != "system")
+        .map(turn)
+        .collect();
+    let passages: Vec<Passage> = retrieved
+        .passages
+        .iter()
+        .map(|p| Passage {
+            heading: &p.heading,
+            text: &p.body,
+        })
+        .collect();
+    let prompt = assemble(
+        &PromptInput {
+            system_prompt: &bot.behaviour.system_prompt,
+            summary: &fresh.summary,
+            history: &history,
+            passages: &passages,
+            question,
+            budget: settings.context_tokens.saturating_sub(settings.max_tokens) as usize,
+        },
+        &count_tokens,
+    );
+    let endpoint = Endpoint {
+        base_url: settings.base_url.clone(),
+        api_key: bot.model_api_key.as_deref().and_then(|k| ctx.vault.open(k)),
+        model: settings.model.clone(),
+        timeout: MODEL_TIMEOUT,
+        max_attempts: 3,
+    };
+    let mut text = String::new();
+    let mut usage = None;
+    let outcome = async {
+        let mut stream = ctx
+            .ai
+            .chat_stream(
+                &endpoint,
+                &prompt.messages,
+                settings.max_tokens,
+                settings.temperature,
+            )
+            .await?;
+        while let Some(delta) = stream.next().await {
+            match delta? {
+                Delta::Text(piece) => {
+                    text.push_str(&piece);
+                    let _ = events.send(ReplyEvent::Token(piece)).await;
+                }
+                Delta::Usage(u) => usage = Some(u),
+            }
+        }
+        Ok::<(), parley_ai::openai::AiError>(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(bot = %bot.id, model = %settings.model, %error, "the model failed; sent the fallback");
+        metrics::counter!("parley_model_errors_total").increment(1);
+        return Ok(NewMessage {
+            role: "bot".into(),
+            body: bot.behaviour.fallback_message.clone(),
+            citations: json!([]),
+            model: Some(settings.model.clone()),
+            ..Default::default()
+        });
+    }
+    // Cite the passages the answer refers to as [n].
+    let citations: Vec<serde_json::Value> = (0..prompt.passages_used)
+        .filter(|i| text.contains(&format!("[{}]", i + 1)))
+        .map(|i| {
+            let p = &retrieved.passages[i];
+            json!({"kind": "passage", "n": i + 1, "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
+        })
+        .collect();
+    Ok(NewMessage {
+        role: "bot".into(),
+        prompt_tokens: Some(usage.map_or(prompt.tokens as u32, |u| u.prompt_tokens) as i32),
+        completion_tokens: Some(
+            usage.map_or(count_tokens(&text) as u32, |u| u.completion_tokens) as i32,
+        ),
+        body: text,
+        citations: json!(citations),
+        model: Some(settings.model.clone()),
+        latency_ms: None,
+    })
 }
 
 /// The offline answer: a close FAQ's answer, else quoted passages, else the bot's fallback.

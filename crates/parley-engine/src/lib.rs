@@ -14,6 +14,7 @@ pub mod live;
 pub mod maintenance;
 pub mod secrets;
 pub mod tokens;
+pub mod vault;
 pub mod worker;
 
 pub use error::{EngineError, EngineResult};

@@ -14,8 +14,10 @@ use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parley_engine::auth::Auth;
 use parley_engine::bootstrap::{FirstStart, ensure_initialized};
+use parley_engine::chat::ChatContext;
 use parley_engine::live::Hub;
 use parley_engine::maintenance;
+use parley_engine::vault::Vault;
 use parley_engine::worker::{Registry, WorkerConfig, WorkerPool};
 use parley_store::Store;
 use std::net::SocketAddr;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub jobs_wake: Arc<Notify>,
     /// Live events for dashboards and widgets.
     pub hub: Hub,
+    /// What answering visitors needs (store, hub, vault, model client).
+    pub chat: ChatContext,
 }
 
 impl AppState {
@@ -55,10 +59,16 @@ impl AppState {
     ) -> Self {
         let auth = Arc::new(Auth::new(store.clone(), config.session_ttl));
         Self {
-            store,
             auth,
             config: Arc::new(config),
             metrics: metrics::handle(),
+            chat: ChatContext {
+                store: store.clone(),
+                hub: hub.clone(),
+                vault: Vault::new(&visitor_key),
+                ai: parley_ai::openai::Client::new(),
+            },
+            store,
             visitor_key: visitor_key.into(),
             jobs_wake,
             hub,
@@ -133,6 +143,7 @@ pub fn build_router(state: AppState) -> Router {
 /// SIGINT or SIGTERM, then drain.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())

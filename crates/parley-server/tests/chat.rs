@@ -408,3 +408,158 @@ async fn history_needs_proof_of_identity() {
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn a_configured_model_answers_with_knowledge_and_memory_and_fails_gracefully() {
+    let mock = parley_ai::testing::start().await;
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Modelled"})),
+            )
+            .await;
+        let bot_id = bot["id"].as_str().unwrap().to_string();
+        let form = reqwest::multipart::Form::new().part(
+            "files",
+            reqwest::multipart::Part::bytes(
+                b"# Sizing\n\nHiking boots run true to size; between sizes, choose the larger."
+                    .to_vec(),
+            )
+            .file_name("sizing.md"),
+        );
+        owner
+            .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        wait_ingested(&owner, &bot_id).await;
+
+        let settings = json!({"base_url": mock.base_url, "model": "gpt-test", "temperature": 0.2, "max_tokens": 256, "context_tokens": 4096});
+        let mut with_key = settings.clone();
+        with_key["api_key"] = json!(mock.api_key);
+        let (status, updated) = owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{bot_id}/model"),
+                Some(with_key),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{}: {updated}", db.name);
+        assert_eq!(updated["model"]["model"], "gpt-test");
+        assert_eq!(updated["model"]["has_api_key"], true);
+        assert!(
+            !updated.to_string().contains(&mock.api_key),
+            "the key is never shown"
+        );
+        let raw = parley_store::repo::bots::find_by_public_key(
+            app.store.db(),
+            bot["public_key"].as_str().unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(
+            !raw.model_api_key.unwrap().contains("sk-test"),
+            "{}: the key is sealed at rest",
+            db.name
+        );
+        let (status, bad) = owner.call(Method::PUT, &format!("/api/v1/bots/{bot_id}/model"), Some(json!({"base_url": "ftp://x", "model": "", "temperature": 5, "max_tokens": 0, "context_tokens": 10}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(
+            bad["error"]["fields"].as_object().unwrap().len(),
+            5,
+            "{bad}"
+        );
+
+        let w = Widget {
+            client: reqwest::Client::new(),
+            base: app.base.clone(),
+            key: bot["public_key"].as_str().unwrap().into(),
+            origin: None,
+            session: None,
+        };
+        let (_, started) = w
+            .call(Method::POST, "/widget/v1/conversations", Some(json!({})))
+            .await;
+        let w = Widget {
+            session: started["session_token"].as_str().map(str::to_string),
+            ..w
+        };
+        let path = format!(
+            "/widget/v1/conversations/{}/messages",
+            started["conversation"]["id"].as_str().unwrap()
+        );
+        let (_, first) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "My name is Ada."})),
+            )
+            .await;
+        assert_eq!(first["reply"]["text"], "You asked: My name is Ada.");
+        let (_, sent) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "What size hiking boots should I buy?"})),
+            )
+            .await;
+        assert_eq!(
+            sent["reply"]["text"], "You asked: What size hiking boots should I buy?",
+            "{}",
+            db.name
+        );
+        let prompt = mock
+            .recorded
+            .lock()
+            .unwrap()
+            .chat_requests
+            .last()
+            .unwrap()
+            .clone();
+        let system = prompt["messages"][0]["content"].as_str().unwrap();
+        assert!(
+            system.contains("[1] Sizing") && system.contains("true to size"),
+            "the passage is in the prompt: {system}"
+        );
+        assert!(
+            prompt["messages"].to_string().contains("My name is Ada."),
+            "memory carries the earlier turn"
+        );
+
+        // A failing model: the visitor gets the fallback, their message is kept.
+        let mut broken = settings.clone();
+        broken["model"] = json!("broken");
+        owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{bot_id}/model"),
+                Some(broken),
+            )
+            .await;
+        let (status, sent) = w
+            .call(Method::POST, &path, Some(json!({"text": "Hello?"})))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            sent["reply"]["text"], bot["behaviour"]["fallback_message"],
+            "{}",
+            db.name
+        );
+        assert_eq!(sent["message"]["text"], "Hello?");
+
+        let (_, cleared) = owner
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/bots/{bot_id}/model"),
+                None,
+            )
+            .await;
+        assert!(cleared["model"].is_null());
+    }
+}

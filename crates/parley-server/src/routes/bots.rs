@@ -8,7 +8,7 @@ use crate::extract::{ApiJson, parse_id};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use parley_domain::bot::{Appearance, Behaviour, embed_snippet};
+use parley_domain::bot::{Appearance, Behaviour, ModelSettings, embed_snippet};
 use parley_engine::bots::{self, Bot, BotInput, BotKey};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_bots, create_bot))
         .routes(routes!(get_bot, update_bot, delete_bot))
         .routes(routes!(rotate_key))
+        .routes(routes!(set_model, clear_model))
 }
 
 /// A chatbot.
@@ -39,6 +40,9 @@ pub struct BotView {
     behaviour: Behaviour,
     /// The `<script>` tag to paste into the host's pages.
     embed_snippet: String,
+    /// The language model it answers with; null answers extractively from its knowledge.
+    #[schema(required)]
+    model: Option<ModelView>,
     created_at: String,
     updated_at: String,
 }
@@ -80,8 +84,20 @@ pub struct RotateKey {
     key: KeyName,
 }
 
+/// A bot's model settings; the API key is never shown, only whether one is stored.
+#[derive(Serialize, ToSchema)]
+pub struct ModelView {
+    #[serde(flatten)]
+    settings: ModelSettings,
+    has_api_key: bool,
+}
+
 fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
     BotView {
+        model: bot.model.map(|settings| ModelView {
+            settings,
+            has_api_key: bot.model_api_key.is_some(),
+        }),
         embed_snippet: embed_snippet(&state.config.public_url, &bot.public_key),
         identity_secret: caller
             .0
@@ -190,5 +206,49 @@ async fn rotate_key(
         KeyName::IdentitySecret => BotKey::IdentitySecret,
     };
     let bot = bots::rotate(&state.store, &caller.0.actor, parse_id(&id)?, key).await?;
+    Ok(Json(view(&state, &caller, bot)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelUpdate {
+    #[serde(flatten)]
+    settings: ModelSettings,
+    /// Stored encrypted and never shown again. Omit to keep the stored key; empty removes it.
+    api_key: Option<String>,
+}
+
+/// Sets the OpenAI-compatible model the bot answers with.
+#[utoipa::path(put, path = "/api/v1/bots/{id}/model", tag = "bots", params(("id" = Uuid, Path)), request_body = ModelUpdate, responses(
+    (status = 200, body = BotView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn set_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ModelUpdate>,
+) -> ApiResult<Json<BotView>> {
+    let bot = bots::set_model(
+        &state.store,
+        &state.chat.vault,
+        &caller.0.actor,
+        parse_id(&id)?,
+        body.settings,
+        body.api_key,
+    )
+    .await?;
+    Ok(Json(view(&state, &caller, bot)))
+}
+
+/// Removes the model: the bot answers extractively from its knowledge again.
+#[utoipa::path(delete, path = "/api/v1/bots/{id}/model", tag = "bots", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = BotView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn clear_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BotView>> {
+    let bot = bots::clear_model(&state.store, &caller.0.actor, parse_id(&id)?).await?;
     Ok(Json(view(&state, &caller, bot)))
 }

@@ -375,8 +375,7 @@ async fn send_message(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
-    let (message, mut replies) =
-        chat::send(&state.store, &state.hub, &bot, &conv, &body.text).await?;
+    let (message, mut replies) = chat::send(&state.chat, &bot, &conv, &body.text).await?;
     let wants_stream = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

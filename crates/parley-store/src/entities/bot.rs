@@ -17,6 +17,10 @@ pub struct Model {
     pub allowed_origins: Json,
     pub appearance: Json,
     pub behaviour: Json,
+    /// `ModelSettings` as JSON; null answers extractively.
+    pub model_settings: Option<Json>,
+    /// The model provider's API key, sealed by the engine's vault (never plaintext).
+    pub model_api_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

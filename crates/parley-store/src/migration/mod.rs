@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_knowledge_chat;
+mod m0003_bot_models;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_knowledge_chat::Migration),
+            Box::new(m0003_bot_models::Migration),
         ]
     }
 }

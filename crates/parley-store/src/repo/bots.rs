@@ -3,7 +3,7 @@
 use super::{from_json, to_json};
 use crate::entities::bot;
 use crate::{StoreError, StoreResult, now_ms};
-use parley_domain::bot::{Appearance, Behaviour};
+use parley_domain::bot::{Appearance, Behaviour, ModelSettings};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
@@ -21,6 +21,9 @@ pub struct Bot {
     pub allowed_origins: Vec<String>,
     pub appearance: Appearance,
     pub behaviour: Behaviour,
+    pub model: Option<ModelSettings>,
+    /// Sealed; open it with the engine's vault.
+    pub model_api_key: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -44,6 +47,10 @@ pub struct BotChanges {
     pub behaviour: Option<Behaviour>,
     pub public_key: Option<String>,
     pub identity_secret: Option<String>,
+    /// `Some(None)` removes the model (back to extractive answers).
+    pub model: Option<Option<ModelSettings>>,
+    /// `Some(None)` removes the key; the value is already sealed.
+    pub model_api_key: Option<Option<String>>,
 }
 
 impl TryFrom<bot::Model> for Bot {
@@ -53,6 +60,12 @@ impl TryFrom<bot::Model> for Bot {
             allowed_origins: from_json(&m.allowed_origins, "bot.allowed_origins")?,
             appearance: from_json(&m.appearance, "bot.appearance")?,
             behaviour: from_json(&m.behaviour, "bot.behaviour")?,
+            model: m
+                .model_settings
+                .as_ref()
+                .map(|v| from_json(v, "bot.model_settings"))
+                .transpose()?,
+            model_api_key: m.model_api_key,
             id: m.id,
             workspace_id: m.workspace_id,
             name: m.name,
@@ -75,6 +88,8 @@ pub async fn create(c: &impl ConnectionTrait, workspace_id: Uuid, new: NewBot) -
         allowed_origins: Set(to_json(&new.allowed_origins)),
         appearance: Set(to_json(&new.appearance)),
         behaviour: Set(to_json(&new.behaviour)),
+        model_settings: Set(None),
+        model_api_key: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -132,6 +147,12 @@ pub async fn update(
     }
     if let Some(secret) = changes.identity_secret {
         model.identity_secret = Set(secret);
+    }
+    if let Some(settings) = changes.model {
+        model.model_settings = Set(settings.map(|s| to_json(&s)));
+    }
+    if let Some(key) = changes.model_api_key {
+        model.model_api_key = Set(key);
     }
     model.updated_at = Set(now_ms());
     model.update(c).await?.try_into()

@@ -191,6 +191,24 @@ export interface paths {
         patch: operations["update_faq"];
         trace?: never;
     };
+    "/api/v1/bots/{id}/model": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets the OpenAI-compatible model the bot answers with. */
+        put: operations["set_model"];
+        post?: never;
+        /** Removes the model: the bot answers extractively from its knowledge again. */
+        delete: operations["clear_model"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{id}/rotate": {
         parameters: {
             query?: never;
@@ -567,6 +585,7 @@ export interface components {
             behaviour: components["schemas"]["Behaviour"];
             /** @description The `<script>` tag to paste into the host's pages. */
             embed_snippet: string;
+            model: components["schemas"]["ModelView"] | null;
             created_at: string;
             updated_at: string;
         };
@@ -766,6 +785,40 @@ export interface components {
             /** @description Where the answer came from: `{kind: "faq" | "passage", title, ...}`. */
             citations: Record<string, never>[];
             created_at: string;
+        };
+        /**
+         * @description The language model a bot answers with (any OpenAI-compatible endpoint). Without one, the
+         *     bot answers extractively from its knowledge.
+         */
+        ModelSettings: {
+            /** @description Up to and including `/v1`: `https://api.openai.com/v1`, `http://localhost:11434/v1`, ... */
+            base_url: string;
+            /** @description The provider's model name, e.g. `gpt-4o-mini` or `llama3.1`. */
+            model: string;
+            /**
+             * Format: float
+             * @description 0 to 2.
+             */
+            temperature: number;
+            /**
+             * Format: int32
+             * @description Longest answer, in tokens (1 to 8192).
+             */
+            max_tokens: number;
+            /**
+             * Format: int32
+             * @description The model's context window, in tokens (1024 to 1,000,000): the prompt gets what the
+             *     answer leaves.
+             */
+            context_tokens: number;
+        };
+        ModelUpdate: components["schemas"]["ModelSettings"] & {
+            /** @description Stored encrypted and never shown again. Omit to keep the stored key; empty removes it. */
+            api_key?: string | null;
+        };
+        /** @description A bot's model settings; the API key is never shown, only whether one is stored. */
+        ModelView: components["schemas"]["ModelSettings"] & {
+            has_api_key: boolean;
         };
         NoteCreate: {
             text: string;
@@ -1592,6 +1645,92 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bot"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
