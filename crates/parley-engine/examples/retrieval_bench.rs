@@ -16,7 +16,7 @@ use parley_engine::knowledge::retrieve;
 use parley_store::Store;
 use parley_store::repo::knowledge::{self, NewChunk, NewDocument};
 use parley_store::repo::{accounts, bots, faqs};
-use parley_store::testing::{TestDb, postgres, sqlite};
+use parley_store::testing::{postgres, sqlite};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -34,10 +34,17 @@ impl Rng {
 }
 
 fn vocabulary() -> Vec<String> {
-    let syllables = ["tra", "il", "bo", "ot", "ten", "ra", "in", "co", "at", "pa", "ck", "so", "ck", "ma", "re", "fu", "nd", "zip", "per", "lo"];
+    let syllables = [
+        "tra", "il", "bo", "ot", "ten", "ra", "in", "co", "at", "pa", "ck", "so", "ck", "ma", "re",
+        "fu", "nd", "zip", "per", "lo",
+    ];
     let mut rng = Rng(42);
     (0..6000)
-        .map(|_| (0..2 + rng.next() % 3).map(|_| syllables[(rng.next() % syllables.len() as u64) as usize]).collect())
+        .map(|_| {
+            (0..2 + rng.next() % 3)
+                .map(|_| syllables[(rng.next() % syllables.len() as u64) as usize])
+                .collect()
+        })
         .collect()
 }
 
@@ -53,7 +60,9 @@ fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
 }
 
 async fn setup(store: &Store) -> (Uuid, Uuid) {
-    let ws = accounts::create_workspace(store.db(), "Bench").await.unwrap();
+    let ws = accounts::create_workspace(store.db(), "Bench")
+        .await
+        .unwrap();
     let bot = bots::NewBot {
         name: "Bench".into(),
         public_key: format!("pk_{}", Uuid::now_v7()),
@@ -64,7 +73,16 @@ async fn setup(store: &Store) -> (Uuid, Uuid) {
     };
     let bot = bots::create(store.db(), ws.id, bot).await.unwrap();
     for i in 0..20 {
-        faqs::create(store.db(), ws.id, bot.id, &format!("Question number {i} about returns and shipping?"), "Answer.", true).await.unwrap();
+        faqs::create(
+            store.db(),
+            ws.id,
+            bot.id,
+            &format!("Question number {i} about returns and shipping?"),
+            "Answer.",
+            true,
+        )
+        .await
+        .unwrap();
     }
     (ws.id, bot.id)
 }
@@ -75,11 +93,31 @@ async fn index(store: &Store, ws: Uuid, bot: Uuid, chunks: usize, vocab: &[Strin
     let per_doc = 200;
     for d in 0..chunks.div_ceil(per_doc) {
         let tx = store.begin().await.unwrap();
-        let doc = knowledge::create_document(&tx, ws, bot, NewDocument { name: &format!("doc-{d}.md"), content_type: "text/markdown", sha256: "", content: vec![] })
-            .await
-            .unwrap();
-        let texts: Vec<(String, String)> = (0..per_doc.min(chunks - d * per_doc)).map(|_| (sentence(&mut rng, vocab, 3), sentence(&mut rng, vocab, 120))).collect();
-        let rows: Vec<NewChunk> = texts.iter().map(|(h, b)| NewChunk { heading: h, body: b, token_count: 150, embedding: None }).collect();
+        let doc = knowledge::create_document(
+            &tx,
+            ws,
+            bot,
+            NewDocument {
+                name: &format!("doc-{d}.md"),
+                content_type: "text/markdown",
+                sha256: "",
+                content: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let texts: Vec<(String, String)> = (0..per_doc.min(chunks - d * per_doc))
+            .map(|_| (sentence(&mut rng, vocab, 3), sentence(&mut rng, vocab, 120)))
+            .collect();
+        let rows: Vec<NewChunk> = texts
+            .iter()
+            .map(|(h, b)| NewChunk {
+                heading: h,
+                body: b,
+                token_count: 150,
+                embedding: None,
+            })
+            .collect();
         knowledge::replace_chunks(&tx, &doc, &rows).await.unwrap();
         tx.commit().await.unwrap();
     }
@@ -121,14 +159,42 @@ async fn ingestion_mb_per_s(store: &Store, ws: Uuid, bot: Uuid, vocab: &[String]
     let mut rng = Rng(99);
     let mut md = String::new();
     while md.len() < 8 * 1024 * 1024 {
-        md.push_str(&format!("## {}\n\n{}.\n\n", sentence(&mut rng, vocab, 3), sentence(&mut rng, vocab, 90)));
+        md.push_str(&format!(
+            "## {}\n\n{}.\n\n",
+            sentence(&mut rng, vocab, 3),
+            sentence(&mut rng, vocab, 90)
+        ));
     }
     let started = Instant::now();
     let sections = markdown_sections(&md);
-    let chunks = chunk_sections(&sections, ChunkConfig::default(), &parley_ai::tokenizer::count_tokens);
+    let chunks = chunk_sections(
+        &sections,
+        ChunkConfig::default(),
+        &parley_ai::tokenizer::count_tokens,
+    );
     let tx = store.begin().await.unwrap();
-    let doc = knowledge::create_document(&tx, ws, bot, NewDocument { name: "big.md", content_type: "text/markdown", sha256: "", content: vec![] }).await.unwrap();
-    let rows: Vec<NewChunk> = chunks.iter().map(|c| NewChunk { heading: &c.heading, body: &c.text, token_count: c.tokens as i32, embedding: None }).collect();
+    let doc = knowledge::create_document(
+        &tx,
+        ws,
+        bot,
+        NewDocument {
+            name: "big.md",
+            content_type: "text/markdown",
+            sha256: "",
+            content: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let rows: Vec<NewChunk> = chunks
+        .iter()
+        .map(|c| NewChunk {
+            heading: &c.heading,
+            body: &c.text,
+            token_count: c.tokens as i32,
+            embedding: None,
+        })
+        .collect();
     knowledge::replace_chunks(&tx, &doc, &rows).await.unwrap();
     tx.commit().await.unwrap();
     md.len() as f64 / 1024.0 / 1024.0 / started.elapsed().as_secs_f64()
@@ -136,20 +202,33 @@ async fn ingestion_mb_per_s(store: &Store, ws: Uuid, bot: Uuid, vocab: &[String]
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let counts: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let counts = if counts.is_empty() { vec![10_000] } else { counts };
+    let counts: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let counts = if counts.is_empty() {
+        vec![10_000]
+    } else {
+        counts
+    };
     let vocab = vocabulary();
     parley_ai::tokenizer::warm_up();
-    let mut backends: Vec<Box<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = TestDb>>>>> = vec![Box::new(|| Box::pin(sqlite()))];
-    if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL") {
-        backends.push(Box::new(move || {
-            let url = url.clone();
-            Box::pin(async move { postgres(&url).await })
-        }));
-    }
-    for make in &backends {
+    let pg_url = std::env::var("PARLEY_TEST_DATABASE_URL").ok();
+    let backends: Vec<Option<&str>> = std::iter::once(None)
+        .chain(pg_url.as_deref().map(Some))
+        .collect();
+    let make = |url: Option<&str>| {
+        let url = url.map(str::to_string);
+        async move {
+            match url {
+                Some(url) => postgres(&url).await,
+                None => sqlite().await,
+            }
+        }
+    };
+    for &backend in &backends {
         for &n in &counts {
-            let db = make().await;
+            let db = make(backend).await;
             let (ws, bot) = setup(&db.store).await;
             let index_s = index(&db.store, ws, bot, n, &vocab).await;
             let (p50, p99, qps) = query_latencies(&db.store, ws, bot, &vocab).await;
@@ -158,9 +237,12 @@ async fn main() {
                 db.name
             );
         }
-        let db = make().await;
+        let db = make(backend).await;
         let (ws, bot) = setup(&db.store).await;
         let mbps = ingestion_mb_per_s(&db.store, ws, bot, &vocab).await;
-        println!("{{\"backend\":\"{}\",\"ingestion_mb_per_s\":{mbps:.1}}}", db.name);
+        println!(
+            "{{\"backend\":\"{}\",\"ingestion_mb_per_s\":{mbps:.1}}}",
+            db.name
+        );
     }
 }

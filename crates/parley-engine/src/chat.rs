@@ -21,6 +21,10 @@ use parley_domain::chat::{Passage, extractive};
 use parley_domain::identity::{
     VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
 };
+use parley_domain::insight::intent::IntentMatcher;
+use parley_domain::insight::{
+    ConversationInsight, InsightConfig, analyze_message, update_conversation,
+};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
     self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
@@ -225,23 +229,52 @@ pub async fn send(
     }
     let (store, hub) = (&ctx.store, &ctx.hub);
     let tx = store.begin().await?;
+    // Score the message and fold it into the conversation's state in the same transaction
+    // as the message and its events: a trigger is written exactly when its message is.
+    let insight = analyze_message(text, IntentMatcher::builtin());
+    let fresh = convs::get(&tx, conv.workspace_id, conv.id).await?;
+    let state: ConversationInsight = fresh
+        .insight
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let visits = convs::conversation_count(&tx, conv.visitor_id)
+        .await?
+        .clamp(1, u32::MAX as u64) as u32;
+    let (state, triggers) =
+        update_conversation(&state, &insight, visits, &InsightConfig::default());
     let visitor_msg = convs::append_message(
         &tx,
         conv,
         NewMessage {
             role: "visitor".into(),
             body: text.to_string(),
+            insight: Some(json!(insight)),
             ..Default::default()
         },
     )
     .await?;
+    convs::set_insight(&tx, conv.id, json!(state)).await?;
+    let base =
+        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id});
     outbox::append(
         &tx,
         conv.workspace_id,
         "message.received",
-        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id, "text": text}),
+        with(&base, json!({"text": text, "sentiment": insight.sentiment})),
     )
     .await?;
+    for trigger in &triggers {
+        let mut payload = json!(trigger);
+        let kind = payload["type"].as_str().unwrap_or("insight").to_string();
+        if let Some(map) = payload.as_object_mut() {
+            map.remove("type");
+        }
+        if kind == "lead.qualified" {
+            payload["lead"] = json!(state.lead);
+        }
+        outbox::append(&tx, conv.workspace_id, &kind, with(&base, payload)).await?;
+    }
     tx.commit().await?;
     publish_message(hub, conv, &visitor_msg);
 
@@ -417,7 +450,7 @@ async fn model_reply(
         body: text,
         citations: json!(citations),
         model: Some(settings.model.clone()),
-        latency_ms: None,
+        ..Default::default()
     })
 }
 
@@ -497,4 +530,15 @@ pub fn turn(m: &Message) -> Turn {
         speaker,
         text: m.body.clone(),
     }
+}
+
+/// `base` with the fields of `extra` added.
+fn with(base: &serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    let mut out = base.clone();
+    if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    out
 }

@@ -227,3 +227,94 @@ async fn agents_work_conversations_and_see_them_live() {
         assert!(list["items"].as_array().unwrap().is_empty(), "{}", db.name);
     }
 }
+
+#[tokio::test]
+async fn every_visitor_message_is_scored_and_triggers_fire_once() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let key = bots["items"][0]["public_key"].as_str().unwrap();
+        let started = widget(&app, key, "/widget/v1/conversations", None, json!({})).await;
+        let session = started["session_token"].as_str().unwrap().to_string();
+        let conv = started["conversation"]["id"].as_str().unwrap().to_string();
+        let send = |text: &'static str| {
+            let (session, conv) = (session.clone(), conv.clone());
+            let app = &app;
+            async move {
+                widget(
+                    app,
+                    key,
+                    &format!("/widget/v1/conversations/{conv}/messages"),
+                    Some(&session),
+                    json!({"text": text}),
+                )
+                .await
+            }
+        };
+        send("This is the third time I ask and still no refund. Worst service ever!").await;
+        send("Still waiting, this is ridiculous.").await;
+        send("We need 500 units for a team of 40 by next month, budget $20k. I'm Ada at ada@acme-outdoors.com").await;
+        send("Also please send a quote for the 500 units soon").await;
+
+        let (_, detail) = owner
+            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+            .await;
+        let first = &detail["messages"][0];
+        assert_eq!(
+            first["insight"]["sentiment"]["label"], "negative",
+            "{}: {first}",
+            db.name
+        );
+        let intents: Vec<&str> = first["insight"]["intents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["intent"].as_str().unwrap())
+            .collect();
+        assert!(intents.contains(&"refund"), "{intents:?}");
+        assert!(
+            detail["messages"][1]["insight"].is_null(),
+            "bot replies are not scored"
+        );
+        let lead = &detail["insight"]["lead"];
+        assert!(lead["score"].as_u64().unwrap() >= 60, "{}: {lead}", db.name);
+        assert_eq!(lead["fields"]["email"], "ada@acme-outdoors.com");
+        let sum: i64 = lead["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["points"].as_i64().unwrap())
+            .sum();
+        assert_eq!(
+            sum,
+            lead["score"].as_i64().unwrap(),
+            "every point is attributed"
+        );
+
+        let events = outbox::pending(app.store.db(), 1000).await.unwrap();
+        let count = |kind: &str| {
+            events
+                .iter()
+                .filter(|e| e.event_type == kind && e.payload["conversation_id"] == conv.as_str())
+                .count()
+        };
+        assert_eq!(count("message.received"), 4);
+        assert_eq!(
+            count("sentiment.negative"),
+            1,
+            "{}: once per episode",
+            db.name
+        );
+        assert_eq!(
+            count("lead.qualified"),
+            1,
+            "{}: once per conversation",
+            db.name
+        );
+        assert!(count("intent.detected") >= 2);
+        let (_, list) = owner.call(Method::GET, "/api/v1/conversations", None).await;
+        assert!(list["items"][0]["lead_score"].as_u64().unwrap() >= 60);
+        assert!(list["items"][0]["sentiment"].as_f64().unwrap() < 0.0);
+    }
+}

@@ -11,6 +11,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
+use parley_domain::insight::lead::Priority;
+use parley_domain::insight::{ConversationInsight, MessageInsight};
 use parley_engine::EngineError;
 use parley_engine::inbox::{self, InboxConversation};
 use parley_store::repo::conversations::{ConversationFilter, Message, Note};
@@ -46,13 +48,30 @@ pub struct ConversationSummary {
     preview: String,
     message_count: i32,
     tags: Vec<String>,
+    /// Rolling average sentiment of the visitor's messages, -1 to 1; null before any.
+    #[schema(required)]
+    sentiment: Option<f32>,
+    /// Lead score 0 to 100 and its priority.
+    lead_score: u8,
+    lead_priority: Priority,
     created_at: String,
     last_message_at: String,
 }
 
+fn insight_of(conv: &parley_store::repo::conversations::Conversation) -> ConversationInsight {
+    conv.insight
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
 fn summary(c: InboxConversation) -> ConversationSummary {
+    let insight = insight_of(&c.conversation);
     let conv = c.conversation;
     ConversationSummary {
+        sentiment: (insight.sentiment.count > 0).then_some(insight.sentiment.average),
+        lead_score: insight.lead.score,
+        lead_priority: insight.lead.priority,
         id: conv.id,
         bot_id: conv.bot_id,
         visitor_id: conv.visitor_id,
@@ -141,11 +160,18 @@ pub struct InboxMessage {
     model: Option<String>,
     #[schema(required)]
     latency_ms: Option<i32>,
+    /// Sentiment, intents and lead fields of a visitor message; null for others.
+    #[schema(required)]
+    insight: Option<MessageInsight>,
     created_at: String,
 }
 
 fn message(m: Message) -> InboxMessage {
     InboxMessage {
+        insight: m
+            .insight
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok()),
         id: m.id,
         role: m.role,
         text: m.body,
@@ -178,6 +204,8 @@ pub struct ConversationDetail {
     conversation: ConversationSummary,
     /// The rolling summary of turns older than the memory window.
     summary: String,
+    /// Sentiment over the conversation and the lead: score, attributed breakdown, fields.
+    insight: ConversationInsight,
     messages: Vec<InboxMessage>,
     notes: Vec<NoteView>,
 }
@@ -193,7 +221,9 @@ async fn get_conversation(
     let (conv, messages, notes) =
         inbox::detail(&state.store, &caller.actor, parse_id(&id)?).await?;
     let rolling = conv.conversation.summary.clone();
+    let insight = insight_of(&conv.conversation);
     Ok(Json(ConversationDetail {
+        insight,
         conversation: summary(conv),
         summary: rolling,
         messages: messages.into_iter().map(message).collect(),

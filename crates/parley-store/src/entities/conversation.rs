@@ -21,6 +21,8 @@ pub struct Model {
     pub summarized_count: i32,
     pub message_count: i32,
     pub tags: Json,
+    /// `ConversationInsight`: rolling sentiment and the lead state.
+    pub insight: Option<Json>,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_message_at: i64,

@@ -16,6 +16,8 @@ pub struct Model {
     pub prompt_tokens: Option<i32>,
     pub completion_tokens: Option<i32>,
     pub latency_ms: Option<i32>,
+    /// `MessageInsight` for visitor messages.
+    pub insight: Option<Json>,
     pub created_at: i64,
 }
 

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_knowledge_chat;
 mod m0003_bot_models;
+mod m0004_insight;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_knowledge_chat::Migration),
             Box::new(m0003_bot_models::Migration),
+            Box::new(m0004_insight::Migration),
         ]
     }
 }

@@ -82,6 +82,7 @@ pub async fn create_conversation(
         summarized_count: Set(0),
         message_count: Set(0),
         tags: Set(to_json(&Vec::<String>::new())),
+        insight: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         last_message_at: Set(now),
@@ -177,6 +178,7 @@ pub struct NewMessage {
     pub prompt_tokens: Option<i32>,
     pub completion_tokens: Option<i32>,
     pub latency_ms: Option<i32>,
+    pub insight: Option<serde_json::Value>,
 }
 
 /// Appends a message and updates the conversation's preview, counters and activity time.
@@ -201,6 +203,7 @@ pub async fn append_message(
         prompt_tokens: Set(new.prompt_tokens),
         completion_tokens: Set(new.completion_tokens),
         latency_ms: Set(new.latency_ms),
+        insight: Set(new.insight),
         created_at: Set(now),
     }
     .insert(c)
@@ -346,5 +349,29 @@ pub async fn visitors(
         .filter(visitor::Column::WorkspaceId.eq(workspace_id))
         .filter(visitor::Column::Id.is_in(ids.iter().copied()))
         .all(c)
+        .await?)
+}
+
+pub async fn set_insight(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    insight: serde_json::Value,
+) -> StoreResult<()> {
+    conversation::ActiveModel {
+        id: Set(id),
+        insight: Set(Some(insight)),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// How many conversations the visitor has had (their visits, for lead engagement).
+pub async fn conversation_count(c: &impl ConnectionTrait, visitor_id: Uuid) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(conversation::Entity::find()
+        .filter(conversation::Column::VisitorId.eq(visitor_id))
+        .count(c)
         .await?)
 }

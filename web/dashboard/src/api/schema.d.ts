@@ -609,13 +609,92 @@ export interface components {
             conversation: components["schemas"]["ConversationSummary"];
             /** @description The rolling summary of turns older than the memory window. */
             summary: string;
+            /** @description Sentiment over the conversation and the lead: score, attributed breakdown, fields. */
+            insight: components["schemas"]["ConversationInsight"];
             messages: components["schemas"]["InboxMessage"][];
             notes: components["schemas"]["NoteView"][];
+        };
+        /** @description A conversation's insight state: sentiment and lead, stored as JSON. */
+        ConversationInsight: {
+            /**
+             * @default {
+             *       "average": 0,
+             *       "count": 0,
+             *       "first": 0,
+             *       "in_negative_episode": false,
+             *       "last": 0,
+             *       "recent": 0,
+             *       "trend": "steady"
+             *     }
+             */
+            sentiment: components["schemas"]["ConversationSentiment"];
+            /**
+             * @default {
+             *       "breakdown": [],
+             *       "chars": 0,
+             *       "fields": {},
+             *       "intents": {},
+             *       "messages": 0,
+             *       "priority": "cold",
+             *       "qualified_fired": false,
+             *       "score": 0,
+             *       "visits": 0
+             *     }
+             */
+            lead: components["schemas"]["LeadState"];
         };
         ConversationList: {
             items: components["schemas"]["ConversationSummary"][];
             /** @description Pass as `before` for the next page; null on the last page. */
             next_before: string | null;
+        };
+        /**
+         * @description The running sentiment of a conversation, folded message by message with [`update`].
+         *     Constant size, so it is stored with the conversation as JSON.
+         */
+        ConversationSentiment: {
+            /**
+             * Format: int32
+             * @description Visitor messages scored so far.
+             * @default 0
+             */
+            count: number;
+            /**
+             * Format: float
+             * @description Rolling (exponentially weighted) average of the scores; the inbox shows it.
+             * @default 0
+             */
+            average: number;
+            /**
+             * Format: float
+             * @description A faster rolling average that reflects the last two or three messages; the trend
+             *     and the end of a negative episode are judged on it.
+             * @default 0
+             */
+            recent: number;
+            /**
+             * Format: float
+             * @description The first message's score.
+             * @default 0
+             */
+            first: number;
+            /**
+             * Format: float
+             * @description The latest message's score.
+             * @default 0
+             */
+            last: number;
+            /**
+             * @description `recent` against `average`.
+             * @default steady
+             */
+            trend: components["schemas"]["Trend"];
+            /**
+             * @description A `sentiment.negative` trigger fired and the mood has not recovered since: no new
+             *     trigger until it has (hysteresis).
+             * @default false
+             */
+            in_negative_episode: boolean;
         };
         ConversationSummary: {
             /** Format: uuid */
@@ -633,6 +712,17 @@ export interface components {
             /** Format: int32 */
             message_count: number;
             tags: string[];
+            /**
+             * Format: float
+             * @description Rolling average sentiment of the visitor's messages, -1 to 1; null before any.
+             */
+            sentiment: number | null;
+            /**
+             * Format: int32
+             * @description Lead score 0 to 100 and its priority.
+             */
+            lead_score: number;
+            lead_priority: components["schemas"]["Priority"];
             created_at: string;
             last_message_at: string;
         };
@@ -745,6 +835,7 @@ export interface components {
             model: string | null;
             /** Format: int32 */
             latency_ms: number | null;
+            insight: components["schemas"]["MessageInsight"] | null;
             created_at: string;
         };
         IngestProgress: {
@@ -757,8 +848,119 @@ export interface components {
             /** Format: int64 */
             chunks: number;
         };
+        /** @description One intent found in a message. */
+        IntentMatch: {
+            /** @description Built-in ([`names`]) or custom intent name. */
+            intent: string;
+            /**
+             * Format: float
+             * @description 0 to 1: how sure the phrases (or the model) are.
+             */
+            confidence: number;
+            /** @description The words of the message that matched (or `"model"`), for the dashboard and events. */
+            evidence: string[];
+            /**
+             * Format: int32
+             * @description Points this intent is worth to lead scoring.
+             */
+            lead_points?: number;
+        };
         /** @enum {string} */
         KeyName: "public_key" | "identity_secret";
+        /**
+         * @description Lead fields; each is set only when stated. Later statements replace earlier ones when
+         *     folded into a conversation's lead ([`LeadFields::merge`]).
+         */
+        LeadFields: {
+            /** @default null */
+            name: string | null;
+            /**
+             * @description Lowercase.
+             * @default null
+             */
+            email: string | null;
+            /** @default null */
+            company: string | null;
+            /**
+             * @description As written (digits, `+`, spaces and dashes).
+             * @default null
+             */
+            phone: string | null;
+            /** @default null */
+            quantity: components["schemas"]["Quantity"] | null;
+            /** @default null */
+            budget: components["schemas"]["Money"] | null;
+            /**
+             * Format: int64
+             * @description People in the team or company, or seats wanted.
+             * @default null
+             */
+            team_size: number | null;
+            /**
+             * @description When they need it, as written ("by next month", "within 2 weeks").
+             * @default null
+             */
+            timeline: string | null;
+            /**
+             * @description They said it is urgent ("asap", "urgent", "today").
+             * @default false
+             */
+            urgent: boolean;
+        };
+        /**
+         * @description A conversation's lead record, folded message by message with [`update`] and stored as
+         *     JSON.
+         */
+        LeadState: {
+            /**
+             * Format: int32
+             * @description 0 to 100; the sum of `breakdown`.
+             * @default 0
+             */
+            score: number;
+            /**
+             * @description Every signal that contributed, in a stable order.
+             * @default []
+             */
+            breakdown: components["schemas"]["Signal"][];
+            /**
+             * @description Fields the visitor stated; later statements replace earlier ones.
+             * @default {}
+             */
+            fields: components["schemas"]["LeadFields"];
+            /** @default cold */
+            priority: components["schemas"]["Priority"];
+            /**
+             * @description `lead.qualified` has fired for this conversation (it fires once).
+             * @default false
+             */
+            qualified_fired: boolean;
+            /**
+             * @description Intents detected (at or above the intent threshold), by name.
+             * @default {}
+             */
+            intents: {
+                [key: string]: components["schemas"]["SeenIntent"];
+            };
+            /**
+             * Format: int32
+             * @description Visitor messages folded in.
+             * @default 0
+             */
+            messages: number;
+            /**
+             * Format: int64
+             * @description Their total length in characters.
+             * @default 0
+             */
+            chars: number;
+            /**
+             * Format: int32
+             * @description Distinct visits (sessions) of the visitor, as last reported.
+             * @default 0
+             */
+            visits: number;
+        };
         Live: {
             status: string;
             version: string;
@@ -774,6 +976,33 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Echo this in `X-CSRF-Token` on every cookie-authenticated write. Null for API tokens. */
             csrf_token: string | null;
+        };
+        /** @description Everything learnt from one message; stored on the message as JSON. */
+        MessageInsight: {
+            /**
+             * @default {
+             *       "label": "neutral",
+             *       "score": 0
+             *     }
+             */
+            sentiment: components["schemas"]["Sentiment"];
+            /**
+             * @description Intents found, most confident first (also those below the trigger threshold, so the
+             *     dashboard and the model fallback can see them).
+             * @default []
+             */
+            intents: components["schemas"]["IntentMatch"][];
+            /**
+             * @description Lead fields stated in this message.
+             * @default {}
+             */
+            fields: components["schemas"]["LeadFields"];
+            /**
+             * Format: int32
+             * @description Length in characters (engagement signal for lead scoring).
+             * @default 0
+             */
+            chars: number;
         };
         /** @description A message of a conversation. */
         MessageView: {
@@ -820,6 +1049,13 @@ export interface components {
         ModelView: components["schemas"]["ModelSettings"] & {
             has_api_key: boolean;
         };
+        /** @description A sum of money in whole currency units. */
+        Money: {
+            /** Format: int64 */
+            amount: number;
+            /** @description ISO 4217 code ("USD", "EUR", "GBP"); empty when the text named no currency. */
+            currency: string;
+        };
         NoteCreate: {
             text: string;
         };
@@ -849,6 +1085,18 @@ export interface components {
         };
         /** @enum {string} */
         Position: "left" | "right";
+        /**
+         * @description How warm a lead is, from configurable score thresholds.
+         * @enum {string}
+         */
+        Priority: "hot" | "warm" | "cold";
+        /** @description An amount of something the visitor wants ("500 units", "40 tents"). */
+        Quantity: {
+            /** Format: int64 */
+            value: number;
+            /** @description The unit word as written, lowercase ("units", "tents"). */
+            unit: string;
+        };
         QueueCheck: {
             /** @description `up`, or `unknown` while the database is down. */
             status: string;
@@ -889,12 +1137,45 @@ export interface components {
             faqs: components["schemas"]["FaqHit"][];
             passages: components["schemas"]["PassageHit"][];
         };
+        /** @description An intent seen in the conversation, kept for scoring. */
+        SeenIntent: {
+            /** Format: int32 */
+            points: number;
+            /** @description The first evidence of it. */
+            evidence: string;
+        };
         SendMessage: {
             text: string;
         };
         SentMessage: {
             message: components["schemas"]["MessageView"];
             reply: components["schemas"]["MessageView"] | null;
+        };
+        /** @description The sentiment of one message: the compound score in [-1, 1] and its label. */
+        Sentiment: {
+            /**
+             * Format: float
+             * @description -1 (most negative) to 1 (most positive); 0 when nothing carries feeling.
+             */
+            score: number;
+            label: components["schemas"]["SentimentLabel"];
+        };
+        /**
+         * @description The coarse reading of a score, with VADER's conventional ±0.05 band for neutral.
+         * @enum {string}
+         */
+        SentimentLabel: "positive" | "neutral" | "negative";
+        /** @description One line of the score's explanation. */
+        Signal: {
+            /** @description Stable identifier: `intent:demo_request`, `email_domain`, `budget`, `engagement:messages`... */
+            name: string;
+            /**
+             * Format: int32
+             * @description Points this signal contributes (negative for signals against a sale).
+             */
+            points: number;
+            /** @description Why, in words taken from the conversation. */
+            evidence: string;
         };
         StartConversation: {
             /**
@@ -929,6 +1210,11 @@ export interface components {
         TokenList: {
             items: components["schemas"]["ApiToken"][];
         };
+        /**
+         * @description Where a conversation's mood is heading, from the recent average against the longer one.
+         * @enum {string}
+         */
+        Trend: "improving" | "steady" | "worsening";
         UploadItem: {
             name: string;
             document: components["schemas"]["Document"] | null;
