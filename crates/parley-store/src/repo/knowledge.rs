@@ -245,10 +245,12 @@ pub async fn search(
                 .join(" | "),
         ),
         _ => (
-            // bm25() is lower-is-better; negate it so every backend sorts descending.
+            // bm25() is lower-is-better; negate it so every backend sorts descending. CROSS
+            // JOIN fixes SQLite's join order: the full-text match drives, once, instead of
+            // being re-evaluated for every chunk of the bot.
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
                     -bm25(chunks_fts, 2.0, 1.0) AS score \
-             FROM chunks_fts JOIN chunks c ON c.fts_rowid = chunks_fts.rowid \
+             FROM chunks_fts CROSS JOIN chunks c ON c.fts_rowid = chunks_fts.rowid \
                   JOIN documents d ON d.id = c.document_id \
              WHERE chunks_fts MATCH $1 AND c.workspace_id = $2 AND c.bot_id = $3 \
              ORDER BY score DESC, c.id LIMIT $4",
