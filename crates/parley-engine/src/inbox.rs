@@ -246,10 +246,21 @@ pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
             "conversation_id": conv.id,
             "message": {
                 "id": m.id, "role": m.role, "text": m.body, "citations": m.citations, "model": m.model,
-                "latency_ms": m.latency_ms, "created_at": m.created_at,
+                "latency_ms": m.latency_ms, "created_at": rfc3339(m.created_at), "insight": m.insight,
             },
         }),
     });
+}
+
+/// Epoch milliseconds as RFC 3339 UTC, the API's time format.
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 fn publish_conversation(hub: &Hub, c: &InboxConversation) {

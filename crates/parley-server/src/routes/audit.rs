@@ -43,6 +43,7 @@ pub struct AuditList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Page size, 1 to 200 (default 50).
     limit: Option<u64>,

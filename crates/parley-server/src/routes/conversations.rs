@@ -95,6 +95,7 @@ pub struct ConversationList {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     bot_id: Option<Uuid>,
     /// `open` or `resolved`.

@@ -270,6 +270,7 @@ async fn start_conversation(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Text in any message.
     q: Option<String>,
@@ -280,6 +281,7 @@ pub struct HistoryQuery {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = VisitorConversationList)]
 pub struct ConversationList {
     items: Vec<ConversationView>,
 }
@@ -322,6 +324,7 @@ async fn history(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = VisitorConversationDetail)]
 pub struct ConversationDetail {
     conversation: ConversationView,
     messages: Vec<MessageView>,

@@ -1,7 +1,27 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { ApiError, errorFromResponse } from './errors';
-import type { BotCreate, BotUpdate, LoginRequest, Me, RotatableKey, TokenCreate } from './types';
+import type {
+  BotCreate,
+  BotUpdate,
+  FaqCreate,
+  FaqUpdate,
+  LoginRequest,
+  Me,
+  RotatableKey,
+  TokenCreate,
+  UploadResult,
+} from './types';
+import { postFile, type UploadProgress } from './upload';
+import type {
+  ConversationDetail,
+  ConversationList,
+  ConversationQuery,
+  ConversationSummary,
+  ConversationUpdate,
+  HandoffAction,
+  InboxMessage,
+} from '../features/inbox/types';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -62,6 +82,41 @@ export function createApi(options: ApiClientOptions = {}) {
   };
   client.use(csrf);
 
+  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  /**
+   * A JSON request the typed client cannot make (see conversations.list), with
+   * the same CSRF, 401 and error handling as `client`.
+   */
+  const raw = <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers = new Headers({ Accept: 'application/json' });
+    if (body !== undefined) headers.set('Content-Type', 'application/json');
+    if (!SAFE_METHODS.has(method) && csrfToken) headers.set(CSRF_HEADER, csrfToken);
+    const call = (async (): Promise<Result<T>> => {
+      const response = await fetchImpl(new Request(`${baseUrl}${path}`, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      }));
+      if (response.status === 401) options.onUnauthenticated?.();
+      const text = response.status === 204 ? '' : await response.text();
+      let parsed: unknown = undefined;
+      if (text) {
+        try {
+          parsed = JSON.parse(text);
+        } catch (e) {
+          if (response.ok) throw e;
+          parsed = text;
+        }
+      }
+      return response.ok ? { data: parsed as T, response } : { error: parsed, response };
+    })();
+    return unwrap(call);
+  };
+  const seg = encodeURIComponent;
+  /** The inbox schema is looser than the contract (plain-string enums, bare citation objects); see inbox/types.ts. */
+  const narrow = <T>(value: unknown): T => value as T;
   const remember = (me: Me): Me => {
     csrfToken = me.csrf_token ?? null;
     return me;
@@ -97,6 +152,74 @@ export function createApi(options: ApiClientOptions = {}) {
       rotate: (id: string, key: RotatableKey) =>
         unwrap(client.POST('/api/v1/bots/{id}/rotate', { params: { path: { id } }, body: { key } })),
     },
+    documents: {
+      list: (botId: string) => unwrap(client.GET('/api/v1/bots/{id}/documents', { params: { path: { id: botId } } })),
+      remove: async (botId: string, documentId: string) => {
+        await unwrap(
+          client.DELETE('/api/v1/bots/{id}/documents/{document_id}', {
+            params: { path: { id: botId, document_id: documentId } },
+          }),
+        );
+      },
+      /** One file per request (XMLHttpRequest, for upload progress). */
+      upload: (botId: string, file: File, onProgress?: (progress: UploadProgress) => void) =>
+        postFile<UploadResult>({
+          url: `${baseUrl}/api/v1/bots/${seg(botId)}/documents`,
+          field: 'files',
+          file,
+          headers: csrfToken ? { [CSRF_HEADER]: csrfToken } : {},
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      search: (botId: string, query: string, limit?: number) =>
+        unwrap(
+          client.POST('/api/v1/bots/{id}/search', {
+            params: { path: { id: botId } },
+            body: limit === undefined ? { query } : { query, limit },
+          }),
+        ),
+    },
+    faqs: {
+      list: async (botId: string) =>
+        (await unwrap(client.GET('/api/v1/bots/{id}/faqs', { params: { path: { id: botId } } }))).items,
+      create: (botId: string, body: FaqCreate) =>
+        unwrap(client.POST('/api/v1/bots/{id}/faqs', { params: { path: { id: botId } }, body })),
+      update: (botId: string, faqId: string, body: FaqUpdate) =>
+        unwrap(
+          client.PATCH('/api/v1/bots/{id}/faqs/{faq_id}', { params: { path: { id: botId, faq_id: faqId } }, body }),
+        ),
+      remove: async (botId: string, faqId: string) => {
+        await unwrap(
+          client.DELETE('/api/v1/bots/{id}/faqs/{faq_id}', { params: { path: { id: botId, faq_id: faqId } } }),
+        );
+      },
+      reorder: async (botId: string, ids: string[]) =>
+        (await unwrap(client.POST('/api/v1/bots/{id}/faqs/reorder', { params: { path: { id: botId } }, body: { ids } })))
+          .items,
+    },
+    conversations: {
+      // The OpenAPI document declares this query as path parameters, so the
+      // typed client cannot send it; `raw` builds the query string.
+      list: (query: ConversationQuery = {}) => {
+        const search = conversationSearch(query);
+        return raw<ConversationList>('GET', `/api/v1/conversations${search ? `?${search}` : ''}`);
+      },
+      get: async (id: string) =>
+        narrow<ConversationDetail>(await unwrap(client.GET('/api/v1/conversations/{id}', { params: { path: { id } } }))),
+      update: async (id: string, body: ConversationUpdate) =>
+        narrow<ConversationSummary>(await unwrap(client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body }))),
+      addNote: (id: string, text: string) =>
+        unwrap(client.POST('/api/v1/conversations/{id}/notes', { params: { path: { id } }, body: { text } })),
+      handoff: async (id: string, action: HandoffAction) =>
+        narrow<ConversationSummary>(
+          await unwrap(client.POST('/api/v1/conversations/{id}/handoff', { params: { path: { id } }, body: { action } })),
+        ),
+      reply: async (id: string, text: string) =>
+        narrow<InboxMessage>(
+          await unwrap(client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { text } })),
+        ),
+    },
+    /** Where the live event stream is (for EventSource). */
+    streamUrl: () => `${baseUrl}/api/v1/stream`,
     tokens: {
       list: async () => (await unwrap(client.GET('/api/v1/tokens'))).items,
       create: (body: TokenCreate) => unwrap(client.POST('/api/v1/tokens', { body })),
@@ -108,3 +231,15 @@ export function createApi(options: ApiClientOptions = {}) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+/** The query string of GET /api/v1/conversations; empty values are left out. */
+export function conversationSearch(query: ConversationQuery): string {
+  const params = new URLSearchParams();
+  for (const key of ['bot_id', 'status', 'q', 'from', 'to', 'before', 'limit'] as const) {
+    const value = query[key];
+    if (value === undefined || value === null) continue;
+    const text = String(value).trim();
+    if (text !== '') params.set(key, text);
+  }
+  return params.toString();
+}

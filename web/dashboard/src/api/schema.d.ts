@@ -1230,6 +1230,13 @@ export interface components {
             email: string;
             name: string;
         };
+        VisitorConversationDetail: {
+            conversation: components["schemas"]["ConversationView"];
+            messages: components["schemas"]["MessageView"][];
+        };
+        VisitorConversationList: {
+            items: components["schemas"]["ConversationView"][];
+        };
         WidgetConfig: {
             name: string;
             appearance: components["schemas"]["Appearance"];
@@ -1257,14 +1264,14 @@ export type $defs = Record<string, never>;
 export interface operations {
     list_audit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Page size, 1 to 200 (default 50). */
-                limit: number | null;
+                limit?: number;
                 /** @description Only entries older than this entry id. */
-                before: string | null;
+                before?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2110,23 +2117,23 @@ export interface operations {
     };
     list_conversations: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                bot_id: string | null;
+            query?: {
+                bot_id?: string;
                 /** @description `open` or `resolved`. */
-                status: string | null;
+                status?: string;
                 /** @description Text in the preview or any message. */
-                q: string | null;
+                q?: string;
                 /** @description Last activity on or after (RFC 3339). */
-                from: string | null;
+                from?: string;
                 /** @description Last activity on or before (RFC 3339). */
-                to: string | null;
+                to?: string;
                 /** @description Page: last activity strictly before (RFC 3339), from `next_before`. */
-                before: string | null;
+                before?: string;
                 /** @description 1 to 200, default 50. */
-                limit: number | null;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2580,16 +2587,16 @@ export interface operations {
     };
     history: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
+            query?: {
                 /** @description Text in any message. */
-                q: string | null;
+                q?: string;
                 /** @description Last activity on or after this time (RFC 3339). */
-                from: string | null;
+                from?: string;
                 /** @description Last activity on or before this time (RFC 3339). */
-                to: string | null;
+                to?: string;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -2599,7 +2606,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationList"];
+                    "application/json": components["schemas"]["VisitorConversationList"];
                 };
             };
             400: {
@@ -2683,7 +2690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConversationDetail"];
+                    "application/json": components["schemas"]["VisitorConversationDetail"];
                 };
             };
             403: {

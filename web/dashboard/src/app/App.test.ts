@@ -21,6 +21,11 @@ describe('resolveRoute', () => {
   it('routes pages', () => {
     expect(resolveRoute('/bots', owner)).toEqual({ page: 'bots' });
     expect(resolveRoute('/bots/abc', owner)).toEqual({ page: 'bot', id: 'abc' });
+    expect(resolveRoute('/bots/abc/knowledge', owner)).toEqual({ page: 'knowledge', id: 'abc' });
+    expect(resolveRoute('/bots/abc/faqs', owner)).toEqual({ page: 'faqs', id: 'abc' });
+    expect(resolveRoute('/inbox', owner)).toEqual({ page: 'inbox' });
+    expect(resolveRoute('/inbox/c-1', owner)).toEqual({ page: 'inbox', conversationId: 'c-1' });
+    expect(resolveRoute('/bots/abc/nope', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
     expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });
   });

@@ -4,6 +4,9 @@ import { BotsPage } from '../features/bots/BotsPage';
 import { LoginPage } from '../features/auth/LoginPage';
 import { canManage, useSession } from '../features/auth/session';
 import { TokensPage } from '../features/tokens/TokensPage';
+import { FaqsPage } from '../features/faqs/FaqsPage';
+import { InboxPage } from '../features/inbox/InboxPage';
+import { KnowledgePage } from '../features/knowledge/KnowledgePage';
 import { Button } from '../ui/Button';
 import { Loading, PageHeader } from './Page';
 import { Link, matchPath, navigate, useLocation } from './router';
@@ -15,6 +18,9 @@ export type Route =
   | { page: 'login' }
   | { page: 'bots' }
   | { page: 'bot'; id: string }
+  | { page: 'knowledge'; id: string }
+  | { page: 'faqs'; id: string }
+  | { page: 'inbox'; conversationId?: string }
   | { page: 'tokens' }
   | { page: 'not-found' }
   | { redirect: string };
@@ -26,11 +32,27 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (matchPath('/bots', path)) return { page: 'bots' };
   const bot = matchPath('/bots/:id', path);
   if (bot?.id) return { page: 'bot', id: bot.id };
+  const knowledge = matchPath('/bots/:id/knowledge', path);
+  if (knowledge?.id) return { page: 'knowledge', id: knowledge.id };
+  const faqs = matchPath('/bots/:id/faqs', path);
+  if (faqs?.id) return { page: 'faqs', id: faqs.id };
+  if (matchPath('/inbox', path)) return { page: 'inbox' };
+  const conversation = matchPath('/inbox/:id', path);
+  if (conversation?.id) return { page: 'inbox', conversationId: conversation.id };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
 
-const TITLES: Record<string, string> = { login: 'Sign in', bots: 'Bots', bot: 'Bot', tokens: 'API tokens', 'not-found': 'Not found' };
+const TITLES: Record<string, string> = {
+  login: 'Sign in',
+  bots: 'Bots',
+  bot: 'Bot',
+  knowledge: 'Knowledge',
+  faqs: 'FAQ',
+  inbox: 'Inbox',
+  tokens: 'API tokens',
+  'not-found': 'Not found',
+};
 
 export function App() {
   const { state, retry } = useSession();
@@ -76,6 +98,9 @@ export function App() {
     <Shell>
       {route.page === 'bots' && <BotsPage />}
       {route.page === 'bot' && <BotDetailPage id={route.id} />}
+      {route.page === 'knowledge' && <KnowledgePage key={route.id} id={route.id} />}
+      {route.page === 'faqs' && <FaqsPage key={route.id} id={route.id} />}
+      {route.page === 'inbox' && <InboxPage conversationId={route.conversationId} />}
       {route.page === 'tokens' && <TokensPage />}
       {route.page === 'not-found' && (
         <>

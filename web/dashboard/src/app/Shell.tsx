@@ -29,7 +29,17 @@ const KeyIcon = (
   </svg>
 );
 
+const InboxIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M5.2 3h9.6a2 2 0 0 1 1.86 1.26l2.2 5.5c.09.23.14.48.14.74V15a2 2 0 0 1-2 2H3a2 2 0 0 1-2-2v-4.5c0-.26.05-.51.14-.74l2.2-5.5A2 2 0 0 1 5.2 3Zm0 2-2 5H7a1 1 0 0 1 1 1 2 2 0 0 0 4 0 1 1 0 0 1 1-1h3.8l-2-5H5.2ZM3 12v3h14v-3h-3.13a4 4 0 0 1-7.74 0H3Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
+  { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];

@@ -4,6 +4,8 @@
 export interface Recorded {
   method: string;
   path: string;
+  /** The query string, parsed. */
+  query: URLSearchParams;
   headers: Headers;
   body: unknown;
 }
@@ -30,6 +32,7 @@ export function fakeFetch(routes: Record<string, Handler>) {
     const rec: Recorded = {
       method: request.method,
       path: url.pathname,
+      query: url.searchParams,
       headers: request.headers,
       body: text ? JSON.parse(text) : undefined,
     };

@@ -27,6 +27,7 @@ import {
 import { EmbedSnippet } from './EmbedSnippet';
 import { KeysCard, rotatedMessage } from './KeysCard';
 import { WidgetPreview } from './WidgetPreview';
+import { BotTabs } from './BotTabs';
 
 export function BotDetailPage({ id }: { id: string }) {
   const api = useApi();
@@ -49,7 +50,7 @@ export function BotDetailPage({ id }: { id: string }) {
   return <BotEditor key={bot.data.id} bot={bot.data} onBotChange={bot.setData} />;
 }
 
-function BackLink() {
+export function BackLink() {
   return (
     <Link to="/bots" className="back-link" aria-label="Back to Bots">
       <span aria-hidden="true">←</span> Bots
@@ -156,6 +157,7 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
           </>
         }
       />
+      <BotTabs botId={bot.id} current="settings" />
       {readOnly && (
         <div className="alert alert-info" role="note">
           You have read-only access to bots. Ask an admin to make changes.

@@ -1,0 +1,191 @@
+// @vitest-environment happy-dom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { ME, bot, json } from '../../test/fakeFetch';
+import { renderApp } from '../../test/renderApp';
+import type { ConversationSummary, InboxMessage } from './types';
+
+afterEach(cleanup);
+
+const sample = bot();
+
+/** A stand-in EventSource the test drives by hand. */
+class FakeEventSource {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSED = 2;
+  static all: FakeEventSource[] = [];
+  readyState = 0;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  listeners = new Map<string, Array<(e: { data: string }) => void>>();
+  closed = false;
+  constructor(
+    public url: string,
+    public init?: EventSourceInit,
+  ) {
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, fn: (e: { data: string }) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
+  }
+  removeEventListener(type: string, fn: (e: { data: string }) => void) {
+    this.listeners.set(type, (this.listeners.get(type) ?? []).filter((f) => f !== fn));
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  open() {
+    this.readyState = 1;
+    act(() => this.onopen?.());
+  }
+  emit(type: string, data: unknown) {
+    act(() => this.listeners.get(type)?.forEach((fn) => fn({ data: JSON.stringify(data) })));
+  }
+  fail() {
+    this.readyState = 2;
+    act(() => this.onerror?.());
+  }
+}
+
+beforeEach(() => {
+  FakeEventSource.all = [];
+  vi.stubGlobal('EventSource', FakeEventSource);
+});
+
+function conv(id: string, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id,
+    bot_id: sample.id,
+    visitor_id: `v-${id}`,
+    visitor_email: null,
+    status: 'open',
+    human_handoff: false,
+    preview: 'How long does shipping take?',
+    message_count: 2,
+    tags: ['shipping'],
+    created_at: '2025-01-01T10:00:00Z',
+    last_message_at: '2025-01-01T10:01:00Z',
+    ...overrides,
+  };
+}
+
+function message(id: string, role: InboxMessage['role'], text: string, extra: Partial<InboxMessage> = {}): InboxMessage {
+  return { id, role, text, citations: [], model: null, latency_ms: null, created_at: '2025-01-01T10:01:00Z', ...extra };
+}
+
+function routes(state: { summary: ConversationSummary; messages: InboxMessage[] }) {
+  const c1 = () => state.summary;
+  return {
+    'GET /api/v1/auth/me': () => json(200, ME),
+    'GET /api/v1/bots': () => json(200, { items: [sample] }),
+    'GET /api/v1/conversations': () =>
+      json(200, { items: [conv('c2', { visitor_email: 'sam@example.com', last_message_at: '2025-01-01T09:00:00Z', preview: 'Older' }), c1()], next_before: null }),
+    'GET /api/v1/conversations/c1': () => json(200, { conversation: c1(), summary: '', messages: state.messages, notes: [] }),
+    'POST /api/v1/conversations/c1/handoff': (req: { body: unknown }) => {
+      state.summary = { ...state.summary, human_handoff: (req.body as { action: string }).action === 'take' };
+      return json(200, state.summary);
+    },
+    'POST /api/v1/conversations/c1/messages': (req: { body: unknown }) =>
+      json(201, message('m-agent', 'agent', (req.body as { text: string }).text, { created_at: '2025-01-01T10:05:00Z' })),
+    'PATCH /api/v1/conversations/c1': (req: { body: unknown }) => {
+      state.summary = { ...state.summary, ...(req.body as object) };
+      return json(200, state.summary);
+    },
+  };
+}
+
+const initialMessages = () => [
+  message('m1', 'visitor', 'How long does shipping take?'),
+  message('m2', 'bot', 'Standard shipping takes 3 to 5 business days.', {
+    citations: [{ kind: 'passage', title: 'shipping.md', heading: 'Delivery times', document_id: 'd1' }],
+  }),
+];
+
+describe('inbox', () => {
+  it('lists conversations newest first with the filters as the query', async () => {
+    const { calls } = renderApp('/inbox', routes({ summary: conv('c1'), messages: initialMessages() }));
+    const list = await screen.findByRole('region', { name: 'Conversations' });
+    const rows = await within(list).findAllByRole('link');
+    expect(rows.map((r) => r.querySelector('.conversation-visitor')?.textContent)).toEqual(['Anonymous visitor', 'sam@example.com']);
+    expect(within(rows[0]!).getByText(/^2 messages · Support Bot$/)).toBeTruthy();
+    const first = calls.find((c) => c.path === '/api/v1/conversations');
+    expect(Object.fromEntries(first!.query)).toEqual({ status: 'open', limit: '50' });
+
+    fireEvent.click(screen.getByLabelText('All'));
+    fireEvent.change(screen.getByLabelText('Bot'), { target: { value: sample.id } });
+    await waitFor(() => {
+      const last = calls.filter((c) => c.path === '/api/v1/conversations').at(-1)!;
+      expect(Object.fromEntries(last.query)).toEqual({ bot_id: sample.id, limit: '50' });
+    });
+  });
+
+  it('shows the transcript with citations, takes over, replies and hands back', async () => {
+    const state = { summary: conv('c1'), messages: initialMessages() };
+    const { calls } = renderApp('/inbox/c1', routes(state));
+    const transcript = await screen.findByRole('list', { name: 'Transcript' });
+    expect(within(transcript).getByText('Standard shipping takes 3 to 5 business days.')).toBeTruthy();
+    expect(within(transcript).getByRole('link', { name: 'shipping.md · Delivery times' }).getAttribute('href')).toBe(
+      `/app/bots/${sample.id}/knowledge`,
+    );
+    expect(screen.queryByLabelText('Reply to visitor')).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Take over' }));
+    const reply = await screen.findByLabelText('Reply to visitor');
+    expect(calls.find((c) => c.path.endsWith('/handoff'))?.body).toEqual({ action: 'take' });
+    expect(screen.getAllByText('Human').length).toBeGreaterThan(0);
+
+    fireEvent.change(reply, { target: { value: 'Hi, this is Ada. Let me check your order.' } });
+    fireEvent.keyDown(reply, { key: 'Enter' });
+    expect(await within(transcript).findByText('Hi, this is Ada. Let me check your order.')).toBeTruthy();
+    expect(calls.find((c) => c.path.endsWith('/messages'))?.body).toEqual({ text: 'Hi, this is Ada. Let me check your order.' });
+    expect((reply as HTMLTextAreaElement).value).toBe('');
+
+    // The same message arriving on the stream is not shown twice.
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    source.emit('message.created', { conversation_id: 'c1', message: message('m-agent', 'agent', 'Hi, this is Ada. Let me check your order.') });
+    expect(within(transcript).getAllByText('Hi, this is Ada. Let me check your order.')).toHaveLength(1);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Hand back to bot' }));
+    await screen.findByRole('button', { name: 'Take over' });
+    expect(screen.queryByLabelText('Reply to visitor')).toBeNull();
+    expect(calls.filter((c) => c.path.endsWith('/handoff')).map((c) => c.body)).toEqual([{ action: 'take' }, { action: 'release' }]);
+  });
+
+  it('shows live messages from the stream and falls back to polling when it fails', async () => {
+    renderApp('/inbox/c1', routes({ summary: conv('c1'), messages: initialMessages() }));
+    const transcript = await screen.findByRole('list', { name: 'Transcript' });
+    const source = FakeEventSource.all[0]!;
+    expect(source.url).toMatch(/\/api\/v1\/stream$/);
+    source.open();
+    expect(await screen.findByText('Live')).toBeTruthy();
+
+    source.emit('message.created', {
+      conversation_id: 'c1',
+      message: message('m3', 'visitor', 'Can I talk to a person?', { created_at: '2025-01-01T11:00:00Z' }),
+    });
+    expect(within(transcript).getByText('Can I talk to a person?')).toBeTruthy();
+    const list = screen.getByRole('region', { name: 'Conversations' });
+    expect(within(list).getAllByRole('link')[0]!.textContent).toMatch(/Can I talk to a person\?/);
+    expect(within(list).getByText(/^3 messages/)).toBeTruthy();
+
+    source.fail();
+    expect(source.closed).toBe(true);
+    expect(await screen.findByText('Refreshing every 5 s')).toBeTruthy();
+  });
+
+  it('resolves a conversation and adds a tag', async () => {
+    const state = { summary: conv('c1'), messages: initialMessages() };
+    const { calls } = renderApp('/inbox/c1', routes(state));
+    fireEvent.click(await screen.findByRole('button', { name: 'Resolve' }));
+    await screen.findByRole('button', { name: 'Reopen' });
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ status: 'resolved' });
+
+    fireEvent.change(screen.getByLabelText('Add tag'), { target: { value: ' refund ' } });
+    fireEvent.submit(screen.getByLabelText('Add tag').closest('form')!);
+    await screen.findByRole('button', { name: 'Remove tag refund' });
+    expect(calls.filter((c) => c.method === 'PATCH').at(-1)?.body).toEqual({ tags: ['shipping', 'refund'] });
+  });
+});
