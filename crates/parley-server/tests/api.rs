@@ -373,21 +373,7 @@ async fn other_workspaces_ids_answer_404_and_roles_are_enforced() {
         let path = format!("/api/v1/bots/{}", bot["id"].as_str().unwrap());
 
         // A second workspace with its own owner.
-        let c = app.store.db();
-        let ws = parley_store::repo::accounts::create_workspace(c, "Other Co")
-            .await
-            .unwrap();
-        let hash = parley_engine::accounts::hash_password("other owner password")
-            .await
-            .unwrap();
-        let user =
-            parley_store::repo::accounts::create_user(c, "other@example.com", "Other", &hash)
-                .await
-                .unwrap();
-        parley_store::repo::accounts::add_member(c, ws.id, user.id, Role::Owner)
-            .await
-            .unwrap();
-        let other = app.login("other@example.com", "other owner password").await;
+        let other = app.owner_of_another_workspace().await;
         for method in [Method::GET, Method::PATCH, Method::DELETE] {
             let body = (method == Method::PATCH).then(|| json!({"name": "stolen"}));
             let (status, _) = other.call(method.clone(), &path, body).await;

@@ -204,21 +204,7 @@ async fn agents_work_conversations_and_see_them_live() {
         assert_eq!(back["human_handoff"], false);
 
         // Another workspace cannot see it.
-        let c = app.store.db();
-        let ws = parley_store::repo::accounts::create_workspace(c, "Other")
-            .await
-            .unwrap();
-        let hash = parley_engine::accounts::hash_password("other owner password")
-            .await
-            .unwrap();
-        let user =
-            parley_store::repo::accounts::create_user(c, "other@example.com", "Other", &hash)
-                .await
-                .unwrap();
-        parley_store::repo::accounts::add_member(c, ws.id, user.id, parley_domain::Role::Owner)
-            .await
-            .unwrap();
-        let other = app.login("other@example.com", "other owner password").await;
+        let other = app.owner_of_another_workspace().await;
         assert_eq!(
             other.call(Method::GET, &path, None).await.0,
             StatusCode::NOT_FOUND

@@ -122,6 +122,24 @@ impl TestApp {
         self.login(OWNER_EMAIL, OWNER_PASSWORD).await
     }
 
+    /// Logs in the owner of a second workspace, to check that tenants never meet.
+    pub async fn owner_of_another_workspace(&self) -> Session {
+        use parley_store::repo::accounts;
+        let c = self.store.db();
+        let ws = accounts::create_workspace(c, "Other Co").await.unwrap();
+        let hash = parley_engine::accounts::hash_password("other owner password")
+            .await
+            .unwrap();
+        let user = accounts::create_user(c, "other@example.com", "Other", &hash)
+            .await
+            .unwrap();
+        accounts::add_member(c, ws.id, user.id, parley_domain::Role::Owner)
+            .await
+            .unwrap();
+        self.login("other@example.com", "other owner password")
+            .await
+    }
+
     pub fn with_token(&self, secret: &str) -> Session {
         Session {
             bearer: Some(secret.to_string()),

@@ -1,6 +1,7 @@
 //! Workspaces, accounts, bots, API tokens, sessions, the audit log, the event outbox and the
 //! job queue.
 
+use super::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -9,23 +10,6 @@ pub struct Migration;
 /// Creates a table; every table here has a UUID primary key named `id` unless given columns.
 fn table(name: &'static str) -> TableCreateStatement {
     Table::create().table(name).to_owned()
-}
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for col in cols {
-        idx.col(*col);
-    }
-    idx.to_owned()
-}
-
-fn fk(from: (&'static str, &'static str), to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

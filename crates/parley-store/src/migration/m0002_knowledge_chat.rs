@@ -6,28 +6,12 @@
 //! (each chunk keeps its FTS row id: SQLite may renumber implicit rowids on VACUUM);
 //! PostgreSQL gets a generated, weighted `tsvector` column with a GIN index.
 
+use super::{fk, index};
 use sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
-    let mut idx = Index::create();
-    idx.name(name).table(table);
-    for col in cols {
-        idx.col(*col);
-    }
-    idx.to_owned()
-}
-
-fn fk(from: (&'static str, &'static str), to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

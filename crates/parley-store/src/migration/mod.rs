@@ -21,3 +21,29 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// A named index on `table` over `cols`.
+pub(crate) fn index(
+    name: &'static str,
+    table: &'static str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
+    let mut idx = Index::create();
+    idx.name(name).table(table);
+    for col in cols {
+        idx.col(*col);
+    }
+    idx.to_owned()
+}
+
+/// A foreign key from `(table, column)` to `to.id` that deletes with its parent.
+pub(crate) fn fk(
+    from: (&'static str, &'static str),
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to, "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
