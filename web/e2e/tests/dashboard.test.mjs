@@ -2,72 +2,27 @@
 // editing, API tokens. Locators are accessible ones (role, label), so a
 // missing label or role fails the test too.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { eventually, launchBrowser } from '../lib/browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer } from '../lib/server.mjs';
+import { eventually } from '../lib/browser.mjs';
+import { openDashboard, stepper } from '../lib/harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
 const GREETING = 'Hello from the browser test! How can we help?';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
-const cspViolations = [];
-
-async function shot(name) {
-  await fs.promises.mkdir(SCREENSHOTS, { recursive: true });
-  // Finish CSS animations (toasts, dialogs) so the picture shows the settled page.
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), animations: 'disabled' });
-}
-
-/**
- * The steps build on each other: once one fails, the rest are reported as
- * skipped instead of failing with confusing follow-on errors.
- */
-function stepper(t) {
-  let failed = null;
-  return async (name, fn) =>
-    t.test(name, async (st) => {
-      if (failed) {
-        st.skip(`an earlier step failed: ${failed}`);
-        return;
-      }
-      try {
-        await fn(st);
-      } catch (e) {
-        failed = name;
-        throw e;
-      }
-    });
-}
-
-/** The admin API, as the logged-in browser (same cookies). */
-async function apiGet(p) {
-  const res = await page.request.get(p);
-  assert.equal(res.status(), 200, `GET ${p} -> ${res.status()}: ${await res.text()}`);
-  return res.json();
-}
+let pageErrors;
+let cspViolations;
+let shot;
+let apiGet;
+let close;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.baseUrl });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  // The server sends a strict Content-Security-Policy with the dashboard.
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  ({ server, page, pageErrors, cspViolations, shot, apiGet, close } = await openDashboard());
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await close?.();
 });
 
 test('dashboard: login, bots, embed snippet, edit, API tokens', { timeout: 180_000 }, async (t) => {

@@ -2,14 +2,10 @@
 // API, the conversation shows up in the inbox, an agent takes over and replies,
 // a new visitor message arrives live, and the agent hands back to the bot.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../lib/browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer } from '../lib/server.mjs';
+import { openDashboard, stepper } from '../lib/harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
 const DEMO_BOT = 'Trailhead Assistant';
 const VISITOR_EMAIL = 'hiker@example.com';
 const QUESTION = 'How long does shipping take?';
@@ -17,32 +13,12 @@ const FOLLOW_UP = 'Can I change the address on order 1042?';
 const REPLY = 'Hi, this is Ada from Trailhead. Yes, I can change that for you.';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
-const cspViolations = [];
-
-async function shot(name) {
-  await fs.promises.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), animations: 'disabled' });
-}
-
-function stepper(t) {
-  let failed = null;
-  return async (name, fn) =>
-    t.test(name, async (st) => {
-      if (failed) {
-        st.skip(`an earlier step failed: ${failed}`);
-        return;
-      }
-      try {
-        await fn(st);
-      } catch (e) {
-        failed = name;
-        throw e;
-      }
-    });
-}
+let pageErrors;
+let cspViolations;
+let shot;
+let apiGet;
+let close;
 
 /** The widget API, as a visitor's browser would call it (no cookies). */
 async function widget(method, p, { bot, session, body } = {}) {
@@ -61,20 +37,11 @@ async function widget(method, p, { bot, session, body } = {}) {
 }
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.baseUrl });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  ({ server, page, pageErrors, cspViolations, shot, apiGet, close } = await openDashboard());
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await close?.();
 });
 
 test('inbox: a widget chat, take over, reply, live message, hand back', { timeout: 180_000 }, async (t) => {

@@ -2,68 +2,29 @@
 // documents get indexed, a Markdown file dropped on the page is uploaded and
 // indexed, test retrieval finds the shipping passage, and a new FAQ moves up.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { launchBrowser } from '../lib/browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, startServer } from '../lib/server.mjs';
+import { openDashboard, stepper } from '../lib/harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
 const DEMO_BOT = 'Trailhead Assistant';
 const UPLOAD_NAME = 'gift-cards.md';
 const UPLOAD_TEXT = '# Gift cards\n\n## Expiry\n\nTrailhead gift cards never expire and can be used online or in store.\n';
 const NEW_QUESTION = 'Do gift cards expire?';
 
 let server;
-let browser;
 let page;
-const pageErrors = [];
-const cspViolations = [];
-
-async function shot(name) {
-  await fs.promises.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, name), animations: 'disabled' });
-}
-
-function stepper(t) {
-  let failed = null;
-  return async (name, fn) =>
-    t.test(name, async (st) => {
-      if (failed) {
-        st.skip(`an earlier step failed: ${failed}`);
-        return;
-      }
-      try {
-        await fn(st);
-      } catch (e) {
-        failed = name;
-        throw e;
-      }
-    });
-}
-
-async function apiGet(p) {
-  const res = await page.request.get(p);
-  assert.equal(res.status(), 200, `GET ${p} -> ${res.status()}: ${await res.text()}`);
-  return res.json();
-}
+let pageErrors;
+let cspViolations;
+let shot;
+let apiGet;
+let close;
 
 before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.baseUrl });
-  context.setDefaultTimeout(15_000);
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
-  });
+  ({ server, page, pageErrors, cspViolations, shot, apiGet, close } = await openDashboard());
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await close?.();
 });
 
 test('knowledge: documents, upload, test retrieval, FAQ', { timeout: 180_000 }, async (t) => {
