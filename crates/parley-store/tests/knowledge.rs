@@ -325,3 +325,58 @@ async fn conversations_filter_by_text_status_and_visitor() {
         );
     }
 }
+
+/// Words in thousands of chunks are dropped from the query when rarer ones remain: the
+/// answer comes from the rare words, at a fraction of the ranking work.
+#[tokio::test]
+async fn common_words_are_pruned_when_rarer_ones_remain() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let doc = knowledge::create_document(
+            c,
+            ws.id,
+            b,
+            NewDocument {
+                name: "big.md",
+                content_type: "text/markdown",
+                sha256: "x",
+                content: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        let mut bodies: Vec<String> = (0..2100)
+            .map(|i| format!("common filler text number {i}"))
+            .collect();
+        bodies.push("common but also zebra and quokka".into());
+        let chunks: Vec<NewChunk> = bodies
+            .iter()
+            .map(|b| NewChunk {
+                heading: "",
+                body: b,
+                token_count: 5,
+                embedding: None,
+            })
+            .collect();
+        let tx = db.store.begin().await.unwrap();
+        knowledge::replace_chunks(&tx, &doc, &chunks).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let hits = knowledge::search(c, ws.id, b, &words("common zebra quokka"), 10)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{}: 'common' was pruned", db.name);
+        assert!(hits[0].body.contains("zebra"));
+        let hits = knowledge::search(c, ws.id, b, &words("common filler"), 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            hits.len(),
+            10,
+            "{}: with nothing rarer, common words still search",
+            db.name
+        );
+    }
+}

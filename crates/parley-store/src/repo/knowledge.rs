@@ -230,6 +230,7 @@ pub async fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
+    let words = selective_words(c, words).await?;
     let backend = c.get_database_backend();
     let (sql, query) = match backend {
         DbBackend::Postgres => (
@@ -281,6 +282,57 @@ pub async fn search(
             })
         })
         .collect()
+}
+
+/// A word in at least this many chunks is "common": it matches so much that ranking its
+/// matches dominates the query's cost, while telling little about which chunk answers.
+const COMMON_WORD_CHUNKS: i64 = 2000;
+/// The rarest words of a question are always kept, however common.
+const KEEP_AT_LEAST: usize = 2;
+
+/// Drops the common words of a question (like stop words, but learnt from the index: BM25
+/// would give them almost no weight anyway), keeping at least the rarest two. Each count
+/// stops at the threshold, so the check costs little even on a large index.
+async fn selective_words<'a>(
+    c: &impl ConnectionTrait,
+    words: Vec<&'a String>,
+) -> StoreResult<Vec<&'a String>> {
+    if words.len() <= KEEP_AT_LEAST {
+        return Ok(words);
+    }
+    let backend = c.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT count(*) AS n FROM (SELECT 1 FROM chunks WHERE search @@ to_tsquery('english', $1) LIMIT $2) t"
+        }
+        _ => {
+            "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT $2)"
+        }
+    };
+    let mut counted = Vec::with_capacity(words.len());
+    for w in words {
+        let term = if backend == DbBackend::Postgres {
+            w.to_string()
+        } else {
+            format!("\"{w}\"")
+        };
+        let row = c
+            .query_one_raw(raw(
+                backend,
+                sql,
+                vec![term.into(), COMMON_WORD_CHUNKS.into()],
+            ))
+            .await?;
+        let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        counted.push((n, w));
+    }
+    counted.sort_by_key(|(n, _)| *n);
+    Ok(counted
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
+        .map(|(_, (_, w))| w)
+        .collect())
 }
 
 /// Chunks and documents indexed for a bot, for progress and dashboards.
