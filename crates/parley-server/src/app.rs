@@ -174,7 +174,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let visitor_key = config.signing_key()?;
     let hub = Hub::default();
-    parley_ai::tokenizer::warm_up();
     let pool = WorkerPool::new(
         store.clone(),
         job_registry(&store, &hub),
