@@ -110,20 +110,15 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, input: BotInput) -> 
         behaviour: input.behaviour,
         ..Default::default()
     };
-    let tx = store.begin().await?;
-    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
-    audit::record(
-        &tx,
-        actor.workspace_id,
-        actor.audit(
-            "bot.updated",
-            Some(("bot", id.to_string())),
-            json!({"fields": changed}),
-        ),
+    change(
+        store,
+        actor,
+        id,
+        changes,
+        "bot.updated",
+        json!({"fields": changed}),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(bot)
+    .await
 }
 
 /// Replaces a key. The old public key stops working at once: every embed must be updated.
@@ -145,16 +140,33 @@ pub async fn rotate(store: &Store, actor: &Actor, id: Uuid, key: BotKey) -> Engi
             "identity_secret",
         ),
     };
+    change(
+        store,
+        actor,
+        id,
+        changes,
+        "bot.key_rotated",
+        json!({"key": name}),
+    )
+    .await
+}
+
+/// Applies `changes` to one of the workspace's bots and audits it as `action`, in one
+/// transaction: what every change to a bot's settings or keys does.
+async fn change(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    changes: bots::BotChanges,
+    action: &str,
+    details: serde_json::Value,
+) -> EngineResult<Bot> {
     let tx = store.begin().await?;
     let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
     audit::record(
         &tx,
         actor.workspace_id,
-        actor.audit(
-            "bot.key_rotated",
-            Some(("bot", id.to_string())),
-            json!({"key": name}),
-        ),
+        actor.audit(action, Some(("bot", id.to_string())), details),
     )
     .await?;
     tx.commit().await?;
@@ -215,16 +227,8 @@ pub async fn set_model(
         model_api_key: sealed,
         ..Default::default()
     };
-    let tx = store.begin().await?;
-    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
-    let entry = actor.audit(
-        "bot.model_set",
-        Some(("bot", id.to_string())),
-        json!({"base_url": settings.base_url, "model": settings.model}),
-    );
-    audit::record(&tx, actor.workspace_id, entry).await?;
-    tx.commit().await?;
-    Ok(bot)
+    let details = json!({"base_url": settings.base_url, "model": settings.model});
+    change(store, actor, id, changes, "bot.model_set", details).await
 }
 
 /// Removes the bot's model and key: it answers extractively again.
@@ -235,18 +239,5 @@ pub async fn clear_model(store: &Store, actor: &Actor, id: Uuid) -> EngineResult
         model_api_key: Some(None),
         ..Default::default()
     };
-    let tx = store.begin().await?;
-    let bot = bots::update(&tx, actor.workspace_id, id, changes).await?;
-    audit::record(
-        &tx,
-        actor.workspace_id,
-        actor.audit(
-            "bot.model_cleared",
-            Some(("bot", id.to_string())),
-            json!({}),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(bot)
+    change(store, actor, id, changes, "bot.model_cleared", json!({})).await
 }

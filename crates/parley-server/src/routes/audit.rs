@@ -3,9 +3,10 @@
 use super::rfc3339;
 use crate::app::AppState;
 use crate::caller::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{ApiQuery, page_limit};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use parley_store::repo::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -57,17 +58,10 @@ pub struct AuditQuery {
 async fn list_audit(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditList>> {
     caller.actor.require_manager()?;
-    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "must be between 1 and 200",
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let rows = audit::list(state.store.db(), caller.actor.workspace_id, limit, q.before).await?;
     let next_before = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id))

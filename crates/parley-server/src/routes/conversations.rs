@@ -5,9 +5,9 @@ use super::widget::parse_time;
 use crate::app::AppState;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, parse_id};
+use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -118,16 +118,9 @@ pub struct InboxQuery {
 async fn list_conversations(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    query: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<ConversationList>> {
-    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            "must be between 1 and 200",
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let filter = ConversationFilter {
         bot_id: q.bot_id,
         status: q.status,

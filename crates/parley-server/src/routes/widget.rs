@@ -5,9 +5,9 @@
 use super::rfc3339;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, parse_id};
+use crate::extract::{ApiJson, ApiQuery, parse_id};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -309,9 +309,8 @@ async fn history(
     State(state): State<AppState>,
     WidgetBot(bot): WidgetBot,
     headers: HeaderMap,
-    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<ConversationList>> {
-    let Query(q) = query.map_err(|e| ApiError::invalid_field("query", e.body_text()))?;
     let visitor = visitor(&state, &bot, &headers).await?;
     let (from, to) = (
         parse_time("from", q.from.as_deref())?,
