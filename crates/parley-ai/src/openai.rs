@@ -99,6 +99,26 @@ impl Client {
         Ok(Box::pin(sse_deltas(bytes, timeout)))
     }
 
+    /// A whole completion as one text: for short internal calls (classification,
+    /// summaries) where nobody watches the tokens arrive.
+    pub async fn chat_text(
+        &self,
+        endpoint: &Endpoint,
+        messages: &[PromptMessage],
+        max_tokens: u32,
+    ) -> Result<String, AiError> {
+        let mut stream = self
+            .chat_stream(endpoint, messages, max_tokens, 0.0)
+            .await?;
+        let mut text = String::new();
+        while let Some(delta) = stream.next().await {
+            if let Delta::Text(piece) = delta? {
+                text.push_str(&piece);
+            }
+        }
+        Ok(text)
+    }
+
     /// Embeds each input, in order.
     pub async fn embed(
         &self,

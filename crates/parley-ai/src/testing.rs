@@ -6,7 +6,8 @@
 //! - `rate-limit-once`: the first request gets 429 with `Retry-After: 1`, later ones answer;
 //! - `broken`: 500 with an error body;
 //! - `slow`: waits 5 s before answering;
-//! - `cut`: streams two words and closes the connection without `[DONE]`.
+//! - `cut`: streams two words and closes the connection without `[DONE]`;
+//! - a name given a scripted answer in [`Recorded::scripted`]: answers with that text.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -22,6 +23,8 @@ pub struct Recorded {
     /// Bodies of the chat requests received, in order.
     pub chat_requests: Vec<Value>,
     pub rate_limited_once: bool,
+    /// Model name -> the answer it gives, for tests that need a particular reply.
+    pub scripted: std::collections::HashMap<String, String>,
 }
 
 #[derive(Clone)]
@@ -129,7 +132,8 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
         .find(|m| m["role"] == "user")
         .and_then(|m| m["content"].as_str())
         .unwrap_or("");
-    let answer = format!("You asked: {question}");
+    let scripted = mock.recorded.lock().unwrap().scripted.get(&model).cloned();
+    let answer = scripted.unwrap_or_else(|| format!("You asked: {question}"));
     let prompt_tokens: usize = messages
         .iter()
         .map(|m| {

@@ -61,6 +61,22 @@ pub fn verify_visitor_token(key: &[u8], token: &str) -> Option<VisitorClaims> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
+/// The signature of a short-lived link to an image: `image_id` until `expires_at` (epoch
+/// seconds). The purpose prefix keeps it from ever passing as a visitor token.
+pub fn sign_image_link(key: &[u8], image_id: Uuid, expires_at: i64) -> String {
+    URL_SAFE_NO_PAD.encode(mac(
+        key,
+        format!("image:{image_id}:{expires_at}").as_bytes(),
+    ))
+}
+
+/// True when `sig` was made by [`sign_image_link`] and `now` (epoch seconds) is not past
+/// the expiry.
+pub fn verify_image_link(key: &[u8], image_id: Uuid, expires_at: i64, sig: &str, now: i64) -> bool {
+    let expected = sign_image_link(key, image_id, expires_at);
+    now <= expires_at && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +119,27 @@ mod tests {
         let forged = format!("{}.{sig}", &payload[..payload.len() - 2]);
         assert_eq!(verify_visitor_token(b"key", &forged), None);
         assert_eq!(verify_visitor_token(b"key", "garbage"), None);
+    }
+
+    #[test]
+    fn image_links_expire_and_reject_tampering() {
+        let key = b"k".repeat(32);
+        let id = Uuid::now_v7();
+        let sig = sign_image_link(&key, id, 1_000);
+        assert!(verify_image_link(&key, id, 1_000, &sig, 999));
+        assert!(verify_image_link(&key, id, 1_000, &sig, 1_000));
+        assert!(!verify_image_link(&key, id, 1_000, &sig, 1_001), "expired");
+        assert!(
+            !verify_image_link(&key, id, 2_000, &sig, 999),
+            "expiry changed"
+        );
+        assert!(
+            !verify_image_link(&key, Uuid::now_v7(), 1_000, &sig, 999),
+            "other image"
+        );
+        assert!(
+            !verify_image_link(b"other", id, 1_000, &sig, 999),
+            "other key"
+        );
     }
 }

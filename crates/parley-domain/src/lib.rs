@@ -7,6 +7,7 @@ pub mod account;
 pub mod bot;
 pub mod chat;
 pub mod identity;
+pub mod image;
 pub mod insight;
 pub mod knowledge;
 pub mod retry;

@@ -4,6 +4,7 @@ use crate::secrets::{random_id, random_secret};
 use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
 use parley_domain::bot::{Appearance, Behaviour, normalize_origins, validate_name};
+use parley_domain::insight::InsightSettings;
 use parley_store::Store;
 use parley_store::repo::{audit, bots};
 use serde_json::json;
@@ -240,4 +241,23 @@ pub async fn clear_model(store: &Store, actor: &Actor, id: Uuid) -> EngineResult
         ..Default::default()
     };
     change(store, actor, id, changes, "bot.model_cleared", json!({})).await
+}
+
+/// Replaces the bot's custom intents and insight thresholds. They are compiled here, so a
+/// definition that would not match is refused with the reason instead of being stored.
+pub async fn set_insight(
+    store: &Store,
+    actor: &Actor,
+    id: Uuid,
+    settings: InsightSettings,
+) -> EngineResult<Bot> {
+    actor.require_manager()?;
+    let (settings, _) = settings.validated()?;
+    let names: Vec<&str> = settings.intents.iter().map(|i| i.name.as_str()).collect();
+    let details = json!({"intents": names});
+    let changes = bots::BotChanges {
+        insight: Some(settings),
+        ..Default::default()
+    };
+    change(store, actor, id, changes, "bot.insight_updated", details).await
 }

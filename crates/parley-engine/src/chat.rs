@@ -6,6 +6,7 @@
 //! not the visitor is still connected.
 
 use crate::inbox::publish_message;
+use crate::insight::classify;
 use crate::knowledge::{Retrieved, retrieve};
 use crate::live::Hub;
 use crate::vault::Vault;
@@ -16,22 +17,21 @@ use parley_ai::tokenizer::count_tokens;
 use parley_domain::account::normalize_email;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
-use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, to_summarize};
+use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, summary_prompt, to_summarize};
 use parley_domain::chat::{Passage, extractive};
 use parley_domain::identity::{
     VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
 };
-use parley_domain::insight::intent::IntentMatcher;
-use parley_domain::insight::{
-    ConversationInsight, InsightConfig, analyze_message, update_conversation,
-};
+use parley_domain::image::{self, MAX_IMAGE_BYTES};
+use parley_domain::insight::{ConversationInsight, update_conversation};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
     self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
 };
-use parley_store::repo::outbox;
+use parley_store::repo::{images, outbox};
 use parley_store::{Store, now_ms};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -54,6 +54,23 @@ pub struct ChatContext {
     pub hub: Hub,
     pub vault: Vault,
     pub ai: parley_ai::openai::Client,
+    pub intents: crate::insight::IntentCache,
+}
+
+impl ChatContext {
+    /// Where the bot's model is, with its key opened.
+    fn endpoint(&self, bot: &Bot, settings: &ModelSettings) -> Endpoint {
+        Endpoint {
+            base_url: settings.base_url.clone(),
+            api_key: bot
+                .model_api_key
+                .as_deref()
+                .and_then(|k| self.vault.open(k)),
+            model: settings.model.clone(),
+            timeout: MODEL_TIMEOUT,
+            max_attempts: 3,
+        }
+    }
 }
 
 /// How long a model may take to start (and continue) answering.
@@ -204,7 +221,7 @@ pub enum ReplyEvent {
     /// The next piece of the answer's text.
     Token(String),
     /// The stored reply, with citations.
-    Done(Message),
+    Done(Box<Message>),
     /// An agent has taken over: no bot reply will come.
     Handoff,
 }
@@ -228,10 +245,19 @@ pub async fn send(
         )));
     }
     let (store, hub) = (&ctx.store, &ctx.hub);
+    let config = &bot.insight.config;
+    let mut insight = ctx.intents.analyze(bot, text);
+    if let Some(settings) = &bot.model
+        && insight.needs_model(config)
+    {
+        let names = ctx.intents.matcher(bot).intent_names().to_vec();
+        if let Some(found) = classify(&ctx.ai, &ctx.endpoint(bot, settings), &names, text).await {
+            insight.merge_model_intents(&found);
+        }
+    }
+    // Fold the message into the conversation's state in the same transaction as the
+    // message and its events: a trigger is written exactly when its message is.
     let tx = store.begin().await?;
-    // Score the message and fold it into the conversation's state in the same transaction
-    // as the message and its events: a trigger is written exactly when its message is.
-    let insight = analyze_message(text, IntentMatcher::builtin());
     let fresh = convs::get(&tx, conv.workspace_id, conv.id).await?;
     let state: ConversationInsight = fresh
         .insight
@@ -241,8 +267,7 @@ pub async fn send(
     let visits = convs::conversation_count(&tx, conv.visitor_id)
         .await?
         .clamp(1, u32::MAX as u64) as u32;
-    let (state, triggers) =
-        update_conversation(&state, &insight, visits, &InsightConfig::default());
+    let (state, triggers) = update_conversation(&state, &insight, visits, config);
     let visitor_msg = convs::append_message(
         &tx,
         conv,
@@ -291,6 +316,78 @@ pub async fn send(
         }
     });
     Ok((visitor_msg, receiver))
+}
+
+/// An image the visitor sends, as the browser gave it.
+pub struct ImageUpload {
+    pub bytes: Vec<u8>,
+    /// The file's name on the visitor's device, shown in the transcript.
+    pub name: String,
+    /// Optional text sent with the image.
+    pub caption: String,
+}
+
+/// Stores an uploaded image (once per workspace, by hash) and the visitor message that
+/// carries it, with `image.uploaded` in the same transaction for the automation engine.
+/// The type is judged by the bytes; the bot does not answer an image by itself.
+pub async fn attach_image(
+    ctx: &ChatContext,
+    conv: &Conversation,
+    upload: ImageUpload,
+) -> EngineResult<Message> {
+    if upload.bytes.len() > MAX_IMAGE_BYTES {
+        return Err(EngineError::TooLarge(format!(
+            "an image may have at most {} MiB",
+            MAX_IMAGE_BYTES / (1024 * 1024)
+        )));
+    }
+    let content_type = image::sniff(&upload.bytes).ok_or_else(|| {
+        EngineError::Unsupported("only JPEG, PNG, GIF and WebP images are accepted".into())
+    })?;
+    let caption = upload.caption.trim();
+    if caption.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(EngineError::TooLarge(format!(
+            "a caption may have at most {MAX_MESSAGE_CHARS} characters"
+        )));
+    }
+    let name: String = upload
+        .name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(120)
+        .collect();
+    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+    let bytes = upload.bytes.len();
+    let tx = ctx.store.begin().await?;
+    let stored = images::put(&tx, conv.workspace_id, &sha256, content_type, upload.bytes).await?;
+    let attachment = json!({
+        "kind": "image", "image_id": stored.id, "content_type": content_type,
+        "bytes": bytes, "name": name, "sha256": sha256,
+    });
+    let message = convs::append_message(
+        &tx,
+        conv,
+        NewMessage {
+            role: "visitor".into(),
+            body: caption.to_string(),
+            attachments: Some(json!([attachment])),
+            ..Default::default()
+        },
+    )
+    .await?;
+    outbox::append(
+        &tx,
+        conv.workspace_id,
+        "image.uploaded",
+        json!({
+            "conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": message.id,
+            "image": attachment, "caption": caption,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    publish_message(&ctx.hub, conv, &message);
+    Ok(message)
 }
 
 async fn answer(
@@ -347,8 +444,8 @@ async fn answer(
     tx.commit().await?;
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
     publish_message(hub, conv, &reply);
-    let _ = events.send(ReplyEvent::Done(reply)).await;
-    update_memory(store, bot, conv.id).await
+    let _ = events.send(ReplyEvent::Done(Box::new(reply))).await;
+    update_memory(ctx, bot, conv.id).await
 }
 
 /// Asks the bot's model, with the retrieved passages and the conversation's memory in the
@@ -391,13 +488,7 @@ async fn model_reply(
         },
         &count_tokens,
     );
-    let endpoint = Endpoint {
-        base_url: settings.base_url.clone(),
-        api_key: bot.model_api_key.as_deref().and_then(|k| ctx.vault.open(k)),
-        model: settings.model.clone(),
-        timeout: MODEL_TIMEOUT,
-        max_attempts: 3,
-    };
+    let endpoint = ctx.endpoint(bot, settings);
     let mut text = String::new();
     let mut usage = None;
     let outcome = async {
@@ -491,7 +582,8 @@ fn extractive_reply(
 }
 
 /// Folds messages that left the memory window into the conversation's rolling summary.
-async fn update_memory(store: &Store, bot: &Bot, conversation_id: Uuid) -> EngineResult<()> {
+async fn update_memory(ctx: &ChatContext, bot: &Bot, conversation_id: Uuid) -> EngineResult<()> {
+    let store = &ctx.store;
     let conv = convs::get(store.db(), bot.workspace_id, conversation_id).await?;
     let pending = to_summarize(
         conv.message_count.max(0) as usize,
@@ -509,7 +601,11 @@ async fn update_memory(store: &Store, bot: &Bot, conversation_id: Uuid) -> Engin
     )
     .await?;
     let turns: Vec<Turn> = old.iter().map(turn).collect();
-    let summary = fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS);
+    let summary = match &bot.model {
+        Some(settings) => model_summary(ctx, bot, settings, &conv.summary, &turns).await,
+        None => None,
+    }
+    .unwrap_or_else(|| fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS));
     convs::set_summary(
         store.db(),
         conv.id,
@@ -541,4 +637,29 @@ fn with(base: &serde_json::Value, extra: serde_json::Value) -> serde_json::Value
         }
     }
     out
+}
+
+/// The model's merge of `turns` into the summary; `None` (and the extractive fold is used)
+/// when the model fails or answers with nothing.
+async fn model_summary(
+    ctx: &ChatContext,
+    bot: &Bot,
+    settings: &ModelSettings,
+    summary: &str,
+    turns: &[Turn],
+) -> Option<String> {
+    let prompt = summary_prompt(summary, turns, SUMMARY_CHARS);
+    let endpoint = ctx.endpoint(bot, settings);
+    let max_tokens = (SUMMARY_CHARS / 3) as u32;
+    match ctx.ai.chat_text(&endpoint, &prompt, max_tokens).await {
+        Ok(text) if !text.trim().is_empty() => {
+            Some(text.trim().chars().take(SUMMARY_CHARS).collect())
+        }
+        Ok(_) => None,
+        Err(error) => {
+            tracing::info!(bot = %bot.id, %error, "the model could not summarise; folding extractively");
+            metrics::counter!("parley_model_errors_total", "use" => "summary").increment(1);
+            None
+        }
+    }
 }

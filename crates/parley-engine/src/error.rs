@@ -21,6 +21,9 @@ pub enum EngineError {
     Conflict(String),
     #[error("too large: {0}")]
     TooLarge(String),
+    /// A file of a kind that is not accepted (HTTP 415).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     #[error("too many attempts; retry in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the database is unavailable")]

@@ -247,6 +247,7 @@ pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
             "message": {
                 "id": m.id, "role": m.role, "text": m.body, "citations": m.citations, "model": m.model,
                 "latency_ms": m.latency_ms, "created_at": rfc3339(m.created_at), "insight": m.insight,
+                "attachments": m.attachments,
             },
         }),
     });

@@ -9,6 +9,7 @@ pub mod bots;
 pub mod chat;
 mod error;
 pub mod inbox;
+pub mod insight;
 pub mod knowledge;
 pub mod live;
 pub mod maintenance;

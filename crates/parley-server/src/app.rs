@@ -67,6 +67,7 @@ impl AppState {
                 hub: hub.clone(),
                 vault: Vault::new(&visitor_key),
                 ai: parley_ai::openai::Client::new(),
+                intents: Default::default(),
             },
             store,
             visitor_key: visitor_key.into(),
@@ -121,6 +122,7 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route("/metrics", get(health::metrics))
         .route("/", get(assets::root))
+        .route("/widget.js", get(assets::widget_js))
         .route("/app", get(|| async { Redirect::permanent("/app/") }))
         .route("/app/", get(assets::index))
         .route("/app/{*path}", get(assets::asset))

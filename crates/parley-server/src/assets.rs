@@ -2,8 +2,9 @@
 //! embed them in the binary; debug builds read them from disk, so a rebuilt dashboard shows
 //! without recompiling Rust.
 
+use crate::app::AppState;
 use axum::body::Body;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_embed::RustEmbed;
@@ -18,8 +19,67 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
                    img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; \
                    base-uri 'none'; form-action 'self'";
 
-pub async fn root() -> Redirect {
-    Redirect::temporary("/app/")
+#[derive(RustEmbed)]
+#[folder = "../../web/widget/dist"]
+#[allow_missing = true]
+struct Widget;
+
+#[derive(RustEmbed)]
+#[folder = "../../web/widget/demo"]
+#[allow_missing = true]
+struct Demo;
+
+/// Where the demo page names its bot; replaced with the demo bot's public key.
+const DEMO_BOT_PLACEHOLDER: &str = "{{PARLEY_DEMO_BOT}}";
+
+/// The demo page's policy: its own scripts and API only; images may be uploads (blob:).
+const DEMO_CSP: &str = "default-src 'self'; script-src 'self'; img-src 'self' data: blob:; \
+                        style-src 'self' 'unsafe-inline'; connect-src 'self'; \
+                        frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// `/`: a fictional shop's page with the widget of the first bot (the demo bot on a fresh
+/// install), so a newcomer sees the product in one click. Without a bot, the dashboard.
+pub async fn root(State(state): State<AppState>) -> Response {
+    let (Some(page), Ok(Some(bot))) = (
+        Demo::get("index.html"),
+        parley_store::repo::bots::first(state.store.db()).await,
+    ) else {
+        return Redirect::temporary("/app/").into_response();
+    };
+    let html = String::from_utf8_lossy(&page.data).replace(DEMO_BOT_PLACEHOLDER, &bot.public_key);
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, DEMO_CSP),
+            (header::REFERRER_POLICY, "same-origin"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// `/widget.js`, the embeddable widget. Host pages load it from any origin; a short cache
+/// lets a new release reach visitors within minutes.
+pub async fn widget_js() -> Response {
+    let Some(script) = Widget::get("widget.js") else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "The widget is not built. Run `make web` (or `make run`), then reload.",
+        )
+            .into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        script.data.into_owned(),
+    )
+        .into_response()
 }
 
 pub async fn index() -> Response {

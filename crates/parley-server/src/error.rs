@@ -114,6 +114,11 @@ impl From<EngineError> for ApiError {
             EngineError::TooLarge(msg) => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg)
             }
+            EngineError::Unsupported(msg) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                msg,
+            ),
             EngineError::TooManyAttempts { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(

@@ -7,6 +7,7 @@ mod caller;
 pub mod config;
 mod error;
 mod extract;
+mod images;
 mod metrics;
 pub mod openapi;
 mod routes;

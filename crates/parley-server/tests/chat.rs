@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::start;
+use common::{Widget, start};
 use parley_domain::identity::user_hash;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
@@ -25,35 +25,6 @@ async fn wait_ingested(owner: &common::Session, bot: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("ingestion did not finish");
-}
-
-struct Widget {
-    client: reqwest::Client,
-    base: String,
-    key: String,
-    origin: Option<String>,
-    session: Option<String>,
-}
-
-impl Widget {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .header("x-parley-bot", &self.key);
-        if let Some(o) = &self.origin {
-            req = req.header("origin", o);
-        }
-        if let Some(s) = &self.session {
-            req = req.header("x-parley-session", s);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
 }
 
 #[tokio::test]

@@ -57,6 +57,42 @@ pub fn fold_into_summary(summary: &str, turns: &[Turn], max_chars: usize) -> Str
     lines[start..].join("\n")
 }
 
+/// The request that asks a model to fold turns into the summary: what to keep (facts the
+/// visitor gave, open questions, promises) and a size limit, so memory stays useful and
+/// bounded however long the conversation runs.
+pub fn summary_prompt(summary: &str, turns: &[Turn], max_chars: usize) -> Vec<PromptMessage> {
+    let mut transcript = String::new();
+    for turn in turns {
+        let who = match turn.speaker {
+            Speaker::Visitor => "Visitor",
+            Speaker::Bot => "Assistant",
+            Speaker::Agent => "Agent",
+        };
+        transcript.push_str(&format!("{who}: {}\n", turn.text.trim()));
+    }
+    let summary = if summary.trim().is_empty() {
+        "(empty)"
+    } else {
+        summary.trim()
+    };
+    vec![
+        PromptMessage {
+            role: "system",
+            content: format!(
+                "You keep the running memory of a customer-support conversation. Merge the new \
+                 turns into the summary. Keep facts the visitor gave (name, order numbers, \
+                 products, quantities, dates, preferences), questions still open and anything \
+                 promised. Drop greetings and small talk. Write at most {max_chars} characters \
+                 of plain text and reply with the summary only."
+            ),
+        },
+        PromptMessage {
+            role: "user",
+            content: format!("Summary so far:\n{summary}\n\nNew turns:\n{transcript}"),
+        },
+    ]
+}
+
 fn first_sentence(text: &str) -> &str {
     let text = text.trim();
     let end = text

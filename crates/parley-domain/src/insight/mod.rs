@@ -281,6 +281,36 @@ impl InsightConfig {
     }
 }
 
+/// A bot's insight settings: its own intents and the thresholds, stored on the bot.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
+pub struct InsightSettings {
+    /// Intents of this bot, matched alongside the built-in ones.
+    pub intents: Vec<CustomIntent>,
+    pub config: InsightConfig,
+}
+
+impl InsightSettings {
+    /// Checks the thresholds and compiles the intents, so bad settings are refused when
+    /// saved rather than discovered on a visitor's message.
+    pub fn validated(self) -> Result<(Self, IntentMatcher), FieldErrors> {
+        let config = self.config.validated()?;
+        let matcher = IntentMatcher::new(&self.intents).map_err(|e| {
+            let mut errors = FieldErrors::new();
+            errors.add("intents", e.to_string());
+            errors
+        })?;
+        Ok((
+            Self {
+                intents: self.intents,
+                config,
+            },
+            matcher,
+        ))
+    }
+}
+
 /// A conversation's insight state: sentiment and lead, stored as JSON.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use parley_domain::bot::{Appearance, Behaviour, ModelSettings, embed_snippet};
+use parley_domain::insight::{InsightSettings, MAX_TEXT_BYTES, MessageInsight};
 use parley_engine::bots::{self, Bot, BotInput, BotKey};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_bot, update_bot, delete_bot))
         .routes(routes!(rotate_key))
         .routes(routes!(set_model, clear_model))
+        .routes(routes!(get_insight, set_insight))
+        .routes(routes!(analyze))
 }
 
 /// A chatbot.
@@ -251,4 +254,60 @@ async fn clear_model(
 ) -> ApiResult<Json<BotView>> {
     let bot = bots::clear_model(&state.store, &caller.0.actor, parse_id(&id)?).await?;
     Ok(Json(view(&state, &caller, bot)))
+}
+
+/// The bot's custom intents and insight thresholds (defaults until set).
+#[utoipa::path(get, path = "/api/v1/bots/{id}/intents", tag = "bots", params(("id" = Uuid, Path)), responses(
+    (status = 200, body = InsightSettings), (status = 404, body = ErrorBody),
+))]
+async fn get_insight(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<InsightSettings>> {
+    let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    Ok(Json(bot.insight))
+}
+
+/// Replaces the bot's custom intents and thresholds. Every intent is compiled first: a bad
+/// name, an empty intent or a pattern without a word is refused with the reason (422).
+#[utoipa::path(put, path = "/api/v1/bots/{id}/intents", tag = "bots", params(("id" = Uuid, Path)), request_body = InsightSettings, responses(
+    (status = 200, body = InsightSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn set_insight(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<InsightSettings>,
+) -> ApiResult<Json<InsightSettings>> {
+    let bot = bots::set_insight(&state.store, &caller.0.actor, parse_id(&id)?, body).await?;
+    Ok(Json(bot.insight))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeRequest {
+    text: String,
+}
+
+/// What the bot would learn from a message (sentiment, its intents, lead fields), without
+/// storing anything: the "try a message" box next to the intents editor.
+#[utoipa::path(post, path = "/api/v1/bots/{id}/analyze", tag = "bots", params(("id" = Uuid, Path)), request_body = AnalyzeRequest, responses(
+    (status = 200, body = MessageInsight), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+))]
+async fn analyze(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AnalyzeRequest>,
+) -> ApiResult<Json<MessageInsight>> {
+    if body.text.len() > MAX_TEXT_BYTES {
+        return Err(crate::error::ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("a message may have at most {MAX_TEXT_BYTES} bytes"),
+        ));
+    }
+    let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    Ok(Json(state.chat.intents.analyze(&bot, &body.text)))
 }

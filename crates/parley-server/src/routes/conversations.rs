@@ -6,6 +6,7 @@ use crate::app::AppState;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
+use crate::images::{self, Attachment};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -157,11 +158,13 @@ pub struct InboxMessage {
     /// Sentiment, intents and lead fields of a visitor message; null for others.
     #[schema(required)]
     insight: Option<MessageInsight>,
+    attachments: Vec<Attachment>,
     created_at: String,
 }
 
-fn message(m: Message) -> InboxMessage {
+fn message(key: &[u8], m: Message) -> InboxMessage {
     InboxMessage {
+        attachments: images::attachments(key, m.attachments.as_ref()),
         insight: m
             .insight
             .as_ref()
@@ -220,7 +223,10 @@ async fn get_conversation(
         insight,
         conversation: summary(conv),
         summary: rolling,
-        messages: messages.into_iter().map(message).collect(),
+        messages: messages
+            .into_iter()
+            .map(|m| message(&state.visitor_key, m))
+            .collect(),
         notes: notes.into_iter().map(note).collect(),
     }))
 }
@@ -333,7 +339,7 @@ async fn agent_reply(
     )
     .await
     {
-        Ok(m) => Ok((StatusCode::CREATED, Json(message(m)))),
+        Ok(m) => Ok((StatusCode::CREATED, Json(message(&state.visitor_key, m)))),
         Err(EngineError::Conflict(code)) if code == "not_taken_over" => Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_taken_over",
@@ -353,8 +359,10 @@ async fn stream(
     Caller(caller): Caller,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let workspace = caller.actor.workspace_id;
+    let key = state.visitor_key.clone();
     let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| match e {
-        Ok(e) if e.workspace_id == workspace => {
+        Ok(mut e) if e.workspace_id == workspace => {
+            images::link_live_message(&key, &mut e.data);
             Some(Ok(Event::default().event(e.kind).data(e.data.to_string())))
         }
         Ok(_) => None,

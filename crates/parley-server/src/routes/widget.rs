@@ -6,18 +6,21 @@ use super::rfc3339;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, parse_id};
+use crate::images::{self, Attachment};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use parley_domain::bot::Appearance;
-use parley_engine::chat::{self, ReplyEvent, VisitorProof};
+use parley_domain::identity::verify_image_link;
+use parley_domain::image::MAX_IMAGE_BYTES;
+use parley_engine::chat::{self, ImageUpload, ReplyEvent, VisitorProof};
 use parley_store::repo::bots::{self, Bot};
 use parley_store::repo::conversations::{Conversation, Message};
-use parley_store::repo::faqs;
+use parley_store::repo::{faqs, images as stored_images};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use utoipa::{IntoParams, ToSchema};
@@ -34,6 +37,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_conversation))
         .routes(routes!(send_message))
         .routes(routes!(conversation_stream))
+        .merge(
+            // Only the image upload may exceed the general body limit.
+            OpenApiRouter::new()
+                .routes(routes!(upload_image))
+                .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
+        )
+        .routes(routes!(image))
 }
 
 /// CORS for the widget API: host pages on other origins call it. Preflights are answered
@@ -219,6 +229,8 @@ pub struct MessageView {
     /// Where the answer came from: `{kind: "faq" | "passage", title, ...}`.
     #[schema(value_type = Vec<Object>)]
     citations: serde_json::Value,
+    /// Images the visitor sent with the message.
+    attachments: Vec<Attachment>,
     created_at: String,
 }
 
@@ -233,8 +245,9 @@ pub fn conversation_view(c: &Conversation) -> ConversationView {
     }
 }
 
-pub fn message_view(m: &Message) -> MessageView {
+pub fn message_view(key: &[u8], m: &Message) -> MessageView {
     MessageView {
+        attachments: images::attachments(key, m.attachments.as_ref()),
         id: m.id,
         role: m.role.clone(),
         text: m.body.clone(),
@@ -265,7 +278,10 @@ async fn start_conversation(
         conversation: conversation_view(&conv),
         session_token: who.session_token,
         email_verified: who.email_verified,
-        messages: messages.iter().map(message_view).collect(),
+        messages: messages
+            .iter()
+            .map(|m| message_view(&state.visitor_key, m))
+            .collect(),
     }))
 }
 
@@ -343,7 +359,10 @@ async fn get_conversation(
     let messages = chat::transcript(&state.store, &conv).await?;
     Ok(Json(ConversationDetail {
         conversation: conversation_view(&conv),
-        messages: messages.iter().map(message_view).collect(),
+        messages: messages
+            .iter()
+            .map(|m| message_view(&state.visitor_key, m))
+            .collect(),
     }))
 }
 
@@ -382,30 +401,35 @@ async fn send_message(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/event-stream"));
+    let key = state.visitor_key.clone();
     if !wants_stream {
         let mut reply = None;
         while let Some(event) = replies.recv().await {
             match event {
-                ReplyEvent::Done(m) => reply = Some(message_view(&m)),
+                ReplyEvent::Done(m) => reply = Some(message_view(&key, &m)),
                 ReplyEvent::Handoff | ReplyEvent::Token(_) => {}
             }
         }
         return Ok(Json(SentMessage {
-            message: message_view(&message),
+            message: message_view(&key, &message),
             reply,
         })
         .into_response());
     }
-    let first = futures::stream::once(async move {
-        Ok::<_, Infallible>(json_event("message", &message_view(&message)))
-    });
-    let rest = futures::stream::unfold(replies, |mut rx| async move {
-        let event = match rx.recv().await? {
-            ReplyEvent::Token(text) => json_event("token", &serde_json::json!({ "text": text })),
-            ReplyEvent::Done(m) => json_event("done", &message_view(&m)),
-            ReplyEvent::Handoff => Event::default().event("handoff").data("{}"),
-        };
-        Some((Ok::<_, Infallible>(event), rx))
+    let first = json_event("message", &message_view(&key, &message));
+    let first = futures::stream::once(async move { Ok::<_, Infallible>(first) });
+    let rest = futures::stream::unfold(replies, move |mut rx| {
+        let key = key.clone();
+        async move {
+            let event = match rx.recv().await? {
+                ReplyEvent::Token(text) => {
+                    json_event("token", &serde_json::json!({ "text": text }))
+                }
+                ReplyEvent::Done(m) => json_event("done", &message_view(&key, &m)),
+                ReplyEvent::Handoff => Event::default().event("handoff").data("{}"),
+            };
+            Some((Ok::<_, Infallible>(event), rx))
+        }
     });
     Ok(Sse::new(first.chain(rest))
         .keep_alive(KeepAlive::default())
@@ -433,13 +457,15 @@ async fn conversation_stream(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let key = state.visitor_key.clone();
     let events =
         tokio_stream::wrappers::BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| {
             let event = match e {
-                Ok(e)
+                Ok(mut e)
                     if e.conversation_id == Some(conv.id)
                         && e.data["message"]["role"] != "visitor" =>
                 {
+                    images::link_live_message(&key, &mut e.data);
                     Some(Ok::<_, Infallible>(
                         Event::default().event(e.kind).data(e.data.to_string()),
                     ))
@@ -452,4 +478,117 @@ async fn conversation_stream(
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UploadedImage {
+    /// The visitor's message carrying the image (its text is the caption).
+    message: MessageView,
+}
+
+/// Sends an image (multipart: one `image` file part, optional `caption` text part). The
+/// type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
+/// written for the automation engine. The bot does not answer an image by itself.
+#[utoipa::path(post, path = "/widget/v1/conversations/{id}/images", tag = "widget", params(("id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", description = "an `image` file part and an optional `caption` part"),
+    responses(
+        (status = 201, body = UploadedImage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+    ),
+)]
+async fn upload_image(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<UploadedImage>)> {
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let mut multipart = multipart.map_err(|e| ApiError::invalid_field("body", e.body_text()))?;
+    let (mut image, mut caption) = (None, String::new());
+    while let Some(field) = multipart.next_field().await.map_err(upload_error)? {
+        match field.name() {
+            Some("image") => {
+                let name = field.file_name().unwrap_or("image").to_string();
+                let bytes = field.bytes().await.map_err(upload_error)?;
+                image = Some((name, bytes.to_vec()));
+            }
+            Some("caption") => caption = field.text().await.map_err(upload_error)?,
+            _ => {}
+        }
+    }
+    let (name, bytes) = image.ok_or_else(|| {
+        ApiError::invalid_field("image", "send the image as an `image` file part")
+    })?;
+    let upload = ImageUpload {
+        bytes,
+        name,
+        caption,
+    };
+    let message = chat::attach_image(&state.chat, &conv, upload).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadedImage {
+            message: message_view(&state.visitor_key, &message),
+        }),
+    ))
+}
+
+fn upload_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "an image may have at most 5 MiB",
+        )
+    } else {
+        ApiError::invalid_field("image", e.body_text())
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImageLink {
+    /// Expiry, epoch seconds.
+    exp: i64,
+    sig: String,
+}
+
+/// An image, through the signed link a message view carries. No other credentials: the
+/// link is the permission, and it expires.
+#[utoipa::path(get, path = "/widget/v1/images/{id}", tag = "widget", params(("id" = Uuid, Path), ImageLink), responses(
+    (status = 200, content_type = "image/*", description = "the image's bytes"),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn image(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    link: Result<Query<ImageLink>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let valid =
+        link.is_ok_and(|Query(l)| verify_image_link(&state.visitor_key, id, l.exp, &l.sig, now));
+    if !valid {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_link",
+            "this image link is not valid or has expired",
+        ));
+    }
+    let (content_type, data) = stored_images::get(state.store.db(), id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        (
+            header::CACHE_CONTROL,
+            format!("private, max-age={}", images::LINK_TTL_SECS),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox".into(),
+        ),
+    ];
+    Ok((headers, data).into_response())
 }

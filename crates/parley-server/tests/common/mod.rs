@@ -188,3 +188,69 @@ impl Session {
         )
     }
 }
+
+/// The widget API as a host page's script calls it.
+pub struct Widget {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub key: String,
+    pub origin: Option<String>,
+    pub session: Option<String>,
+}
+
+impl Widget {
+    /// A widget of `bot` (a bot as the admin API returns it) with no session yet.
+    pub fn of(app: &TestApp, bot: &Value) -> Widget {
+        Widget {
+            client: reqwest::Client::new(),
+            base: app.base.clone(),
+            key: bot["public_key"].as_str().unwrap().into(),
+            origin: None,
+            session: None,
+        }
+    }
+
+    /// Starts a conversation, keeps its session token and returns the conversation id.
+    pub async fn start(&mut self) -> String {
+        let (status, started) = self
+            .call(
+                Method::POST,
+                "/widget/v1/conversations",
+                Some(serde_json::json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{started}");
+        self.session = started["session_token"].as_str().map(str::to_string);
+        started["conversation"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A request with the widget's headers.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("x-parley-bot", &self.key);
+        if let Some(o) = &self.origin {
+            req = req.header("origin", o);
+        }
+        if let Some(s) = &self.session {
+            req = req.header("x-parley-session", s);
+        }
+        req
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.request(method, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+}

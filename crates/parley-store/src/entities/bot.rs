@@ -21,6 +21,8 @@ pub struct Model {
     pub model_settings: Option<Json>,
     /// The model provider's API key, sealed by the engine's vault (never plaintext).
     pub model_api_key: Option<String>,
+    /// `InsightSettings` (custom intents, thresholds); null means the defaults.
+    pub insight_settings: Option<Json>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -18,6 +18,8 @@ pub struct Model {
     pub latency_ms: Option<i32>,
     /// `MessageInsight` for visitor messages.
     pub insight: Option<Json>,
+    /// `[{kind: "image", image_id, content_type, bytes, name}]`; null when none.
+    pub attachments: Option<Json>,
     pub created_at: i64,
 }
 

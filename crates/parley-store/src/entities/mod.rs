@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod document;
 pub mod document_source;
 pub mod faq;
+pub mod image;
 pub mod job;
 pub mod membership;
 pub mod message;

@@ -7,6 +7,7 @@ mod m0001_foundation;
 mod m0002_knowledge_chat;
 mod m0003_bot_models;
 mod m0004_insight;
+mod m0005_widget_insight;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_knowledge_chat::Migration),
             Box::new(m0003_bot_models::Migration),
             Box::new(m0004_insight::Migration),
+            Box::new(m0005_widget_insight::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ use super::{from_json, to_json};
 use crate::entities::bot;
 use crate::{StoreError, StoreResult, now_ms};
 use parley_domain::bot::{Appearance, Behaviour, ModelSettings};
+use parley_domain::insight::InsightSettings;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
@@ -24,6 +25,7 @@ pub struct Bot {
     pub model: Option<ModelSettings>,
     /// Sealed; open it with the engine's vault.
     pub model_api_key: Option<String>,
+    pub insight: InsightSettings,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -51,6 +53,8 @@ pub struct BotChanges {
     pub model: Option<Option<ModelSettings>>,
     /// `Some(None)` removes the key; the value is already sealed.
     pub model_api_key: Option<Option<String>>,
+    /// Already validated by the caller.
+    pub insight: Option<InsightSettings>,
 }
 
 impl TryFrom<bot::Model> for Bot {
@@ -66,6 +70,12 @@ impl TryFrom<bot::Model> for Bot {
                 .map(|v| from_json(v, "bot.model_settings"))
                 .transpose()?,
             model_api_key: m.model_api_key,
+            insight: m
+                .insight_settings
+                .as_ref()
+                .map(|v| from_json(v, "bot.insight_settings"))
+                .transpose()?
+                .unwrap_or_default(),
             id: m.id,
             workspace_id: m.workspace_id,
             name: m.name,
@@ -90,6 +100,7 @@ pub async fn create(c: &impl ConnectionTrait, workspace_id: Uuid, new: NewBot) -
         behaviour: Set(to_json(&new.behaviour)),
         model_settings: Set(None),
         model_api_key: Set(None),
+        insight_settings: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -111,6 +122,16 @@ pub async fn list(c: &impl ConnectionTrait, workspace_id: Uuid) -> StoreResult<V
 /// One bot of this workspace; another workspace's bot is [`StoreError::NotFound`].
 pub async fn get(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> StoreResult<Bot> {
     find_model(c, workspace_id, id).await?.try_into()
+}
+
+/// The oldest bot of the installation (the demo bot on a fresh one), for the demo page.
+pub async fn first(c: &impl ConnectionTrait) -> StoreResult<Option<Bot>> {
+    bot::Entity::find()
+        .order_by_asc(bot::Column::CreatedAt)
+        .one(c)
+        .await?
+        .map(Bot::try_from)
+        .transpose()
 }
 
 /// Finds a bot by the key its widget presents; the key alone says which workspace.
@@ -153,6 +174,9 @@ pub async fn update(
     }
     if let Some(key) = changes.model_api_key {
         model.model_api_key = Set(key);
+    }
+    if let Some(insight) = changes.insight {
+        model.insight_settings = Set(Some(to_json(&insight)));
     }
     model.updated_at = Set(now_ms());
     model.update(c).await?.try_into()

@@ -179,6 +179,7 @@ pub struct NewMessage {
     pub completion_tokens: Option<i32>,
     pub latency_ms: Option<i32>,
     pub insight: Option<serde_json::Value>,
+    pub attachments: Option<serde_json::Value>,
 }
 
 /// Appends a message and updates the conversation's preview, counters and activity time.
@@ -204,6 +205,7 @@ pub async fn append_message(
         completion_tokens: Set(new.completion_tokens),
         latency_ms: Set(new.latency_ms),
         insight: Set(new.insight),
+        attachments: Set(new.attachments),
         created_at: Set(now),
     }
     .insert(c)

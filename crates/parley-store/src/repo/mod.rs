@@ -6,6 +6,7 @@ pub mod audit;
 pub mod bots;
 pub mod conversations;
 pub mod faqs;
+pub mod images;
 pub mod knowledge;
 pub mod outbox;
 pub mod sessions;

@@ -105,6 +105,26 @@ export interface paths {
         patch: operations["update_bot"];
         trace?: never;
     };
+    "/api/v1/bots/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the bot would learn from a message (sentiment, its intents, lead fields), without
+         *     storing anything: the "try a message" box next to the intents editor.
+         */
+        post: operations["analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{id}/documents": {
         parameters: {
             query?: never;
@@ -189,6 +209,27 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_faq"];
+        trace?: never;
+    };
+    "/api/v1/bots/{id}/intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bot's custom intents and insight thresholds (defaults until set). */
+        get: operations["get_insight"];
+        /**
+         * Replaces the bot's custom intents and thresholds. Every intent is compiled first: a bad
+         *     name, an empty intent or a pattern without a word is refused with the reason (422).
+         */
+        put: operations["set_insight"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/bots/{id}/model": {
@@ -463,6 +504,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/v1/conversations/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends an image (multipart: one `image` file part, optional `caption` text part). The
+         *     type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
+         *     written for the automation engine. The bot does not answer an image by itself.
+         */
+        post: operations["upload_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -505,11 +567,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/widget/v1/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An image, through the signed link a message view carries. No other credentials: the
+         *     link is the permission, and it expires.
+         */
+        get: operations["image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AgentReply: {
+            text: string;
+        };
+        AnalyzeRequest: {
             text: string;
         };
         /** @description An API token (never its secret). */
@@ -535,6 +620,18 @@ export interface components {
             position: components["schemas"]["Position"];
             /** @description An `https://` (or `http://`) image URL, or null for the default avatar. */
             avatar_url: string | null;
+        };
+        /** @description A file attached to a message, as clients see it. */
+        Attachment: {
+            /** @description `image`. */
+            kind: string;
+            /** @description A signed link to the bytes, relative to the API's origin; valid for an hour. */
+            url: string;
+            content_type: string;
+            /** Format: int64 */
+            bytes: number;
+            /** @description The file's name on the visitor's device. */
+            name: string;
         };
         AuditEntryView: {
             /** Format: uuid */
@@ -741,6 +838,29 @@ export interface components {
             created_at: string;
             last_message_at: string;
         };
+        /** @description A bot's own intent, as configured in the dashboard or API. */
+        CustomIntent: {
+            /**
+             * @description Identifier used in events and workflows: lowercase letters, digits and `_`, not a
+             *     built-in name.
+             */
+            name: string;
+            /**
+             * @description Phrases that signal the intent, matched on whole words, case-insensitively and
+             *     ignoring punctuation ("rent a kayak").
+             */
+            phrases?: string[];
+            /**
+             * @description Word patterns: `*` stands for up to three words, `#` for a number
+             *     ("rent * kayaks", "# kayaks"). Each needs at least one literal word.
+             */
+            patterns?: string[];
+            /**
+             * Format: int32
+             * @description Points this intent adds to the lead score when detected (negative allowed).
+             */
+            lead_points?: number;
+        };
         DependencyCheck: {
             /** @description `up` or `down`. */
             status: string;
@@ -836,6 +956,7 @@ export interface components {
             /** Format: int32 */
             latency_ms: number | null;
             insight: components["schemas"]["MessageInsight"] | null;
+            attachments: components["schemas"]["Attachment"][];
             created_at: string;
         };
         IngestProgress: {
@@ -847,6 +968,67 @@ export interface components {
             documents_failed: number;
             /** Format: int64 */
             chunks: number;
+        };
+        /** @description All insight settings of a bot, with defaults that suit most shops. */
+        InsightConfig: {
+            /**
+             * @default {
+             *       "average_alpha": 0.30000001192092896,
+             *       "negative_enter": -0.5,
+             *       "negative_exit": -0.10000000149011612,
+             *       "recent_alpha": 0.6000000238418579,
+             *       "trend_band": 0.15000000596046448
+             *     }
+             */
+            sentiment: components["schemas"]["SentimentConfig"];
+            /**
+             * @default {
+             *       "hot": 70,
+             *       "qualified": 60,
+             *       "warm": 40
+             *     }
+             */
+            lead: components["schemas"]["LeadConfig"];
+            /**
+             * Format: float
+             * @description An intent at or above this confidence fires `intent.detected` and counts for the lead.
+             * @default 0.6000000238418579
+             */
+            intent_threshold: number;
+            /**
+             * Format: float
+             * @description Below the threshold but at or above this, the message is "unsure" and goes to the
+             *     model when one is configured ([`MessageInsight::needs_model`]).
+             * @default 0.30000001192092896
+             */
+            model_floor: number;
+        };
+        /** @description A bot's insight settings: its own intents and the thresholds, stored on the bot. */
+        InsightSettings: {
+            /**
+             * @description Intents of this bot, matched alongside the built-in ones.
+             * @default []
+             */
+            intents: components["schemas"]["CustomIntent"][];
+            /**
+             * @default {
+             *       "intent_threshold": 0.6000000238418579,
+             *       "lead": {
+             *         "hot": 70,
+             *         "qualified": 60,
+             *         "warm": 40
+             *       },
+             *       "model_floor": 0.30000001192092896,
+             *       "sentiment": {
+             *         "average_alpha": 0.30000001192092896,
+             *         "negative_enter": -0.5,
+             *         "negative_exit": -0.10000000149011612,
+             *         "recent_alpha": 0.6000000238418579,
+             *         "trend_band": 0.15000000596046448
+             *       }
+             *     }
+             */
+            config: components["schemas"]["InsightConfig"];
         };
         /** @description One intent found in a message. */
         IntentMatch: {
@@ -867,6 +1049,27 @@ export interface components {
         };
         /** @enum {string} */
         KeyName: "public_key" | "identity_secret";
+        /** @description Lead thresholds on the 0-100 score. */
+        LeadConfig: {
+            /**
+             * Format: int32
+             * @description `lead.qualified` fires when the score first reaches this.
+             * @default 60
+             */
+            qualified: number;
+            /**
+             * Format: int32
+             * @description Hot from this score.
+             * @default 70
+             */
+            hot: number;
+            /**
+             * Format: int32
+             * @description Warm from this score (below `hot`); cold below.
+             * @default 40
+             */
+            warm: number;
+        };
         /**
          * @description Lead fields; each is set only when stated. Later statements replace earlier ones when
          *     folded into a conversation's lead ([`LeadFields::merge`]).
@@ -1013,6 +1216,8 @@ export interface components {
             text: string;
             /** @description Where the answer came from: `{kind: "faq" | "passage", title, ...}`. */
             citations: Record<string, never>[];
+            /** @description Images the visitor sent with the message. */
+            attachments: components["schemas"]["Attachment"][];
             created_at: string;
         };
         /**
@@ -1160,6 +1365,40 @@ export interface components {
             score: number;
             label: components["schemas"]["SentimentLabel"];
         };
+        /** @description Thresholds of the negative-sentiment trigger and the rolling averages. */
+        SentimentConfig: {
+            /**
+             * Format: float
+             * @description A message at or below this score starts a negative episode (fires the trigger).
+             * @default -0.5
+             */
+            negative_enter: number;
+            /**
+             * Format: float
+             * @description The episode ends when the recent average and a message are back at or above this;
+             *     it must be above `negative_enter` (that gap is the hysteresis).
+             * @default -0.10000000149011612
+             */
+            negative_exit: number;
+            /**
+             * Format: float
+             * @description Weight of a new message in the rolling average (0-1].
+             * @default 0.30000001192092896
+             */
+            average_alpha: number;
+            /**
+             * Format: float
+             * @description Weight of a new message in the recent average (0-1], above `average_alpha`.
+             * @default 0.6000000238418579
+             */
+            recent_alpha: number;
+            /**
+             * Format: float
+             * @description Recent minus rolling average beyond which the trend is improving or worsening.
+             * @default 0.15000000596046448
+             */
+            trend_band: number;
+        };
         /**
          * @description The coarse reading of a score, with VADER's conventional ±0.05 band for neutral.
          * @enum {string}
@@ -1223,6 +1462,10 @@ export interface components {
         UploadResult: {
             /** @description One entry per file, in upload order: the queued document, or why the file was refused. */
             items: components["schemas"]["UploadItem"][];
+        };
+        UploadedImage: {
+            /** @description The visitor's message carrying the image (its text is the caption). */
+            message: components["schemas"]["MessageView"];
         };
         UserInfo: {
             /** Format: uuid */
@@ -1597,6 +1840,47 @@ export interface operations {
             };
         };
     };
+    analyze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyzeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageInsight"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_documents: {
         parameters: {
             query?: never;
@@ -1919,6 +2203,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Faq"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_insight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightSettings"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_insight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InsightSettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightSettings"];
                 };
             };
             403: {
@@ -2711,6 +3073,72 @@ export interface operations {
             };
         };
     };
+    upload_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description an `image` file part and an optional `caption` part */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadedImage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     send_message: {
         parameters: {
             query?: never;
@@ -2787,6 +3215,48 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    image: {
+        parameters: {
+            query: {
+                /** @description Expiry, epoch seconds. */
+                exp: number;
+                sig: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the image's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
                 };
             };
             403: {

@@ -1,0 +1,67 @@
+//! Links to visitors' images. An image is served only through a short-lived signed link,
+//! minted whenever a message carrying it is shown, so a leaked link soon stops working and
+//! image ids cannot be guessed into content.
+
+use parley_domain::identity::sign_image_link;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How long a minted link works.
+pub const LINK_TTL_SECS: i64 = 3600;
+
+/// A file attached to a message, as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attachment {
+    /// `image`.
+    kind: String,
+    /// A signed link to the bytes, relative to the API's origin; valid for an hour.
+    url: String,
+    content_type: String,
+    bytes: i64,
+    /// The file's name on the visitor's device.
+    name: String,
+}
+
+/// An attachment as stored on the message.
+#[derive(Deserialize)]
+struct Stored {
+    kind: String,
+    image_id: Uuid,
+    content_type: String,
+    bytes: i64,
+    #[serde(default)]
+    name: String,
+}
+
+/// The signed link to an image, valid for [`LINK_TTL_SECS`] from now.
+pub fn link(key: &[u8], image_id: Uuid) -> String {
+    let expires_at = time::OffsetDateTime::now_utc().unix_timestamp() + LINK_TTL_SECS;
+    let sig = sign_image_link(key, image_id, expires_at);
+    format!("/widget/v1/images/{image_id}?exp={expires_at}&sig={sig}")
+}
+
+/// A message's stored attachments with fresh links; none for a message without any.
+pub fn attachments(key: &[u8], stored: Option<&serde_json::Value>) -> Vec<Attachment> {
+    let Some(list) = stored.and_then(|v| serde_json::from_value::<Vec<Stored>>(v.clone()).ok())
+    else {
+        return Vec::new();
+    };
+    list.into_iter()
+        .map(|s| Attachment {
+            url: link(key, s.image_id),
+            kind: s.kind,
+            content_type: s.content_type,
+            bytes: s.bytes,
+            name: s.name,
+        })
+        .collect()
+}
+
+/// Replaces a live `message.created` event's stored attachments with linked ones.
+pub fn link_live_message(key: &[u8], data: &mut serde_json::Value) {
+    if let Some(message) = data.get_mut("message").and_then(|m| m.as_object_mut()) {
+        let linked = attachments(key, message.get("attachments"));
+        message.insert("attachments".into(), serde_json::json!(linked));
+    }
+}

@@ -1,0 +1,240 @@
+//! Per-bot insight settings over HTTP: custom intents, the try-a-message box, and a model's
+//! second opinion on messages the phrases leave unsure; on every test database.
+
+mod common;
+
+use common::{Widget, start};
+use parley_store::testing::test_stores;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn events_named(app: &common::TestApp, name: &str) -> Vec<Value> {
+    let rows = parley_store::repo::outbox::pending(app.store.db(), 1000)
+        .await
+        .unwrap();
+    rows.into_iter()
+        .filter(|e| e.event_type == name)
+        .map(|e| e.payload)
+        .collect()
+}
+
+#[tokio::test]
+async fn custom_intents_are_validated_saved_and_detected_on_messages() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Rentals"})),
+            )
+            .await;
+        let path = format!("/api/v1/bots/{}/intents", bot["id"].as_str().unwrap());
+
+        let (status, defaults) = owner.call(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(defaults["intents"], json!([]));
+        assert_eq!(defaults["config"]["lead"]["qualified"], 60);
+
+        let (status, refused) = owner
+            .call(
+                Method::PUT,
+                &path,
+                Some(json!({"intents": [{"name": "refund", "phrases": ["money back"]}]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(
+            refused["error"]["fields"]["intents"]
+                .as_str()
+                .unwrap()
+                .contains("built-in"),
+            "{refused}"
+        );
+        let (status, refused) = owner
+            .call(
+                Method::PUT,
+                &path,
+                Some(json!({"config": {"lead": {"qualified": 0, "hot": 70, "warm": 40}}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused["error"]["fields"]["lead.qualified"].is_string());
+
+        let rental = json!({"name": "kayak_rental", "phrases": ["rent a kayak"], "patterns": ["rent # kayaks"], "lead_points": 15});
+        let (status, saved) = owner
+            .call(Method::PUT, &path, Some(json!({"intents": [rental]})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{}: {saved}", db.name);
+        assert_eq!(saved["intents"][0]["name"], "kayak_rental");
+
+        // The try-it box sees it without storing anything.
+        let (status, tried) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{}/analyze", bot["id"].as_str().unwrap()),
+                Some(json!({"text": "Could we rent 12 kayaks for Saturday?"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{tried}");
+        assert_eq!(tried["intents"][0]["intent"], "kayak_rental", "{tried}");
+
+        // A visitor's message is scored with it and fires intent.detected.
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let (status, _) = w
+            .call(
+                Method::POST,
+                &format!("/widget/v1/conversations/{conv}/messages"),
+                Some(json!({"text": "I'd like to rent a kayak tomorrow"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let detected = events_named(&app, "intent.detected").await;
+        assert!(
+            detected.iter().any(|e| e["intent"] == "kayak_rental"),
+            "{}: {detected:?}",
+            db.name
+        );
+        let (_, detail) = owner
+            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+            .await;
+        let signals = detail["insight"]["lead"]["breakdown"].to_string();
+        assert!(
+            signals.contains("kayak_rental"),
+            "lead points count: {signals}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_model_decides_what_the_phrases_leave_unsure() {
+    let mock = parley_ai::testing::start().await;
+    mock.recorded.lock().unwrap().scripted.insert(
+        "labeler".into(),
+        r#"{"intents": [{"intent": "demo_request", "confidence": 0.9}]}"#.into(),
+    );
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Sales"})))
+            .await;
+        let settings = json!({"base_url": mock.base_url, "model": "labeler", "temperature": 0.2,
+            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key});
+        owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap()),
+                Some(settings),
+            )
+            .await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let before = mock.recorded.lock().unwrap().chat_requests.len();
+        // "trial" alone is a weak cue (0.35): unsure, so the model is asked.
+        w.call(
+            Method::POST,
+            &path,
+            Some(json!({"text": "Is there a trial?"})),
+        )
+        .await;
+        let requests = mock.recorded.lock().unwrap().chat_requests.clone();
+        let classify = &requests[before];
+        assert!(
+            classify["messages"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains("demo_request"),
+            "the model is offered the intents: {classify}"
+        );
+        assert_eq!(classify["messages"][1]["content"], "Is there a trial?");
+        let detected = events_named(&app, "intent.detected").await;
+        let demo = detected
+            .iter()
+            .find(|e| e["intent"] == "demo_request")
+            .unwrap_or_else(|| panic!("{}: {detected:?}", db.name));
+        assert!(demo["evidence"].to_string().contains("model"), "{demo}");
+
+        // A sure message is not sent to the model for classification.
+        let before = mock.recorded.lock().unwrap().chat_requests.len();
+        w.call(
+            Method::POST,
+            &path,
+            Some(json!({"text": "I want to book a demo"})),
+        )
+        .await;
+        let after = mock.recorded.lock().unwrap().chat_requests.clone();
+        assert!(
+            after[before..].iter().all(|r| !r["messages"][0]["content"]
+                .to_string()
+                .contains("You label")),
+            "no classification for a sure intent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_configured_model_writes_the_rolling_summary() {
+    let mock = parley_ai::testing::start().await;
+    mock.recorded
+        .lock()
+        .unwrap()
+        .scripted
+        .insert("summarizer".into(), "Ada wants boots in size 42.".into());
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Memory", "behaviour": {"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."}})),
+            )
+            .await;
+        let settings = json!({"base_url": mock.base_url, "model": "summarizer", "temperature": 0.2,
+            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key});
+        owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap()),
+                Some(settings),
+            )
+            .await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        for text in [
+            "My name is Ada.",
+            "I need boots in size 42.",
+            "Do you ship to Oslo?",
+        ] {
+            w.call(Method::POST, &path, Some(json!({"text": text})))
+                .await;
+        }
+        let requests = mock.recorded.lock().unwrap().chat_requests.clone();
+        let asked = requests
+            .iter()
+            .find(|r| {
+                r["messages"][0]["content"]
+                    .to_string()
+                    .contains("running memory")
+            })
+            .unwrap_or_else(|| panic!("{}: the model was asked to summarise", db.name));
+        assert!(
+            asked["messages"][1]["content"]
+                .to_string()
+                .contains("My name is Ada.")
+        );
+        let (_, detail) = owner
+            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+            .await;
+        assert_eq!(
+            detail["summary"], "Ada wants boots in size 42.",
+            "{}",
+            db.name
+        );
+    }
+}
