@@ -123,10 +123,17 @@ pub struct ModelSettings {
     /// The model's context window, in tokens (1024 to 1,000,000): the prompt gets what the
     /// answer leaves.
     pub context_tokens: u32,
+    /// The same provider's embedding model (e.g. `text-embedding-3-small`, `nomic-embed-text`).
+    /// When set, passages are also found by meaning and fused with full-text results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding_model: Option<String>,
 }
 
 impl ModelSettings {
     pub fn validate(&self, errors: &mut FieldErrors) {
+        if let Some(name) = &self.embedding_model {
+            required_text(errors, "model.embedding_model", name, 200);
+        }
         errors.check(
             is_http_url(&self.base_url) && self.base_url.len() <= 500,
             "model.base_url",

@@ -12,7 +12,9 @@
 use parley_domain::bot::{Appearance, Behaviour};
 use parley_domain::knowledge::chunk::{ChunkConfig, chunk_sections};
 use parley_domain::knowledge::sections::markdown_sections;
+use parley_engine::chat::ChatContext;
 use parley_engine::knowledge::retrieve;
+use parley_engine::live::Hub;
 use parley_store::Store;
 use parley_store::repo::knowledge::{self, NewChunk, NewDocument};
 use parley_store::repo::{accounts, bots, faqs};
@@ -130,17 +132,19 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 async fn query_latencies(store: &Store, ws: Uuid, bot: Uuid, vocab: &[String]) -> (f64, f64, f64) {
     let vocab = Arc::new(vocab.to_vec());
+    let ctx = ChatContext::new(store.clone(), Hub::default(), &[7; 32]);
+    let bot = bots::get(store.db(), ws, bot).await.unwrap();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for client in 0..8u64 {
-        let (store, vocab) = (store.clone(), vocab.clone());
+        let (ctx, bot, vocab) = (ctx.clone(), bot.clone(), vocab.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(1000 + client);
             let mut times = Vec::new();
             for _ in 0..100 {
                 let q = format!("how do I {}?", sentence(&mut rng, &vocab, 5));
                 let t = Instant::now();
-                retrieve(&store, ws, bot, &q, 5).await.unwrap();
+                retrieve(&ctx, &bot, &q, 5).await.unwrap();
                 times.push(t.elapsed());
             }
             times

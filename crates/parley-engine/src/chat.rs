@@ -55,11 +55,24 @@ pub struct ChatContext {
     pub vault: Vault,
     pub ai: parley_ai::openai::Client,
     pub intents: crate::insight::IntentCache,
+    pub vectors: crate::knowledge::VectorCache,
 }
 
 impl ChatContext {
+    /// `key` is the server's secret; model keys are sealed under it.
+    pub fn new(store: Store, hub: Hub, key: &[u8]) -> Self {
+        Self {
+            store,
+            hub,
+            vault: Vault::new(key),
+            ai: parley_ai::openai::Client::new(),
+            intents: Default::default(),
+            vectors: Default::default(),
+        }
+    }
+
     /// Where the bot's model is, with its key opened.
-    fn endpoint(&self, bot: &Bot, settings: &ModelSettings) -> Endpoint {
+    pub(crate) fn endpoint(&self, bot: &Bot, settings: &ModelSettings) -> Endpoint {
         Endpoint {
             base_url: settings.base_url.clone(),
             api_key: bot
@@ -399,7 +412,7 @@ async fn answer(
 ) -> EngineResult<()> {
     let (store, hub) = (&ctx.store, &ctx.hub);
     let started = Instant::now();
-    let retrieved = match retrieve(store, conv.workspace_id, bot.id, question, PASSAGES).await {
+    let retrieved = match retrieve(ctx, bot, question, PASSAGES).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "retrieval failed; answering with the fallback");

@@ -17,7 +17,6 @@ use parley_engine::bootstrap::{FirstStart, ensure_initialized};
 use parley_engine::chat::ChatContext;
 use parley_engine::live::Hub;
 use parley_engine::maintenance;
-use parley_engine::vault::Vault;
 use parley_engine::worker::{Registry, WorkerConfig, WorkerPool};
 use parley_store::Store;
 use std::net::SocketAddr;
@@ -50,42 +49,33 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// `chat` carries the store and the live hub the rest of the state shares.
     pub fn new(
-        store: Store,
         config: Config,
         visitor_key: Vec<u8>,
         jobs_wake: Arc<Notify>,
-        hub: Hub,
+        chat: ChatContext,
     ) -> Self {
-        let auth = Arc::new(Auth::new(store.clone(), config.session_ttl));
+        let auth = Arc::new(Auth::new(chat.store.clone(), config.session_ttl));
         Self {
             auth,
             config: Arc::new(config),
             metrics: metrics::handle(),
-            chat: ChatContext {
-                store: store.clone(),
-                hub: hub.clone(),
-                vault: Vault::new(&visitor_key),
-                ai: parley_ai::openai::Client::new(),
-                intents: Default::default(),
-            },
-            store,
+            store: chat.store.clone(),
+            hub: chat.hub.clone(),
+            chat,
             visitor_key: visitor_key.into(),
             jobs_wake,
-            hub,
         }
     }
 }
 
 /// Every job kind this node's workers run.
-pub fn job_registry(store: &Store, hub: &Hub) -> Registry {
+pub fn job_registry(chat: &ChatContext) -> Registry {
     let mut registry = Registry::default();
     registry.register(
         parley_engine::knowledge::INGEST_JOB,
-        parley_engine::knowledge::IngestHandler {
-            store: store.clone(),
-            hub: hub.clone(),
-        },
+        parley_engine::knowledge::IngestHandler { chat: chat.clone() },
     );
     registry
 }
@@ -175,10 +165,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
 
     let visitor_key = config.signing_key()?;
-    let hub = Hub::default();
+    let chat = ChatContext::new(store.clone(), Hub::default(), &visitor_key);
     let pool = WorkerPool::new(
         store.clone(),
-        job_registry(&store, &hub),
+        job_registry(&chat),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()
@@ -192,7 +182,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
 
-    let state = AppState::new(store.clone(), config.clone(), visitor_key, jobs_wake, hub);
+    let state = AppState::new(config.clone(), visitor_key, jobs_wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
     println!(

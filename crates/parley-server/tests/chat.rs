@@ -534,3 +534,124 @@ async fn a_configured_model_answers_with_knowledge_and_memory_and_fails_graceful
         assert!(cleared["model"].is_null());
     }
 }
+
+#[tokio::test]
+async fn an_embedding_model_adds_passages_by_meaning_and_its_failure_loses_nothing() {
+    let mock = parley_ai::testing::start().await;
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Vectors"})),
+            )
+            .await;
+        let bot_id = bot["id"].as_str().unwrap().to_string();
+        let settings = |key: &str| {
+            json!({"base_url": mock.base_url, "model": "gpt-test", "temperature": 0.2,
+                "max_tokens": 256, "context_tokens": 4096, "embedding_model": "embed-test", "api_key": key})
+        };
+        let (status, set) = owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{bot_id}/model"),
+                Some(settings(&mock.api_key)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        assert_eq!(set["model"]["embedding_model"], "embed-test");
+        let upload = |name: &'static str, text: &'static str| {
+            let form = reqwest::multipart::Form::new().part(
+                "files",
+                reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name),
+            );
+            owner
+                .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
+                .multipart(form)
+                .send()
+        };
+        upload("boots.md", "# Boots\n\nHiking boots run true to size.")
+            .await
+            .unwrap();
+        upload("tents.md", "# Tents\n\nOur tents sleep two to four people.")
+            .await
+            .unwrap();
+        let list = wait_ingested(&owner, &bot_id).await;
+        assert!(
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["error"].is_null()),
+            "{list}"
+        );
+        let embedded = parley_store::repo::knowledge::embeddings(
+            app.store.db(),
+            uuid::Uuid::parse_str(&bot_id).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(embedded.len(), 2, "{}: every chunk is embedded", db.name);
+        assert_eq!(embedded[0].1.len(), 64 * 4, "64 f32s, stored little-endian");
+
+        // Fused: both rankings agree on the boots passage; scores are reciprocal-rank sums.
+        let (_, found) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/search"),
+                Some(json!({"query": "Do hiking boots run true to size?"})),
+            )
+            .await;
+        let passages = found["passages"].as_array().unwrap();
+        assert_eq!(passages[0]["heading"], "Boots", "{found}");
+        let top = passages[0]["score"].as_f64().unwrap();
+        assert!(
+            (top - 2.0 / 61.0).abs() < 1e-4,
+            "first in both lists: {top}"
+        );
+        // The by-meaning ranking covers every embedded chunk, so the tents passage comes too.
+        assert_eq!(passages.len(), 2, "{found}");
+
+        // A provider that refuses: the document is still searchable by text, and says so.
+        owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/bots/{bot_id}/model"),
+                Some(settings("sk-wrong")),
+            )
+            .await;
+        upload("socks.md", "# Socks\n\nMerino socks keep feet dry.")
+            .await
+            .unwrap();
+        let list = wait_ingested(&owner, &bot_id).await;
+        let socks = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "socks.md")
+            .unwrap();
+        assert_eq!(socks["status"], "ready", "{socks}");
+        assert!(
+            socks["error"]
+                .as_str()
+                .unwrap()
+                .contains("full-text search only"),
+            "{socks}"
+        );
+        let (status, found) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/search"),
+                Some(json!({"query": "merino socks"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            found["passages"][0]["heading"], "Socks",
+            "{}: {found}",
+            db.name
+        );
+    }
+}

@@ -6,3 +6,4 @@ pub mod faq;
 pub mod fusion;
 pub mod sections;
 pub mod terms;
+pub mod vector;

@@ -4,20 +4,21 @@
 //! same way).
 
 use super::parse::{self, ParseError};
+use super::vectors;
+use crate::chat::ChatContext;
 use crate::worker::{JobError, JobHandler};
 use async_trait::async_trait;
 use parley_ai::tokenizer::count_tokens;
 use parley_domain::knowledge::chunk::{ChunkConfig, chunk_sections};
-use parley_store::Store;
 use parley_store::jobs::ClaimedJob;
+use parley_store::repo::bots;
 use parley_store::repo::knowledge::{self, NewChunk};
 use uuid::Uuid;
 
 pub const INGEST_JOB: &str = "ingest_document";
 
 pub struct IngestHandler {
-    pub store: Store,
-    pub hub: crate::live::Hub,
+    pub chat: ChatContext,
 }
 
 #[async_trait]
@@ -29,7 +30,7 @@ impl JobHandler for IngestHandler {
             .and_then(|v| v.as_str())
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| JobError::Permanent("payload lacks document_id".into()))?;
-        let db = self.store.db();
+        let db = self.chat.store.db();
         let Some(doc) = knowledge::find_document(db, id).await? else {
             return Ok(()); // deleted (or replaced) before it was ingested
         };
@@ -54,20 +55,26 @@ impl JobHandler for IngestHandler {
         .await
         .map_err(|e| JobError::Retry(format!("ingestion task failed: {e}")))?;
 
-        let tx = self.store.begin().await?;
+        // Embeddings come from the network: fetch them before the transaction opens.
+        let (embeddings, note) = match &chunks {
+            Ok(chunks) => self.embed(&doc, chunks).await,
+            Err(_) => (None, None),
+        };
+        let tx = self.chat.store.begin().await?;
         match chunks {
             Ok(chunks) => {
                 let rows: Vec<NewChunk> = chunks
                     .iter()
-                    .map(|c| NewChunk {
+                    .enumerate()
+                    .map(|(i, c)| NewChunk {
                         heading: &c.heading,
                         body: &c.text,
                         token_count: c.tokens as i32,
-                        embedding: None,
+                        embedding: embeddings.as_ref().map(|e| e[i].clone()),
                     })
                     .collect();
                 knowledge::replace_chunks(&tx, &doc, &rows).await?;
-                knowledge::set_status(&tx, id, knowledge::READY, None, rows.len() as i32).await?;
+                knowledge::set_status(&tx, id, knowledge::READY, note, rows.len() as i32).await?;
                 metrics::counter!("parley_ingested_bytes_total").increment(size as u64);
                 tracing::info!(document = %id, chunks = rows.len(), bytes = size, ms = started.elapsed().as_millis() as u64, "document ingested");
             }
@@ -82,5 +89,39 @@ impl JobHandler for IngestHandler {
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         Ok(())
+    }
+}
+
+impl IngestHandler {
+    /// The chunks' embeddings when the bot has an embedding model. When the provider
+    /// fails, the document is still indexed for full-text search, and the returned note
+    /// says so on the document.
+    async fn embed(
+        &self,
+        doc: &knowledge::Document,
+        chunks: &[parley_domain::knowledge::chunk::Chunk],
+    ) -> (Option<Vec<Vec<u8>>>, Option<String>) {
+        let Ok(bot) = bots::get(self.chat.store.db(), doc.workspace_id, doc.bot_id).await else {
+            return (None, None);
+        };
+        let Some(endpoint) = vectors::endpoint(&self.chat, &bot) else {
+            return (None, None);
+        };
+        let texts: Vec<String> = chunks
+            .iter()
+            .map(|c| format!("{}\n{}", c.heading, c.text))
+            .collect();
+        match vectors::embed_all(&self.chat, &endpoint, &texts).await {
+            Ok(embeddings) => (Some(embeddings), None),
+            Err(error) => {
+                tracing::warn!(document = %doc.id, %error, "embedding failed; indexed for full text only");
+                (
+                    None,
+                    Some(format!(
+                        "indexed for full-text search only: the embedding model failed ({error})"
+                    )),
+                )
+            }
+        }
     }
 }

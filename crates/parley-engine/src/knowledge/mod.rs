@@ -3,9 +3,11 @@
 mod ingest;
 pub mod parse;
 mod retrieve;
+mod vectors;
 
 pub use ingest::{INGEST_JOB, IngestHandler};
 pub use retrieve::{Retrieved, retrieve};
+pub use vectors::VectorCache;
 
 use crate::error::invalid;
 use crate::{Actor, EngineError, EngineResult};
@@ -321,7 +323,7 @@ pub async fn reorder_faqs(
 
 /// What a question would retrieve: the "test retrieval" box.
 pub async fn search(
-    store: &Store,
+    ctx: &crate::chat::ChatContext,
     actor: &Actor,
     bot_id: Uuid,
     query: &str,
@@ -337,6 +339,6 @@ pub async fn search(
     if !errors.is_empty() {
         return Err(EngineError::Invalid(errors));
     }
-    bots::get(store.db(), actor.workspace_id, bot_id).await?;
-    retrieve(store, actor.workspace_id, bot_id, query, limit).await
+    let bot = bots::get(ctx.store.db(), actor.workspace_id, bot_id).await?;
+    retrieve(ctx, &bot, query, limit).await
 }

@@ -1,12 +1,16 @@
-//! Retrieval: FAQ matches first, then full-text passages (fused with vector results by
-//! reciprocal rank once embeddings are configured).
+//! Retrieval: FAQ matches first, then passages: full text, fused by reciprocal rank with the
+//! chunks nearest in meaning when the bot has an embedding model.
 
+use super::vectors;
 use crate::EngineResult;
+use crate::chat::ChatContext;
 use parley_domain::knowledge::faq::{CLOSE_MATCH, rank_faqs};
+use parley_domain::knowledge::fusion::reciprocal_rank_fusion;
 use parley_domain::knowledge::terms::query_words;
-use parley_store::Store;
+use parley_store::repo::bots::Bot;
 use parley_store::repo::faqs::{self, Faq};
 use parley_store::repo::knowledge::{self, ChunkHit};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Words of a question used in a full-text query, at most.
@@ -31,21 +35,69 @@ impl Retrieved {
     }
 }
 
+/// Ranked lists fused by reciprocal rank are read this deep, so a passage second-best in
+/// both lists can still win.
+const FUSION_DEPTH: u64 = 20;
+
+/// FAQs and passages for a question: full text, fused with the nearest chunks by meaning
+/// when the bot has an embedding model.
 pub async fn retrieve(
-    store: &Store,
-    workspace_id: Uuid,
-    bot_id: Uuid,
+    ctx: &ChatContext,
+    bot: &Bot,
     question: &str,
     limit: u64,
 ) -> EngineResult<Retrieved> {
-    let all_faqs = faqs::list(store.db(), workspace_id, bot_id, true).await?;
+    let db = ctx.store.db();
+    let all_faqs = faqs::list(db, bot.workspace_id, bot.id, true).await?;
     let ranked = rank_faqs(question, all_faqs.iter().map(|f| f.question.as_str()));
     let faqs = ranked
         .into_iter()
         .take(5)
         .map(|s| (all_faqs[s.index].clone(), s.score))
         .collect();
+    let semantic = vectors::endpoint(ctx, bot).is_some();
+    let depth = if semantic {
+        limit.max(FUSION_DEPTH)
+    } else {
+        limit
+    };
     let words = query_words(question, MAX_QUERY_WORDS);
-    let passages = knowledge::search(store.db(), workspace_id, bot_id, &words, limit).await?;
+    let by_text = knowledge::search(db, bot.workspace_id, bot.id, &words, depth).await?;
+    let passages = match vectors::nearest_chunks(ctx, bot, question, depth as usize).await? {
+        Some(by_meaning) => fuse(ctx, bot, by_text, by_meaning, limit).await?,
+        None => by_text.into_iter().take(limit as usize).collect(),
+    };
     Ok(Retrieved { faqs, passages })
+}
+
+/// Merges the full-text and by-meaning rankings by reciprocal rank; each passage's score
+/// becomes its fused score.
+async fn fuse(
+    ctx: &ChatContext,
+    bot: &Bot,
+    by_text: Vec<ChunkHit>,
+    by_meaning: Vec<Uuid>,
+    limit: u64,
+) -> EngineResult<Vec<ChunkHit>> {
+    let text_ids: Vec<Uuid> = by_text.iter().map(|h| h.id).collect();
+    let fused = reciprocal_rank_fusion(&[text_ids, by_meaning]);
+    let fused = &fused[..fused.len().min(limit as usize)];
+    let mut hits: HashMap<Uuid, ChunkHit> = by_text.into_iter().map(|h| (h.id, h)).collect();
+    let missing: Vec<Uuid> = fused
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !hits.contains_key(id))
+        .collect();
+    for hit in knowledge::chunks_by_ids(ctx.store.db(), bot.workspace_id, &missing).await? {
+        hits.insert(hit.id, hit);
+    }
+    Ok(fused
+        .iter()
+        .filter_map(|(id, score)| {
+            hits.remove(id).map(|h| ChunkHit {
+                score: *score as f64,
+                ..h
+            })
+        })
+        .collect())
 }

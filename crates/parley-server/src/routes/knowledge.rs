@@ -364,7 +364,7 @@ async fn search(
     ApiJson(body): ApiJson<SearchRequest>,
 ) -> ApiResult<Json<SearchResult>> {
     let found = knowledge::search(
-        &state.store,
+        &state.chat,
         &caller.actor,
         parse_id(&id)?,
         &body.query,

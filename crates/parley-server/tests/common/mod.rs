@@ -56,20 +56,24 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
-    let hub = parley_engine::live::Hub::default();
+    let key = b"test signing key of at least 32 bytes".to_vec();
+    let chat = parley_engine::chat::ChatContext::new(
+        store.clone(),
+        parley_engine::live::Hub::default(),
+        &key,
+    );
     let workers = parley_engine::worker::WorkerConfig {
         poll_interval: std::time::Duration::from_millis(50),
         ..Default::default()
     };
     let pool = parley_engine::worker::WorkerPool::new(
         store.clone(),
-        parley_server::app::job_registry(&store, &hub),
+        parley_server::app::job_registry(&chat),
         workers,
     );
     let wake = pool.waker();
     tokio::spawn(pool.run(stop.clone()));
-    let key = b"test signing key of at least 32 bytes".to_vec();
-    let state = AppState::new(store.clone(), config(), key, wake, hub);
+    let state = AppState::new(config(), key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();
     tokio::spawn(async move {

@@ -4,7 +4,7 @@ use crate::entities::{chunk, document, document_source};
 use crate::{StoreError, StoreResult, now_ms, raw};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Value,
+    QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use uuid::Uuid;
 
@@ -332,6 +332,79 @@ async fn selective_words<'a>(
         .enumerate()
         .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
         .map(|(_, (_, w))| w)
+        .collect())
+}
+
+/// A value that changes whenever the bot's chunks may have: its number of documents and
+/// their latest change time (ingestion, re-upload and deletion all move one of them). A
+/// cache of the vectors compares it instead of reloading them.
+pub async fn knowledge_version(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<(i64, i64)> {
+    let docs: Option<(i64, Option<i64>)> = document::Entity::find()
+        .select_only()
+        .column_as(document::Column::Id.count(), "n")
+        .column_as(document::Column::UpdatedAt.max(), "latest")
+        .filter(document::Column::BotId.eq(bot_id))
+        .into_tuple()
+        .one(c)
+        .await?;
+    let (n, latest) = docs.unwrap_or((0, None));
+    Ok((n, latest.unwrap_or(0)))
+}
+
+/// Every embedded chunk of the bot: its id and stored vector.
+pub async fn embeddings(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+) -> StoreResult<Vec<(Uuid, Vec<u8>)>> {
+    let rows: Vec<(Uuid, Option<Vec<u8>>)> = chunk::Entity::find()
+        .select_only()
+        .columns([chunk::Column::Id, chunk::Column::Embedding])
+        .filter(chunk::Column::BotId.eq(bot_id))
+        .filter(chunk::Column::Embedding.is_not_null())
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, e)| e.map(|e| (id, e)))
+        .collect())
+}
+
+/// The bot's chunks with these ids, as search hits with a zero score (the caller ranks).
+pub async fn chunks_by_ids(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<Vec<ChunkHit>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chunks = chunk::Entity::find()
+        .filter(chunk::Column::WorkspaceId.eq(workspace_id))
+        .filter(chunk::Column::Id.is_in(ids.iter().copied()))
+        .all(c)
+        .await?;
+    let doc_ids: Vec<Uuid> = chunks.iter().map(|ch| ch.document_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = document::Entity::find()
+        .select_only()
+        .columns([document::Column::Id, document::Column::Name])
+        .filter(document::Column::Id.is_in(doc_ids))
+        .into_tuple::<(Uuid, String)>()
+        .all(c)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(chunks
+        .into_iter()
+        .map(|ch| ChunkHit {
+            document_name: names.get(&ch.document_id).cloned().unwrap_or_default(),
+            id: ch.id,
+            document_id: ch.document_id,
+            heading: ch.heading,
+            body: ch.body,
+            token_count: ch.token_count,
+            score: 0.0,
+        })
         .collect())
 }
 

@@ -1245,6 +1245,11 @@ export interface components {
              *     answer leaves.
              */
             context_tokens: number;
+            /**
+             * @description The same provider's embedding model (e.g. `text-embedding-3-small`, `nomic-embed-text`).
+             *     When set, passages are also found by meaning and fused with full-text results.
+             */
+            embedding_model?: string | null;
         };
         ModelUpdate: components["schemas"]["ModelSettings"] & {
             /** @description Stored encrypted and never shown again. Omit to keep the stored key; empty removes it. */
