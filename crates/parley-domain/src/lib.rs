@@ -14,6 +14,7 @@ pub mod retry;
 pub mod role;
 pub mod throttle;
 pub mod validation;
+pub mod workflow;
 
 pub use role::Role;
 pub use validation::FieldErrors;
