@@ -22,6 +22,7 @@ import type {
   HandoffAction,
   InboxMessage,
 } from '../features/inbox/types';
+import type { Analysis, InsightSettings } from '../features/intents/types';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -115,7 +116,10 @@ export function createApi(options: ApiClientOptions = {}) {
     return unwrap(call);
   };
   const seg = encodeURIComponent;
-  /** The inbox schema is looser than the contract (plain-string enums, bare citation objects); see inbox/types.ts. */
+  /**
+   * The schema is looser than the contract in places: the inbox's plain-string enums and
+   * bare citation objects (see inbox/types.ts), custom intents' optional lists (intents/types.ts).
+   */
   const narrow = <T>(value: unknown): T => value as T;
   const remember = (me: Me): Me => {
     csrfToken = me.csrf_token ?? null;
@@ -195,6 +199,16 @@ export function createApi(options: ApiClientOptions = {}) {
       reorder: async (botId: string, ids: string[]) =>
         (await unwrap(client.POST('/api/v1/bots/{id}/faqs/reorder', { params: { path: { id: botId } }, body: { ids } })))
           .items,
+    },
+    intents: {
+      /** The bot's custom intents and insight thresholds. */
+      get: async (botId: string) =>
+        narrow<InsightSettings>(await unwrap(client.GET('/api/v1/bots/{id}/intents', { params: { path: { id: botId } } }))),
+      save: async (botId: string, body: InsightSettings) =>
+        narrow<InsightSettings>(await unwrap(client.PUT('/api/v1/bots/{id}/intents', { params: { path: { id: botId } }, body }))),
+      /** What the bot's intents (built-in and saved custom ones), sentiment and lead extraction make of a text. */
+      analyze: (botId: string, text: string): Promise<Analysis> =>
+        unwrap(client.POST('/api/v1/bots/{id}/analyze', { params: { path: { id: botId } }, body: { text } })),
     },
     conversations: {
       // The OpenAPI document declares this query as path parameters, so the

@@ -23,6 +23,7 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/bots/abc', owner)).toEqual({ page: 'bot', id: 'abc' });
     expect(resolveRoute('/bots/abc/knowledge', owner)).toEqual({ page: 'knowledge', id: 'abc' });
     expect(resolveRoute('/bots/abc/faqs', owner)).toEqual({ page: 'faqs', id: 'abc' });
+    expect(resolveRoute('/bots/abc/intents', owner)).toEqual({ page: 'intents', id: 'abc' });
     expect(resolveRoute('/inbox', owner)).toEqual({ page: 'inbox' });
     expect(resolveRoute('/inbox/c-1', owner)).toEqual({ page: 'inbox', conversationId: 'c-1' });
     expect(resolveRoute('/bots/abc/nope', owner)).toEqual({ page: 'not-found' });

@@ -6,6 +6,7 @@ import { canManage, useSession } from '../features/auth/session';
 import { TokensPage } from '../features/tokens/TokensPage';
 import { FaqsPage } from '../features/faqs/FaqsPage';
 import { InboxPage } from '../features/inbox/InboxPage';
+import { IntentsPage } from '../features/intents/IntentsPage';
 import { KnowledgePage } from '../features/knowledge/KnowledgePage';
 import { Button } from '../ui/Button';
 import { Loading, PageHeader } from './Page';
@@ -20,6 +21,7 @@ export type Route =
   | { page: 'bot'; id: string }
   | { page: 'knowledge'; id: string }
   | { page: 'faqs'; id: string }
+  | { page: 'intents'; id: string }
   | { page: 'inbox'; conversationId?: string }
   | { page: 'tokens' }
   | { page: 'not-found' }
@@ -36,6 +38,8 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (knowledge?.id) return { page: 'knowledge', id: knowledge.id };
   const faqs = matchPath('/bots/:id/faqs', path);
   if (faqs?.id) return { page: 'faqs', id: faqs.id };
+  const intents = matchPath('/bots/:id/intents', path);
+  if (intents?.id) return { page: 'intents', id: intents.id };
   if (matchPath('/inbox', path)) return { page: 'inbox' };
   const conversation = matchPath('/inbox/:id', path);
   if (conversation?.id) return { page: 'inbox', conversationId: conversation.id };
@@ -49,6 +53,7 @@ const TITLES: Record<string, string> = {
   bot: 'Bot',
   knowledge: 'Knowledge',
   faqs: 'FAQ',
+  intents: 'Intents',
   inbox: 'Inbox',
   tokens: 'API tokens',
   'not-found': 'Not found',
@@ -100,6 +105,7 @@ export function App() {
       {route.page === 'bot' && <BotDetailPage id={route.id} />}
       {route.page === 'knowledge' && <KnowledgePage key={route.id} id={route.id} />}
       {route.page === 'faqs' && <FaqsPage key={route.id} id={route.id} />}
+      {route.page === 'intents' && <IntentsPage key={route.id} id={route.id} />}
       {route.page === 'inbox' && <InboxPage conversationId={route.conversationId} />}
       {route.page === 'tokens' && <TokensPage />}
       {route.page === 'not-found' && (

@@ -7,7 +7,7 @@ import { useResource } from '../../lib/useResource';
 import { BackLink } from './BotDetailPage';
 import { BotTabs, type BotTab } from './BotTabs';
 
-/** Loads a bot and frames one of its sub-pages (knowledge, FAQ) with the bot's header and tabs. */
+/** Loads a bot and frames one of its sub-pages (knowledge, FAQ, intents) with the bot's header and tabs. */
 export function BotSubpage({
   id,
   tab,

@@ -1,14 +1,15 @@
 import { Link } from '../../app/router';
 
-export type BotTab = 'settings' | 'knowledge' | 'faqs';
+export type BotTab = 'settings' | 'knowledge' | 'faqs' | 'intents';
 
 const TABS: Array<{ tab: BotTab; label: string; suffix: string }> = [
   { tab: 'settings', label: 'Settings', suffix: '' },
   { tab: 'knowledge', label: 'Knowledge', suffix: '/knowledge' },
   { tab: 'faqs', label: 'FAQ', suffix: '/faqs' },
+  { tab: 'intents', label: 'Intents', suffix: '/intents' },
 ];
 
-/** The bot pages' sub-navigation: settings, knowledge, FAQ. */
+/** The bot pages' sub-navigation: settings, knowledge, FAQ, intents. */
 export function BotTabs({ botId, current }: { botId: string; current: BotTab }) {
   const base = `/bots/${encodeURIComponent(botId)}`;
   return (

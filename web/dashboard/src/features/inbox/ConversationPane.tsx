@@ -9,6 +9,10 @@ import { Input, Textarea } from '../../ui/Input';
 import { useToast } from '../../ui/Toast';
 import { useMe } from '../auth/session';
 import { addTag, appendMessage, removeTag, visitorLabel } from './inbox';
+import { visitorScores } from './insight';
+import { IntentChips, PriorityBadge, SentimentBadge } from './InsightBadges';
+import { LeadPanel } from './LeadPanel';
+import { SentimentTrend } from './SentimentTrend';
 import type { Citation, ConversationDetail, ConversationSummary, InboxMessage } from './types';
 
 const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
@@ -53,6 +57,7 @@ export function ConversationPane({
           <div className="conversation-badges">
             <Badge tone={c.status === 'open' ? 'info' : 'neutral'}>{c.status === 'open' ? 'Open' : 'Resolved'}</Badge>
             {c.human_handoff ? <Badge tone="danger">Human handling</Badge> : <Badge tone="success">Bot answering</Badge>}
+            <PriorityBadge priority={c.lead_priority} score={c.lead_score} />
           </div>
         </div>
         <div className="conversation-actions">
@@ -99,6 +104,21 @@ export function ConversationPane({
         <p className="reply-hint">The bot is answering. Take over to reply yourself.</p>
       )}
 
+      <div className="insight" role="group" aria-label="Insight">
+        <section className="insight-block" aria-labelledby="sentiment-heading">
+          <h3 className="insight-title" id="sentiment-heading">
+            Sentiment
+          </h3>
+          <SentimentTrend scores={visitorScores(detail.messages)} sentiment={detail.insight.sentiment} />
+        </section>
+        <section className="insight-block" aria-labelledby="lead-heading">
+          <h3 className="insight-title" id="lead-heading">
+            Lead
+          </h3>
+          <LeadPanel lead={detail.insight.lead} />
+        </section>
+      </div>
+
       <Notes detail={detail} onDetail={onDetail} />
     </div>
   );
@@ -127,6 +147,12 @@ function Transcript({ messages, botId }: { messages: InboxMessage[]; botId: stri
                 </time>
               </div>
               <div className="message-bubble">{m.text}</div>
+              {m.insight && (
+                <div className="message-insight">
+                  <SentimentBadge label={m.insight.sentiment.label} score={m.insight.sentiment.score} />
+                  <IntentChips intents={m.insight.intents} />
+                </div>
+              )}
               {m.citations.length > 0 && <Citations citations={m.citations} botId={botId} />}
             </>
           )}

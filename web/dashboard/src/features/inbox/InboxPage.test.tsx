@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { ME, bot, json } from '../../test/fakeFetch';
 import { renderApp } from '../../test/renderApp';
-import type { ConversationSummary, InboxMessage } from './types';
+import { NO_INSIGHT, messageInsight } from '../../test/insight';
+import type { ConversationInsight, ConversationSummary, InboxMessage, Trend } from './types';
 
 afterEach(cleanup);
 
@@ -65,6 +66,9 @@ function conv(id: string, overrides: Partial<ConversationSummary> = {}): Convers
     preview: 'How long does shipping take?',
     message_count: 2,
     tags: ['shipping'],
+    sentiment: null,
+    lead_score: 0,
+    lead_priority: 'cold',
     created_at: '2025-01-01T10:00:00Z',
     last_message_at: '2025-01-01T10:01:00Z',
     ...overrides,
@@ -72,17 +76,17 @@ function conv(id: string, overrides: Partial<ConversationSummary> = {}): Convers
 }
 
 function message(id: string, role: InboxMessage['role'], text: string, extra: Partial<InboxMessage> = {}): InboxMessage {
-  return { id, role, text, citations: [], model: null, latency_ms: null, created_at: '2025-01-01T10:01:00Z', ...extra };
+  return { id, role, text, citations: [], model: null, latency_ms: null, insight: null, created_at: '2025-01-01T10:01:00Z', ...extra };
 }
 
-function routes(state: { summary: ConversationSummary; messages: InboxMessage[] }) {
+function routes(state: { summary: ConversationSummary; messages: InboxMessage[]; insight?: ConversationInsight }) {
   const c1 = () => state.summary;
   return {
     'GET /api/v1/auth/me': () => json(200, ME),
     'GET /api/v1/bots': () => json(200, { items: [sample] }),
     'GET /api/v1/conversations': () =>
       json(200, { items: [conv('c2', { visitor_email: 'sam@example.com', last_message_at: '2025-01-01T09:00:00Z', preview: 'Older' }), c1()], next_before: null }),
-    'GET /api/v1/conversations/c1': () => json(200, { conversation: c1(), summary: '', messages: state.messages, notes: [] }),
+    'GET /api/v1/conversations/c1': () => json(200, { conversation: c1(), summary: '', insight: state.insight ?? NO_INSIGHT, messages: state.messages, notes: [] }),
     'POST /api/v1/conversations/c1/handoff': (req: { body: unknown }) => {
       state.summary = { ...state.summary, human_handoff: (req.body as { action: string }).action === 'take' };
       return json(200, state.summary);
@@ -187,5 +191,52 @@ describe('inbox', () => {
     fireEvent.submit(screen.getByLabelText('Add tag').closest('form')!);
     await screen.findByRole('button', { name: 'Remove tag refund' });
     expect(calls.filter((c) => c.method === 'PATCH').at(-1)?.body).toEqual({ tags: ['shipping', 'refund'] });
+  });
+
+  it('shows insight: list dot and priority, message sentiment and intents, trend and lead; refreshes it on a visitor message', async () => {
+    const angry = message('m1', 'visitor', 'This is the third time my order is late. Useless!', {
+      insight: messageInsight(-0.62, [{ intent: 'complaint', confidence: 0.8, evidence: ['useless'] }]),
+    });
+    const state = {
+      summary: conv('c1', { sentiment: -0.62, lead_score: 74, lead_priority: 'hot' as const }),
+      messages: [angry, message('m2', 'bot', 'Sorry to hear that.')],
+      insight: {
+        sentiment: { count: 1, average: -0.62, first: -0.62, last: -0.62, trend: 'steady' as Trend },
+        lead: { ...NO_INSIGHT.lead, score: 74, priority: 'hot' as const, breakdown: [{ name: 'budget', points: 74, evidence: 'budget of $20,000' }] },
+      },
+    };
+    const { calls } = renderApp('/inbox/c1', routes(state));
+    const transcript = await screen.findByRole('list', { name: 'Transcript' });
+
+    const list = screen.getByRole('region', { name: 'Conversations' });
+    const row = within(list).getAllByRole('link').find((a) => a.getAttribute('aria-current') === 'true')!;
+    expect(within(row).getByRole('img', { name: 'Sentiment: negative (-0.62)' })).toBeTruthy();
+    expect(within(row).getByText('Hot lead')).toBeTruthy();
+    // Cold leads get no badge: the other row has none.
+    expect(within(list).getAllByText(/lead$/)).toHaveLength(1);
+
+    const visitor = within(transcript).getAllByRole('listitem')[0]!;
+    expect(within(visitor).getByText('Sentiment: negative (-0.62)')).toBeTruthy();
+    expect(within(visitor).getByRole('list', { name: 'Intents' }).textContent).toBe('complaint 80%');
+    expect(within(transcript).getAllByText(/^Sentiment:/)).toHaveLength(1); // bot messages carry none
+
+    expect(screen.getByRole('img', { name: /^Sentiment trend over 1 visitor message: first -0\.62/ })).toBeTruthy();
+    const lead = screen.getByRole('region', { name: 'Lead' });
+    expect(within(lead).getByRole('meter', { name: 'Lead score' }).getAttribute('aria-valuenow')).toBe('74');
+    expect(within(lead).getByText('budget of $20,000')).toBeTruthy();
+
+    // A live visitor message changes the fold: the conversation is fetched again.
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    const gets = () => calls.filter((c) => c.method === 'GET' && c.path === '/api/v1/conversations/c1').length;
+    const before = gets();
+    const calmer = message('m3', 'visitor', 'Thanks, that helps.', { created_at: '2025-01-01T11:00:00Z', insight: messageInsight(0.44) });
+    state.messages = [...state.messages, calmer];
+    state.insight = { ...state.insight, sentiment: { count: 2, average: -0.3, first: -0.62, last: 0.44, trend: 'improving' } };
+    source.emit('message.created', { conversation_id: 'c1', message: calmer });
+    await waitFor(() => expect(gets()).toBe(before + 1));
+    expect(await screen.findByRole('img', { name: /over 2 visitor messages: .* improving\.$/ })).toBeTruthy();
+    source.emit('message.created', { conversation_id: 'c1', message: message('m4', 'bot', 'Glad to help.') });
+    expect(gets()).toBe(before + 1);
   });
 });

@@ -9,6 +9,7 @@ import { Button } from '../../ui/Button';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { Input, Select } from '../../ui/Input';
 import { ConversationPane } from './ConversationPane';
+import { PriorityBadge, SentimentDot } from './InsightBadges';
 import {
   DEFAULT_FILTERS,
   applyLiveEvent,
@@ -58,7 +59,7 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
   const { setData: setList, reload: reloadList } = list;
   const { setData: setDetail, reload: reloadDetail } = detail;
 
-  const onEvent = useCallback(
+  const apply = useCallback(
     (event: LiveEvent) => {
       const { list: l, detail: d, filters: f } = latest.current;
       const result = applyLiveEvent({ items: l?.items ?? [], detail: d ?? null }, event, f);
@@ -67,6 +68,40 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
       if (result.refetchList) void reloadList();
     },
     [setList, setDetail, reloadList],
+  );
+
+  /**
+   * A visitor message changes the conversation's insight (rolling sentiment,
+   * lead score), which the message event does not carry: fetch the open
+   * conversation again and put its new summary in the list.
+   */
+  const refreshInsight = useCallback(
+    async (id: string) => {
+      let fresh: ConversationDetail;
+      try {
+        fresh = await api.conversations.get(id);
+      } catch {
+        return; // The next event or poll brings it.
+      }
+      if (latest.current.detail?.conversation.id !== id) return;
+      apply({ type: 'conversation.updated', data: { conversation: fresh.conversation } });
+      setDetail(fresh);
+    },
+    [api, apply, setDetail],
+  );
+
+  const onEvent = useCallback(
+    (event: LiveEvent) => {
+      apply(event);
+      if (
+        event.type === 'message.created' &&
+        event.data.message.role === 'visitor' &&
+        latest.current.detail?.conversation.id === event.data.conversation_id
+      ) {
+        void refreshInsight(event.data.conversation_id);
+      }
+    },
+    [apply, refreshInsight],
   );
   const poll = useCallback(() => {
     void reloadList();
@@ -77,9 +112,9 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
   /** A change made from the conversation pane (status, handoff, tags). */
   const onSummary = useCallback(
     (summary: ConversationSummary) => {
-      onEvent({ type: 'conversation.updated', data: { conversation: summary } });
+      apply({ type: 'conversation.updated', data: { conversation: summary } });
     },
-    [onEvent],
+    [apply],
   );
 
   const loadMore = async () => {
@@ -205,7 +240,10 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
                         aria-current={active ? 'true' : undefined}
                       >
                         <span className="conversation-row-top">
-                          <span className="conversation-visitor">{visitorLabel(c)}</span>
+                          <span className="conversation-visitor">
+                            <SentimentDot score={c.sentiment} />
+                            {visitorLabel(c)}
+                          </span>
                           <time className="conversation-time" dateTime={c.last_message_at} title={formatDateTime(c.last_message_at)}>
                             {formatRelative(c.last_message_at)}
                           </time>
@@ -214,6 +252,8 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
                         <span className="conversation-meta">
                           <Badge tone={c.status === 'open' ? 'info' : 'neutral'}>{c.status === 'open' ? 'Open' : 'Resolved'}</Badge>
                           {c.human_handoff && <Badge tone="danger">Human</Badge>}
+                          {/* Cold is the default: only leads worth a look get a badge. */}
+                          {c.lead_priority !== 'cold' && <PriorityBadge priority={c.lead_priority} />}
                           <span className="conversation-count">
                             {c.message_count} message{c.message_count === 1 ? '' : 's'}
                             {botNames.get(c.bot_id) && ` · ${botNames.get(c.bot_id)}`}

@@ -11,6 +11,7 @@ import {
   visitorLabel,
   type InboxFilters,
 } from './inbox';
+import { NO_INSIGHT } from '../../test/insight';
 import type { ConversationDetail, ConversationSummary, InboxMessage } from './types';
 
 function conv(id: string, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
@@ -24,6 +25,9 @@ function conv(id: string, overrides: Partial<ConversationSummary> = {}): Convers
     preview: `preview ${id}`,
     message_count: 2,
     tags: [],
+    sentiment: null,
+    lead_score: 0,
+    lead_priority: 'cold',
     created_at: '2025-01-01T10:00:00Z',
     last_message_at: '2025-01-01T10:00:00Z',
     ...overrides,
@@ -31,7 +35,7 @@ function conv(id: string, overrides: Partial<ConversationSummary> = {}): Convers
 }
 
 function msg(id: string, overrides: Partial<InboxMessage> = {}): InboxMessage {
-  return { id, role: 'visitor', text: `text ${id}`, citations: [], model: null, latency_ms: null, created_at: '2025-01-02T09:00:00Z', ...overrides };
+  return { id, role: 'visitor', text: `text ${id}`, citations: [], model: null, latency_ms: null, insight: null, created_at: '2025-01-02T09:00:00Z', ...overrides };
 }
 
 const filters = (f: Partial<InboxFilters> = {}): InboxFilters => ({ ...DEFAULT_FILTERS, ...f });
@@ -69,7 +73,7 @@ describe('filters to query string', () => {
 });
 
 describe('live events', () => {
-  const detail = (c: ConversationSummary): ConversationDetail => ({ conversation: c, summary: '', messages: [msg('m1')], notes: [] });
+  const detail = (c: ConversationSummary): ConversationDetail => ({ conversation: c, summary: '', insight: NO_INSIGHT, messages: [msg('m1')], notes: [] });
 
   it('appends a new message to the open conversation and moves it to the top of the list', () => {
     const a = conv('a', { last_message_at: '2025-01-01T12:00:00Z' });
@@ -163,7 +167,7 @@ describe('stream events as the server sends them today', () => {
     const ev = parseLiveEvent('conversation.updated', '{"conversation_id":"a","human_handoff":true,"status":"open"}');
     expect(ev).toEqual({ type: 'conversation.changed', data: { conversation_id: 'a', changes: { human_handoff: true, status: 'open' } } });
     const a = conv('a');
-    const r = applyLiveEvent({ items: [a, conv('b')], detail: { conversation: a, summary: '', messages: [], notes: [] } }, ev!, filters());
+    const r = applyLiveEvent({ items: [a, conv('b')], detail: { conversation: a, summary: '', insight: NO_INSIGHT, messages: [], notes: [] } }, ev!, filters());
     expect(r.state.items.find((c) => c.id === 'a')).toEqual({ ...a, human_handoff: true });
     expect(r.state.detail!.conversation.human_handoff).toBe(true);
 

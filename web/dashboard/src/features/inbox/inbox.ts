@@ -224,7 +224,10 @@ export function parseLiveEvent(type: string, data: string): LiveEvent | null {
   const d = parsed as Record<string, unknown>;
   if (type === 'message.created' && typeof d.conversation_id === 'string' && typeof d.message === 'object' && d.message) {
     const message = normaliseTimes(d.message as InboxMessage);
-    return { type, data: { conversation_id: d.conversation_id, message: { ...message, citations: message.citations ?? [] } } };
+    return {
+      type,
+      data: { conversation_id: d.conversation_id, message: { ...message, citations: message.citations ?? [], insight: message.insight ?? null } },
+    };
   }
   if (type === 'conversation.updated') {
     if (typeof d.conversation === 'object' && d.conversation && typeof (d.conversation as { id?: unknown }).id === 'string') {

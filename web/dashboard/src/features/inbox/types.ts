@@ -22,6 +22,9 @@ export type ConversationSummary = Pick<
   | 'preview'
   | 'message_count'
   | 'tags'
+  | 'sentiment'
+  | 'lead_score'
+  | 'lead_priority'
   | 'created_at'
   | 'last_message_at'
 > & { status: ConversationStatus };
@@ -37,15 +40,34 @@ export interface Citation {
   faq_id?: string;
 }
 
+export type Sentiment = Schemas['Sentiment'];
+export type SentimentLabel = Schemas['SentimentLabel'];
+export type IntentMatch = Schemas['IntentMatch'];
+/** The server leaves out the fields that were not stated (the schema calls them nullable). */
+export type LeadFields = Partial<Schemas['LeadFields']>;
+export type Signal = Schemas['Signal'];
+export type Priority = Schemas['Priority'];
+export type Trend = Schemas['Trend'];
+export type MessageInsight = Pick<Schemas['MessageInsight'], 'sentiment' | 'intents'> & { fields: LeadFields };
+export type ConversationSentiment = Pick<Schemas['ConversationSentiment'], 'count' | 'average' | 'first' | 'last' | 'trend'>;
+export type LeadState = Pick<Schemas['LeadState'], 'score' | 'breakdown' | 'priority' | 'qualified_fired'> & { fields: LeadFields };
+export interface ConversationInsight {
+  sentiment: ConversationSentiment;
+  lead: LeadState;
+}
+
 export type InboxMessage = Pick<Schemas['InboxMessage'], 'id' | 'text' | 'model' | 'latency_ms' | 'created_at'> & {
   role: MessageRole;
   citations: Citation[];
+  /** Sentiment, intents and lead fields of a visitor message; null for others (and for messages older than the feature). */
+  insight: MessageInsight | null;
 };
 
 export type Note = Pick<Schemas['NoteView'], 'id' | 'author_user_id' | 'text' | 'created_at'>;
 
 export type ConversationDetail = Pick<Schemas['ConversationDetail'], 'summary'> & {
   conversation: ConversationSummary;
+  insight: ConversationInsight;
   messages: InboxMessage[];
   notes: Note[];
 };
