@@ -3,9 +3,10 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 DASHBOARD := web/dashboard
+WIDGET := web/widget
 E2E := web/e2e
 
-.PHONY: run test web web-deps e2e-deps rust-test rust-lint web-test e2e openapi bench clean
+.PHONY: run test web web-deps widget-deps e2e-deps rust-test rust-lint web-test e2e openapi bench clean
 
 ## Build the dashboard and a release binary, then start Parley on SQLite in ./data with a
 ## demo workspace and bot. The first start prints the admin login.
@@ -21,13 +22,19 @@ web-deps:
 	@if [ ! -d $(DASHBOARD)/node_modules ] || [ $(DASHBOARD)/package-lock.json -nt $(DASHBOARD)/node_modules ]; then \
 		cd $(DASHBOARD) && npm ci --no-audit --no-fund; fi
 
+widget-deps:
+	@if [ ! -d $(WIDGET)/node_modules ] || [ $(WIDGET)/package-lock.json -nt $(WIDGET)/node_modules ]; then \
+		cd $(WIDGET) && npm ci --no-audit --no-fund; fi
+
 e2e-deps:
 	@if [ ! -d $(E2E)/node_modules ] || [ $(E2E)/package-lock.json -nt $(E2E)/node_modules ]; then \
 		cd $(E2E) && npm ci --no-audit --no-fund; fi
 
-## The dashboard's production build (types are regenerated from openapi.json first).
-web: web-deps
+## The dashboard's production build (types are regenerated from openapi.json first) and the
+## widget's (prints widget.js's gzipped size).
+web: web-deps widget-deps
 	cd $(DASHBOARD) && npm run build
+	cd $(WIDGET) && npm run build
 
 rust-lint:
 	$(CARGO) fmt --all -- --check
@@ -36,8 +43,9 @@ rust-lint:
 rust-test:
 	$(CARGO) test --workspace --locked
 
-web-test: web-deps
+web-test: web-deps widget-deps
 	cd $(DASHBOARD) && npm run typecheck && npm test
+	cd $(WIDGET) && npm run typecheck && npm test
 
 ## Browser tests: the real debug binary serving the built dashboard, in headless Chromium.
 e2e: web e2e-deps

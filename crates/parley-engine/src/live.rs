@@ -1,13 +1,29 @@
 //! Live events for dashboards and widgets: new messages, conversation changes, document
-//! progress. In-process broadcast: every subscriber on this node sees every event of this
-//! node; subscribers filter by workspace or conversation.
+//! progress, executions. Subscribers on a node see the events of every node: each event is
+//! broadcast in-process at once and, on PostgreSQL, relayed to the other nodes through
+//! LISTEN/NOTIFY. Subscribers filter by workspace or conversation.
 
-use serde::Serialize;
-use tokio::sync::broadcast;
+use parley_store::{MAX_PAYLOAD_BYTES, Store};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// Events kept for slow subscribers before they start missing some (they then refetch).
 const CAPACITY: usize = 1024;
+/// The PostgreSQL channel live events cross nodes on.
+const CHANNEL: &str = "parley_live";
+/// An event too large for a notification crosses as this: "refetch what you show".
+pub const RESYNC: &str = "resync";
+/// Every kind of live event; a relayed event of another kind is ignored.
+const KINDS: &[&str] = &[
+    "message.created",
+    "conversation.updated",
+    "document.updated",
+    "execution.updated",
+    RESYNC,
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LiveEvent {
@@ -15,32 +31,177 @@ pub struct LiveEvent {
     pub workspace_id: Uuid,
     #[serde(skip)]
     pub conversation_id: Option<Uuid>,
-    /// `message.created`, `conversation.updated` or `document.updated`.
+    /// One of `KINDS`.
     #[serde(skip)]
     pub kind: &'static str,
     pub data: serde_json::Value,
 }
 
+/// An event as it crosses nodes.
+#[derive(Serialize, Deserialize)]
+struct Relayed {
+    node: Uuid,
+    workspace_id: Uuid,
+    conversation_id: Option<Uuid>,
+    kind: String,
+    data: serde_json::Value,
+}
+
 #[derive(Clone)]
 pub struct Hub {
     sender: broadcast::Sender<LiveEvent>,
+    /// Set on PostgreSQL: events to NOTIFY, in publishing order.
+    relay: Option<mpsc::UnboundedSender<String>>,
+    /// This node, so its own relayed events are not delivered twice.
+    node: Uuid,
 }
 
 impl Default for Hub {
+    /// A hub for this process only.
     fn default() -> Self {
         Self {
             sender: broadcast::channel(CAPACITY).0,
+            relay: None,
+            node: Uuid::now_v7(),
         }
     }
 }
 
 impl Hub {
-    /// Publishes to current subscribers; with none, the event is simply dropped.
+    /// A hub that also relays through the database when it can (PostgreSQL), until
+    /// `shutdown`. On SQLite (one node) it is the in-process hub.
+    pub fn connected(store: &Store, shutdown: CancellationToken) -> Hub {
+        let mut hub = Hub::default();
+        if !store.can_notify() {
+            return hub;
+        }
+        let (relay, outgoing) = mpsc::unbounded_channel();
+        hub.relay = Some(relay);
+        tokio::spawn(send_notifications(store.clone(), outgoing));
+        tokio::spawn(receive_notifications(store.clone(), hub.clone(), shutdown));
+        hub
+    }
+
+    /// Publishes to current subscribers on every node; with none, the event is dropped.
     pub fn publish(&self, event: LiveEvent) {
+        if let Some(relay) = &self.relay {
+            let _ = relay.send(self.encode(&event));
+        }
         let _ = self.sender.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.sender.subscribe()
+    }
+
+    /// The notification payload: the event, or a resync for its scope when too large.
+    fn encode(&self, event: &LiveEvent) -> String {
+        let relayed = |kind: &str, data: serde_json::Value| Relayed {
+            node: self.node,
+            workspace_id: event.workspace_id,
+            conversation_id: event.conversation_id,
+            kind: kind.to_string(),
+            data,
+        };
+        let full =
+            serde_json::to_string(&relayed(event.kind, event.data.clone())).unwrap_or_default();
+        if full.len() <= MAX_PAYLOAD_BYTES {
+            return full;
+        }
+        serde_json::to_string(&relayed(RESYNC, serde_json::json!({}))).unwrap_or_default()
+    }
+
+    /// Delivers another node's event to this node's subscribers.
+    fn deliver(&self, payload: &str) {
+        let Ok(r) = serde_json::from_str::<Relayed>(payload) else {
+            return;
+        };
+        let Some(kind) = KINDS.iter().find(|k| **k == r.kind) else {
+            return;
+        };
+        if r.node != self.node {
+            let _ = self.sender.send(LiveEvent {
+                workspace_id: r.workspace_id,
+                conversation_id: r.conversation_id,
+                kind,
+                data: r.data,
+            });
+        }
+    }
+}
+
+async fn send_notifications(store: Store, mut outgoing: mpsc::UnboundedReceiver<String>) {
+    while let Some(payload) = outgoing.recv().await {
+        if let Err(e) = store.notify(CHANNEL, &payload).await {
+            tracing::debug!(error = %e, "a live event could not be relayed to other nodes");
+        }
+    }
+}
+
+async fn receive_notifications(store: Store, hub: Hub, shutdown: CancellationToken) {
+    while !shutdown.is_cancelled() {
+        match store.listen(CHANNEL).await {
+            Ok(Some(mut listener)) => loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    received = listener.recv() => match received {
+                        Ok(payload) => hub.deliver(&payload),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lost the live-event listener; reconnecting");
+                            break;
+                        }
+                    },
+                }
+            },
+            Ok(None) => return,
+            Err(e) => tracing::warn!(error = %e, "cannot listen for live events; retrying"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(data: serde_json::Value) -> LiveEvent {
+        LiveEvent {
+            workspace_id: Uuid::now_v7(),
+            conversation_id: None,
+            kind: "message.created",
+            data,
+        }
+    }
+
+    #[test]
+    fn relayed_events_reach_other_nodes_once_and_oversized_ones_become_resyncs() {
+        let (a, b) = (Hub::default(), Hub::default());
+        let mut on_b = b.subscribe();
+        let mut on_a = a.subscribe();
+        let sent = event(serde_json::json!({"text": "hi"}));
+        b.deliver(&a.encode(&sent));
+        assert_eq!(on_b.try_recv().unwrap().data, sent.data);
+        a.deliver(&a.encode(&sent));
+        assert!(
+            on_a.try_recv().is_err(),
+            "a node ignores its own relayed events"
+        );
+
+        let big = event(serde_json::json!({"text": "x".repeat(MAX_PAYLOAD_BYTES)}));
+        let payload = a.encode(&big);
+        assert!(payload.len() <= MAX_PAYLOAD_BYTES);
+        b.deliver(&payload);
+        let got = on_b.try_recv().unwrap();
+        assert_eq!((got.kind, got.workspace_id), (RESYNC, big.workspace_id));
+
+        b.deliver("not json");
+        b.deliver(&payload.replace(RESYNC, "made.up"));
+        assert!(
+            on_b.try_recv().is_err(),
+            "malformed and unknown events are ignored"
+        );
     }
 }

@@ -165,7 +165,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
 
     let visitor_key = config.signing_key()?;
-    let chat = ChatContext::new(store.clone(), Hub::default(), &visitor_key);
+    let hub = Hub::connected(&store, shutdown.clone());
+    let chat = ChatContext::new(store.clone(), hub, &visitor_key);
     let pool = WorkerPool::new(
         store.clone(),
         job_registry(&chat),

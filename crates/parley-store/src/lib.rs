@@ -8,6 +8,8 @@
 pub mod entities;
 mod error;
 pub mod jobs;
+mod notify;
+pub use notify::{Listener, MAX_PAYLOAD_BYTES};
 mod migration;
 pub mod repo;
 #[cfg(any(test, feature = "testing"))]

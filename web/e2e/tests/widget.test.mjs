@@ -1,0 +1,406 @@
+// The embeddable widget against a real `parley serve`, on the demo shop page `/` (served
+// with its strict CSP): a streamed, cited answer; FAQ; image drop; offline queue; reload and
+// new tab; live agent reply with HTML in it; history and resume; keyboard-only use; host CSS
+// that must not leak in; identity checks; screenshots on desktop and phone; timings.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eventually } from '../lib/browser.mjs';
+import { openDashboard, stepper } from '../lib/harness.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
+import { dropFile, solidPng, userHash } from '../lib/widget.mjs';
+
+const QUESTION = 'What does overnight shipping cost?';
+const OFFLINE_QUESTION = 'Do you ship to Canada?';
+const SECOND_QUESTION = 'Do you offer bulk discounts?';
+const CAPTION = 'Is this strap covered by the warranty?';
+const XSS = 'Hi, Ada here. <img src=x onerror="window.__pwned=1"> **Thanks** [docs](javascript:window.__pwned=2)';
+const VERIFIED = 'verified.hiker@example.com';
+
+let ctx;
+let page;
+let publicKey;
+let identitySecret;
+let conversationId;
+let csrf;
+const numbers = {};
+
+before(async () => {
+  ctx = await openDashboard();
+  page = ctx.page;
+});
+
+after(async () => {
+  await ctx?.close();
+});
+
+const widget = () => page.locator('parley-widget');
+const dialog = () => widget().getByRole('dialog', { name: 'Trailhead Outfitters' });
+const log = () => widget().getByRole('log', { name: 'Conversation' });
+const input = () => widget().getByRole('textbox', { name: 'Message' });
+const launcher = () => widget().getByRole('button', { name: /^Open chat/ });
+
+/** The focused element inside the widget, described for assertions. */
+function focused() {
+  return widget().evaluate((host) => {
+    const el = host.shadowRoot.activeElement;
+    if (!el) return null;
+    return {
+      tag: el.tagName.toLowerCase(),
+      role: el.getAttribute('role'),
+      label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 60),
+      historyItem: el.matches('.history .item') ? el.getAttribute('aria-current') || 'other' : null,
+      outline: getComputedStyle(el).outlineStyle,
+    };
+  });
+}
+
+/** Boxes and computed styles of the widget's main parts, to compare with host CSS on and off. */
+async function widgetLook() {
+  // Settled: no hover transition, no opening animation in flight.
+  await page.mouse.move(5, 5);
+  await widget().evaluate((host) => Promise.all(host.shadowRoot.getAnimations().map((a) => a.finished)));
+  return widget().evaluate((host) => {
+    const root = host.shadowRoot;
+    const props = ['font-family', 'font-size', 'line-height', 'color', 'background-color', 'padding-top', 'border-top-width', 'text-transform', 'letter-spacing', 'width', 'height'];
+    const out = {};
+    for (const sel of ['.launcher', '.panel', '.head h2', '[role=tab][aria-selected=true]', 'textarea', '.m.greeting .body', '.composer .send']) {
+      const el = root.querySelector(sel);
+      const cs = getComputedStyle(el);
+      const r = el.getBoundingClientRect();
+      out[sel] = { box: [r.x, r.y, r.width, r.height].map(Math.round), ...Object.fromEntries(props.map((p) => [p, cs.getPropertyValue(p)])) };
+    }
+    return out;
+  });
+}
+
+/** An admin API write, as the logged-in dashboard makes it (session cookie + CSRF header). */
+async function adminPost(p, data) {
+  const res = await page.request.post(p, { data, headers: { 'X-CSRF-Token': csrf } });
+  assert.ok(res.ok(), `POST ${p} -> ${res.status()}: ${await res.text()}`);
+}
+
+/** Visitor messages with `text` in the conversation, as the inbox API sees it. */
+async function visitorCopies(text) {
+  const detail = await ctx.apiGet(`/api/v1/conversations/${conversationId}`);
+  return (detail.messages ?? []).filter((m) => m.role === 'visitor' && m.text === text).length;
+}
+
+test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolation', { timeout: 300_000 }, async (t) => {
+  const step = stepper(t);
+
+  await step('log in to the admin API and find the demo bot', async () => {
+    const res = await page.request.post('/api/v1/auth/login', { data: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+    assert.equal(res.status(), 200, await res.text());
+    csrf = (await res.json()).csrf_token;
+    const { items } = await ctx.apiGet('/api/v1/bots');
+    const bot = items.find((b) => b.name === 'Trailhead Assistant');
+    publicKey = bot.public_key;
+    identitySecret = bot.identity_secret;
+    assert.ok(publicKey && identitySecret);
+  });
+
+  await step('the demo page shows the launcher under its CSP; time to launcher', async () => {
+    const res = await page.request.get('/widget.js');
+    assert.equal(res.status(), 200, 'GET /widget.js serves the built widget');
+    numbers.gzipBytes = Number(res.headers()['content-length'] ?? (await res.body()).length);
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Ridgeline 45 Backpack' }).waitFor();
+    await launcher().waitFor();
+    const timing = await page.evaluate(() => {
+      const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/widget.js'));
+      const shown = performance.getEntriesByName('parley:launcher-visible')[0];
+      return { scriptStart: script.startTime, scriptEnd: script.responseEnd, shown: shown.startTime };
+    });
+    numbers.launcherFromScriptMs = Math.round(timing.shown - timing.scriptStart);
+    numbers.launcherFromNavigationMs = Math.round(timing.shown);
+    const color = await launcher().evaluate((el) => getComputedStyle(el).backgroundColor);
+    assert.equal(color, 'rgb(47, 107, 58)', "the launcher wears the bot's colour");
+    await ctx.shot('widget-closed-desktop.png');
+  });
+
+  await step('host CSS on div, button and * does not change the widget', async () => {
+    await launcher().click();
+    await dialog().waitFor();
+    const clean = await widgetLook();
+    const style = await page.addStyleTag({
+      content: `
+        html { font-size: 30px !important; }
+        * { font-family: "Courier New", monospace !important; color: #f0f !important; line-height: 3 !important;
+            letter-spacing: 3px !important; text-transform: uppercase !important; box-sizing: content-box !important; }
+        div { background: yellow !important; padding: 12px !important; border: 3px dashed red !important; }
+        button { background: black !important; color: white !important; font-size: 30px !important;
+                 width: 200px !important; height: 80px !important; padding: 10px !important; }`,
+    });
+    const styled = await widgetLook();
+    assert.deepEqual(styled, clean);
+    await style.evaluate((el) => el.remove());
+  });
+
+  await step('ask a question: focus in the input, the answer streams in token by token, with its source', async () => {
+    assert.equal((await focused())?.label, 'Message', 'opening focuses the message input');
+    // Watch the transcript from inside the page: when was Enter pressed, when did the first
+    // token show, how many times did the streaming text grow.
+    await widget().evaluate((host) => {
+      const root = host.shadowRoot;
+      const w = (window.__stream = { sent: 0, first: 0, updates: 0 });
+      root.querySelector('textarea').addEventListener('keydown', (e) => e.key === 'Enter' && !w.sent && (w.sent = performance.now()), true);
+      // Records, not callbacks: tokens that arrive in one network read are rendered one by
+      // one in the same task, before the observer's callback runs.
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const bubble = r.target.parentElement;
+          if (!r.addedNodes.length || !r.target.classList?.contains('body') || !bubble?.matches('.m.bot:not(.greeting):not([data-id])')) continue;
+          if (!w.first) w.first = performance.now();
+          w.updates++;
+        }
+      }).observe(root.querySelector('.log'), { subtree: true, childList: true });
+    });
+    await input().fill(QUESTION);
+    await input().press('Enter');
+    const answer = log().locator('.m.bot[data-id]').last();
+    await answer.getByText('$29.95', { exact: false }).waitFor();
+    const sources = answer.getByRole('list', { name: 'Sources' });
+    await sources.waitFor();
+    assert.match(await sources.textContent(), /shipping\.md/);
+    const stream = await page.evaluate(() => window.__stream);
+    assert.ok(stream.first > stream.sent, 'a token was seen');
+    assert.ok(stream.updates >= 3, `the answer grew token by token (${stream.updates} updates)`);
+    numbers.firstTokenMs = Math.round(stream.first - stream.sent);
+    assert.equal(await input().inputValue(), '');
+    conversationId = await page.evaluate((key) => JSON.parse(localStorage.getItem(`parley:${key}:session`)).conversationId, publicKey);
+    assert.ok(conversationId);
+    assert.equal(await visitorCopies(QUESTION), 1);
+  });
+
+  await step('FAQ: search, choose a question, it lands in the chat input', async () => {
+    await widget().getByRole('tab', { name: 'FAQ' }).click();
+    await widget().getByRole('searchbox', { name: 'Search questions' }).fill('return');
+    const items = widget().getByRole('tabpanel', { name: 'FAQ' }).getByRole('button');
+    assert.equal(await items.count(), 1);
+    await items.first().click();
+    assert.equal(await widget().getByRole('tab', { name: 'Chat' }).getAttribute('aria-selected'), 'true');
+    assert.equal(await input().inputValue(), 'What is your return policy?');
+    assert.equal((await focused())?.label, 'Message');
+    await input().fill('');
+  });
+
+  await step('an image: a wrong type is refused at once; a dropped PNG is previewed, uploaded and shown', async () => {
+    await dropFile(page, { base64: Buffer.from('not an image').toString('base64'), name: 'notes.txt', type: 'text/plain' });
+    await widget().getByRole('alert').getByText('Only JPEG, PNG, GIF or WebP').waitFor();
+    await dropFile(page, { base64: solidPng().toString('base64'), name: 'strap.png', type: 'image/png' });
+    await widget().locator('.preview img').waitFor();
+    assert.equal(await widget().getByRole('alert').textContent(), '', 'the error clears');
+    await input().fill(CAPTION);
+    await input().press('Enter');
+    const sent = log().locator('.m.visitor[data-id]').filter({ hasText: CAPTION });
+    await sent.waitFor();
+    const img = sent.getByRole('img', { name: 'Image: strap.png' });
+    await img.waitFor();
+    assert.match(await img.getAttribute('src'), /\/widget\/v1\/images\//);
+    await eventually(() => img.evaluate((el) => el.complete && el.naturalWidth), (w) => w === 24);
+    assert.equal(await img.evaluate((el) => el.naturalWidth), 24, 'the signed image URL loads');
+  });
+
+  await step('offline: a message waits in the outbox and is sent once when the network is back', async () => {
+    await ctx.page.context().setOffline(true);
+    await widget().getByRole('status').getByText('You are offline').waitFor();
+    await input().fill(OFFLINE_QUESTION);
+    await input().press('Enter');
+    await log().locator('.m.visitor.pending').getByText('Waiting for the network').waitFor();
+    const queued = await page.evaluate((key) => JSON.parse(localStorage.getItem(`parley:${key}:outbox`)), publicKey);
+    assert.equal(queued.length, 1);
+    assert.equal(queued[0].text, OFFLINE_QUESTION);
+    await ctx.shot('widget-offline-desktop.png');
+    await ctx.page.context().setOffline(false);
+    await log().locator('.m.visitor[data-id]').filter({ hasText: OFFLINE_QUESTION }).waitFor();
+    await log().locator('.m.bot[data-id]').filter({ hasText: 'Canada' }).last().waitFor();
+    assert.equal(await log().locator('.m.pending').count(), 0);
+    assert.deepEqual(await page.evaluate((key) => JSON.parse(localStorage.getItem(`parley:${key}:outbox`)), publicKey), []);
+    assert.equal(await visitorCopies(OFFLINE_QUESTION), 1, 'sent exactly once');
+  });
+
+  await step('reload and a new tab: the conversation is restored', async () => {
+    await page.reload();
+    await launcher().click();
+    await log().getByText(QUESTION).waitFor();
+    await log().getByText(OFFLINE_QUESTION).waitFor();
+    await log().getByRole('img', { name: 'Image: strap.png' }).waitFor();
+    const tab = await page.context().newPage();
+    await tab.goto('/');
+    await tab.locator('parley-widget').getByRole('button', { name: /^Open chat/ }).click();
+    await tab.locator('parley-widget').getByRole('log').getByText(QUESTION).waitFor();
+    await tab.close();
+  });
+
+  await step('an agent takes over; the reply arrives live and its HTML stays text', async () => {
+    await adminPost(`/api/v1/conversations/${conversationId}/handoff`, { action: 'take' });
+    await adminPost(`/api/v1/conversations/${conversationId}/messages`, { text: XSS });
+    const agent = log().locator('.m.agent');
+    await agent.waitFor();
+    assert.match(await agent.textContent(), /<img src=x onerror="window.__pwned=1">/);
+    assert.equal(await agent.locator('strong').textContent(), 'Thanks', 'Markdown still renders');
+    const unsafe = await widget().evaluate((host) => ({
+      imgs: host.shadowRoot.querySelectorAll('img[src="x"], img[onerror]').length,
+      jsLinks: [...host.shadowRoot.querySelectorAll('a')].filter((a) => !/^(https?|mailto):/.test(a.href)).length,
+    }));
+    assert.deepEqual(unsafe, { imgs: 0, jsLinks: 0 });
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await adminPost(`/api/v1/conversations/${conversationId}/handoff`, { action: 'release' });
+  });
+
+  await step('history: start a new conversation, then search, filter by date and resume the first', async () => {
+    await widget().getByRole('tab', { name: 'History' }).click();
+    await widget().getByRole('button', { name: 'New conversation' }).click();
+    assert.equal(await log().locator('[data-id]').count(), 0, 'a fresh transcript');
+    await input().fill(SECOND_QUESTION);
+    await input().press('Enter');
+    await log().locator('.m.bot[data-id]').waitFor();
+    await widget().getByRole('tab', { name: 'History' }).click();
+    const panel = widget().getByRole('tabpanel', { name: 'History' });
+    const items = panel.getByRole('list', { name: 'History' }).getByRole('button');
+    await eventually(() => items.count(), (n) => n === 2);
+    assert.equal(await items.count(), 2);
+    assert.match(await items.first().textContent(), /Current/);
+    await panel.getByRole('searchbox').fill('overnight');
+    await eventually(() => items.count(), (n) => n === 1);
+    assert.equal(await items.count(), 1);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    const day = `${tomorrow.getFullYear()}-${String(tomorrow.getMonth() + 1).padStart(2, '0')}-${String(tomorrow.getDate()).padStart(2, '0')}`;
+    await panel.getByLabel('From').fill(day);
+    await panel.getByText('No past conversations found.').waitFor();
+    await panel.getByLabel('From').fill('');
+    await eventually(() => items.count(), (n) => n === 1);
+    await items.first().click();
+    assert.equal(await widget().getByRole('tab', { name: 'Chat' }).getAttribute('aria-selected'), 'true');
+    await log().getByText(QUESTION).waitFor();
+    assert.equal(await log().getByText(SECOND_QUESTION).count(), 0);
+    await widget().getByRole('tab', { name: 'History' }).click();
+    await panel.getByRole('searchbox').fill('');
+    await eventually(() => items.count(), (n) => n === 2);
+    assert.equal(await items.count(), 2);
+    await widget().getByRole('tab', { name: 'Chat' }).click();
+  });
+
+  await step('keyboard only: Escape, launcher, tabs with arrows, FAQ, history, focus always visible', async () => {
+    await input().press('Escape');
+    await dialog().waitFor({ state: 'hidden' });
+    assert.equal((await focused())?.label, 'Open chat', 'focus returns to the launcher');
+    await page.keyboard.press('Enter');
+    await dialog().waitFor();
+    assert.equal((await focused())?.label, 'Message');
+    for (let i = 0; i < 6 && (await focused())?.role !== 'tab'; i++) await page.keyboard.press('Shift+Tab');
+    let f = await focused();
+    assert.equal(f?.role, 'tab');
+    assert.notEqual(f.outline, 'none', 'the focused tab shows a focus ring');
+    await page.keyboard.press('ArrowRight');
+    f = await focused();
+    assert.equal(f.label, 'FAQ');
+    assert.equal(await widget().getByRole('tab', { name: 'FAQ' }).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused()).label, 'Search questions');
+    await page.keyboard.type('bulk');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused()).tag, 'button');
+    await page.keyboard.press('Enter');
+    assert.equal(await input().inputValue(), SECOND_QUESTION);
+    assert.equal((await focused()).label, 'Message');
+    await input().fill('');
+    for (let i = 0; i < 6 && (await focused())?.role !== 'tab'; i++) await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('End');
+    assert.equal((await focused()).label, 'History');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused()).label, 'Search past conversations');
+    const items = widget().getByRole('list', { name: 'History' }).getByRole('button');
+    await eventually(() => items.count(), (n) => n === 2);
+    assert.equal(await items.count(), 2);
+    // The conversation that is not the open one.
+    for (let i = 0; i < 15 && (await focused())?.historyItem !== 'other'; i++) await page.keyboard.press('Tab');
+    assert.equal((await focused())?.historyItem, 'other');
+    await page.keyboard.press('Enter');
+    await log().locator('.m.visitor').getByText(SECOND_QUESTION).waitFor();
+    assert.equal((await focused()).label, 'Message');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'hidden' });
+    assert.equal((await focused())?.label, 'Open chat');
+  });
+
+  await step('screenshots of every tab on desktop (1280x800) and phone (360x740)', async () => {
+    // Show the first conversation (image, agent reply) and the whole FAQ.
+    await launcher().click();
+    await widget().getByRole('tab', { name: 'History' }).click();
+    await widget().locator('.history .item:not([aria-current])').click();
+    await log().locator('.m.agent').waitFor();
+    await widget().getByRole('tab', { name: 'FAQ' }).click();
+    await widget().getByRole('searchbox', { name: 'Search questions' }).fill('');
+    await widget().getByRole('button', { name: 'Close chat' }).click();
+    for (const [size, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 360, height: 740 }]]) {
+      await page.setViewportSize(viewport);
+      await launcher().click();
+      await dialog().waitFor();
+      for (const tab of ['Chat', 'FAQ', 'History']) {
+        await widget().getByRole('tab', { name: tab }).click();
+        if (tab === 'History') await widget().getByRole('list', { name: 'History' }).getByRole('button').first().waitFor();
+        await ctx.shot(`widget-${tab.toLowerCase()}-${size}.png`);
+      }
+      await widget().getByRole('tab', { name: 'Chat' }).click();
+      const box = await dialog().boundingBox();
+      if (size === 'phone') assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 360, 740], 'full screen on a phone');
+      await widget().getByRole('button', { name: 'Close chat' }).click();
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('a different email without a valid hash sees no history, and not the last visitor’s chat', async () => {
+    // No hash: there is no session to ask with, and the server answers 403.
+    // A wrong hash: the server does not verify the email, and the widget shows nothing either.
+    for (const userHash of [undefined, '0'.repeat(64)]) {
+      const refused = page.waitForResponse((r) => r.url().includes('/widget/v1/conversations?') || r.url().endsWith('/widget/v1/conversations'));
+      await page.evaluate(([bot, userHash]) => window.Parley.init({ bot, userEmail: 'mallory@example.com', userHash }), [publicKey, userHash]);
+      await launcher().click();
+      assert.equal(await log().locator('[data-id]').count(), 0, 'the previous visitor’s conversation is not shown');
+      await widget().getByRole('tab', { name: 'History' }).click();
+      if (!userHash) assert.equal((await refused).status(), 403);
+      await widget().getByText('Past conversations are only shown to verified visitors').waitFor();
+      assert.equal(await widget().getByRole('list', { name: 'History' }).getByRole('button').count(), 0);
+      await widget().getByRole('button', { name: 'Close chat' }).click();
+    }
+  });
+
+  await step('a verified email sees its conversations from another browser', async () => {
+    const hash = userHash(identitySecret, VERIFIED);
+    const open = async () => {
+      const c = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 }, baseURL: ctx.server.baseUrl });
+      const p = await c.newPage();
+      await p.goto('/');
+      await p.locator('parley-widget').getByRole('button', { name: /^Open chat/ }).waitFor();
+      await p.evaluate(([bot, email, userHash]) => window.Parley.init({ bot, userEmail: email, userHash }), [publicKey, VERIFIED, hash]);
+      const w = p.locator('parley-widget');
+      await w.getByRole('button', { name: /^Open chat/ }).click();
+      return { c, p, w };
+    };
+    const first = await open();
+    await first.w.getByRole('textbox', { name: 'Message' }).fill('How do I make a warranty claim?');
+    await first.w.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await first.w.locator('.m.bot[data-id]').waitFor();
+    await first.c.close();
+    const second = await open();
+    await second.w.getByRole('tab', { name: 'History' }).click();
+    const item = second.w.getByRole('list', { name: 'History' }).getByRole('button').filter({ hasText: /warranty/i });
+    await item.waitFor();
+    await item.click();
+    await second.w.getByRole('log').locator('.m.visitor').getByText('How do I make a warranty claim?').waitFor();
+    await second.c.close();
+  });
+
+  await step('no page errors and no CSP violations', async () => {
+    assert.deepEqual(ctx.pageErrors, []);
+    assert.deepEqual(ctx.cspViolations, []);
+  });
+
+  console.log(
+    `widget numbers: widget.js ${numbers.gzipBytes} bytes as served; launcher visible ${numbers.launcherFromScriptMs} ms after the script request ` +
+      `(${numbers.launcherFromNavigationMs} ms after navigation); first streamed token ${numbers.firstTokenMs} ms after Enter (localhost, debug build)`,
+  );
+});
