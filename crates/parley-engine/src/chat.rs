@@ -242,15 +242,35 @@ pub enum ReplyEvent {
 /// Stores the visitor's message (with `message.received`) and, unless an agent has taken
 /// over, answers it. Returns the stored visitor message and a stream of reply events; the
 /// answer is produced and stored on its own task, so it completes even if nobody reads.
+///
+/// `client_id` is the sender's own id for the message: a retry with the same id (after a
+/// network failure) gets the stored message and its answer back instead of a second copy.
 pub async fn send(
     ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
     text: &str,
+    client_id: Option<&str>,
 ) -> EngineResult<(Message, mpsc::Receiver<ReplyEvent>)> {
     let text = text.trim();
     if text.is_empty() {
         return Err(crate::error::invalid("text", "must not be empty"));
+    }
+    if let Some(id) = client_id {
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(crate::error::invalid(
+                "client_id",
+                "must be 1-64 letters, digits, '-' or '_'",
+            ));
+        }
+        if let Some(sent) = already_sent(ctx, conv, id).await? {
+            return Ok(sent);
+        }
     }
     if text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(EngineError::TooLarge(format!(
@@ -281,17 +301,28 @@ pub async fn send(
         .await?
         .clamp(1, u32::MAX as u64) as u32;
     let (state, triggers) = update_conversation(&state, &insight, visits, config);
-    let visitor_msg = convs::append_message(
+    let appended = convs::append_message(
         &tx,
         conv,
         NewMessage {
             role: "visitor".into(),
             body: text.to_string(),
             insight: Some(json!(insight)),
+            client_id: client_id.map(str::to_string),
             ..Default::default()
         },
     )
-    .await?;
+    .await;
+    let visitor_msg = match (appended, client_id) {
+        // The same message arrived twice at once: the other request stored it.
+        (Err(parley_store::StoreError::Conflict(_)), Some(id)) => {
+            drop(tx);
+            return already_sent(ctx, conv, id)
+                .await?
+                .ok_or_else(|| EngineError::Conflict("the message is being stored".into()));
+        }
+        (result, _) => result?,
+    };
     convs::set_insight(&tx, conv.id, json!(state)).await?;
     let base =
         json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id});
@@ -329,6 +360,24 @@ pub async fn send(
         }
     });
     Ok((visitor_msg, receiver))
+}
+
+/// A message already stored under `client_id`, with a stream holding its answer when one is
+/// stored (a retry while the answer is still being written gets the message alone; the
+/// answer arrives on the conversation's live stream).
+async fn already_sent(
+    ctx: &ChatContext,
+    conv: &Conversation,
+    client_id: &str,
+) -> EngineResult<Option<(Message, mpsc::Receiver<ReplyEvent>)>> {
+    let Some((sent, reply)) = convs::find_sent(ctx.store.db(), conv.id, client_id).await? else {
+        return Ok(None);
+    };
+    let (events, receiver) = mpsc::channel(1);
+    if let Some(reply) = reply {
+        let _ = events.try_send(ReplyEvent::Done(Box::new(reply)));
+    }
+    Ok(Some((sent, receiver)))
 }
 
 /// An image the visitor sends, as the browser gave it.

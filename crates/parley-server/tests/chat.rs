@@ -655,3 +655,71 @@ async fn an_embedding_model_adds_passages_by_meaning_and_its_failure_loses_nothi
         );
     }
 }
+
+#[tokio::test]
+async fn a_retried_message_is_stored_once() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Retry"})))
+            .await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let body = json!({"text": "Where is my order?", "client_id": "c-123"});
+        let (status, first) = w.call(Method::POST, &path, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        let (status, again) = w.call(Method::POST, &path, Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(
+            again["message"]["id"], first["message"]["id"],
+            "{}",
+            db.name
+        );
+        assert_eq!(
+            again["reply"]["id"], first["reply"]["id"],
+            "the same answer back"
+        );
+        let (_, transcript) = w
+            .call(
+                Method::GET,
+                &format!("/widget/v1/conversations/{conv}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            transcript["messages"].as_array().unwrap().len(),
+            2,
+            "one question, one answer"
+        );
+
+        // Several copies at once (a flaky network replaying): still one.
+        let sends = (0..4).map(|_| {
+            w.call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "Do you ship to Oslo?", "client_id": "c-456"})),
+            )
+        });
+        let results = futures::future::join_all(sends).await;
+        assert!(
+            results.iter().all(|(s, _)| *s == StatusCode::OK),
+            "{results:?}"
+        );
+        let ids: std::collections::HashSet<String> = results
+            .iter()
+            .map(|(_, b)| b["message"]["id"].to_string())
+            .collect();
+        assert_eq!(ids.len(), 1, "{}: {results:?}", db.name);
+
+        let (status, bad) = w
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({"text": "hi", "client_id": "no spaces allowed"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}

@@ -73,11 +73,12 @@ export class Api {
 
   /**
    * Sends a message and streams the answer: `message` (the stored visitor message), `token`
-   * pieces, then `done` or `handoff`. Resolves when the stream ends.
+   * pieces, then `done` or `handoff`. Resolves when the stream ends. `clientId` makes a
+   * retry safe: the server stores a message once per id and answers a repeat with the copy.
    */
-  async send(id: string, text: string, onEvent: (e: SseEvent) => void): Promise<void> {
+  async send(id: string, text: string, clientId: string, onEvent: (e: SseEvent) => void): Promise<void> {
     const res = await this.request('POST', `/widget/v1/conversations/${encodeURIComponent(id)}/messages`, {
-      body: JSON.stringify({ text }),
+      body: JSON.stringify({ text, client_id: clientId }),
       headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
     });
     await readSse(res, onEvent);

@@ -427,7 +427,7 @@ export class Widget {
       this.chat.typing(true);
     }
     try {
-      await this.api.send(id, m.text, (e: SseEvent) => {
+      await this.api.send(id, m.text, m.id, (e: SseEvent) => {
         const data = parse(e.data);
         if (!data) return;
         if (e.event === 'message') {

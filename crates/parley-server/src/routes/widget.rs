@@ -370,6 +370,9 @@ async fn get_conversation(
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     text: String,
+    /// The widget's own id for this message (1-64 letters, digits, `-`, `_`). A retry with
+    /// the same id returns the stored message and its answer instead of storing it twice.
+    client_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -396,7 +399,14 @@ async fn send_message(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
-    let (message, mut replies) = chat::send(&state.chat, &bot, &conv, &body.text).await?;
+    let (message, mut replies) = chat::send(
+        &state.chat,
+        &bot,
+        &conv,
+        &body.text,
+        body.client_id.as_deref(),
+    )
+    .await?;
     let wants_stream = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -20,6 +20,8 @@ pub struct Model {
     pub insight: Option<Json>,
     /// `[{kind: "image", image_id, content_type, bytes, name}]`; null when none.
     pub attachments: Option<Json>,
+    /// The sending widget's id for a visitor message: a retry is recognised by it.
+    pub client_id: Option<String>,
     pub created_at: i64,
 }
 

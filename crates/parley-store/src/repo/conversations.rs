@@ -180,6 +180,32 @@ pub struct NewMessage {
     pub latency_ms: Option<i32>,
     pub insight: Option<serde_json::Value>,
     pub attachments: Option<serde_json::Value>,
+    pub client_id: Option<String>,
+}
+
+/// The visitor message sent under `client_id` in this conversation, and the first answer
+/// stored after it, if any: what a retried send gets back instead of a second copy.
+pub async fn find_sent(
+    c: &impl ConnectionTrait,
+    conversation_id: Uuid,
+    client_id: &str,
+) -> StoreResult<Option<(Message, Option<Message>)>> {
+    let Some(sent) = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .filter(message::Column::ClientId.eq(client_id))
+        .one(c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let reply = message::Entity::find()
+        .filter(message::Column::ConversationId.eq(conversation_id))
+        .filter(message::Column::Id.gt(sent.id))
+        .filter(message::Column::Role.ne("visitor"))
+        .order_by_asc(message::Column::Id)
+        .one(c)
+        .await?;
+    Ok(Some((sent, reply)))
 }
 
 /// Appends a message and updates the conversation's preview, counters and activity time.
@@ -206,6 +232,7 @@ pub async fn append_message(
         latency_ms: Set(new.latency_ms),
         insight: Set(new.insight),
         attachments: Set(new.attachments),
+        client_id: Set(new.client_id),
         created_at: Set(now),
     }
     .insert(c)

@@ -1356,6 +1356,11 @@ export interface components {
         };
         SendMessage: {
             text: string;
+            /**
+             * @description The widget's own id for this message (1-64 letters, digits, `-`, `_`). A retry with
+             *     the same id returns the stored message and its answer instead of storing it twice.
+             */
+            client_id?: string | null;
         };
         SentMessage: {
             message: components["schemas"]["MessageView"];
