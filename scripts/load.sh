@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bounded load test of a release `parley` on 127.0.0.1 only: time to ready, idle memory, and
-# 10-second wrk runs on /health/ready and an authenticated GET /api/v1/bots.
+# 10-second wrk runs on /health/ready, an authenticated GET /api/v1/bots, and the widget's
+# chat endpoint (the demo bot answering shop questions from its knowledge, 8 clients).
 # Writes target/bench/load.json. Usage: scripts/load.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,15 +56,53 @@ PY
 }
 health=$(run health_ready "$BASE/health/ready")
 bots=$(run bots_list -H "Authorization: Bearer $token" "$BASE/api/v1/bots")
+
+# The chat endpoint: 8 visitors, each in their own conversation, asking the demo bot (answers
+# from its knowledge without a model, so the numbers are Parley's own cost).
+read -r bot_id bot_key < <(curl -fs -H "Authorization: Bearer $token" "$BASE/api/v1/bots" |
+  python3 -c 'import json,sys; b=json.load(sys.stdin)["items"][0]; print(b["id"], b["public_key"])')
+for _ in $(seq 300); do # the demo documents are ingested in the background at first start
+  curl -fs -H "Authorization: Bearer $token" "$BASE/api/v1/bots/$bot_id/documents" |
+    python3 -c 'import json,sys; p=json.load(sys.stdin)["progress"]; sys.exit(p["documents_done"] < p["documents_total"])' &&
+    break
+  sleep 0.1
+done
+: >"$DATA/visitors"
+for _ in $(seq 8); do
+  curl -fs -H "x-parley-bot: $bot_key" -H 'content-type: application/json' -d '{}' \
+    "$BASE/widget/v1/conversations" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["conversation"]["id"], d["session_token"])' \
+    >>"$DATA/visitors"
+done
+cat >"$DATA/chat.lua" <<LUA
+local visitors, questions, n = {}, {
+  "How long does shipping take?", "Can I return boots I have worn outside?",
+  "Do you offer discounts for bulk orders?", "What does the warranty cover?",
+  "How do I find my boot size?", "Do you ship to Canada?" }, 0
+for line in io.lines("$DATA/visitors") do
+  local id, token = line:match("(%S+) (%S+)")
+  visitors[#visitors + 1] = { path = "/widget/v1/conversations/" .. id .. "/messages", token = token }
+end
+request = function()
+  n = n + 1
+  local v = visitors[(n % #visitors) + 1]
+  local body = '{"text": "' .. questions[(n % #questions) + 1] .. '"}'
+  return wrk.format("POST", v.path, { ["content-type"] = "application/json",
+    ["x-parley-bot"] = "$bot_key", ["x-parley-session"] = v.token }, body)
+end
+LUA
+CONNECTIONS_SAVED=$CONNECTIONS; CONNECTIONS=8
+chat=$(run chat_messages -s "$DATA/chat.lua" "$BASE")
+CONNECTIONS=$CONNECTIONS_SAVED
 busy_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 
 mkdir -p target/bench
-python3 - "$ready_ms" "$idle_rss_kb" "$busy_rss_kb" "$health" "$bots" "$CONNECTIONS" "$DURATION" <<'PY' | tee target/bench/load.json
+python3 - "$ready_ms" "$idle_rss_kb" "$busy_rss_kb" "$health" "$bots" "$CONNECTIONS" "$DURATION" "$chat" <<'PY' | tee target/bench/load.json
 import json, sys
 print(json.dumps({
     "ready_ms": int(sys.argv[1]), "idle_rss_mb": round(int(sys.argv[2]) / 1024, 1),
     "rss_after_load_mb": round(int(sys.argv[3]) / 1024, 1),
     "connections": int(sys.argv[6]), "seconds": int(sys.argv[7]),
-    "runs": [json.loads(sys.argv[4]), json.loads(sys.argv[5])],
+    "runs": [json.loads(sys.argv[4]), json.loads(sys.argv[5]), json.loads(sys.argv[8])],
 }, indent=2))
 PY

@@ -354,7 +354,7 @@ pub async fn send(
     }
     let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), conv.clone(), text.to_string());
     tokio::spawn(async move {
-        if let Err(e) = answer(&ctx, &bot, &conv, &question, &events).await {
+        if let Err(e) = answer(&ctx, &bot, &conv, &question, events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -457,7 +457,7 @@ async fn answer(
     bot: &Bot,
     conv: &Conversation,
     question: &str,
-    events: &mpsc::Sender<ReplyEvent>,
+    events: mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<()> {
     let (store, hub) = (&ctx.store, &ctx.hub);
     let started = Instant::now();
@@ -470,7 +470,7 @@ async fn answer(
     };
     let reply = match (&bot.model, retrieved.faq_answer()) {
         (Some(settings), None) => {
-            model_reply(ctx, bot, settings, conv, question, &retrieved, events).await?
+            model_reply(ctx, bot, settings, conv, question, &retrieved, &events).await?
         }
         _ => {
             let (text, citations) = extractive_reply(bot, question, &retrieved);
@@ -507,6 +507,8 @@ async fn answer(
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
     publish_message(hub, conv, &reply);
     let _ = events.send(ReplyEvent::Done(Box::new(reply))).await;
+    // The visitor has the answer: end the stream before the memory upkeep below.
+    drop(events);
     update_memory(ctx, bot, conv.id).await
 }
 
@@ -668,13 +670,15 @@ async fn update_memory(ctx: &ChatContext, bot: &Bot, conversation_id: Uuid) -> E
         None => None,
     }
     .unwrap_or_else(|| fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS));
+    let tx = store.begin().await?;
     convs::set_summary(
-        store.db(),
+        &tx,
         conv.id,
         &summary,
         conv.summarized_count + old.len() as i32,
     )
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -23,6 +23,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How to reach the database.
@@ -53,6 +54,49 @@ impl StoreConfig {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite has one writer at a time. Write transactions of this process take turns here,
+    /// first come first served, instead of in SQLite's busy handler, which polls with sleeps
+    /// of up to 100 ms and so turns a short queue into long tail latencies.
+    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction; on SQLite it holds this process's write turn until it ends.
+pub struct Tx {
+    inner: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.inner.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<sea_orm::ExecResult, DbErr> {
+        self.inner.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
+        self.inner.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+        self.inner.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
+        self.inner.query_all_raw(stmt).await
+    }
 }
 
 impl Store {
@@ -80,7 +124,9 @@ impl Store {
             opts.set_schema_search_path(schema.clone());
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db })
+        let write_turn = (db.get_database_backend() == DbBackend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Store { db, write_turn })
     }
 
     /// Applies every pending migration.
@@ -122,12 +168,19 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock up front (IMMEDIATE):
     /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
     /// of waiting its turn.
-    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        let turn = match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        };
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        Ok(Tx {
+            inner: self.db.begin_with_options(options).await?,
+            _turn: turn,
+        })
     }
 
     pub async fn close(self) {

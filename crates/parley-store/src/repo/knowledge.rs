@@ -214,8 +214,13 @@ pub struct ChunkHit {
     pub score: f64,
 }
 
-/// Full-text search over the bot's chunks for any of `words` (plain lower-case words; each
-/// engine stems them its own way), best first. BM25 on SQLite, `ts_rank_cd` on PostgreSQL.
+/// Full-text search over the bot's chunks for `words` (plain lower-case words; each engine
+/// stems them its own way), best first. BM25 on SQLite, `ts_rank_cd` on PostgreSQL.
+///
+/// Chunks holding every word are looked for first: they are the best answers, and ranking
+/// them is cheap because they are few. Only when they do not fill `limit` are chunks with
+/// any of the words ranked too (after them). Very common words are left out of a question
+/// beforehand ([`selective_words`]).
 pub async fn search(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
@@ -231,6 +236,35 @@ pub async fn search(
         return Ok(Vec::new());
     }
     let words = selective_words(c, words).await?;
+    let mut hits = ranked(c, workspace_id, bot_id, &words, Match::All, limit).await?;
+    if words.len() > 1 && (hits.len() as u64) < limit {
+        for hit in ranked(c, workspace_id, bot_id, &words, Match::Any, limit).await? {
+            if hits.len() as u64 == limit {
+                break;
+            }
+            if !hits.iter().any(|h| h.id == hit.id) {
+                hits.push(hit);
+            }
+        }
+    }
+    Ok(hits)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Match {
+    All,
+    Any,
+}
+
+/// One ranked full-text query over the bot's chunks.
+async fn ranked(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    words: &[&String],
+    how: Match,
+    limit: u64,
+) -> StoreResult<Vec<ChunkHit>> {
     let backend = c.get_database_backend();
     let (sql, query) = match backend {
         DbBackend::Postgres => (
@@ -243,7 +277,7 @@ pub async fn search(
                 .iter()
                 .map(|w| w.as_str())
                 .collect::<Vec<_>>()
-                .join(" | "),
+                .join(if how == Match::All { " & " } else { " | " }),
         ),
         _ => (
             // bm25() is lower-is-better; negate it so every backend sorts descending. CROSS
@@ -259,7 +293,7 @@ pub async fn search(
                 .iter()
                 .map(|w| format!("\"{w}\""))
                 .collect::<Vec<_>>()
-                .join(" OR "),
+                .join(if how == Match::All { " AND " } else { " OR " }),
         ),
     };
     let values: Vec<Value> = vec![
