@@ -206,6 +206,7 @@ async fn ingestion_mb_per_s(store: &Store, ws: Uuid, bot: Uuid, vocab: &[String]
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let counts: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

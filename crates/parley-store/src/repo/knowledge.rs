@@ -151,39 +151,45 @@ pub struct NewChunk<'a> {
     pub embedding: Option<Vec<u8>>,
 }
 
-/// Replaces the document's chunks (and their full-text entries) with `chunks`.
+/// Rows per multi-row INSERT: few round trips, well under SQLite's 32,766 bound parameters.
+const INSERT_BATCH: usize = 500;
+
+/// Replaces the document's chunks (and their full-text entries) with `chunks`, in batches.
+/// On SQLite the full-text rows are written by two statements for the whole document, using
+/// each chunk's own rowid as its FTS rowid.
 pub async fn replace_chunks(
     c: &impl ConnectionTrait,
     doc: &Document,
     chunks: &[NewChunk<'_>],
 ) -> StoreResult<()> {
     delete_chunks(c, doc.id).await?;
-    let sqlite = c.get_database_backend() == DbBackend::Sqlite;
-    for (ordinal, new) in chunks.iter().enumerate() {
-        let fts_rowid = if sqlite {
-            let stmt = raw(
-                DbBackend::Sqlite,
-                "INSERT INTO chunks_fts (heading, body) VALUES ($1, $2)",
-                vec![new.heading.into(), new.body.into()],
-            );
-            Some(c.execute_raw(stmt).await?.last_insert_id() as i64)
-        } else {
-            None
-        };
-        chunk::ActiveModel {
+    for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
+        let rows = batch.iter().enumerate().map(|(i, new)| chunk::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(doc.workspace_id),
             bot_id: Set(doc.bot_id),
             document_id: Set(doc.id),
-            ordinal: Set(ordinal as i32),
+            ordinal: Set((n * INSERT_BATCH + i) as i32),
             heading: Set(new.heading.to_string()),
             body: Set(new.body.to_string()),
             token_count: Set(new.token_count),
             embedding: Set(new.embedding.clone()),
-            fts_rowid: Set(fts_rowid),
+            fts_rowid: Set(None),
+        });
+        chunk::Entity::insert_many(rows)
+            .exec_without_returning(c)
+            .await?;
+    }
+    let backend = c.get_database_backend();
+    if backend == DbBackend::Sqlite && !chunks.is_empty() {
+        for sql in [
+            "UPDATE chunks SET fts_rowid = rowid WHERE document_id = $1",
+            "INSERT INTO chunks_fts (rowid, heading, body) \
+             SELECT rowid, heading, body FROM chunks WHERE document_id = $1",
+        ] {
+            c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
+                .await?;
         }
-        .insert(c)
-        .await?;
     }
     Ok(())
 }
