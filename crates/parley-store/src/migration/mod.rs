@@ -8,6 +8,7 @@ mod m0002_knowledge_chat;
 mod m0003_bot_models;
 mod m0004_insight;
 mod m0005_widget_insight;
+mod m0007_workflows;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_bot_models::Migration),
             Box::new(m0004_insight::Migration),
             Box::new(m0005_widget_insight::Migration),
+            Box::new(m0007_workflows::Migration),
         ]
     }
 }

@@ -83,6 +83,7 @@ pub async fn create_conversation(
         message_count: Set(0),
         tags: Set(to_json(&Vec::<String>::new())),
         insight: Set(None),
+        lead_stage: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         last_message_at: Set(now),
@@ -376,4 +377,17 @@ pub async fn conversation_count(c: &impl ConnectionTrait, visitor_id: Uuid) -> S
         .filter(conversation::Column::VisitorId.eq(visitor_id))
         .count(c)
         .await?)
+}
+
+/// Sets the lead stage a workflow gave the conversation.
+pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> StoreResult<()> {
+    conversation::ActiveModel {
+        id: Set(id),
+        lead_stage: Set(Some(stage.to_string())),
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
 }
