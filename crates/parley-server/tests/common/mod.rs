@@ -35,6 +35,8 @@ pub fn config() -> Config {
     let settings = Settings {
         public_url: Some("https://chat.example".into()),
         max_body_bytes: Some(64 * 1024),
+        // Test receivers of workflow webhooks listen on loopback.
+        webhook_allow_hosts: Some("127.0.0.1".into()),
         ..Default::default()
     };
     Config::resolve(settings, None).unwrap()
@@ -68,11 +70,12 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     };
     let pool = parley_engine::worker::WorkerPool::new(
         store.clone(),
-        parley_server::app::job_registry(&chat),
+        parley_server::app::job_registry(&chat, &config()),
         workers,
     );
     let wake = pool.waker();
     tokio::spawn(pool.run(stop.clone()));
+    tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
     let state = AppState::new(config(), key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();
