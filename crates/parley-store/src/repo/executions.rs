@@ -380,3 +380,26 @@ pub async fn rma_taken(c: &impl ConnectionTrait, rma_number: &str) -> StoreResul
         .await?
         > 0)
 }
+
+/// How many of a workflow's executions are in each status.
+pub async fn count_by_status(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    workflow_id: Uuid,
+) -> StoreResult<Vec<(String, u64)>> {
+    let sql = "SELECT status, COUNT(*) AS n FROM executions \
+               WHERE workspace_id = $1 AND workflow_id = $2 GROUP BY status";
+    let rows = c
+        .query_all_raw(raw(
+            c.get_database_backend(),
+            sql,
+            vec![workspace_id.into(), workflow_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let n: i64 = row.try_get("", "n")?;
+            Ok((row.try_get("", "status")?, n.max(0) as u64))
+        })
+        .collect()
+}
