@@ -46,22 +46,29 @@ pub async fn build(
     workspace_id: Uuid,
     event: &EventRef<'_>,
 ) -> StoreResult<Value> {
-    let conversation = match conversation_id(event.payload) {
-        Some(id) => match convs::get(c, workspace_id, id).await {
-            Ok(conv) => Some(conv),
-            Err(StoreError::NotFound) => None,
-            Err(e) => return Err(e),
-        },
-        None => None,
+    let (conversation, email) = load(c, workspace_id, conversation_id(event.payload)).await?;
+    Ok(assemble(event, conversation.as_ref(), email))
+}
+
+/// The conversation (when it is one of the workspace's) and its visitor's email.
+pub async fn load(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    conversation_id: Option<Uuid>,
+) -> StoreResult<(Option<Conversation>, Option<String>)> {
+    let Some(id) = conversation_id else {
+        return Ok((None, None));
     };
-    let visitor_email = match &conversation {
-        Some(conv) => convs::visitors(c, workspace_id, &[conv.visitor_id])
-            .await?
-            .pop()
-            .and_then(|v| v.email),
-        None => None,
+    let conversation = match convs::get(c, workspace_id, id).await {
+        Ok(conv) => conv,
+        Err(StoreError::NotFound) => return Ok((None, None)),
+        Err(e) => return Err(e),
     };
-    Ok(assemble(event, conversation.as_ref(), visitor_email))
+    let email = convs::visitors(c, workspace_id, &[conversation.visitor_id])
+        .await?
+        .pop()
+        .and_then(|v| v.email);
+    Ok((Some(conversation), email))
 }
 
 /// The context from rows already read (pure, for tests and the dry run).

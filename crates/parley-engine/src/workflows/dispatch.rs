@@ -133,6 +133,8 @@ impl Dispatcher {
             .collect();
         let candidates = workflows::active_for(&tx, &workspaces, &names).await?;
         let mut created = Vec::new();
+        // Events of one batch often concern the same conversation: read each once.
+        let mut conversations = std::collections::HashMap::new();
         for event in &events {
             let matching: Vec<_> = candidates
                 .iter()
@@ -149,7 +151,17 @@ impl Dispatcher {
                 payload: &event.payload,
                 at: event.created_at,
             };
-            let ctx = context::build(&tx, event.workspace_id, &event_ref).await?;
+            let conv_id = context::conversation_id(&event.payload);
+            let loaded = match conversations.get(&(event.workspace_id, conv_id)) {
+                Some(found) => found,
+                None => {
+                    let found = context::load(&tx, event.workspace_id, conv_id).await?;
+                    conversations
+                        .entry((event.workspace_id, conv_id))
+                        .or_insert(found)
+                }
+            };
+            let ctx = context::assemble(&event_ref, loaded.0.as_ref(), loaded.1.clone());
             let conversation_id = ctx["conversation"]["id"]
                 .as_str()
                 .and_then(|s| uuid::Uuid::parse_str(s).ok());

@@ -11,9 +11,9 @@
 //! - A remote action's step row is committed as `running` before the call, with its
 //!   idempotency key. A crash during the call re-runs the step with the same key and the
 //!   same input, so the receiver can recognise the repeat.
-//! - Every transaction starts with `executions::guard`, which holds only while the
-//!   execution's `seq` is what this runner read: a stalled runner whose job was taken over
-//!   cannot advance the execution a second time.
+//! - Every transaction ends with `executions::advance`, which records progress only while
+//!   the execution's `seq` is what this runner read, or rolls everything back: a stalled
+//!   runner whose job was taken over cannot advance the execution a second time.
 
 use super::actions::{ActionCall, ActionError, Actions, Done, Effect};
 use super::context::{self, EventRef};
@@ -109,7 +109,7 @@ enum Flow {
 struct Run {
     exec: Execution,
     program: Arc<Program>,
-    /// The execution's `seq` in the database: what [`execs::guard`] checks.
+    /// The execution's `seq` in the database: what [`execs::advance`] checks.
     stored_seq: i32,
     /// The state to enter and the visit number it gets.
     state: String,
@@ -150,7 +150,12 @@ impl Executor {
             exec,
         };
         loop {
-            if run.ctx_stale {
+            // Only states that evaluate or render read the context.
+            let reads_context = matches!(
+                run.program.node_type(&run.state),
+                "trigger" | "condition" | "action"
+            );
+            if run.ctx_stale && reads_context {
                 run.ctx = self.context(&run.exec).await?;
                 run.ctx_stale = false;
             }
@@ -177,8 +182,10 @@ impl Executor {
                     run.state = next;
                     Flow::Continue
                 }
-                Step::End { node_id, status } => {
-                    self.end(&mut run, &node_id, status).await?;
+                Step::End { .. } => {
+                    let tx = self.begin(&run).await?;
+                    let (status, rows) = self.fold_end(&mut run)?;
+                    self.finish(&mut run, tx, rows, status, Vec::new()).await?;
                     Flow::Stop
                 }
                 Step::Delay { node_id, ms, next } => {
@@ -241,31 +248,39 @@ impl Executor {
         }
     }
 
-    /// Opens a transaction that owns the execution: `None` when another runner advanced
-    /// it or it was cancelled (then this runner stops). Writes the pending branch steps.
-    async fn begin(&self, run: &mut Run) -> Result<Option<DatabaseTransaction>, JobError> {
+    /// Opens a transaction for the next piece of progress (closing a delay that elapsed).
+    async fn begin(&self, run: &Run) -> Result<DatabaseTransaction, JobError> {
         let tx = self.store.begin().await?;
-        if !execs::guard(&tx, run.exec.id, run.stored_seq).await? {
-            tx.rollback().await.ok();
-            return Ok(None);
-        }
         if run.waking {
             execs::finish_waiting(&tx, run.exec.id).await?;
         }
-        for step in &run.pending {
-            execs::save_step(&tx, step.clone()).await?;
-        }
-        Ok(Some(tx))
+        Ok(tx)
     }
 
-    /// Commits and brings the runner's view in line with what was written.
-    async fn commit(
+    /// Writes the pending branch steps and `rows`, records the progress if the execution
+    /// is still where this runner found it, and commits. `false` (rolled back): another
+    /// runner advanced it or it was cancelled, and this runner stops.
+    async fn finish(
         &self,
         run: &mut Run,
         tx: DatabaseTransaction,
+        rows: Vec<execs::Step>,
         status: &str,
         publish: Vec<LiveEvent>,
-    ) -> Result<(), JobError> {
+    ) -> Result<bool, JobError> {
+        let mut all = run.pending.clone();
+        all.extend(rows);
+        execs::save_steps(&tx, all).await?;
+        let progress = Progress {
+            state: &run.state,
+            seq: run.seq,
+            status,
+            error: run.error.as_deref(),
+        };
+        if !execs::advance(&tx, run.exec.id, run.stored_seq, progress).await? {
+            tx.rollback().await.ok();
+            return Ok(false);
+        }
         tx.commit().await.map_err(parley_store::StoreError::from)?;
         run.stored_seq = run.seq;
         run.pending.clear();
@@ -283,30 +298,20 @@ impl Executor {
                 "status": status, "state": run.state, "error": run.error,
             }),
         });
-        Ok(())
+        Ok(true)
     }
 
-    async fn progress(
-        &self,
-        tx: &DatabaseTransaction,
-        run: &Run,
-        status: &str,
-    ) -> Result<(), JobError> {
-        execs::advance(
-            tx,
-            run.exec.id,
-            Progress {
-                state: &run.state,
-                seq: run.seq,
-                status,
-                error: run.error.as_deref(),
-            },
-        )
-        .await?;
-        Ok(())
-    }
-
-    async fn end(&self, run: &mut Run, node_id: &str, status: EndStatus) -> Result<(), JobError> {
+    /// When the runner stands on an end state, its step row and the final status; else
+    /// `running` and no row. An end evaluates nothing, so it is folded into the
+    /// transaction of whatever led to it: one commit fewer per execution.
+    fn fold_end(&self, run: &mut Run) -> Result<(&'static str, Vec<execs::Step>), JobError> {
+        let Ok(Step::End { node_id, status }) =
+            run.program
+                .compiled
+                .enter(&run.state, &run.ctx, &run.exec.seed)
+        else {
+            return Ok((RUNNING, Vec::new()));
+        };
         let status = match status {
             EndStatus::Completed => COMPLETED,
             EndStatus::Failed => FAILED,
@@ -315,22 +320,13 @@ impl Executor {
         if status != FAILED {
             run.error = None;
         }
-        let Some(tx) = self.begin(run).await? else {
-            return Ok(());
+        let row = execs::Step {
+            finished_at: Some(now_ms()),
+            ..self.row(run, &node_id, DONE, None, None)
         };
-        let row = self.row(run, node_id, DONE, None, None);
-        execs::save_step(
-            &tx,
-            execs::Step {
-                finished_at: Some(now_ms()),
-                ..row
-            },
-        )
-        .await?;
-        run.state = node_id.to_string();
+        run.state = node_id;
         run.seq += 1;
-        self.progress(&tx, run, status).await?;
-        self.commit(run, tx, status, Vec::new()).await
+        Ok((status, vec![row]))
     }
 
     async fn delay(
@@ -340,25 +336,18 @@ impl Executor {
         ms: u64,
         next: &str,
     ) -> Result<(), JobError> {
-        let Some(tx) = self.begin(run).await? else {
-            return Ok(());
-        };
+        let tx = self.begin(run).await?;
         let due = now_ms().saturating_add(ms.min(i64::MAX as u64) as i64);
-        let row = self.row(run, node_id, WAITING, None, None);
-        execs::save_step(
-            &tx,
-            execs::Step {
-                input: Some(json!({ "ms": ms })),
-                run_after: Some(due),
-                ..row
-            },
-        )
-        .await?;
+        let row = execs::Step {
+            input: Some(json!({ "ms": ms })),
+            run_after: Some(due),
+            ..self.row(run, node_id, WAITING, None, None)
+        };
         run.state = next.to_string();
         run.seq += 1;
-        self.progress(&tx, run, WAITING).await?;
         jobs::enqueue(&tx, step_job(run.exec.id, due)).await?;
-        self.commit(run, tx, WAITING, Vec::new()).await
+        self.finish(run, tx, vec![row], WAITING, Vec::new()).await?;
+        Ok(())
     }
 
     /// Runs one action step (one attempt).
@@ -414,11 +403,10 @@ impl Executor {
             signing_secret: &signing_secret,
         };
         let timeout = self.config.action_timeout;
+        let timed_out = || ActionError::Retry(format!("timed out after {} s", timeout.as_secs()));
         match handler.effect() {
             Effect::Local => {
-                let Some(tx) = self.begin(run).await? else {
-                    return Ok(Flow::Stop);
-                };
+                let tx = self.begin(run).await?;
                 let result = match execs::effect(&tx, &key).await? {
                     // Done before (the step's progress was lost): the effect stands.
                     Some(done) => Ok(Done::output(done.output)),
@@ -437,25 +425,12 @@ impl Executor {
                                 Ok(done)
                             }
                             Ok(Err(e)) => Err(e),
-                            Err(_) => Err(ActionError::Retry(format!(
-                                "timed out after {} s",
-                                timeout.as_secs()
-                            ))),
+                            Err(_) => Err(timed_out()),
                         }
                     }
                 };
                 match result {
-                    Ok(done) => {
-                        step.status = DONE.into();
-                        step.output = Some(done.output);
-                        step.finished_at = Some(now_ms());
-                        execs::save_step(&tx, step).await?;
-                        self.next(run, node_id, Outcome::Done)?;
-                        self.progress(&tx, run, RUNNING).await?;
-                        self.commit(run, tx, RUNNING, done.publish).await?;
-                        run.ctx_stale = true;
-                        Ok(Flow::Continue)
-                    }
+                    Ok(done) => self.succeeded(run, tx, step, done).await,
                     Err(e) => {
                         tx.rollback().await.ok();
                         self.failed(run, step, retries, e).await
@@ -464,39 +439,55 @@ impl Executor {
             }
             Effect::Remote => {
                 // Record the attempt (and its key) before calling out.
-                let Some(tx) = self.begin(run).await? else {
-                    return Ok(Flow::Stop);
-                };
-                execs::save_step(&tx, step.clone()).await?;
+                let tx = self.begin(run).await?;
                 run.state = node_id.to_string();
-                self.progress(&tx, run, RUNNING).await?;
-                self.commit(run, tx, RUNNING, Vec::new()).await?;
-                let result = match tokio::time::timeout(timeout, handler.run(&call, None)).await {
-                    Ok(r) => r,
-                    Err(_) => Err(ActionError::Retry(format!(
-                        "timed out after {} s",
-                        timeout.as_secs()
-                    ))),
-                };
+                if !self
+                    .finish(run, tx, vec![step.clone()], RUNNING, Vec::new())
+                    .await?
+                {
+                    return Ok(Flow::Stop);
+                }
+                let result = tokio::time::timeout(timeout, handler.run(&call, None))
+                    .await
+                    .unwrap_or_else(|_| Err(timed_out()));
                 match result {
                     Ok(done) => {
-                        let Some(tx) = self.begin(run).await? else {
-                            return Ok(Flow::Stop);
-                        };
-                        step.status = DONE.into();
-                        step.output = Some(done.output);
-                        step.finished_at = Some(now_ms());
-                        execs::save_step(&tx, step).await?;
-                        self.next(run, node_id, Outcome::Done)?;
-                        self.progress(&tx, run, RUNNING).await?;
-                        self.commit(run, tx, RUNNING, done.publish).await?;
-                        run.ctx_stale = true;
-                        Ok(Flow::Continue)
+                        let tx = self.begin(run).await?;
+                        self.succeeded(run, tx, step, done).await
                     }
                     Err(e) => self.failed(run, step, retries, e).await,
                 }
             }
         }
+    }
+
+    /// The action succeeded: its step, the next state (and an end right after) commit.
+    async fn succeeded(
+        &self,
+        run: &mut Run,
+        tx: DatabaseTransaction,
+        mut step: execs::Step,
+        done: Done,
+    ) -> Result<Flow, JobError> {
+        step.status = DONE.into();
+        step.output = Some(done.output);
+        step.error = None;
+        step.run_after = None;
+        step.finished_at = Some(now_ms());
+        let node_id = step.node_id.clone();
+        self.next(run, &node_id, Outcome::Done)?;
+        let (status, end) = self.fold_end(run)?;
+        let mut rows = vec![step];
+        rows.extend(end);
+        if !self.finish(run, tx, rows, status, done.publish).await? {
+            return Ok(Flow::Stop);
+        }
+        run.ctx_stale = true;
+        Ok(if status == RUNNING {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        })
     }
 
     /// Moves the runner past the action at `node_id` (state and visit number).
@@ -523,9 +514,7 @@ impl Executor {
         let message = error.to_string();
         let retry = matches!(error, ActionError::Retry(_)) && step.attempt <= retries as i32;
         tracing::info!(execution = %run.exec.id, node = %node_id, attempt = step.attempt, retry, error = %message, "workflow action failed");
-        let Some(tx) = self.begin(run).await? else {
-            return Ok(Flow::Stop);
-        };
+        let tx = self.begin(run).await?;
         step.error = Some(message.clone());
         if retry {
             let delay = backoff_ms(
@@ -537,32 +526,36 @@ impl Executor {
             let due = now_ms() + delay;
             step.status = RETRYING.into();
             step.run_after = Some(due);
-            execs::save_step(&tx, step).await?;
             run.state = node_id;
-            self.progress(&tx, run, RUNNING).await?;
             jobs::enqueue(&tx, step_job(run.exec.id, due)).await?;
-            self.commit(run, tx, RUNNING, Vec::new()).await?;
+            self.finish(run, tx, vec![step], RUNNING, Vec::new())
+                .await?;
             return Ok(Flow::Stop);
         }
         step.status = FAILED.into();
         step.finished_at = Some(now_ms());
-        execs::save_step(&tx, step).await?;
         run.error = Some(message);
         self.next(run, &node_id, Outcome::Failed)?;
-        self.progress(&tx, run, RUNNING).await?;
-        self.commit(run, tx, RUNNING, Vec::new()).await?;
-        Ok(Flow::Continue)
+        let (status, end) = self.fold_end(run)?;
+        let mut rows = vec![step];
+        rows.extend(end);
+        if !self.finish(run, tx, rows, status, Vec::new()).await? {
+            return Ok(Flow::Stop);
+        }
+        Ok(if status == RUNNING {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        })
     }
 
-    /// The program cannot go on (a stored chart that does not load or names a missing
-    /// state): the execution fails with the reason, rather than the job retrying forever.
+    /// The program cannot go on (a stored chart that names a missing state): the execution
+    /// fails with the reason, rather than the job retrying forever.
     async fn abort(&self, run: &mut Run, reason: &str) -> Result<(), JobError> {
         run.error = Some(format!("the workflow version cannot run: {reason}"));
-        let Some(tx) = self.begin(run).await? else {
-            return Ok(());
-        };
-        self.progress(&tx, run, FAILED).await?;
-        self.commit(run, tx, FAILED, Vec::new()).await
+        let tx = self.begin(run).await?;
+        self.finish(run, tx, Vec::new(), FAILED, Vec::new()).await?;
+        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! idempotency keys, and return authorizations.
 //!
 //! An execution's `seq` is the sequence number of its next visit and doubles as an
-//! optimistic lock: every transaction that advances an execution first runs [`guard`],
+//! optimistic lock: every transaction that advances an execution ends with [`advance`],
 //! which only succeeds while `seq` is what the runner read. Two runners of one execution
 //! (a worker that stalled past its lease, and the one that took over) therefore never
 //! both advance it; the loser rolls back, effects included.
@@ -53,27 +53,27 @@ pub struct NewExecution {
 /// when created.
 pub async fn create(c: &impl ConnectionTrait, new: NewExecution) -> StoreResult<Option<Execution>> {
     let now = now_ms();
-    let id = Uuid::now_v7();
-    let model = execution::ActiveModel {
-        id: Set(id),
-        workspace_id: Set(new.workspace_id),
-        workflow_id: Set(new.workflow_id),
-        workflow_version_id: Set(new.workflow_version_id),
-        event_id: Set(new.event_id),
-        event_name: Set(new.event_name),
-        event_payload: Set(new.event_payload),
-        event_at: Set(new.event_at),
-        conversation_id: Set(new.conversation_id),
-        seed: Set(new.seed),
-        status: Set(RUNNING.into()),
-        state: Set(new.initial_state),
-        seq: Set(1),
-        error: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        finished_at: Set(None),
+    let model = Execution {
+        id: Uuid::now_v7(),
+        workspace_id: new.workspace_id,
+        workflow_id: new.workflow_id,
+        workflow_version_id: new.workflow_version_id,
+        event_id: new.event_id,
+        event_name: new.event_name,
+        event_payload: new.event_payload,
+        event_at: new.event_at,
+        conversation_id: new.conversation_id,
+        seed: new.seed,
+        status: RUNNING.into(),
+        state: new.initial_state,
+        seq: 1,
+        error: None,
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
     };
-    let inserted = execution::Entity::insert(model)
+    let active: execution::ActiveModel = model.clone().into();
+    let inserted = execution::Entity::insert(active)
         .on_conflict(
             OnConflict::columns([
                 execution::Column::WorkflowVersionId,
@@ -84,10 +84,7 @@ pub async fn create(c: &impl ConnectionTrait, new: NewExecution) -> StoreResult<
         )
         .exec_without_returning(c)
         .await?;
-    if inserted == 0 {
-        return Ok(None);
-    }
-    Ok(execution::Entity::find_by_id(id).one(c).await?)
+    Ok((inserted == 1).then_some(model))
 }
 
 /// An execution of this workspace.
@@ -144,18 +141,6 @@ pub async fn list(
         .await?)
 }
 
-/// Takes the execution's row lock for this transaction if it is still at `seq` and not
-/// over. `false`: another runner advanced it, or it was cancelled; roll back and stop.
-pub async fn guard(c: &impl ConnectionTrait, id: Uuid, seq: i32) -> StoreResult<bool> {
-    let sql = "UPDATE executions SET updated_at = $1 \
-               WHERE id = $2 AND seq = $3 AND status IN ('running', 'waiting')";
-    let values: Vec<Value> = vec![now_ms().into(), id.into(), seq.into()];
-    let result = c
-        .execute_raw(raw(c.get_database_backend(), sql, values))
-        .await?;
-    Ok(result.rows_affected() == 1)
-}
-
 /// Where an execution stands after a transaction of the executor.
 pub struct Progress<'a> {
     pub state: &'a str,
@@ -164,13 +149,21 @@ pub struct Progress<'a> {
     pub error: Option<&'a str>,
 }
 
-/// Records progress (call after [`guard`] in the same transaction).
-pub async fn advance(c: &impl ConnectionTrait, id: Uuid, p: Progress<'_>) -> StoreResult<()> {
+/// Records progress, but only while the execution is still at visit `expected_seq` and not
+/// over. `false`: another runner advanced it or it was cancelled, and the caller must roll
+/// back (its effects included). On PostgreSQL the row lock this takes also makes a second
+/// runner wait until the first commits, then find `seq` moved on.
+pub async fn advance(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    expected_seq: i32,
+    p: Progress<'_>,
+) -> StoreResult<bool> {
     let now = now_ms();
     let finished = is_final(p.status).then_some(now);
-    let sql = "UPDATE executions SET state = $1, seq = $2, status = $3, \
-                   error = COALESCE($4, error), updated_at = $5, finished_at = $6 \
-               WHERE id = $7";
+    let sql = "UPDATE executions SET state = $1, seq = $2, status = $3, error = $4, \
+                   updated_at = $5, finished_at = $6 \
+               WHERE id = $7 AND seq = $8 AND status IN ('running', 'waiting')";
     let values: Vec<Value> = vec![
         p.state.into(),
         p.seq.into(),
@@ -179,10 +172,12 @@ pub async fn advance(c: &impl ConnectionTrait, id: Uuid, p: Progress<'_>) -> Sto
         now.into(),
         finished.into(),
         id.into(),
+        expected_seq.into(),
     ];
-    c.execute_raw(raw(c.get_database_backend(), sql, values))
+    let result = c
+        .execute_raw(raw(c.get_database_backend(), sql, values))
         .await?;
-    Ok(())
+    Ok(result.rows_affected() == 1)
 }
 
 /// Cancels a running or waiting execution. `false` when it was already over.
@@ -253,10 +248,13 @@ pub async fn step_at(
         .await?)
 }
 
-/// Inserts a step row, or replaces the one of the same visit.
-pub async fn save_step(c: &impl ConnectionTrait, step: Step) -> StoreResult<()> {
-    let model: execution_step::ActiveModel = step.into();
-    execution_step::Entity::insert(model)
+/// Inserts step rows, replacing those of the same visits, in one statement.
+pub async fn save_steps(c: &impl ConnectionTrait, steps: Vec<Step>) -> StoreResult<()> {
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let models: Vec<execution_step::ActiveModel> = steps.into_iter().map(Into::into).collect();
+    execution_step::Entity::insert_many(models)
         .on_conflict(
             OnConflict::columns([
                 execution_step::Column::ExecutionId,
@@ -277,6 +275,11 @@ pub async fn save_step(c: &impl ConnectionTrait, step: Step) -> StoreResult<()> 
         .exec_without_returning(c)
         .await?;
     Ok(())
+}
+
+/// Inserts a step row, or replaces the one of the same visit.
+pub async fn save_step(c: &impl ConnectionTrait, step: Step) -> StoreResult<()> {
+    save_steps(c, vec![step]).await
 }
 
 /// Marks the execution's waiting delay step done (its time came).
