@@ -21,6 +21,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// How to reach the database.
@@ -51,7 +52,12 @@ impl StoreConfig {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite only: one writer at a time in this process (see [`Store::write_gate`]).
+    gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// Held while writing through a [`Store::write_gate`].
+pub type WriteGate = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 impl Store {
     /// Connects lazily: the first query opens the connection, so `parley serve` starts (and
@@ -78,7 +84,9 @@ impl Store {
             opts.set_schema_search_path(schema.clone());
         }
         let db = Database::connect(opts).await?;
-        Ok(Store { db })
+        let gate = (db.get_database_backend() == DbBackend::Sqlite)
+            .then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Store { db, gate })
     }
 
     /// Applies every pending migration.
@@ -126,6 +134,19 @@ impl Store {
             ..TransactionOptions::default()
         };
         Ok(self.db.begin_with_options(options).await?)
+    }
+
+    /// On SQLite, waits for this process's other busy writers and returns a guard to hold
+    /// for the duration of a write (a transaction, or a hot single statement); `None` on
+    /// PostgreSQL. SQLite has one writer anyway; a writer that finds the lock taken sleeps
+    /// in SQLite's busy handler (1, 2, 5, 10 … ms), so under load the lock sits idle while
+    /// waiters sleep. Queueing here hands it over at once. Writers that do not take the gate
+    /// still work, through the busy handler.
+    pub async fn write_gate(&self) -> WriteGate {
+        match &self.gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     pub async fn close(self) {

@@ -19,7 +19,7 @@
 
 use parley_domain::insight::ConversationInsight;
 use parley_store::repo::conversations::{self as convs, Conversation};
-use parley_store::{ConnectionTrait, StoreError, StoreResult};
+use parley_store::{ConnectionTrait, StoreResult};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -59,16 +59,10 @@ pub async fn load(
     let Some(id) = conversation_id else {
         return Ok((None, None));
     };
-    let conversation = match convs::get(c, workspace_id, id).await {
-        Ok(conv) => conv,
-        Err(StoreError::NotFound) => return Ok((None, None)),
-        Err(e) => return Err(e),
-    };
-    let email = convs::visitors(c, workspace_id, &[conversation.visitor_id])
-        .await?
-        .pop()
-        .and_then(|v| v.email);
-    Ok((Some(conversation), email))
+    Ok(match convs::get_with_email(c, workspace_id, id).await? {
+        Some((conversation, email)) => (Some(conversation), email),
+        None => (None, None),
+    })
 }
 
 /// The context from rows already read (pure, for tests and the dry run).

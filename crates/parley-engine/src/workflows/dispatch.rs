@@ -113,6 +113,7 @@ impl Dispatcher {
 
     /// Dispatches one batch; returns how many events it took.
     pub async fn dispatch_once(&self) -> StoreResult<usize> {
+        let gate = self.store.write_gate().await;
         let tx = self.store.begin().await?;
         let events = outbox::claim(&tx, self.config.batch).await?;
         if events.is_empty() {
@@ -197,6 +198,7 @@ impl Dispatcher {
         let ids: Vec<_> = events.iter().map(|e| e.id).collect();
         outbox::mark_dispatched(&tx, &ids).await?;
         tx.commit().await?;
+        drop(gate);
         if !created.is_empty() {
             self.jobs_wake.notify_one();
             metrics::counter!("parley_workflow_executions_started_total")

@@ -30,7 +30,7 @@ use parley_store::repo::executions::{
     WAITING,
 };
 use parley_store::repo::workflows;
-use parley_store::{DatabaseTransaction, Store, now_ms};
+use parley_store::{DatabaseTransaction, Store, WriteGate, now_ms};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -121,6 +121,8 @@ struct Run {
     error: Option<String>,
     ctx: Value,
     ctx_stale: bool,
+    /// SQLite: this process's write gate, held from `begin` to commit or rollback.
+    gate: WriteGate,
 }
 
 impl Executor {
@@ -146,6 +148,7 @@ impl Executor {
             error: exec.error.clone(),
             ctx: Value::Null,
             ctx_stale: true,
+            gate: None,
             program,
             exec,
         };
@@ -183,7 +186,7 @@ impl Executor {
                     Flow::Continue
                 }
                 Step::End { .. } => {
-                    let tx = self.begin(&run).await?;
+                    let tx = self.begin(&mut run).await?;
                     let (status, rows) = self.fold_end(&mut run)?;
                     self.finish(&mut run, tx, rows, status, Vec::new()).await?;
                     Flow::Stop
@@ -249,7 +252,9 @@ impl Executor {
     }
 
     /// Opens a transaction for the next piece of progress (closing a delay that elapsed).
-    async fn begin(&self, run: &Run) -> Result<DatabaseTransaction, JobError> {
+    async fn begin(&self, run: &mut Run) -> Result<DatabaseTransaction, JobError> {
+        run.gate = None;
+        run.gate = self.store.write_gate().await;
         let tx = self.store.begin().await?;
         if run.waking {
             execs::finish_waiting(&tx, run.exec.id).await?;
@@ -279,9 +284,11 @@ impl Executor {
         };
         if !execs::advance(&tx, run.exec.id, run.stored_seq, progress).await? {
             tx.rollback().await.ok();
+            run.gate = None;
             return Ok(false);
         }
         tx.commit().await.map_err(parley_store::StoreError::from)?;
+        run.gate = None;
         run.stored_seq = run.seq;
         run.pending.clear();
         run.waking = false;
@@ -373,7 +380,7 @@ impl Executor {
             None => (rendered, 1),
         };
         let key = idempotency_key(run.exec.id, node_id, run.seq);
-        let mut step = execs::Step {
+        let step = execs::Step {
             attempt,
             input: Some(input.clone()),
             ..self.row(run, node_id, RUNNING, None, Some(kind))
@@ -406,8 +413,11 @@ impl Executor {
         let timed_out = || ActionError::Retry(format!("timed out after {} s", timeout.as_secs()));
         match handler.effect() {
             Effect::Local => {
+                // Read before taking the write lock: a racing runner that records the same
+                // key first makes this one's insert fail, and it rolls back.
+                let recorded = execs::effect(self.store.db(), &key).await?;
                 let tx = self.begin(run).await?;
-                let result = match execs::effect(&tx, &key).await? {
+                let result = match recorded {
                     // Done before (the step's progress was lost): the effect stands.
                     Some(done) => Ok(Done::output(done.output)),
                     None => {
@@ -430,9 +440,13 @@ impl Executor {
                     }
                 };
                 match result {
-                    Ok(done) => self.succeeded(run, tx, step, done).await,
+                    Ok(done) => {
+                        self.succeeded(run, tx, step, done, handler.changes_context())
+                            .await
+                    }
                     Err(e) => {
                         tx.rollback().await.ok();
+                        run.gate = None;
                         self.failed(run, step, retries, e).await
                     }
                 }
@@ -453,7 +467,8 @@ impl Executor {
                 match result {
                     Ok(done) => {
                         let tx = self.begin(run).await?;
-                        self.succeeded(run, tx, step, done).await
+                        self.succeeded(run, tx, step, done, handler.changes_context())
+                            .await
                     }
                     Err(e) => self.failed(run, step, retries, e).await,
                 }
@@ -468,6 +483,7 @@ impl Executor {
         tx: DatabaseTransaction,
         mut step: execs::Step,
         done: Done,
+        changes_context: bool,
     ) -> Result<Flow, JobError> {
         step.status = DONE.into();
         step.output = Some(done.output);
@@ -482,7 +498,7 @@ impl Executor {
         if !self.finish(run, tx, rows, status, done.publish).await? {
             return Ok(Flow::Stop);
         }
-        run.ctx_stale = true;
+        run.ctx_stale |= changes_context;
         Ok(if status == RUNNING {
             Flow::Continue
         } else {

@@ -584,6 +584,7 @@ pub async fn post_event(
         )));
     }
     let name = event.name();
+    let _gate = store.write_gate().await;
     let id = outbox::append(store.db(), actor.workspace_id, &name, payload).await?;
     Ok((id, name))
 }

@@ -391,3 +391,29 @@ pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> 
     .await?;
     Ok(())
 }
+
+/// A conversation of this workspace with its visitor's email, in one query (workflow
+/// contexts read this for every step).
+pub async fn get_with_email(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(Conversation, Option<String>)>> {
+    use sea_orm::FromQueryResult;
+    let sql = "SELECT conversations.*, visitors.email AS visitor_email FROM conversations \
+               LEFT JOIN visitors ON visitors.id = conversations.visitor_id \
+               WHERE conversations.id = $1 AND conversations.workspace_id = $2";
+    let row = c
+        .query_one_raw(crate::raw(
+            c.get_database_backend(),
+            sql,
+            vec![id.into(), workspace_id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let conversation = Conversation::from_query_result(&row, "")?;
+    let email: Option<String> = row.try_get("", "visitor_email")?;
+    Ok(Some((conversation, email)))
+}

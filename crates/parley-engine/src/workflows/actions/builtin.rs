@@ -81,6 +81,11 @@ impl Action for AddNote {
         Effect::Local
     }
 
+    /// Notes are not part of the context.
+    fn changes_context(&self) -> bool {
+        false
+    }
+
     async fn run(
         &self,
         call: &ActionCall<'_>,

@@ -124,6 +124,12 @@ impl From<parley_store::DbErr> for ActionError {
 pub trait Action: Send + Sync + 'static {
     fn effect(&self) -> Effect;
 
+    /// Whether the effect can change what the context shows (the conversation, its lead):
+    /// the executor then re-reads the context before the next step.
+    fn changes_context(&self) -> bool {
+        true
+    }
+
     /// Runs the action. Local actions get the executor's transaction in `tx` and must write
     /// through it; remote ones get `None`.
     async fn run(

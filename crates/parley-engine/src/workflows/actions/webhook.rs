@@ -78,6 +78,10 @@ impl Action for Webhook {
         Effect::Remote
     }
 
+    fn changes_context(&self) -> bool {
+        false
+    }
+
     async fn run(
         &self,
         call: &ActionCall<'_>,
