@@ -827,6 +827,59 @@ async fn cancel_stops_a_waiting_execution_and_missing_integrations_fail_clearly(
             "{}: {items:?}",
             db.name
         );
+
+        // Consecutive local actions share a transaction; when the second fails, the first
+        // is redone on its own and kept once, and the execution fails with the reason.
+        let graph = json!({
+            "nodes": [
+                node("t", "trigger", json!({"event": "external:tagit"})),
+                node("note", "action", json!({"action": "add_note", "params": {"text": "Before tagging"}})),
+                node("tag", "action", json!({"action": "tag_conversation", "params": {"tag": "{{event.payload.tag}}"}})),
+                node("end", "end", json!({})),
+            ],
+            "edges": [edge("t", "note", None), edge("note", "tag", None), edge("tag", "end", None)],
+        });
+        let wf = create_active(&owner, "Tag it", graph).await;
+        let long = "x".repeat(50);
+        owner
+            .call(
+                Method::POST,
+                "/api/v1/events",
+                Some(json!({"name": "tagit", "payload": {"conversation_id": conv, "tag": long}})),
+            )
+            .await;
+        let items = wait_executions(&owner, wf["id"].as_str().unwrap(), |items| {
+            items.first().is_some_and(|e| e["status"] == "failed")
+        })
+        .await;
+        assert!(
+            items[0]["error"].as_str().unwrap().contains("at most 40"),
+            "{items:?}"
+        );
+        let detail = execution(&owner, items[0]["id"].as_str().unwrap()).await;
+        assert_eq!(
+            step_summary(&detail)
+                .into_iter()
+                .map(|s| (s.0, s.1))
+                .collect::<Vec<_>>(),
+            vec![
+                ("t".into(), "done".into()),
+                ("note".into(), "done".into()),
+                ("tag".into(), "failed".into()),
+                ("$failed".into(), "done".into())
+            ],
+            "{detail}"
+        );
+        let c = conversation(&owner, &conv).await;
+        assert_eq!(
+            c["notes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|n| n["text"] == "Before tagging")
+                .count(),
+            1
+        );
     }
 }
 

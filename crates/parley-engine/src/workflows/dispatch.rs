@@ -12,11 +12,12 @@ use super::context::{self, EventRef};
 use super::executor::step_job;
 use super::programs::Programs;
 use crate::live::{Hub, LiveEvent};
+use parley_store::repo::conversations as convs;
 use parley_store::repo::executions::{self as execs, NewExecution};
 use parley_store::repo::{outbox, workflows};
 use parley_store::{Store, StoreResult, jobs, now_ms};
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -133,9 +134,25 @@ impl Dispatcher {
             .into_iter()
             .collect();
         let candidates = workflows::active_for(&tx, &workspaces, &names).await?;
-        let mut created = Vec::new();
-        // Events of one batch often concern the same conversation: read each once.
-        let mut conversations = std::collections::HashMap::new();
+        // The conversations the events name, read in one query (events of one batch often
+        // concern the same conversation); each counts only for its own workspace.
+        let wanted: Vec<_> = events
+            .iter()
+            .filter(|e| {
+                candidates
+                    .iter()
+                    .any(|w| w.workspace_id == e.workspace_id && w.trigger_event == e.event_type)
+            })
+            .filter_map(|e| context::conversation_id(&e.payload))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let conversations: HashMap<_, _> = convs::with_emails(&tx, &wanted)
+            .await?
+            .into_iter()
+            .map(|(c, email)| (c.id, (c, email)))
+            .collect();
+        let mut new = Vec::new();
         for event in &events {
             let matching: Vec<_> = candidates
                 .iter()
@@ -152,20 +169,15 @@ impl Dispatcher {
                 payload: &event.payload,
                 at: event.created_at,
             };
-            let conv_id = context::conversation_id(&event.payload);
-            let loaded = match conversations.get(&(event.workspace_id, conv_id)) {
-                Some(found) => found,
-                None => {
-                    let found = context::load(&tx, event.workspace_id, conv_id).await?;
-                    conversations
-                        .entry((event.workspace_id, conv_id))
-                        .or_insert(found)
-                }
-            };
-            let ctx = context::assemble(&event_ref, loaded.0.as_ref(), loaded.1.clone());
-            let conversation_id = ctx["conversation"]["id"]
-                .as_str()
-                .and_then(|s| uuid::Uuid::parse_str(s).ok());
+            let loaded = context::conversation_id(&event.payload)
+                .and_then(|id| conversations.get(&id))
+                .filter(|(c, _)| c.workspace_id == event.workspace_id);
+            let ctx = context::assemble(
+                &event_ref,
+                loaded.map(|(c, _)| c),
+                loaded.and_then(|(_, email)| email.clone()),
+            );
+            let conversation_id = loaded.map(|(c, _)| c.id);
             for workflow in matching {
                 let Some(version_id) = workflow.current_version_id else {
                     continue;
@@ -177,7 +189,7 @@ impl Dispatcher {
                 if !program.compiled.trigger_matches(&event.event_type, &ctx) {
                     continue;
                 }
-                let new = NewExecution {
+                new.push(NewExecution {
                     workspace_id: event.workspace_id,
                     workflow_id: workflow.id,
                     workflow_version_id: version_id,
@@ -188,13 +200,12 @@ impl Dispatcher {
                     conversation_id,
                     seed: context::seed(conversation_id, event.id),
                     initial_state: program.compiled.initial().to_string(),
-                };
-                if let Some(exec) = execs::create(&tx, new).await? {
-                    jobs::enqueue(&tx, step_job(exec.id, now_ms())).await?;
-                    created.push(exec);
-                }
+                });
             }
         }
+        let created = execs::create_many(&tx, new).await?;
+        let now = now_ms();
+        jobs::enqueue_many(&tx, created.iter().map(|e| step_job(e.id, now)).collect()).await?;
         let ids: Vec<_> = events.iter().map(|e| e.id).collect();
         outbox::mark_dispatched(&tx, &ids).await?;
         tx.commit().await?;

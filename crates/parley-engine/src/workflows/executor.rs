@@ -123,6 +123,15 @@ struct Run {
     ctx_stale: bool,
     /// SQLite: this process's write gate, held from `begin` to commit or rollback.
     gate: WriteGate,
+    /// A transaction kept open across consecutive local actions, so they commit together.
+    tx: Option<DatabaseTransaction>,
+    /// Local actions done in `tx` and not committed yet, and their live events.
+    uncommitted: usize,
+    publish: Vec<LiveEvent>,
+    /// The state at the last commit (where to start over if `tx` rolls back).
+    committed_state: String,
+    /// One action per transaction (after a combined transaction rolled back).
+    single: bool,
 }
 
 impl Executor {
@@ -149,6 +158,11 @@ impl Executor {
             ctx: Value::Null,
             ctx_stale: true,
             gate: None,
+            tx: None,
+            uncommitted: 0,
+            publish: Vec::new(),
+            committed_state: exec.state.clone(),
+            single: false,
             program,
             exec,
         };
@@ -159,7 +173,17 @@ impl Executor {
                 "trigger" | "condition" | "action"
             );
             if run.ctx_stale && reads_context {
-                run.ctx = self.context(&run.exec).await?;
+                let event = EventRef {
+                    id: run.exec.event_id,
+                    name: &run.exec.event_name,
+                    payload: &run.exec.event_payload,
+                    at: run.exec.event_at,
+                };
+                // Through the open transaction, to see its own uncommitted effects.
+                run.ctx = match &run.tx {
+                    Some(tx) => context::build(tx, run.exec.workspace_id, &event).await?,
+                    None => context::build(self.store.db(), run.exec.workspace_id, &event).await?,
+                };
                 run.ctx_stale = false;
             }
             let step = match run
@@ -211,16 +235,6 @@ impl Executor {
         }
     }
 
-    async fn context(&self, exec: &Execution) -> Result<Value, JobError> {
-        let event = EventRef {
-            id: exec.event_id,
-            name: &exec.event_name,
-            payload: &exec.event_payload,
-            at: exec.event_at,
-        };
-        Ok(context::build(self.store.db(), exec.workspace_id, &event).await?)
-    }
-
     /// A step row of the current visit.
     fn row(
         &self,
@@ -251,8 +265,12 @@ impl Executor {
         }
     }
 
-    /// Opens a transaction for the next piece of progress (closing a delay that elapsed).
+    /// The open transaction, or a new one for the next piece of progress (closing a delay
+    /// that elapsed).
     async fn begin(&self, run: &mut Run) -> Result<DatabaseTransaction, JobError> {
+        if let Some(tx) = run.tx.take() {
+            return Ok(tx);
+        }
         run.gate = None;
         run.gate = self.store.write_gate().await;
         let tx = self.store.begin().await?;
@@ -290,10 +308,12 @@ impl Executor {
         tx.commit().await.map_err(parley_store::StoreError::from)?;
         run.gate = None;
         run.stored_seq = run.seq;
+        run.committed_state = run.state.clone();
+        run.uncommitted = 0;
         run.pending.clear();
         run.waking = false;
         run.exec.status = status.to_string();
-        for event in publish {
+        for event in std::mem::take(&mut run.publish).into_iter().chain(publish) {
             self.hub.publish(event);
         }
         self.hub.publish(LiveEvent {
@@ -413,11 +433,8 @@ impl Executor {
         let timed_out = || ActionError::Retry(format!("timed out after {} s", timeout.as_secs()));
         match handler.effect() {
             Effect::Local => {
-                // Read before taking the write lock: a racing runner that records the same
-                // key first makes this one's insert fail, and it rolls back.
-                let recorded = execs::effect(self.store.db(), &key).await?;
                 let tx = self.begin(run).await?;
-                let result = match recorded {
+                let result = match execs::effect(&tx, &key).await? {
                     // Done before (the step's progress was lost): the effect stands.
                     Some(done) => Ok(Done::output(done.output)),
                     None => {
@@ -447,6 +464,18 @@ impl Executor {
                     Err(e) => {
                         tx.rollback().await.ok();
                         run.gate = None;
+                        if run.uncommitted > 0 {
+                            // Earlier actions of this transaction were rolled back with it:
+                            // start over from the last commit, one action per transaction.
+                            run.state = run.committed_state.clone();
+                            run.seq = run.stored_seq;
+                            run.pending.clear();
+                            run.publish.clear();
+                            run.uncommitted = 0;
+                            run.single = true;
+                            run.ctx_stale = true;
+                            return Ok(Flow::Continue);
+                        }
                         self.failed(run, step, retries, e).await
                     }
                 }
@@ -492,18 +521,42 @@ impl Executor {
         step.finished_at = Some(now_ms());
         let node_id = step.node_id.clone();
         self.next(run, &node_id, Outcome::Done)?;
+        run.ctx_stale |= changes_context;
         let (status, end) = self.fold_end(run)?;
+        // Another local action next may join this transaction: one commit for the run of
+        // them. Anything else (branches are pure and wait for the next write) commits now.
+        if status == RUNNING && !run.single && self.local_ahead(run) {
+            run.pending.push(step);
+            run.publish.extend(done.publish);
+            run.uncommitted += 1;
+            run.tx = Some(tx);
+            return Ok(Flow::Continue);
+        }
         let mut rows = vec![step];
         rows.extend(end);
         if !self.finish(run, tx, rows, status, done.publish).await? {
             return Ok(Flow::Stop);
         }
-        run.ctx_stale |= changes_context;
         Ok(if status == RUNNING {
             Flow::Continue
         } else {
             Flow::Stop
         })
+    }
+
+    /// Whether the next state is an action with a local effect.
+    fn local_ahead(&self, run: &Run) -> bool {
+        run.program.node_type(&run.state) == "action"
+            && run
+                .program
+                .compiled
+                .enter(&run.state, &Value::Null, &run.exec.seed)
+                .ok()
+                .and_then(|step| match step {
+                    Step::Action { kind, .. } => self.actions.get(&kind),
+                    _ => None,
+                })
+                .is_some_and(|a| a.effect() == Effect::Local)
     }
 
     /// Moves the runner past the action at `node_id` (state and visit number).

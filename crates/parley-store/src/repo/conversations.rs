@@ -417,3 +417,33 @@ pub async fn get_with_email(
     let email: Option<String> = row.try_get("", "visitor_email")?;
     Ok(Some((conversation, email)))
 }
+
+/// Conversations by id with their visitors' emails, in one query, whatever their workspace:
+/// callers compare `workspace_id` with the workspace they act in.
+pub async fn with_emails(
+    c: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> StoreResult<Vec<(Conversation, Option<String>)>> {
+    use sea_orm::FromQueryResult;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT conversations.*, visitors.email AS visitor_email FROM conversations \
+         LEFT JOIN visitors ON visitors.id = conversations.visitor_id \
+         WHERE conversations.id IN ({})",
+        placeholders.join(", ")
+    );
+    let values = ids.iter().map(|id| (*id).into()).collect();
+    let rows = c
+        .query_all_raw(crate::raw(c.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let conversation = Conversation::from_query_result(row, "")?;
+            let email: Option<String> = row.try_get("", "visitor_email")?;
+            Ok((conversation, email))
+        })
+        .collect()
+}

@@ -52,28 +52,45 @@ pub struct NewExecution {
 /// Creates the execution unless this version already has one for this event. Returns it
 /// when created.
 pub async fn create(c: &impl ConnectionTrait, new: NewExecution) -> StoreResult<Option<Execution>> {
+    Ok(create_many(c, vec![new]).await?.pop())
+}
+
+/// Creates executions in one statement. One whose (version, event) already has an
+/// execution is skipped by the database; it is still returned when others were inserted,
+/// so callers must treat the result as "at most these" (a job for a skipped one finds no
+/// execution and ends).
+pub async fn create_many(
+    c: &impl ConnectionTrait,
+    new: Vec<NewExecution>,
+) -> StoreResult<Vec<Execution>> {
     let now = now_ms();
-    let model = Execution {
-        id: Uuid::now_v7(),
-        workspace_id: new.workspace_id,
-        workflow_id: new.workflow_id,
-        workflow_version_id: new.workflow_version_id,
-        event_id: new.event_id,
-        event_name: new.event_name,
-        event_payload: new.event_payload,
-        event_at: new.event_at,
-        conversation_id: new.conversation_id,
-        seed: new.seed,
-        status: RUNNING.into(),
-        state: new.initial_state,
-        seq: 1,
-        error: None,
-        created_at: now,
-        updated_at: now,
-        finished_at: None,
-    };
-    let active: execution::ActiveModel = model.clone().into();
-    let inserted = execution::Entity::insert(active)
+    let models: Vec<Execution> = new
+        .into_iter()
+        .map(|new| Execution {
+            id: Uuid::now_v7(),
+            workspace_id: new.workspace_id,
+            workflow_id: new.workflow_id,
+            workflow_version_id: new.workflow_version_id,
+            event_id: new.event_id,
+            event_name: new.event_name,
+            event_payload: new.event_payload,
+            event_at: new.event_at,
+            conversation_id: new.conversation_id,
+            seed: new.seed,
+            status: RUNNING.into(),
+            state: new.initial_state,
+            seq: 1,
+            error: None,
+            created_at: now,
+            updated_at: now,
+            finished_at: None,
+        })
+        .collect();
+    if models.is_empty() {
+        return Ok(models);
+    }
+    let active: Vec<execution::ActiveModel> = models.iter().cloned().map(Into::into).collect();
+    let inserted = execution::Entity::insert_many(active)
         .on_conflict(
             OnConflict::columns([
                 execution::Column::WorkflowVersionId,
@@ -84,7 +101,7 @@ pub async fn create(c: &impl ConnectionTrait, new: NewExecution) -> StoreResult<
         )
         .exec_without_returning(c)
         .await?;
-    Ok((inserted == 1).then_some(model))
+    Ok(if inserted == 0 { Vec::new() } else { models })
 }
 
 /// An execution of this workspace.
