@@ -324,13 +324,14 @@ async fn two_nodes_on_postgres_run_every_execution_exactly_once() {
     let items = wait_all_completed(&sa, &workflow, 1000, Duration::from_secs(50)).await;
     let elapsed = started.elapsed();
     assert_eq!(items.len(), 1000);
-    let c = counts.lock().unwrap();
-    assert_eq!(c.requests, 1000, "no webhook ran twice");
-    assert_eq!(c.by_key.len(), 1000);
-    assert_eq!(c.by_n.len(), 1000);
-    assert!(c.by_n.values().all(|&n| n == 1));
+    {
+        let c = counts.lock().unwrap();
+        assert_eq!(c.requests, 1000, "no webhook ran twice");
+        assert_eq!(c.by_key.len(), 1000);
+        assert_eq!(c.by_n.len(), 1000);
+        assert!(c.by_n.values().all(|&n| n == 1));
+    }
     eprintln!("two nodes: 1000 events posted and executed in {elapsed:?}");
-    drop(c);
     drop((a, b));
     let _ = std::fs::remove_dir_all(&data);
     let _ = admin

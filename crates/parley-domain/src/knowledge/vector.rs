@@ -11,7 +11,7 @@ pub fn encode(vector: &[f32]) -> Vec<u8> {
 
 /// The vector in `bytes`, or `None` when they are not a whole number of `f32`s.
 pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(

@@ -30,7 +30,7 @@ pub(super) fn register(actions: &mut Actions) {
         .register("approve_return", ApproveReturn);
 }
 
-fn tx<'a>(tx: Option<&'a DatabaseTransaction>) -> Result<&'a DatabaseTransaction, ActionError> {
+fn tx(tx: Option<&DatabaseTransaction>) -> Result<&DatabaseTransaction, ActionError> {
     tx.ok_or_else(|| ActionError::Permanent("a local action ran without a transaction".into()))
 }
 
