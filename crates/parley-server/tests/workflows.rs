@@ -4,7 +4,12 @@
 
 mod common;
 
-use common::{TestApp, Widget, start};
+use common::{TestApp, Widget};
+
+/// Every test here needs events dispatched to workflows.
+async fn start(db: &parley_store::testing::TestDb) -> TestApp {
+    common::start_with_workflows(db).await
+}
 use futures::StreamExt;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};

@@ -42,12 +42,22 @@ pub fn config() -> Config {
     Config::resolve(settings, None).unwrap()
 }
 
-/// Serves the app on an ephemeral port with a first-start owner.
+/// Serves the app on an ephemeral port with a first-start owner. Outbox events stay
+/// pending (tests read them); [`start_with_workflows`] also dispatches them to workflows.
 pub async fn start(db: &TestDb) -> TestApp {
     start_with(db.store.clone(), db.name).await
 }
 
 pub async fn start_with(store: Store, name: &'static str) -> TestApp {
+    serve(store, name, false).await
+}
+
+/// Like [`start`], with the outbox dispatcher running as in `parley serve`.
+pub async fn start_with_workflows(db: &TestDb) -> TestApp {
+    serve(db.store.clone(), db.name, true).await
+}
+
+async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     install_tls();
     let _ = parley_engine::bootstrap::ensure_initialized(
         &store,
@@ -75,7 +85,9 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     );
     let wake = pool.waker();
     tokio::spawn(pool.run(stop.clone()));
-    tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
+    if dispatch {
+        tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
+    }
     let state = AppState::new(config(), key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();
