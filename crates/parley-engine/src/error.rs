@@ -9,6 +9,9 @@ pub type EngineResult<T> = Result<T, EngineError>;
 pub enum EngineError {
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// A workflow graph that does not compile: every problem, each naming its node or edge.
+    #[error("invalid workflow: {}", summary(.0))]
+    InvalidWorkflow(Vec<parley_domain::workflow::ValidationError>),
     #[error("not authenticated")]
     Unauthenticated,
     #[error("email or password is incorrect")]
@@ -60,4 +63,13 @@ impl From<parley_store::DbErr> for EngineError {
     fn from(err: parley_store::DbErr) -> Self {
         StoreError::from(err).into()
     }
+}
+
+/// The problems of a workflow graph, in one line for logs.
+fn summary(errors: &[parley_domain::workflow::ValidationError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }

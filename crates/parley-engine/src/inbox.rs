@@ -238,7 +238,12 @@ pub async fn reply(
 
 /// Announces a new message to the workspace's dashboards and the conversation's widget.
 pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
-    hub.publish(LiveEvent {
+    hub.publish(message_event(conv, m));
+}
+
+/// The live event for a new message (published once its transaction committed).
+pub fn message_event(conv: &Conversation, m: &Message) -> LiveEvent {
+    LiveEvent {
         workspace_id: conv.workspace_id,
         conversation_id: Some(conv.id),
         kind: "message.created",
@@ -250,7 +255,17 @@ pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
                 "attachments": m.attachments,
             },
         }),
-    });
+    }
+}
+
+/// The live event for a changed conversation (status, handoff).
+pub fn conversation_event(conv: &Conversation) -> LiveEvent {
+    LiveEvent {
+        workspace_id: conv.workspace_id,
+        conversation_id: Some(conv.id),
+        kind: "conversation.updated",
+        data: json!({"conversation_id": conv.id, "status": conv.status, "human_handoff": conv.human_handoff}),
+    }
 }
 
 /// Epoch milliseconds as RFC 3339 UTC, the API's time format.
@@ -265,10 +280,5 @@ fn rfc3339(ms: i64) -> String {
 }
 
 fn publish_conversation(hub: &Hub, c: &InboxConversation) {
-    hub.publish(LiveEvent {
-        workspace_id: c.conversation.workspace_id,
-        conversation_id: Some(c.conversation.id),
-        kind: "conversation.updated",
-        data: json!({"conversation_id": c.conversation.id, "status": c.conversation.status, "human_handoff": c.conversation.human_handoff}),
-    });
+    hub.publish(conversation_event(&c.conversation));
 }

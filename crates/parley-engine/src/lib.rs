@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod tokens;
 pub mod vault;
 pub mod worker;
+pub mod workflows;
 
 pub use error::{EngineError, EngineResult};
 

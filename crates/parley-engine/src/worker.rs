@@ -125,7 +125,11 @@ impl WorkerPool {
                 }
                 continue;
             }
-            match jobs::claim(self.store.db(), free as u64, lease_ms).await {
+            let claimed = {
+                let _gate = self.store.write_gate().await;
+                jobs::claim(self.store.db(), free as u64, lease_ms).await
+            };
+            match claimed {
                 Ok(batch) if !batch.is_empty() => {
                     db_failures = 0;
                     for job in batch {
@@ -208,6 +212,7 @@ impl RunContext {
         metrics::histogram!("parley_job_duration_seconds", "kind" => job.kind.clone())
             .record(started.elapsed().as_secs_f64());
 
+        let gate = self.store.write_gate().await;
         let recorded = match outcome {
             Ok(()) => jobs::complete(self.store.db(), &job).await,
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
@@ -225,6 +230,7 @@ impl RunContext {
                 jobs::bury(self.store.db(), &job, &error).await
             }
         };
+        drop(gate);
         match recorded {
             Ok(true) => {}
             Ok(false) => {

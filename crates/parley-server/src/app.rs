@@ -18,6 +18,10 @@ use parley_engine::chat::ChatContext;
 use parley_engine::live::Hub;
 use parley_engine::maintenance;
 use parley_engine::worker::{Registry, WorkerConfig, WorkerPool};
+use parley_engine::workflows::actions::Actions;
+use parley_engine::workflows::dispatch::{DispatchConfig, Dispatcher};
+use parley_engine::workflows::executor::{Executor, ExecutorConfig, STEP_JOB};
+use parley_engine::workflows::programs::Programs;
 use parley_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,13 +75,38 @@ impl AppState {
 }
 
 /// Every job kind this node's workers run.
-pub fn job_registry(chat: &ChatContext) -> Registry {
+pub fn job_registry(chat: &ChatContext, config: &Config) -> Registry {
     let mut registry = Registry::default();
     registry.register(
         parley_engine::knowledge::INGEST_JOB,
         parley_engine::knowledge::IngestHandler { chat: chat.clone() },
     );
+    registry.register(STEP_JOB, executor(chat, config));
     registry
+}
+
+/// The workflow executor, with the built-in actions (webhooks limited by the config's
+/// allow-list).
+pub fn executor(chat: &ChatContext, config: &Config) -> Executor {
+    Executor {
+        store: chat.store.clone(),
+        hub: chat.hub.clone(),
+        actions: Arc::new(Actions::builtin(config.webhook_allow_hosts.clone())),
+        programs: Programs::default(),
+        config: ExecutorConfig::default(),
+    }
+}
+
+/// The outbox dispatcher, waking `jobs_wake` (this node's workers) when it starts
+/// executions.
+pub fn dispatcher(chat: &ChatContext, jobs_wake: Arc<Notify>) -> Dispatcher {
+    Dispatcher {
+        store: chat.store.clone(),
+        hub: chat.hub.clone(),
+        programs: Programs::default(),
+        jobs_wake,
+        config: DispatchConfig::default(),
+    }
 }
 
 /// Every documented route: health and the admin API.
@@ -169,7 +198,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let chat = ChatContext::new(store.clone(), hub, &visitor_key);
     let pool = WorkerPool::new(
         store.clone(),
-        job_registry(&chat),
+        job_registry(&chat, &config),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()
@@ -177,6 +206,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     let jobs_wake = pool.waker();
     let workers = (config.workers > 0).then(|| tokio::spawn(pool.run(shutdown.clone())));
+    // Events become executions on nodes that run workers (any number of them at once).
+    if config.workers > 0 {
+        tokio::spawn(dispatcher(&chat, jobs_wake.clone()).run(shutdown.clone()));
+    }
     tokio::spawn(maintenance::run(
         store.clone(),
         Duration::from_secs(600),

@@ -3,6 +3,7 @@
 
 use anyhow::Context;
 use clap::Args;
+use parley_engine::workflows::actions::AllowHosts;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -60,6 +61,10 @@ pub struct Settings {
     /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
     #[arg(long, global = true, env = "PARLEY_TRUST_PROXY")]
     pub trust_proxy: Option<bool>,
+    /// Hosts (`host[:port]`, comma-separated) workflow webhooks may call even though they
+    /// resolve to private, loopback or link-local addresses.
+    #[arg(long, global = true, env = "PARLEY_WEBHOOK_ALLOW_HOSTS")]
+    pub webhook_allow_hosts: Option<String>,
 }
 
 impl Settings {
@@ -80,6 +85,7 @@ impl Settings {
             session_ttl_hours: self.session_ttl_hours.or(other.session_ttl_hours),
             trust_proxy: self.trust_proxy.or(other.trust_proxy),
             secret_key: self.secret_key.or(other.secret_key),
+            webhook_allow_hosts: self.webhook_allow_hosts.or(other.webhook_allow_hosts),
         }
     }
 }
@@ -107,6 +113,7 @@ pub struct Config {
     pub session_ttl: Duration,
     pub trust_proxy: bool,
     pub secret_key: Option<String>,
+    pub webhook_allow_hosts: AllowHosts,
 }
 
 impl Config {
@@ -136,7 +143,10 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             anyhow::bail!("PARLEY_PUBLIC_URL must start with http:// or https://");
         }
+        let webhook_allow_hosts = AllowHosts::parse(s.webhook_allow_hosts.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("PARLEY_WEBHOOK_ALLOW_HOSTS: {e}"))?;
         Ok(Config {
+            webhook_allow_hosts,
             bind,
             data_dir,
             database_url,

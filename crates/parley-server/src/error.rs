@@ -4,6 +4,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use parley_domain::workflow::ValidationError;
 use parley_engine::EngineError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Option<BTreeMap<String, String>>,
+    pub errors: Option<Vec<ValidationError>>,
     pub retry_after_secs: Option<u64>,
 }
 
@@ -33,6 +35,9 @@ pub struct ErrorDetail {
     /// Per-field problems, for `invalid_input`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fields: Option<BTreeMap<String, String>>,
+    /// Every problem of a workflow graph, each naming its node or edge, for `invalid_workflow`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<ValidationError>>,
 }
 
 impl ApiError {
@@ -42,6 +47,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: None,
+            errors: None,
             retry_after_secs: None,
         }
     }
@@ -91,6 +97,18 @@ impl From<EngineError> for ApiError {
                     ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
                 }
             }
+            EngineError::InvalidWorkflow(errors) => ApiError {
+                errors: Some(errors.clone()),
+                ..ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_workflow",
+                    format!(
+                        "the workflow has {} problem{}; see `errors`",
+                        errors.len(),
+                        if errors.len() == 1 { "" } else { "s" }
+                    ),
+                )
+            },
             EngineError::Unauthenticated => ApiError::unauthenticated(),
             EngineError::InvalidCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -156,6 +174,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_string(),
                 message: self.message,
                 fields: self.fields,
+                errors: self.errors,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

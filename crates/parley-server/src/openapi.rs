@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "knowledge", description = "Documents, FAQs and retrieval per bot"),
         (name = "inbox", description = "Conversations for agents, and live events"),
         (name = "audit", description = "Who changed what"),
+        (name = "workflows", description = "Automation: workflows, versions, executions and external events"),
         (name = "widget", description = "The embeddable widget's API: bot key, allowed origins, visitor session token"),
     )
 )]

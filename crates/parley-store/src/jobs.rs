@@ -120,6 +120,40 @@ pub async fn enqueue(c: &impl ConnectionTrait, job: NewJob) -> StoreResult<Optio
     Ok((inserted == 1).then_some(id))
 }
 
+/// Adds several jobs in one statement (jobs whose unique key exists are skipped).
+pub async fn enqueue_many(c: &impl ConnectionTrait, jobs: Vec<NewJob>) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let models = jobs.into_iter().map(|job| job::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kind: Set(job.kind),
+        payload: Set(job.payload),
+        priority: Set(job.priority),
+        run_at: Set(job.run_at),
+        status: Set(QUEUED.into()),
+        attempts: Set(0),
+        max_attempts: Set(job.max_attempts),
+        lease_token: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        unique_key: Set(job.unique_key),
+        created_at: Set(now),
+        updated_at: Set(now),
+        finished_at: Set(None),
+    });
+    job::Entity::insert_many(models)
+        .on_conflict(
+            OnConflict::column(job::Column::UniqueKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(c)
+        .await?;
+    Ok(())
+}
+
 /// Claims up to `limit` jobs that are due, or whose previous lease expired (their worker
 /// died), highest priority first, and leases them until `now + lease_ms`.
 pub async fn claim(

@@ -99,6 +99,9 @@ impl ConnectionTrait for Tx {
     }
 }
 
+/// Held while writing through a [`Store::write_gate`]; [`Store::begin`] takes the same turn.
+pub type WriteGate = Option<tokio::sync::OwnedMutexGuard<()>>;
+
 impl Store {
     /// Connects lazily: the first query opens the connection, so `parley serve` starts (and
     /// reports "not ready") while the database is still down, and recovers by itself.
@@ -181,6 +184,19 @@ impl Store {
             inner: self.db.begin_with_options(options).await?,
             _turn: turn,
         })
+    }
+
+    /// On SQLite, waits for this process's other busy writers and returns a guard to hold
+    /// for the duration of a write (a transaction, or a hot single statement); `None` on
+    /// PostgreSQL. SQLite has one writer anyway; a writer that finds the lock taken sleeps
+    /// in SQLite's busy handler (1, 2, 5, 10 … ms), so under load the lock sits idle while
+    /// waiters sleep. Queueing here hands it over at once. Writers that do not take the gate
+    /// still work, through the busy handler.
+    pub async fn write_gate(&self) -> WriteGate {
+        match &self.write_turn {
+            Some(turn) => Some(turn.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     pub async fn close(self) {

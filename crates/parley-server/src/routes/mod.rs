@@ -5,10 +5,12 @@ pub mod audit;
 pub mod auth;
 pub mod bots;
 pub mod conversations;
+pub mod events;
 pub mod health;
 pub mod knowledge;
 pub mod tokens;
 pub mod widget;
+pub mod workflows;
 
 use crate::app::AppState;
 use time::OffsetDateTime;
@@ -24,6 +26,8 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(knowledge::router())
         .merge(conversations::router())
         .merge(audit::router())
+        .merge(workflows::router())
+        .merge(events::router())
 }
 
 /// Stored epoch milliseconds as RFC 3339 UTC, the API's time format.

@@ -35,17 +35,29 @@ pub fn config() -> Config {
     let settings = Settings {
         public_url: Some("https://chat.example".into()),
         max_body_bytes: Some(64 * 1024),
+        // Test receivers of workflow webhooks listen on loopback.
+        webhook_allow_hosts: Some("127.0.0.1".into()),
         ..Default::default()
     };
     Config::resolve(settings, None).unwrap()
 }
 
-/// Serves the app on an ephemeral port with a first-start owner.
+/// Serves the app on an ephemeral port with a first-start owner. Outbox events stay
+/// pending (tests read them); [`start_with_workflows`] also dispatches them to workflows.
 pub async fn start(db: &TestDb) -> TestApp {
     start_with(db.store.clone(), db.name).await
 }
 
 pub async fn start_with(store: Store, name: &'static str) -> TestApp {
+    serve(store, name, false).await
+}
+
+/// Like [`start`], with the outbox dispatcher running as in `parley serve`.
+pub async fn start_with_workflows(db: &TestDb) -> TestApp {
+    serve(db.store.clone(), db.name, true).await
+}
+
+async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     install_tls();
     let _ = parley_engine::bootstrap::ensure_initialized(
         &store,
@@ -68,11 +80,14 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     };
     let pool = parley_engine::worker::WorkerPool::new(
         store.clone(),
-        parley_server::app::job_registry(&chat),
+        parley_server::app::job_registry(&chat, &config()),
         workers,
     );
     let wake = pool.waker();
     tokio::spawn(pool.run(stop.clone()));
+    if dispatch {
+        tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
+    }
     let state = AppState::new(config(), key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();

@@ -23,6 +23,8 @@ pub struct Model {
     pub tags: Json,
     /// `ConversationInsight`: rolling sentiment and the lead state.
     pub insight: Option<Json>,
+    /// Set by workflows (`set_lead_stage`): `new`, `qualified`, `contacted`, `won`, `lost`.
+    pub lead_stage: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_message_at: i64,

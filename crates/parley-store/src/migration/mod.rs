@@ -9,6 +9,7 @@ mod m0003_bot_models;
 mod m0004_insight;
 mod m0005_widget_insight;
 mod m0006_message_client_id;
+mod m0007_workflows;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_insight::Migration),
             Box::new(m0005_widget_insight::Migration),
             Box::new(m0006_message_client_id::Migration),
+            Box::new(m0007_workflows::Migration),
         ]
     }
 }

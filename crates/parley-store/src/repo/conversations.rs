@@ -83,6 +83,7 @@ pub async fn create_conversation(
         message_count: Set(0),
         tags: Set(to_json(&Vec::<String>::new())),
         insight: Set(None),
+        lead_stage: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         last_message_at: Set(now),
@@ -403,4 +404,73 @@ pub async fn conversation_count(c: &impl ConnectionTrait, visitor_id: Uuid) -> S
         .filter(conversation::Column::VisitorId.eq(visitor_id))
         .count(c)
         .await?)
+}
+
+/// Sets the lead stage a workflow gave the conversation.
+pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> StoreResult<()> {
+    conversation::ActiveModel {
+        id: Set(id),
+        lead_stage: Set(Some(stage.to_string())),
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// A conversation of this workspace with its visitor's email, in one query (workflow
+/// contexts read this for every step).
+pub async fn get_with_email(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(Conversation, Option<String>)>> {
+    use sea_orm::FromQueryResult;
+    let sql = "SELECT conversations.*, visitors.email AS visitor_email FROM conversations \
+               LEFT JOIN visitors ON visitors.id = conversations.visitor_id \
+               WHERE conversations.id = $1 AND conversations.workspace_id = $2";
+    let row = c
+        .query_one_raw(crate::raw(
+            c.get_database_backend(),
+            sql,
+            vec![id.into(), workspace_id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let conversation = Conversation::from_query_result(&row, "")?;
+    let email: Option<String> = row.try_get("", "visitor_email")?;
+    Ok(Some((conversation, email)))
+}
+
+/// Conversations by id with their visitors' emails, in one query, whatever their workspace:
+/// callers compare `workspace_id` with the workspace they act in.
+pub async fn with_emails(
+    c: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> StoreResult<Vec<(Conversation, Option<String>)>> {
+    use sea_orm::FromQueryResult;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT conversations.*, visitors.email AS visitor_email FROM conversations \
+         LEFT JOIN visitors ON visitors.id = conversations.visitor_id \
+         WHERE conversations.id IN ({})",
+        placeholders.join(", ")
+    );
+    let values = ids.iter().map(|id| (*id).into()).collect();
+    let rows = c
+        .query_all_raw(crate::raw(c.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let conversation = Conversation::from_query_result(row, "")?;
+            let email: Option<String> = row.try_get("", "visitor_email")?;
+            Ok((conversation, email))
+        })
+        .collect()
 }

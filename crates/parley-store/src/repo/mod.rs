@@ -5,12 +5,14 @@ pub mod accounts;
 pub mod audit;
 pub mod bots;
 pub mod conversations;
+pub mod executions;
 pub mod faqs;
 pub mod images;
 pub mod knowledge;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;
+pub mod workflows;
 
 use crate::StoreError;
 

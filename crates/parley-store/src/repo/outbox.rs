@@ -1,12 +1,18 @@
 //! The event outbox: events are written in the same transaction as the change that caused
 //! them, and dispatched to workflows afterwards, so none is lost and none is invented.
+//!
+//! Appending also bumps an in-process signal, so this node's dispatcher looks at once
+//! instead of at its next poll; other nodes find the event by polling.
 
 use crate::entities::outbox;
-use crate::{StoreResult, now_ms};
+use crate::{StoreResult, now_ms, raw};
+use sea_orm::DbBackend;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, sea_query::Expr,
 };
+use std::sync::LazyLock;
+use tokio::sync::watch;
 use uuid::Uuid;
 
 pub type OutboxEvent = outbox::Model;
@@ -27,7 +33,47 @@ pub async fn append(
         dispatched_at: Set(None),
     };
     model.insert(c).await?;
+    // Before the commit, so a woken dispatcher may not see it yet: it then polls again
+    // shortly (see the dispatcher), which is cheaper than threading a hook through commits.
+    SIGNAL.send_modify(|n| *n = n.wrapping_add(1));
     Ok(id)
+}
+
+static SIGNAL: LazyLock<watch::Sender<u64>> = LazyLock::new(|| watch::channel(0).0);
+
+/// Changes whenever an event is appended in this process.
+pub fn appended() -> watch::Receiver<u64> {
+    SIGNAL.subscribe()
+}
+
+/// Locks up to `limit` of the oldest undispatched events for this transaction. Other
+/// PostgreSQL nodes skip locked rows and take the next ones; on SQLite the caller's
+/// IMMEDIATE transaction already excludes every other writer.
+pub async fn claim(c: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<OutboxEvent>> {
+    let backend = c.get_database_backend();
+    let lock = match backend {
+        DbBackend::Postgres => "FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let sql = format!(
+        "SELECT id, workspace_id, event_type, payload, created_at, dispatched_at FROM outbox \
+         WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 {lock}"
+    );
+    let rows = c
+        .query_all_raw(raw(backend, &sql, vec![(limit as i64).into()]))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OutboxEvent {
+                id: row.try_get("", "id")?,
+                workspace_id: row.try_get("", "workspace_id")?,
+                event_type: row.try_get("", "event_type")?,
+                payload: row.try_get("", "payload")?,
+                created_at: row.try_get("", "created_at")?,
+                dispatched_at: row.try_get("", "dispatched_at")?,
+            })
+        })
+        .collect()
 }
 
 /// The oldest events not yet dispatched.

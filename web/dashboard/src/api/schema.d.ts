@@ -366,6 +366,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Records an event; active workflows triggered by `external:<name>` start shortly after. */
+        post: operations["post_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An execution with every step. */
+        get: operations["get_execution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a running or waiting execution. */
+        post: operations["cancel_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resumes a failed execution from its failed step (fresh attempts, same idempotency key). */
+        post: operations["resume_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream": {
         parameters: {
             query?: never;
@@ -414,6 +482,218 @@ export interface paths {
         post?: never;
         /** Revokes a token at once; it stays listed as revoked. */
         delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The actions a workflow may use, with their parameters (the builder's palette). */
+        get: operations["list_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflow-templates/{slug}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a draft workflow from a template. */
+        post: operations["import_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_workflows"];
+        put?: never;
+        /**
+         * Creates a draft workflow; its graph is compiled and stored as version 1. A graph that
+         *     does not compile is a 422 `invalid_workflow` listing every problem with its node or edge.
+         */
+        post: operations["create_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Creates a draft workflow from an exported document. */
+        post: operations["import_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_workflow"];
+        put?: never;
+        post?: never;
+        /** Deletes the workflow with its versions and executions. */
+        delete: operations["delete_workflow"];
+        options?: never;
+        head?: never;
+        /**
+         * Saves changes. A graph different from the current version's is compiled and stored as
+         *     the next version, which is the one new executions run; running executions keep theirs.
+         */
+        patch: operations["update_workflow"];
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Starts executions for matching events from now on. */
+        post: operations["activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow's executions, newest first. */
+        get: operations["list_executions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["export_workflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops starting executions; running ones finish. */
+        post: operations["pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Walks the current version for an imagined event and does nothing: no execution, no
+         *     action, no write.
+         */
+        post: operations["test_workflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version, newest first. */
+        get: operations["list_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -591,6 +871,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ActionList: {
+            items: components["schemas"]["ActionSpec"][];
+        };
+        /** @description An action kind's contract. */
+        ActionSpec: {
+            kind: string;
+            required: components["schemas"]["ParamSpec"][];
+            optional: components["schemas"]["ParamSpec"][];
+            /**
+             * @description The integration (connection) the action runs through, e.g. `"slack"`. The graph is
+             *     valid without it; the executor decides whether a missing connection blocks
+             *     activation ([`super::Compiled::integrations`] lists what a workflow needs).
+             */
+            needs_integration?: string | null;
+        };
         AgentReply: {
             text: string;
         };
@@ -892,6 +1187,17 @@ export interface components {
             items: components["schemas"]["Document"][];
             progress: components["schemas"]["IngestProgress"];
         };
+        /** @description The path an event would take, for the builder's test panel. */
+        DryRun: {
+            steps: components["schemas"]["Step"][];
+            /** @description False when the walk stopped at [`MAX_DRY_RUN_VISITS`] (a loop through a delay). */
+            complete: boolean;
+        };
+        /**
+         * @description How an execution ended.
+         * @enum {string}
+         */
+        EndStatus: "completed" | "failed" | "filtered";
         /** @description The body of every error response. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -905,6 +1211,57 @@ export interface components {
             fields?: {
                 [key: string]: string;
             } | null;
+            /** @description Every problem of a workflow graph, each naming its node or edge, for `invalid_workflow`. */
+            errors?: components["schemas"]["ValidationError"][] | null;
+        };
+        EventAccepted: {
+            /** Format: uuid */
+            id: string;
+            /** @description The stored event name, `external:<name>`. */
+            name: string;
+        };
+        EventPost: {
+            /** @description 1-64 letters, digits, `_`, `.` or `-`; triggers `external:<name>`. */
+            name: string;
+            /**
+             * @description Any JSON object; `conversation_id` ties the event to a conversation (the context
+             *     then has its conversation, visitor and lead).
+             */
+            payload?: Record<string, never>;
+        };
+        ExecutionDetail: {
+            execution: components["schemas"]["ExecutionView"];
+            steps: components["schemas"]["StepView"][];
+        };
+        ExecutionList: {
+            items: components["schemas"]["ExecutionView"][];
+            /**
+             * Format: uuid
+             * @description Pass as `before` for the next page; null on the last page.
+             */
+            next_before: string | null;
+        };
+        ExecutionView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            workflow_id: string;
+            /** Format: uuid */
+            workflow_version_id: string;
+            /** Format: uuid */
+            event_id: string;
+            event_name: string;
+            event_payload: Record<string, never>;
+            /** Format: uuid */
+            conversation_id: string | null;
+            /** @description `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`. */
+            status: string;
+            /** @description The state it is in or enters next. */
+            state: string;
+            error: string | null;
+            created_at: string;
+            updated_at: string;
+            finished_at: string | null;
         };
         /** @description A frequently asked question and its answer. */
         Faq: {
@@ -1277,6 +1634,33 @@ export interface components {
             text: string;
             created_at: string;
         };
+        /** @description What a parameter holds. Strings may contain `{{templates}}` unless noted. */
+        ParamKind: {
+            /** @enum {string} */
+            type: "text";
+        } | {
+            /** @enum {string} */
+            type: "number";
+        } | {
+            /** @enum {string} */
+            type: "bool";
+        } | {
+            /** @enum {string} */
+            type: "url";
+        } | {
+            /** @description One of a fixed set of words; no templates. */
+            values: string[];
+            /** @enum {string} */
+            type: "enum";
+        } | {
+            /** @enum {string} */
+            type: "json";
+        };
+        /** @description One parameter of an action. */
+        ParamSpec: {
+            name: string;
+            kind: components["schemas"]["ParamKind"];
+        };
         PassageHit: {
             /** Format: uuid */
             chunk_id: string;
@@ -1445,6 +1829,79 @@ export interface components {
             email_verified: boolean;
             messages: components["schemas"]["MessageView"][];
         };
+        /** @description What to do on entering a state. */
+        Step: {
+            node_id: string;
+            next: string;
+            branch?: string | null;
+            /** @enum {string} */
+            type: "branch";
+        } | {
+            node_id: string;
+            kind: string;
+            input: Record<string, never>;
+            /** Format: int32 */
+            retries: number;
+            /** @enum {string} */
+            type: "action";
+        } | {
+            node_id: string;
+            /** Format: int64 */
+            ms: number;
+            next: string;
+            /** @enum {string} */
+            type: "delay";
+        } | {
+            node_id: string;
+            status: components["schemas"]["EndStatus"];
+            /** @enum {string} */
+            type: "end";
+        };
+        /** @description One node visit. */
+        StepView: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: int32
+             * @description Visit number, from 1.
+             */
+            seq: number;
+            node_id: string;
+            /** @description `trigger`, `condition`, `split`, `action`, `delay`, `end`, `failed` or `filtered`. */
+            node_type: string;
+            action: string | null;
+            /** @description `running`, `retrying`, `waiting`, `done`, `failed` or `cancelled`. */
+            status: string;
+            /** Format: int32 */
+            attempt: number;
+            /** @description `true`/`false` for a condition or trigger filter, the branch id for a split. */
+            branch: string | null;
+            input?: Record<string, never> | null;
+            output?: Record<string, never> | null;
+            error: string | null;
+            /** @description Hex SHA-256 of (execution, node, visit): what the action deduplicates by. */
+            idempotency_key: string;
+            /** @description When a waiting delay or a retry is due. */
+            run_after: string | null;
+            started_at: string;
+            finished_at: string | null;
+        };
+        TemplateList: {
+            items: components["schemas"]["TemplateView"][];
+        };
+        TemplateView: {
+            slug: string;
+            name: string;
+            description: string;
+            /** @description Integrations its actions need. */
+            integrations: string[];
+            graph: Record<string, never>;
+        };
+        TestEvent: {
+            /** @description `intent.detected`, `external:order_shipped`, ... */
+            name: string;
+            payload?: Record<string, never>;
+        };
         TokenCreate: {
             name: string;
             /** @description `admin` or `agent`, at most your own role. */
@@ -1483,6 +1940,32 @@ export interface components {
             email: string;
             name: string;
         };
+        /**
+         * @description One problem with a workflow graph. `node_id`/`edge_id` say where; `code` is stable (see
+         *     [`codes`]); `message` is for people.
+         */
+        ValidationError: {
+            node_id?: string | null;
+            edge_id?: string | null;
+            code: string;
+            message: string;
+        };
+        VersionList: {
+            items: components["schemas"]["VersionView"][];
+        };
+        /** @description An immutable version. */
+        VersionView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: int32 */
+            version: number;
+            graph: Record<string, never>;
+            statechart: Record<string, never>;
+            integrations: string[];
+            /** Format: uuid */
+            created_by: string | null;
+            created_at: string;
+        };
         VisitorConversationDetail: {
             conversation: components["schemas"]["ConversationView"];
             messages: components["schemas"]["MessageView"][];
@@ -1500,6 +1983,77 @@ export interface components {
             id: string;
             question: string;
             answer: string;
+        };
+        WorkflowCreate: {
+            name: string;
+            description?: string | null;
+            /** @description A React Flow graph (`{nodes, edges}`); see docs/workflows.md. */
+            graph: Record<string, never>;
+        };
+        /** @description A portable workflow document (what export returns and import takes). */
+        WorkflowDocument: {
+            /** @description `parley.workflow/1`. */
+            format?: string | null;
+            name: string;
+            description?: string | null;
+            graph: Record<string, never>;
+        };
+        WorkflowList: {
+            items: components["schemas"]["WorkflowSummary"][];
+        };
+        /** @description A workflow as lists show it. */
+        WorkflowSummary: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            /** @description `draft`, `active` or `paused`. */
+            status: string;
+            /**
+             * Format: int32
+             * @description The current version's number (the one that runs).
+             */
+            version: number;
+            /** @description The current version's trigger event. */
+            trigger_event: string;
+            created_at: string;
+            updated_at: string;
+        };
+        WorkflowTest: {
+            event: components["schemas"]["TestEvent"];
+            /** @description Replaces top-level keys of the context (`lead`, `visitor`, ...). */
+            context?: Record<string, never> | null;
+        };
+        WorkflowTestResult: {
+            /** @description Whether the event would start the workflow (name and trigger filter). */
+            trigger_matches: boolean;
+            /** @description The path from the trigger, each action's rendered input, every action succeeding. */
+            dry_run: components["schemas"]["DryRun"];
+            /** @description The context the expressions and templates saw. */
+            context: Record<string, never>;
+        };
+        /** @description Fields to change; absent fields stay. A changed graph becomes a new version. */
+        WorkflowUpdate: {
+            name?: string | null;
+            description?: string | null;
+            graph?: Record<string, never> | null;
+        };
+        /** @description A workflow with its current version. */
+        WorkflowView: components["schemas"]["WorkflowSummary"] & {
+            /** @description The React Flow graph of the current version. */
+            graph: Record<string, never>;
+            /** @description The compiled XState statechart of the current version. */
+            statechart: Record<string, never>;
+            /**
+             * @description Integrations the current version's actions need that are not connected: those
+             *     steps fail with "connect ... first" until they are.
+             */
+            missing_integrations: string[];
+            /**
+             * @description Signs this workflow's webhooks (`X-Parley-Signature: sha256=<hex HMAC-SHA256>`);
+             *     shown to managers only.
+             */
+            signing_secret: string | null;
         };
         WorkspaceInfo: {
             /** Format: uuid */
@@ -2729,6 +3283,172 @@ export interface operations {
             };
         };
     };
+    post_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPost"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventAccepted"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_execution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDetail"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_execution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resume_execution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDetail"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     stream: {
         parameters: {
             query?: never;
@@ -2862,6 +3582,520 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_actions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionList"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateList"];
+                };
+            };
+        };
+    };
+    import_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_workflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowDocument"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    activate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_executions: {
+        parameters: {
+            query?: {
+                /** @description `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`. */
+                status?: string;
+                /** @description Started on or after (RFC 3339). */
+                from?: string;
+                /** @description Started on or before (RFC 3339). */
+                to?: string;
+                /** @description Page: executions older than this one, from `next_before`. */
+                before?: string;
+                /** @description 1 to 200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionList"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDocument"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_workflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowTest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowTestResult"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionList"];
                 };
             };
             404: {
