@@ -149,7 +149,7 @@ pub struct InboxMessage {
     /// `visitor`, `bot`, `agent` or `system`.
     role: String,
     text: String,
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<super::widget::Citation>)]
     citations: serde_json::Value,
     #[schema(required)]
     model: Option<String>,

@@ -227,11 +227,28 @@ pub struct MessageView {
     role: String,
     text: String,
     /// Where the answer came from: `{kind: "faq" | "passage", title, ...}`.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Citation>)]
     citations: serde_json::Value,
     /// Images the visitor sent with the message.
     attachments: Vec<Attachment>,
     created_at: String,
+}
+
+/// Where an answer came from (documentation of the stored JSON; never built in Rust).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Citation {
+    /// `faq` or `passage`.
+    kind: String,
+    /// The FAQ's question, or the document's name.
+    title: String,
+    /// The passage's heading path.
+    heading: Option<String>,
+    /// The marker number the answer uses (`[n]`), for passages a model cited.
+    n: Option<u32>,
+    faq_id: Option<Uuid>,
+    chunk_id: Option<Uuid>,
+    document_id: Option<Uuid>,
 }
 
 pub fn conversation_view(c: &Conversation) -> ConversationView {

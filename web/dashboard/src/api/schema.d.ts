@@ -997,6 +997,26 @@ export interface components {
             appearance?: components["schemas"]["Appearance"] | null;
             behaviour?: components["schemas"]["Behaviour"] | null;
         };
+        /** @description Where an answer came from (documentation of the stored JSON; never built in Rust). */
+        Citation: {
+            /** @description `faq` or `passage`. */
+            kind: string;
+            /** @description The FAQ's question, or the document's name. */
+            title: string;
+            /** @description The passage's heading path. */
+            heading?: string | null;
+            /**
+             * Format: int32
+             * @description The marker number the answer uses (`[n]`), for passages a model cited.
+             */
+            n?: number | null;
+            /** Format: uuid */
+            faq_id?: string | null;
+            /** Format: uuid */
+            chunk_id?: string | null;
+            /** Format: uuid */
+            document_id?: string | null;
+        };
         ConversationDetail: {
             conversation: components["schemas"]["ConversationSummary"];
             /** @description The rolling summary of turns older than the memory window. */
@@ -1308,7 +1328,7 @@ export interface components {
             /** @description `visitor`, `bot`, `agent` or `system`. */
             role: string;
             text: string;
-            citations: Record<string, never>[];
+            citations: components["schemas"]["Citation"][];
             model: string | null;
             /** Format: int32 */
             latency_ms: number | null;
@@ -1572,7 +1592,7 @@ export interface components {
             role: string;
             text: string;
             /** @description Where the answer came from: `{kind: "faq" | "passage", title, ...}`. */
-            citations: Record<string, never>[];
+            citations: components["schemas"]["Citation"][];
             /** @description Images the visitor sent with the message. */
             attachments: components["schemas"]["Attachment"][];
             created_at: string;
