@@ -23,7 +23,7 @@ use parley_domain::identity::{
     VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
 };
 use parley_domain::image::{self, MAX_IMAGE_BYTES};
-use parley_domain::insight::{ConversationInsight, update_conversation};
+use parley_domain::insight::{ConversationInsight, analyze_message, update_conversation};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
     self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
@@ -31,7 +31,6 @@ use parley_store::repo::conversations::{
 use parley_store::repo::{images, outbox};
 use parley_store::{Store, now_ms};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -279,12 +278,13 @@ pub async fn send(
     }
     let (store, hub) = (&ctx.store, &ctx.hub);
     let config = &bot.insight.config;
-    let mut insight = ctx.intents.analyze(bot, text);
+    let matcher = ctx.intents.matcher(bot);
+    let mut insight = analyze_message(text, &matcher);
     if let Some(settings) = &bot.model
         && insight.needs_model(config)
     {
-        let names = ctx.intents.matcher(bot).intent_names().to_vec();
-        if let Some(found) = classify(&ctx.ai, &ctx.endpoint(bot, settings), &names, text).await {
+        let names = matcher.intent_names();
+        if let Some(found) = classify(&ctx.ai, &ctx.endpoint(bot, settings), names, text).await {
             insight.merge_model_intents(&found);
         }
     }
@@ -418,7 +418,7 @@ pub async fn attach_image(
         .filter(|c| !c.is_control())
         .take(120)
         .collect();
-    let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+    let sha256 = crate::knowledge::content_hash(&upload.bytes);
     let bytes = upload.bytes.len();
     let tx = ctx.store.begin().await?;
     let stored = images::put(&tx, conv.workspace_id, &sha256, content_type, upload.bytes).await?;

@@ -367,9 +367,7 @@ async fn other_workspaces_ids_answer_404_and_roles_are_enforced() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Mine"})))
-            .await;
+        let bot = owner.create_bot("Mine").await;
         let path = format!("/api/v1/bots/{}", bot["id"].as_str().unwrap());
 
         // A second workspace with its own owner.

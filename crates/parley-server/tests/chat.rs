@@ -249,9 +249,7 @@ async fn history_needs_proof_of_identity() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Shop"})))
-            .await;
+        let bot = owner.create_bot("Shop").await;
         let secret = bot["identity_secret"].as_str().unwrap();
         let new_widget = || Widget {
             client: reqwest::Client::new(),
@@ -386,13 +384,7 @@ async fn a_configured_model_answers_with_knowledge_and_memory_and_fails_graceful
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Modelled"})),
-            )
-            .await;
+        let bot = owner.create_bot("Modelled").await;
         let bot_id = bot["id"].as_str().unwrap().to_string();
         let form = reqwest::multipart::Form::new().part(
             "files",
@@ -541,13 +533,7 @@ async fn an_embedding_model_adds_passages_by_meaning_and_its_failure_loses_nothi
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Vectors"})),
-            )
-            .await;
+        let bot = owner.create_bot("Vectors").await;
         let bot_id = bot["id"].as_str().unwrap().to_string();
         let settings = |key: &str| {
             json!({"base_url": mock.base_url, "model": "gpt-test", "temperature": 0.2,
@@ -661,9 +647,7 @@ async fn a_retried_message_is_stored_once() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Retry"})))
-            .await;
+        let bot = owner.create_bot("Retry").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");

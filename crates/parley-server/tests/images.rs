@@ -7,7 +7,7 @@ use common::{Widget, start};
 use parley_store::testing::test_stores;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// A real 1x1 PNG.
 const PNG: &[u8] = &[
@@ -39,9 +39,7 @@ async fn images_are_checked_stored_once_and_served_by_signed_links_only() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Shop"})))
-            .await;
+        let bot = owner.create_bot("Shop").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
 

@@ -23,13 +23,7 @@ async fn custom_intents_are_validated_saved_and_detected_on_messages() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Rentals"})),
-            )
-            .await;
+        let bot = owner.create_bot("Rentals").await;
         let path = format!("/api/v1/bots/{}/intents", bot["id"].as_str().unwrap());
 
         let (status, defaults) = owner.call(Method::GET, &path, None).await;
@@ -118,18 +112,8 @@ async fn a_model_decides_what_the_phrases_leave_unsure() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(Method::POST, "/api/v1/bots", Some(json!({"name": "Sales"})))
-            .await;
-        let settings = json!({"base_url": mock.base_url, "model": "labeler", "temperature": 0.2,
-            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key});
-        owner
-            .call(
-                Method::PUT,
-                &format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap()),
-                Some(settings),
-            )
-            .await;
+        let bot = owner.create_bot("Sales").await;
+        owner.use_model(&bot, &mock, "labeler").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");
@@ -194,15 +178,7 @@ async fn a_configured_model_writes_the_rolling_summary() {
                 Some(json!({"name": "Memory", "behaviour": {"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."}})),
             )
             .await;
-        let settings = json!({"base_url": mock.base_url, "model": "summarizer", "temperature": 0.2,
-            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key});
-        owner
-            .call(
-                Method::PUT,
-                &format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap()),
-                Some(settings),
-            )
-            .await;
+        owner.use_model(&bot, &mock, "summarizer").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");

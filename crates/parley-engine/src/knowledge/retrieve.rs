@@ -55,15 +55,21 @@ pub async fn retrieve(
         .take(5)
         .map(|s| (all_faqs[s.index].clone(), s.score))
         .collect();
-    let semantic = vectors::endpoint(ctx, bot).is_some();
-    let depth = if semantic {
+    let semantic = vectors::endpoint(ctx, bot);
+    let depth = if semantic.is_some() {
         limit.max(FUSION_DEPTH)
     } else {
         limit
     };
     let words = query_words(question, MAX_QUERY_WORDS);
     let by_text = knowledge::search(db, bot.workspace_id, bot.id, &words, depth).await?;
-    let passages = match vectors::nearest_chunks(ctx, bot, question, depth as usize).await? {
+    let by_meaning = match semantic {
+        Some(endpoint) => {
+            vectors::nearest_chunks(ctx, bot, endpoint, question, depth as usize).await?
+        }
+        None => None,
+    };
+    let passages = match by_meaning {
         Some(by_meaning) => fuse(ctx, bot, by_text, by_meaning, limit).await?,
         None => by_text.into_iter().take(limit as usize).collect(),
     };

@@ -55,18 +55,16 @@ pub(crate) async fn embed_all(
     Ok(out)
 }
 
-/// The `k` chunks closest in meaning to the question, best first. `None` when the bot has
-/// no embedding model or the question could not be embedded (logged): full text then
+/// The `k` chunks closest in meaning to the question, best first, by the bot's embedding
+/// `endpoint`. `None` when the question could not be embedded (logged): full text then
 /// answers alone.
 pub(crate) async fn nearest_chunks(
     ctx: &ChatContext,
     bot: &Bot,
+    endpoint: Endpoint,
     question: &str,
     k: usize,
 ) -> EngineResult<Option<Vec<Uuid>>> {
-    let Some(endpoint) = endpoint(ctx, bot) else {
-        return Ok(None);
-    };
     let endpoint = Endpoint {
         timeout: QUESTION_TIMEOUT,
         max_attempts: 1,

@@ -168,6 +168,21 @@ impl TestApp {
 }
 
 impl Session {
+    /// Creates a bot named `name`; returns the response body (the bot, or the error).
+    pub async fn create_bot(&self, name: &str) -> Value {
+        self.call(Method::POST, "/api/v1/bots", Some(json!({ "name": name })))
+            .await
+            .1
+    }
+
+    /// Points `bot` at the mock server's `model`, with its key.
+    pub async fn use_model(&self, bot: &Value, mock: &parley_ai::testing::MockOpenAi, model: &str) {
+        let settings = json!({"base_url": mock.base_url, "model": model, "temperature": 0.2,
+            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key});
+        let path = format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap());
+        self.call(Method::PUT, &path, Some(settings)).await;
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(csrf) = &self.csrf {
