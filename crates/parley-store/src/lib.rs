@@ -138,6 +138,12 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the first `n` migrations (`None`: all); upgrade tests stop part-way.
+    pub async fn migrate_first(&self, n: Option<u32>) -> StoreResult<()> {
+        migration::Migrator::up(&self.db, n).await?;
+        Ok(())
+    }
+
     /// Names of migrations applied so far, oldest first.
     pub async fn applied_migrations(&self) -> StoreResult<Vec<String>> {
         let models = migration::Migrator::get_applied_migrations(&self.db).await?;

@@ -16,21 +16,34 @@ pub struct TestDb {
 /// One migrated test database per available backend: always SQLite, and PostgreSQL when
 /// `PARLEY_TEST_DATABASE_URL` is set.
 pub async fn test_stores() -> Vec<TestDb> {
-    let mut dbs = vec![sqlite().await];
+    test_stores_at(None).await
+}
+
+/// Like [`test_stores`], with only the first `migrations` applied (`None`: all), for
+/// tests of what a migration does to existing data.
+pub async fn test_stores_at(migrations: Option<u32>) -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_at(migrations).await];
     if let Ok(url) = std::env::var("PARLEY_TEST_DATABASE_URL")
         && !url.is_empty()
     {
-        dbs.push(postgres(&url).await);
+        dbs.push(postgres_at(&url, migrations).await);
     }
     dbs
 }
 
 pub async fn sqlite() -> TestDb {
+    sqlite_at(None).await
+}
+
+async fn sqlite_at(migrations: Option<u32>) -> TestDb {
     let path = std::env::temp_dir().join(format!("parley-test-{}.db", uuid::Uuid::new_v4()));
     let store = Store::connect(&StoreConfig::new(sqlite_url(&path)))
         .await
         .expect("sqlite");
-    store.migrate().await.expect("migrate sqlite");
+    store
+        .migrate_first(migrations)
+        .await
+        .expect("migrate sqlite");
     TestDb {
         store,
         name: "sqlite",
@@ -41,6 +54,10 @@ pub async fn sqlite() -> TestDb {
 
 /// A fresh schema in the given PostgreSQL database, so tests can run in parallel.
 pub async fn postgres(url: &str) -> TestDb {
+    postgres_at(url, None).await
+}
+
+async fn postgres_at(url: &str, migrations: Option<u32>) -> TestDb {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let admin = Store::connect(&StoreConfig::new(url))
         .await
@@ -54,7 +71,10 @@ pub async fn postgres(url: &str) -> TestDb {
     let mut config = StoreConfig::new(url);
     config.pg_schema = Some(schema.clone());
     let store = Store::connect(&config).await.expect("postgres schema");
-    store.migrate().await.expect("migrate postgres");
+    store
+        .migrate_first(migrations)
+        .await
+        .expect("migrate postgres");
     TestDb {
         store,
         name: "postgres",

@@ -380,3 +380,151 @@ async fn common_words_are_pruned_when_rarer_ones_remain() {
         );
     }
 }
+
+/// How many of the bot's chunks hold `term`, from the search statistics.
+async fn term_chunks(c: &impl parley_store::ConnectionTrait, bot: Uuid, term: &str) -> i64 {
+    use sea_orm::{DbBackend, Statement};
+    let backend = c.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => "SELECT chunks FROM search_terms WHERE bot_id = $1 AND term = $2",
+        _ => "SELECT chunks FROM search_terms WHERE bot_id = ? AND term = ?",
+    };
+    let stmt = Statement::from_sql_and_values(backend, sql, [bot.into(), term.into()]);
+    match c.query_one_raw(stmt).await.unwrap() {
+        Some(row) => row.try_get("", "chunks").unwrap(),
+        None => 0,
+    }
+}
+
+/// Another bot's many matches never crowd a bot's own out of the ranked candidates, and
+/// the per-bot term counts follow re-uploads and deletions (and can be rebuilt).
+#[tokio::test]
+async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let (a, b) = (bot(c, ws.id, "pk_a").await, bot(c, ws.id, "pk_b").await);
+        let doc = |bot: Uuid, name: &'static str| {
+            knowledge::create_document(
+                c,
+                ws.id,
+                bot,
+                NewDocument {
+                    name,
+                    content_type: "text/markdown",
+                    sha256: "x",
+                    content: vec![],
+                },
+            )
+        };
+        let busy = doc(a, "lanterns.md").await.unwrap();
+        let bodies: Vec<String> = (0..1500).map(|i| format!("lantern model {i}")).collect();
+        let chunks: Vec<NewChunk> = bodies
+            .iter()
+            .map(|b| NewChunk {
+                heading: "Lanterns",
+                body: b,
+                token_count: 3,
+                embedding: None,
+            })
+            .collect();
+        let tx = db.store.begin().await.unwrap();
+        knowledge::replace_chunks(&tx, &busy, &chunks)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let quiet = doc(b, "one.md").await.unwrap();
+        let one = [NewChunk {
+            heading: "Camping",
+            body: "Our lantern runs for 40 hours.",
+            token_count: 7,
+            embedding: None,
+        }];
+        knowledge::replace_chunks(c, &quiet, &one).await.unwrap();
+
+        let hits = knowledge::search(c, ws.id, b, &words("lantern"), 5)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{}: bot b finds its one chunk", db.name);
+        assert_eq!(hits[0].document_id, quiet.id);
+        assert_eq!(term_chunks(c, a, "lantern").await, 1500, "{}", db.name);
+        assert_eq!(term_chunks(c, a, "model").await, 1500);
+        assert_eq!(term_chunks(c, b, "lantern").await, 1);
+
+        // Re-upload with fewer chunks: the counts drop; a term no longer used goes away.
+        knowledge::replace_chunks(c, &busy, &chunks[..10])
+            .await
+            .unwrap();
+        assert_eq!(term_chunks(c, a, "lantern").await, 10, "{}", db.name);
+        // Rebuilt from the chunks, the counts are the same.
+        knowledge::rebuild_search_terms(c).await.unwrap();
+        assert_eq!(term_chunks(c, a, "lantern").await, 10, "{}", db.name);
+        assert_eq!(term_chunks(c, b, "camp").await, 1);
+        knowledge::delete_document(c, ws.id, busy.id).await.unwrap();
+        assert_eq!(term_chunks(c, a, "lantern").await, 0, "{}", db.name);
+        assert_eq!(term_chunks(c, b, "lantern").await, 1);
+    }
+}
+
+/// Chunks indexed before the search statistics existed are found after the upgrade: the
+/// migration moves SQLite's entries into per-bot rowid ranges and counts the terms.
+#[tokio::test]
+async fn search_upgrade_keeps_existing_chunks_searchable() {
+    use parley_store::entities::chunk;
+    use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+    for db in parley_store::testing::test_stores_at(Some(7)).await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let doc = knowledge::create_document(
+            c,
+            ws.id,
+            b,
+            NewDocument {
+                name: "old.md",
+                content_type: "text/markdown",
+                sha256: "x",
+                content: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        for (i, body) in ["Kayaks ship flat.", "Paddles are sold separately."]
+            .iter()
+            .enumerate()
+        {
+            chunk::Entity::insert(chunk::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                workspace_id: Set(ws.id),
+                bot_id: Set(b),
+                document_id: Set(doc.id),
+                ordinal: Set(i as i32),
+                heading: Set("Boats".into()),
+                body: Set(body.to_string()),
+                token_count: Set(4),
+                embedding: Set(None),
+                fts_rowid: Set(None),
+            })
+            .exec_without_returning(c)
+            .await
+            .unwrap();
+        }
+        if db.name == "sqlite" {
+            // How chunks were indexed before: under their own rowid.
+            c.execute_unprepared(
+                "UPDATE chunks SET fts_rowid = rowid;
+                 INSERT INTO chunks_fts (rowid, heading, body) SELECT rowid, heading, body FROM chunks;",
+            )
+            .await
+            .unwrap();
+        }
+        db.store.migrate().await.unwrap();
+        let hits = knowledge::search(c, ws.id, b, &words("paddles"), 5)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{}", db.name);
+        assert!(hits[0].body.starts_with("Paddles"));
+        assert_eq!(term_chunks(c, b, "boat").await, 2, "{}", db.name);
+        assert_eq!(term_chunks(c, b, "kayak").await, 1);
+    }
+}

@@ -10,6 +10,7 @@ mod m0004_insight;
 mod m0005_widget_insight;
 mod m0006_message_client_id;
 mod m0007_workflows;
+mod m0008_search_speed;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_widget_insight::Migration),
             Box::new(m0006_message_client_id::Migration),
             Box::new(m0007_workflows::Migration),
+            Box::new(m0008_search_speed::Migration),
         ]
     }
 }

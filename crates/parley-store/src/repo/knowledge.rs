@@ -2,10 +2,12 @@
 
 use crate::entities::{chunk, document, document_source};
 use crate::{StoreError, StoreResult, now_ms, raw};
+use parley_domain::knowledge::terms;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Value,
 };
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 pub type Document = document::Model;
@@ -138,7 +140,7 @@ pub async fn delete_document(
     id: Uuid,
 ) -> StoreResult<()> {
     let doc = get_document(c, workspace_id, id).await?;
-    delete_chunks(c, doc.id).await?;
+    delete_chunks(c, &doc).await?;
     document::Entity::delete_by_id(doc.id).exec(c).await?;
     Ok(())
 }
@@ -154,15 +156,15 @@ pub struct NewChunk<'a> {
 /// Rows per multi-row INSERT: few round trips, well under SQLite's 32,766 bound parameters.
 const INSERT_BATCH: usize = 500;
 
-/// Replaces the document's chunks (and their full-text entries) with `chunks`, in batches.
-/// On SQLite the full-text rows are written by two statements for the whole document, using
-/// each chunk's own rowid as its FTS rowid.
+/// Replaces the document's chunks (and their full-text entries and term counts) with
+/// `chunks`, in batches. On SQLite the full-text rows are written by two statements for the
+/// whole document, each under `slot << 40 | chunk rowid` (see [`search`]).
 pub async fn replace_chunks(
     c: &impl ConnectionTrait,
     doc: &Document,
     chunks: &[NewChunk<'_>],
 ) -> StoreResult<()> {
-    delete_chunks(c, doc.id).await?;
+    delete_chunks(c, doc).await?;
     for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
         let rows = batch.iter().enumerate().map(|(i, new)| chunk::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -182,29 +184,120 @@ pub async fn replace_chunks(
     }
     let backend = c.get_database_backend();
     if backend == DbBackend::Sqlite && !chunks.is_empty() {
-        for sql in [
-            "UPDATE chunks SET fts_rowid = rowid WHERE document_id = $1",
-            "INSERT INTO chunks_fts (rowid, heading, body) \
-             SELECT rowid, heading, body FROM chunks WHERE document_id = $1",
+        for (sql, value) in [
+            (
+                "INSERT INTO search_slots (bot_id) VALUES ($1) ON CONFLICT DO NOTHING",
+                doc.bot_id,
+            ),
+            (
+                "UPDATE chunks SET fts_rowid = \
+                    ((SELECT slot FROM search_slots WHERE bot_id = chunks.bot_id) << 40) | rowid \
+                 WHERE document_id = $1",
+                doc.id,
+            ),
+            (
+                "INSERT INTO chunks_fts (rowid, heading, body) \
+                 SELECT fts_rowid, heading, body FROM chunks WHERE document_id = $1",
+                doc.id,
+            ),
         ] {
-            c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
-                .await?;
+            c.execute_raw(raw(backend, sql, vec![value.into()])).await?;
         }
+    }
+    let counts = document_frequencies(chunks.iter().map(|c| (c.heading, c.body)));
+    add_terms(c, doc.bot_id, &counts, 1).await
+}
+
+/// Removes the document's chunks, their full-text entries and their term counts.
+async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<()> {
+    let old: Vec<(String, String)> = chunk::Entity::find()
+        .select_only()
+        .column(chunk::Column::Heading)
+        .column(chunk::Column::Body)
+        .filter(chunk::Column::DocumentId.eq(doc.id))
+        .into_tuple()
+        .all(c)
+        .await?;
+    if old.is_empty() {
+        return Ok(());
+    }
+    let backend = c.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
+        c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
+            .await?;
+    }
+    chunk::Entity::delete_many()
+        .filter(chunk::Column::DocumentId.eq(doc.id))
+        .exec(c)
+        .await?;
+    let counts = document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
+    add_terms(c, doc.bot_id, &counts, -1).await?;
+    let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
+    c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
+        .await?;
+    Ok(())
+}
+
+/// Longest term kept in `search_terms`.
+pub const MAX_TERM_LEN: u32 = terms::MAX_COUNTED_TERM as u32;
+
+/// In how many chunks each term of the heading and body occurs.
+fn document_frequencies<'a>(
+    chunks: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, i64> {
+    let texts: Vec<String> = chunks.map(|(h, b)| format!("{h}\n{b}")).collect();
+    terms::document_frequencies(texts.iter().map(String::as_str))
+}
+
+/// Adds `sign * counts` to the bot's term counts. Terms go in sorted order, so two
+/// transactions updating the same bot on PostgreSQL take row locks in the same order.
+async fn add_terms(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    counts: &BTreeMap<String, i64>,
+    sign: i64,
+) -> StoreResult<()> {
+    let backend = c.get_database_backend();
+    let entries: Vec<_> = counts.iter().collect();
+    for batch in entries.chunks(INSERT_BATCH) {
+        let mut sql = String::from("INSERT INTO search_terms (bot_id, term, chunks) VALUES ");
+        let mut values: Vec<Value> = vec![bot_id.into()];
+        for (i, (term, n)) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let at = values.len();
+            sql.push_str(&format!("($1, ${}, ${})", at + 1, at + 2));
+            values.push(term.as_str().into());
+            values.push((sign * **n).into());
+        }
+        sql.push_str(
+            " ON CONFLICT (bot_id, term) DO UPDATE SET chunks = search_terms.chunks + excluded.chunks",
+        );
+        c.execute_raw(raw(backend, &sql, values)).await?;
     }
     Ok(())
 }
 
-async fn delete_chunks(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<()> {
+/// Recounts every bot's terms from its chunks (for the migration that introduced them).
+pub async fn rebuild_search_terms(c: &impl ConnectionTrait) -> StoreResult<()> {
     let backend = c.get_database_backend();
-    if backend == DbBackend::Sqlite {
-        let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
-        c.execute_raw(raw(backend, sql, vec![document_id.into()]))
-            .await?;
-    }
-    chunk::Entity::delete_many()
-        .filter(chunk::Column::DocumentId.eq(document_id))
-        .exec(c)
+    c.execute_raw(raw(backend, "DELETE FROM search_terms", vec![]))
         .await?;
+    let docs = document::Entity::find().all(c).await?;
+    for doc in docs {
+        let rows: Vec<(String, String)> = chunk::Entity::find()
+            .select_only()
+            .column(chunk::Column::Heading)
+            .column(chunk::Column::Body)
+            .filter(chunk::Column::DocumentId.eq(doc.id))
+            .into_tuple()
+            .all(c)
+            .await?;
+        let counts = document_frequencies(rows.iter().map(|(h, b)| (h.as_str(), b.as_str())));
+        add_terms(c, doc.bot_id, &counts, 1).await?;
+    }
     Ok(())
 }
 
@@ -223,10 +316,15 @@ pub struct ChunkHit {
 /// Full-text search over the bot's chunks for `words` (plain lower-case words; each engine
 /// stems them its own way), best first. BM25 on SQLite, `ts_rank_cd` on PostgreSQL.
 ///
-/// Chunks holding every word are looked for first: they are the best answers, and ranking
-/// them is cheap because they are few. Only when they do not fill `limit` are chunks with
-/// any of the words ranked too (after them). Very common words are left out of a question
-/// beforehand ([`selective_words`]).
+/// The cost is bounded whatever the size of the index:
+/// - common words are left out of the question first ([`selective_words`]): ranking
+///   their matches would dominate the cost while telling little about which chunk answers;
+/// - chunks holding every remaining word are looked for first: they are the best answers,
+///   and few. Only when they do not fill `limit` are chunks with any of the words added
+///   (after them);
+/// - each query ranks at most [`RANKED_CANDIDATES`] matches. When more chunks match, the
+///   ranking is over the first ones found, which only happens for questions made of words
+///   that are each in hundreds of chunks.
 pub async fn search(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
@@ -241,7 +339,7 @@ pub async fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let words = selective_words(c, words).await?;
+    let words = selective_words(c, bot_id, words).await?;
     let mut hits = ranked(c, workspace_id, bot_id, &words, Match::All, limit).await?;
     if words.len() > 1 && (hits.len() as u64) < limit {
         for hit in ranked(c, workspace_id, bot_id, &words, Match::Any, limit).await? {
@@ -256,13 +354,23 @@ pub async fn search(
     Ok(hits)
 }
 
+/// The most matches one full-text query ranks.
+pub const RANKED_CANDIDATES: i64 = 500;
+
+/// The lexeme every chunk of the bot carries in its PostgreSQL `tsvector` (the migration's
+/// generated column writes the same): `b` and the id's hex digits.
+pub fn bot_token(bot_id: Uuid) -> String {
+    format!("b{}", bot_id.simple())
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Match {
     All,
     Any,
 }
 
-/// One ranked full-text query over the bot's chunks.
+/// One ranked full-text query over the bot's chunks: the best `limit` of (at most)
+/// [`RANKED_CANDIDATES`] matches, then their rows.
 async fn ranked(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
@@ -274,11 +382,21 @@ async fn ranked(
     let backend = c.get_database_backend();
     let (sql, query) = match backend {
         DbBackend::Postgres => (
+            // The bot's token narrows the matches inside the GIN index; the ranking is by
+            // the words alone. A question of only stop words matches nothing.
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
-                    ts_rank_cd(c.search, q)::float8 AS score \
-             FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('english', $1) q \
-             WHERE c.workspace_id = $2 AND c.bot_id = $3 AND c.search @@ q \
-             ORDER BY score DESC, c.id LIMIT $4",
+                    top.score \
+             FROM (SELECT id, score FROM \
+                     (SELECT id, ts_rank_cd(search, words)::float8 AS score \
+                      FROM chunks, \
+                           (SELECT words, CASE WHEN numnode(words) > 0 \
+                                    THEN to_tsquery('simple', $6) && words END AS q \
+                            FROM to_tsquery('english', $1) words) query \
+                      WHERE search @@ q LIMIT $5) m \
+                   ORDER BY score DESC LIMIT $4) top \
+             JOIN chunks c ON c.id = top.id JOIN documents d ON d.id = c.document_id \
+             WHERE c.workspace_id = $2 AND c.bot_id = $3 \
+             ORDER BY top.score DESC, c.id",
             words
                 .iter()
                 .map(|w| w.as_str())
@@ -286,15 +404,21 @@ async fn ranked(
                 .join(if how == Match::All { " & " } else { " | " }),
         ),
         _ => (
-            // bm25() is lower-is-better; negate it so every backend sorts descending. CROSS
-            // JOIN fixes SQLite's join order: the full-text match drives, once, instead of
-            // being re-evaluated for every chunk of the bot.
+            // bm25() is lower-is-better; negate it so every backend sorts descending. The
+            // rowid range is the bot's slot (see `replace_chunks`): FTS5 walks only this
+            // bot's entries and stops after the first $5 matches.
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
-                    -bm25(chunks_fts, 2.0, 1.0) AS score \
-             FROM chunks_fts CROSS JOIN chunks c ON c.fts_rowid = chunks_fts.rowid \
-                  JOIN documents d ON d.id = c.document_id \
-             WHERE chunks_fts MATCH $1 AND c.workspace_id = $2 AND c.bot_id = $3 \
-             ORDER BY score DESC, c.id LIMIT $4",
+                    top.score \
+             FROM (SELECT r, score FROM \
+                     (SELECT rowid AS r, -bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts \
+                      WHERE chunks_fts MATCH $1 \
+                        AND rowid BETWEEN (SELECT slot << 40 FROM search_slots WHERE bot_id = $3) \
+                                      AND (SELECT (slot << 40) + 1099511627775 FROM search_slots WHERE bot_id = $3) \
+                      LIMIT $5) \
+                   ORDER BY score DESC LIMIT $4) top \
+             CROSS JOIN chunks c ON c.fts_rowid = top.r JOIN documents d ON d.id = c.document_id \
+             WHERE c.workspace_id = $2 AND c.bot_id = $3 \
+             ORDER BY top.score DESC, c.id",
             words
                 .iter()
                 .map(|w| format!("\"{w}\""))
@@ -307,7 +431,12 @@ async fn ranked(
         workspace_id.into(),
         bot_id.into(),
         (limit as i64).into(),
+        RANKED_CANDIDATES.into(),
     ];
+    let values = match backend {
+        DbBackend::Postgres => [values, vec![bot_token(bot_id).into()]].concat(),
+        _ => values,
+    };
     let rows = c.query_all_raw(raw(backend, sql, values)).await?;
     rows.iter()
         .map(|r| {
@@ -324,50 +453,56 @@ async fn ranked(
         .collect()
 }
 
-/// A word in at least this many chunks is "common": it matches so much that ranking its
-/// matches dominates the query's cost, while telling little about which chunk answers.
-const COMMON_WORD_CHUNKS: i64 = 2000;
+/// A word in at least this many of the bot's chunks is "common": its matches alone would
+/// fill the candidates a query ranks.
+const COMMON_WORD_CHUNKS: i64 = RANKED_CANDIDATES;
 /// The rarest words of a question are always kept, however common.
 const KEEP_AT_LEAST: usize = 2;
 
-/// Drops the common words of a question (like stop words, but learnt from the index: BM25
-/// would give them almost no weight anyway), keeping at least the rarest two. Each count
-/// stops at the threshold, so the check costs little even on a large index.
+/// Drops the common words of a question (like stop words, but learnt from the bot's own
+/// chunks: BM25 would give them little weight anyway), keeping at least the rarest two.
+/// One indexed lookup in the bot's term counts.
 async fn selective_words<'a>(
     c: &impl ConnectionTrait,
+    bot_id: Uuid,
     words: Vec<&'a String>,
 ) -> StoreResult<Vec<&'a String>> {
     if words.len() <= KEEP_AT_LEAST {
         return Ok(words);
     }
-    let backend = c.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "SELECT count(*) AS n FROM (SELECT 1 FROM chunks WHERE search @@ to_tsquery('english', $1) LIMIT $2) t"
+    let counted: Vec<Option<String>> = words.iter().map(|w| terms::counted_term(w)).collect();
+    let mut sql =
+        String::from("SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term IN (");
+    let mut values: Vec<Value> = vec![bot_id.into()];
+    for term in counted.iter().flatten() {
+        if values.len() > 1 {
+            sql.push(',');
         }
-        _ => {
-            "SELECT count(*) AS n FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH $1 LIMIT $2)"
-        }
-    };
-    let mut counted = Vec::with_capacity(words.len());
-    for w in words {
-        let term = if backend == DbBackend::Postgres {
-            w.to_string()
-        } else {
-            format!("\"{w}\"")
-        };
-        let row = c
-            .query_one_raw(raw(
-                backend,
-                sql,
-                vec![term.into(), COMMON_WORD_CHUNKS.into()],
-            ))
-            .await?;
-        let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-        counted.push((n, w));
+        values.push(term.as_str().into());
+        sql.push_str(&format!("${}", values.len()));
     }
-    counted.sort_by_key(|(n, _)| *n);
-    Ok(counted
+    if values.len() == 1 {
+        return Ok(words);
+    }
+    sql.push(')');
+    let backend = c.get_database_backend();
+    let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
+    let mut chunks: HashMap<String, i64> = HashMap::new();
+    for row in rows {
+        chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
+    }
+    let mut ranked: Vec<(i64, &String)> = words
+        .into_iter()
+        .zip(&counted)
+        .map(|(w, t)| {
+            (
+                t.as_ref().and_then(|t| chunks.get(t)).copied().unwrap_or(0),
+                w,
+            )
+        })
+        .collect();
+    ranked.sort_by_key(|(n, _)| *n);
+    Ok(ranked
         .into_iter()
         .enumerate()
         .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
@@ -425,7 +560,7 @@ pub async fn chunks_by_ids(
         .all(c)
         .await?;
     let doc_ids: Vec<Uuid> = chunks.iter().map(|ch| ch.document_id).collect();
-    let names: std::collections::HashMap<Uuid, String> = document::Entity::find()
+    let names: HashMap<Uuid, String> = document::Entity::find()
         .select_only()
         .columns([document::Column::Id, document::Column::Name])
         .filter(document::Column::Id.is_in(doc_ids))
