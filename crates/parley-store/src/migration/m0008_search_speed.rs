@@ -1,10 +1,11 @@
 //! Full-text search that costs the same at 100 chunks and at 100,000.
 //!
-//! - `search_terms`: per bot, in how many chunks each term occurs. A question's common
-//!   words are recognised with one indexed lookup instead of one full-text count per word.
 //! - SQLite: each bot gets a slot, and a chunk's FTS rowid is `slot << 40 | chunk rowid`, so
-//!   a bot's entries are one rowid range and FTS5 can stop after the first N matches of
-//!   that bot alone.
+//!   a bot's entries are one rowid range: FTS5 counts and ranks one bot's matches alone and
+//!   can stop after the first N.
+//! - PostgreSQL: `search_terms` holds, per bot, in how many chunks each term occurs, so a
+//!   question's common words are recognised with one indexed lookup (counting matches
+//!   visits a heap row per match there).
 //! - PostgreSQL: the `tsvector` also holds a token naming the bot ([`bot_token`]), so the
 //!   GIN index alone finds one bot's matches (a second bitmap over `bot_id` cost more than
 //!   the search), and it is kept inline (storage MAIN) instead of in the TOAST table, which
@@ -23,20 +24,20 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table("search_terms")
-                .col(uuid("bot_id"))
-                .col(string_len("term", knowledge::MAX_TERM_LEN))
-                .col(big_integer("chunks"))
-                .primary_key(Index::create().col("bot_id").col("term"))
-                .foreign_key(&mut fk(("search_terms", "bot_id"), "bots"))
-                .to_owned(),
-        )
-        .await?;
         let db = m.get_connection();
         match m.get_database_backend() {
             DbBackend::Postgres => {
+                m.create_table(
+                    Table::create()
+                        .table("search_terms")
+                        .col(uuid("bot_id"))
+                        .col(string_len("term", knowledge::MAX_TERM_LEN))
+                        .col(big_integer("chunks"))
+                        .primary_key(Index::create().col("bot_id").col("term"))
+                        .foreign_key(&mut fk(("search_terms", "bot_id"), "bots"))
+                        .to_owned(),
+                )
+                .await?;
                 db.execute_unprepared(
                     "DROP INDEX chunks_search;
                      ALTER TABLE chunks DROP COLUMN search;

@@ -204,37 +204,42 @@ pub async fn replace_chunks(
             c.execute_raw(raw(backend, sql, vec![value.into()])).await?;
         }
     }
-    let counts = document_frequencies(chunks.iter().map(|c| (c.heading, c.body)));
-    add_terms(c, doc.bot_id, &counts, 1).await
+    if backend == DbBackend::Postgres {
+        let counts = document_frequencies(chunks.iter().map(|c| (c.heading, c.body)));
+        add_terms(c, doc.bot_id, &counts, 1).await?;
+    }
+    Ok(())
 }
 
-/// Removes the document's chunks, their full-text entries and their term counts.
+/// Removes the document's chunks and their full-text entries (SQLite) or term counts
+/// (PostgreSQL).
 async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<()> {
-    let old: Vec<(String, String)> = chunk::Entity::find()
-        .select_only()
-        .column(chunk::Column::Heading)
-        .column(chunk::Column::Body)
-        .filter(chunk::Column::DocumentId.eq(doc.id))
-        .into_tuple()
-        .all(c)
-        .await?;
-    if old.is_empty() {
-        return Ok(());
-    }
     let backend = c.get_database_backend();
-    if backend == DbBackend::Sqlite {
-        let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
-        c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
-            .await?;
+    match backend {
+        DbBackend::Postgres => {
+            let old: Vec<(String, String)> = chunk::Entity::find()
+                .select_only()
+                .column(chunk::Column::Heading)
+                .column(chunk::Column::Body)
+                .filter(chunk::Column::DocumentId.eq(doc.id))
+                .into_tuple()
+                .all(c)
+                .await?;
+            let counts = document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
+            add_terms(c, doc.bot_id, &counts, -1).await?;
+            let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
+            c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
+                .await?;
+        }
+        _ => {
+            let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
+            c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
+                .await?;
+        }
     }
     chunk::Entity::delete_many()
         .filter(chunk::Column::DocumentId.eq(doc.id))
         .exec(c)
-        .await?;
-    let counts = document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
-    add_terms(c, doc.bot_id, &counts, -1).await?;
-    let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
-    c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
         .await?;
     Ok(())
 }
@@ -280,9 +285,13 @@ async fn add_terms(
     Ok(())
 }
 
-/// Recounts every bot's terms from its chunks (for the migration that introduced them).
+/// Recounts every bot's terms from its chunks (PostgreSQL; for the migration that
+/// introduced them).
 pub async fn rebuild_search_terms(c: &impl ConnectionTrait) -> StoreResult<()> {
     let backend = c.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(());
+    }
     c.execute_raw(raw(backend, "DELETE FROM search_terms", vec![]))
         .await?;
     let docs = document::Entity::find().all(c).await?;
@@ -461,7 +470,6 @@ const KEEP_AT_LEAST: usize = 2;
 
 /// Drops the common words of a question (like stop words, but learnt from the bot's own
 /// chunks: BM25 would give them little weight anyway), keeping at least the rarest two.
-/// One indexed lookup in the bot's term counts.
 async fn selective_words<'a>(
     c: &impl ConnectionTrait,
     bot_id: Uuid,
@@ -470,9 +478,31 @@ async fn selective_words<'a>(
     if words.len() <= KEEP_AT_LEAST {
         return Ok(words);
     }
+    let counts = match c.get_database_backend() {
+        DbBackend::Postgres => counted_chunks(c, bot_id, &words).await?,
+        _ => matching_chunks(c, bot_id, &words).await?,
+    };
+    let mut ranked: Vec<(i64, &String)> = counts.into_iter().zip(words).collect();
+    ranked.sort_by_key(|(n, _)| *n);
+    Ok(ranked
+        .into_iter()
+        .enumerate()
+        .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
+        .map(|(_, (_, w))| w)
+        .collect())
+}
+
+/// PostgreSQL: in how many of the bot's chunks each word occurs, from the term counts kept
+/// at ingestion (counting matches would visit a heap row per match).
+async fn counted_chunks(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    words: &[&String],
+) -> StoreResult<Vec<i64>> {
     let counted: Vec<Option<String>> = words.iter().map(|w| terms::counted_term(w)).collect();
-    let mut sql =
-        String::from("SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term IN (");
+    let mut sql = String::from(
+        "SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term = ANY(ARRAY[",
+    );
     let mut values: Vec<Value> = vec![bot_id.into()];
     for term in counted.iter().flatten() {
         if values.len() > 1 {
@@ -481,33 +511,54 @@ async fn selective_words<'a>(
         values.push(term.as_str().into());
         sql.push_str(&format!("${}", values.len()));
     }
-    if values.len() == 1 {
-        return Ok(words);
-    }
-    sql.push(')');
-    let backend = c.get_database_backend();
-    let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
+    sql.push_str("]::text[])");
     let mut chunks: HashMap<String, i64> = HashMap::new();
-    for row in rows {
-        chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
+    if values.len() > 1 {
+        let rows = c
+            .query_all_raw(raw(DbBackend::Postgres, &sql, values))
+            .await?;
+        for row in rows {
+            chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
+        }
     }
-    let mut ranked: Vec<(i64, &String)> = words
-        .into_iter()
-        .zip(&counted)
-        .map(|(w, t)| {
-            (
-                t.as_ref().and_then(|t| chunks.get(t)).copied().unwrap_or(0),
-                w,
-            )
-        })
-        .collect();
-    ranked.sort_by_key(|(n, _)| *n);
-    Ok(ranked
-        .into_iter()
-        .enumerate()
-        .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
-        .map(|(_, (_, w))| w)
+    Ok(counted
+        .iter()
+        .map(|t| t.as_ref().and_then(|t| chunks.get(t)).copied().unwrap_or(0))
         .collect())
+}
+
+/// SQLite: how many of the bot's chunks match each word, up to the threshold, in one
+/// query. FTS5 reads only the bot's rowid range, so each count is a short doclist walk.
+async fn matching_chunks(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    words: &[&String],
+) -> StoreResult<Vec<i64>> {
+    let mut sql = String::from(
+        "WITH s AS (SELECT slot << 40 AS lo, (slot << 40) + 1099511627775 AS hi \
+                    FROM search_slots WHERE bot_id = $1) SELECT ",
+    );
+    let mut values: Vec<Value> = vec![bot_id.into(), COMMON_WORD_CHUNKS.into()];
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            sql.push(',');
+        }
+        values.push(format!("\"{w}\"").into());
+        sql.push_str(&format!(
+            "(SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ${} \
+               AND rowid BETWEEN (SELECT lo FROM s) AND (SELECT hi FROM s) LIMIT $2)) AS n{i}",
+            values.len()
+        ));
+    }
+    let row = c
+        .query_one_raw(raw(DbBackend::Sqlite, &sql, values))
+        .await?;
+    (0..words.len())
+        .map(|i| match &row {
+            Some(row) => Ok(row.try_get("", &format!("n{i}"))?),
+            None => Ok(0),
+        })
+        .collect()
 }
 
 /// A value that changes whenever the bot's chunks may have: its number of documents and

@@ -1,6 +1,8 @@
 //! Test databases: a fresh SQLite file, and a fresh PostgreSQL schema when
 //! `PARLEY_TEST_DATABASE_URL` is set. Storage tests run on each of [`test_stores`].
 
+pub mod corpus;
+
 use crate::{Store, StoreConfig, sqlite_url};
 use std::path::PathBuf;
 

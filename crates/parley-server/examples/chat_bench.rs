@@ -1,0 +1,128 @@
+//! Whole-request cost of the widget's chat endpoint with a large knowledge base, on SQLite
+//! and (when `PARLEY_TEST_DATABASE_URL` is set) PostgreSQL.
+//!
+//! For each chunk count given (default 10,000 and 100,000): the real server on 127.0.0.1,
+//! a bot answering through a local OpenAI-compatible model server that replies at once
+//! (so nearly all the time measured is Parley's: storing the question, scoring it,
+//! retrieval, prompt assembly, the model round trip on loopback, storing the reply), that
+//! many synthetic chunks indexed for it, and 8 visitors, each in their own conversation,
+//! sending questions back to back (JSON replies). Prints one JSON line per run: request
+//! latency p50/p99 and requests/s.
+//!
+//! ```sh
+//! cargo run --release -p parley-server --example chat_bench -- 10000 100000
+//! ```
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::Widget;
+use parley_store::repo::bots;
+use parley_store::testing::corpus::{Rng, index, sentence, vocabulary};
+use parley_store::testing::{TestDb, postgres, sqlite};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Concurrent visitors (`BENCH_VISITORS`, default 8).
+fn visitors() -> u64 {
+    std::env::var("BENCH_VISITORS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8)
+}
+const WARM_UP: usize = 5;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
+}
+
+async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
+    let name = db.name;
+    let app = common::start(&db).await;
+    let owner = app.owner().await;
+    let bot = owner.create_bot("Bench").await;
+    let model = parley_ai::testing::start().await;
+    owner.use_model(&bot, &model, "instant").await;
+    let bot_id = bot["id"].as_str().unwrap().parse().unwrap();
+    let key = bot["public_key"].as_str().unwrap();
+    let ws = bots::find_by_public_key(db.store.db(), key)
+        .await
+        .unwrap()
+        .expect("bot")
+        .workspace_id;
+    let index_s = index(&db.store, ws, bot_id, chunks, vocab).await;
+
+    let vocab = Arc::new(vocab.to_vec());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for visitor in 0..visitors() {
+        let mut widget = Widget::of(&app, &bot);
+        let vocab = vocab.clone();
+        tasks.push(tokio::spawn(async move {
+            let conversation = widget.start().await;
+            let path = format!("/widget/v1/conversations/{conversation}/messages");
+            let mut rng = Rng(2000 + visitor);
+            let mut times = Vec::new();
+            for i in 0..WARM_UP + questions {
+                let text = format!("how do I {}?", sentence(&mut rng, &vocab, 5));
+                let t = Instant::now();
+                let (status, body) = widget
+                    .call(Method::POST, &path, Some(json!({ "text": text })))
+                    .await;
+                let took = t.elapsed();
+                assert_eq!(status, StatusCode::OK, "{body}");
+                if i >= WARM_UP {
+                    times.push(took);
+                }
+            }
+            times
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rps = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    println!(
+        "{}",
+        json!({
+            "backend": name, "chunks": chunks, "index_seconds": (index_s * 10.0).round() / 10.0,
+            "visitors": visitors(), "requests": all.len(),
+            "request_p50_ms": (percentile(&all, 0.5) * 100.0).round() / 100.0,
+            "request_p99_ms": (percentile(&all, 0.99) * 100.0).round() / 100.0,
+            "requests_per_s": rps.round(),
+        })
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    common::install_tls();
+    let counts: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let counts = if counts.is_empty() {
+        vec![10_000, 100_000]
+    } else {
+        counts
+    };
+    let questions: usize = std::env::var("BENCH_QUESTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let vocab = vocabulary();
+    parley_ai::tokenizer::warm_up();
+    let pg = std::env::var("PARLEY_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    for &n in &counts {
+        run(sqlite().await, n, questions, &vocab).await;
+        if let Some(url) = &pg {
+            run(postgres(url).await, n, questions, &vocab).await;
+        }
+    }
+}

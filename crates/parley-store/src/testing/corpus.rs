@@ -1,0 +1,87 @@
+//! A deterministic synthetic knowledge base for the benchmarks: chunks of about 120 words
+//! drawn from a 6,000-word vocabulary, skewed so that low-numbered words are far more
+//! common (a cubic distribution: flatter than real text, so at 100,000 chunks most words
+//! are in thousands of chunks, a hard case for full-text ranking).
+
+use crate::Store;
+use crate::repo::knowledge::{self, NewChunk, NewDocument};
+use uuid::Uuid;
+
+/// A small deterministic generator (xorshift), so every run indexes the same text.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+pub fn vocabulary() -> Vec<String> {
+    let syllables = [
+        "tra", "il", "bo", "ot", "ten", "ra", "in", "co", "at", "pa", "ck", "so", "ck", "ma", "re",
+        "fu", "nd", "zip", "per", "lo",
+    ];
+    let mut rng = Rng(42);
+    (0..6000)
+        .map(|_| {
+            (0..2 + rng.next_u64() % 3)
+                .map(|_| syllables[(rng.next_u64() % syllables.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
+/// `words` words of the vocabulary, joined by spaces.
+pub fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
+    (0..words)
+        .map(|_| {
+            let r = (rng.next_u64() % 10_000) as f64 / 10_000.0;
+            vocab[((r * r * r) * vocab.len() as f64) as usize].as_str()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Indexes `chunks` synthetic chunks for the bot, 200 per document, one transaction per
+/// document. Returns the seconds it took.
+pub async fn index(store: &Store, ws: Uuid, bot: Uuid, chunks: usize, vocab: &[String]) -> f64 {
+    let mut rng = Rng(7);
+    let started = std::time::Instant::now();
+    let per_doc = 200;
+    for d in 0..chunks.div_ceil(per_doc) {
+        let tx = store.begin().await.expect("begin");
+        let doc = knowledge::create_document(
+            &tx,
+            ws,
+            bot,
+            NewDocument {
+                name: &format!("doc-{d}.md"),
+                content_type: "text/markdown",
+                sha256: "",
+                content: vec![],
+            },
+        )
+        .await
+        .expect("document");
+        let texts: Vec<(String, String)> = (0..per_doc.min(chunks - d * per_doc))
+            .map(|_| (sentence(&mut rng, vocab, 3), sentence(&mut rng, vocab, 120)))
+            .collect();
+        let rows: Vec<NewChunk> = texts
+            .iter()
+            .map(|(h, b)| NewChunk {
+                heading: h,
+                body: b,
+                token_count: 150,
+                embedding: None,
+            })
+            .collect();
+        knowledge::replace_chunks(&tx, &doc, &rows)
+            .await
+            .expect("chunks");
+        tx.commit().await.expect("commit");
+    }
+    started.elapsed().as_secs_f64()
+}
