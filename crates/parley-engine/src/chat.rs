@@ -539,6 +539,7 @@ async fn model_reply(
         .map(|p| Passage {
             heading: &p.heading,
             text: &p.body,
+            tokens: usize::try_from(p.token_count).ok(),
         })
         .collect();
     let prompt = assemble(
@@ -627,6 +628,7 @@ fn extractive_reply(
         .map(|p| Passage {
             heading: &p.heading,
             text: &p.body,
+            tokens: None,
         })
         .collect();
     match extractive::answer(question, &passages, MAX_ANSWER_WORDS) {

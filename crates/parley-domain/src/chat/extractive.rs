@@ -122,10 +122,12 @@ mod tests {
         Passage {
             heading: "Returns",
             text: "You can return unworn items within 30 days. Refunds go to the original card. We love hiking.",
+            tokens: None,
         },
         Passage {
             heading: "Shipping",
             text: "Orders ship in 2 business days. Shipping is free over $50.",
+            tokens: None,
         },
     ];
 

@@ -151,8 +151,13 @@ pub fn assemble(input: &PromptInput<'_>, count: &dyn Fn(&str) -> usize) -> Promp
     let mut knowledge = String::new();
     let mut passages_used = 0;
     for (i, p) in input.passages.iter().enumerate() {
-        let block = format!("\n[{}] {}\n{}\n", i + 1, p.heading, p.text);
-        let n = count(&block);
+        let label = format!("\n[{}] {}\n", i + 1, p.heading);
+        // A known count is of the text alone; one more token covers the join.
+        let n = match p.tokens {
+            Some(text) => count(&label) + text + 2,
+            None => count(&label) + count(p.text) + 1,
+        };
+        let block = format!("{label}{}\n", p.text);
         if used + n > input.budget {
             break;
         }
@@ -249,6 +254,32 @@ mod tests {
     }
 
     #[test]
+    fn a_known_passage_count_is_used_instead_of_counting_again() {
+        let passage = |tokens| Passage {
+            heading: "Returns",
+            text: "Within thirty days.",
+            tokens,
+        };
+        let input = |passages: &[Passage<'static>; 1]| {
+            assemble(
+                &PromptInput {
+                    system_prompt: "Be brief.",
+                    summary: "",
+                    history: &[],
+                    passages,
+                    question: "Returns?",
+                    budget: 100,
+                },
+                &words,
+            )
+        };
+        assert_eq!(input(&[passage(None)]).passages_used, 1);
+        assert_eq!(input(&[passage(Some(3))]).passages_used, 1);
+        // Stored as far longer than the budget: left out without being counted.
+        assert_eq!(input(&[passage(Some(500))]).passages_used, 0);
+    }
+
+    #[test]
     fn prompt_keeps_the_question_and_drops_oldest_turns_first() {
         let history = vec![
             turn(Speaker::Visitor, "one two three four five"),
@@ -258,6 +289,7 @@ mod tests {
         let passages = [Passage {
             heading: "Returns",
             text: "Within thirty days.",
+            tokens: None,
         }];
         let input = PromptInput {
             system_prompt: "Be brief.",

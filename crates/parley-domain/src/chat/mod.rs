@@ -9,4 +9,7 @@ pub mod memory;
 pub struct Passage<'a> {
     pub heading: &'a str,
     pub text: &'a str,
+    /// The text's token count when already known (stored with the chunk at ingestion),
+    /// so assembling a prompt does not tokenize every passage again.
+    pub tokens: Option<usize>,
 }
