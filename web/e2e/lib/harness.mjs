@@ -13,7 +13,14 @@ const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** Starts the server and a 1280x800 page on it. */
 export async function openDashboard() {
   const server = await startServer();
-  const browser = await launchBrowser();
+  let browser;
+  try {
+    browser = await launchBrowser();
+  } catch (err) {
+    // Without this, the server outlives the failed test and the run never ends.
+    await server.stop();
+    throw err;
+  }
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: server.baseUrl });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
