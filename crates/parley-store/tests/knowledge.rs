@@ -19,6 +19,22 @@ async fn bot(c: &impl parley_store::ConnectionTrait, ws: Uuid, key: &str) -> Uui
     bots::create(c, ws, new).await.unwrap().id
 }
 
+/// An empty Markdown document named `name` of the bot.
+async fn document(
+    c: &impl parley_store::ConnectionTrait,
+    ws: Uuid,
+    bot: Uuid,
+    name: &str,
+) -> knowledge::Document {
+    let new = NewDocument {
+        name,
+        content_type: "text/markdown",
+        sha256: "x",
+        content: vec![],
+    };
+    knowledge::create_document(c, ws, bot, new).await.unwrap()
+}
+
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -334,19 +350,7 @@ async fn common_words_are_pruned_when_rarer_ones_remain() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let b = bot(c, ws.id, "pk").await;
-        let doc = knowledge::create_document(
-            c,
-            ws.id,
-            b,
-            NewDocument {
-                name: "big.md",
-                content_type: "text/markdown",
-                sha256: "x",
-                content: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        let doc = document(c, ws.id, b, "big.md").await;
         let mut bodies: Vec<String> = (0..2100)
             .map(|i| format!("common filler text number {i}"))
             .collect();
@@ -406,20 +410,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let (a, b) = (bot(c, ws.id, "pk_a").await, bot(c, ws.id, "pk_b").await);
-        let doc = |bot: Uuid, name: &'static str| {
-            knowledge::create_document(
-                c,
-                ws.id,
-                bot,
-                NewDocument {
-                    name,
-                    content_type: "text/markdown",
-                    sha256: "x",
-                    content: vec![],
-                },
-            )
-        };
-        let busy = doc(a, "lanterns.md").await.unwrap();
+        let busy = document(c, ws.id, a, "lanterns.md").await;
         let bodies: Vec<String> = (0..1500).map(|i| format!("lantern model {i}")).collect();
         let chunks: Vec<NewChunk> = bodies
             .iter()
@@ -435,7 +426,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let quiet = doc(b, "one.md").await.unwrap();
+        let quiet = document(c, ws.id, b, "one.md").await;
         let one = [NewChunk {
             heading: "Camping",
             body: "Our lantern runs for 40 hours.",
@@ -478,19 +469,7 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let b = bot(c, ws.id, "pk").await;
-        let doc = knowledge::create_document(
-            c,
-            ws.id,
-            b,
-            NewDocument {
-                name: "old.md",
-                content_type: "text/markdown",
-                sha256: "x",
-                content: vec![],
-            },
-        )
-        .await
-        .unwrap();
+        let doc = document(c, ws.id, b, "old.md").await;
         for (i, body) in ["Kayaks ship flat.", "Paddles are sold separately."]
             .iter()
             .enumerate()
