@@ -225,11 +225,14 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
                 .into_tuple()
                 .all(c)
                 .await?;
-            let counts = document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
-            add_terms(c, doc.bot_id, &counts, -1).await?;
-            let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
-            c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
-                .await?;
+            if !old.is_empty() {
+                let counts =
+                    document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
+                add_terms(c, doc.bot_id, &counts, -1).await?;
+                let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
+                c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
+                    .await?;
+            }
         }
         _ => {
             let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
