@@ -13,6 +13,7 @@ import { PriorityBadge, SentimentDot } from './InsightBadges';
 import {
   DEFAULT_FILTERS,
   applyLiveEvent,
+  withLaterMessages,
   dateRangeError,
   filtersToQuery,
   sortByActivity,
@@ -83,9 +84,12 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
       } catch {
         return; // The next event or poll brings it.
       }
-      if (latest.current.detail?.conversation.id !== id) return;
-      apply({ type: 'conversation.updated', data: { conversation: fresh.conversation } });
-      setDetail(fresh);
+      const current = latest.current.detail;
+      if (current?.conversation.id !== id) return;
+      // A reply may have arrived live while this was fetched: keep it.
+      const merged = withLaterMessages(fresh, current);
+      apply({ type: 'conversation.updated', data: { conversation: merged.conversation } });
+      setDetail(merged);
     },
     [api, apply, setDetail],
   );

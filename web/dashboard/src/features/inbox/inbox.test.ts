@@ -9,6 +9,7 @@ import {
   parseLiveEvent,
   removeTag,
   visitorLabel,
+  withLaterMessages,
   type InboxFilters,
 } from './inbox';
 import { NO_INSIGHT } from '../../test/insight';
@@ -87,6 +88,17 @@ describe('live events', () => {
     expect(state.detail!.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
     expect(state.items.map((c) => c.id)).toEqual(['b', 'a']);
     expect(state.items[0]).toMatchObject({ preview: 'hello?', message_count: 3, last_message_at: '2025-01-02T09:00:00Z' });
+  });
+
+  it('keeps a reply that arrived live while the conversation was being fetched again', () => {
+    const b = conv('b');
+    const fetched: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2')], summary: 'fresh' };
+    const current: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2'), msg('m3', { role: 'bot' })] };
+    const merged = withLaterMessages(fetched, current);
+    expect(merged.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+    expect(merged.summary).toBe('fresh');
+    expect(merged.conversation.message_count).toBe(3);
+    expect(withLaterMessages(fetched, { ...current, messages: [msg('m1')] })).toBe(fetched);
   });
 
   it('does not add the same message twice (reply answer and event)', () => {

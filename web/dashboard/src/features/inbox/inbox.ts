@@ -107,6 +107,18 @@ export function appendMessage(detail: ConversationDetail, message: InboxMessage)
   };
 }
 
+/**
+ * A conversation fetched again, with the messages that arrived live after the fetch was
+ * sent kept (the fetch answers with the conversation as it was then).
+ */
+export function withLaterMessages(fresh: ConversationDetail, current: ConversationDetail): ConversationDetail {
+  if (fresh.conversation.id !== current.conversation.id) return fresh;
+  const known = new Set(fresh.messages.map((m) => m.id));
+  const later = current.messages.filter((m) => !known.has(m.id));
+  if (later.length === 0) return fresh;
+  return later.reduce(appendMessage, fresh);
+}
+
 function bumpSummary(c: ConversationSummary, message: InboxMessage): ConversationSummary {
   const later = Date.parse(message.created_at) >= Date.parse(c.last_message_at);
   return {
