@@ -13,7 +13,7 @@ import { PriorityBadge, SentimentDot } from './InsightBadges';
 import {
   DEFAULT_FILTERS,
   applyLiveEvent,
-  withLaterMessages,
+  withFreshInsight,
   dateRangeError,
   filtersToQuery,
   sortByActivity,
@@ -86,8 +86,8 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
       }
       const current = latest.current.detail;
       if (current?.conversation.id !== id) return;
-      // A reply may have arrived live while this was fetched: keep it.
-      const merged = withLaterMessages(fresh, current);
+      // Only the insight: a reply, tag or note may have arrived while this was fetched.
+      const merged = withFreshInsight(current, fresh);
       apply({ type: 'conversation.updated', data: { conversation: merged.conversation } });
       setDetail(merged);
     },

@@ -9,7 +9,7 @@ import {
   parseLiveEvent,
   removeTag,
   visitorLabel,
-  withLaterMessages,
+  withFreshInsight,
   type InboxFilters,
 } from './inbox';
 import { NO_INSIGHT } from '../../test/insight';
@@ -90,15 +90,18 @@ describe('live events', () => {
     expect(state.items[0]).toMatchObject({ preview: 'hello?', message_count: 3, last_message_at: '2025-01-02T09:00:00Z' });
   });
 
-  it('keeps a reply that arrived live while the conversation was being fetched again', () => {
-    const b = conv('b');
-    const fetched: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2')], summary: 'fresh' };
-    const current: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2'), msg('m3', { role: 'bot' })] };
-    const merged = withLaterMessages(fetched, current);
-    expect(merged.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
-    expect(merged.summary).toBe('fresh');
-    expect(merged.conversation.message_count).toBe(3);
-    expect(withLaterMessages(fetched, { ...current, messages: [msg('m1')] })).toBe(fetched);
+  it('takes only the insight from a conversation fetched again, keeping what arrived meanwhile', () => {
+    const b = conv('b', { tags: ['vip'], lead_score: 10 });
+    const fetched: ConversationDetail = {
+      ...detail(conv('b', { tags: [], lead_score: 60, lead_priority: 'warm' })),
+      messages: [msg('m1', { insight: { sentiment: 0.5, intents: [], fields: {} } as unknown as InboxMessage['insight'] })],
+    };
+    const current: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2', { role: 'bot' })] };
+    const merged = withFreshInsight(current, fetched);
+    expect(merged.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(merged.messages[0]!.insight).toEqual(fetched.messages[0]!.insight);
+    expect(merged.conversation).toMatchObject({ tags: ['vip'], lead_score: 60, lead_priority: 'warm' });
+    expect(withFreshInsight(current, detail(conv('other')))).toBe(current);
   });
 
   it('does not add the same message twice (reply answer and event)', () => {

@@ -108,15 +108,24 @@ export function appendMessage(detail: ConversationDetail, message: InboxMessage)
 }
 
 /**
- * A conversation fetched again, with the messages that arrived live after the fetch was
- * sent kept (the fetch answers with the conversation as it was then).
+ * The open conversation with the insight of a fresh fetch (rolling sentiment, lead score,
+ * each message's scores), and everything else as it is now: the fetch answers with the
+ * conversation as it was when sent, and a reply, tag or note may have arrived since.
  */
-export function withLaterMessages(fresh: ConversationDetail, current: ConversationDetail): ConversationDetail {
-  if (fresh.conversation.id !== current.conversation.id) return fresh;
-  const known = new Set(fresh.messages.map((m) => m.id));
-  const later = current.messages.filter((m) => !known.has(m.id));
-  if (later.length === 0) return fresh;
-  return later.reduce(appendMessage, fresh);
+export function withFreshInsight(current: ConversationDetail, fresh: ConversationDetail): ConversationDetail {
+  if (fresh.conversation.id !== current.conversation.id) return current;
+  const scored = new Map(fresh.messages.map((m) => [m.id, m.insight]));
+  return {
+    ...current,
+    insight: fresh.insight,
+    conversation: {
+      ...current.conversation,
+      sentiment: fresh.conversation.sentiment,
+      lead_score: fresh.conversation.lead_score,
+      lead_priority: fresh.conversation.lead_priority,
+    },
+    messages: current.messages.map((m) => (m.insight === null && scored.get(m.id) ? { ...m, insight: scored.get(m.id)! } : m)),
+  };
 }
 
 function bumpSummary(c: ConversationSummary, message: InboxMessage): ConversationSummary {
