@@ -17,9 +17,8 @@ use parley_engine::chat::ChatContext;
 use parley_engine::knowledge::retrieve;
 use parley_engine::live::Hub;
 use parley_store::Store;
-use parley_store::repo::knowledge::{self, NewChunk, NewDocument};
 use parley_store::repo::{accounts, bots, faqs};
-use parley_store::testing::corpus::{Rng, index, sentence, vocabulary};
+use parley_store::testing::corpus::{Rng, index, sentence, store_document, vocabulary};
 use parley_store::testing::{postgres, sqlite};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -132,31 +131,11 @@ async fn ingestion_mb_per_s(
             })
             .await
             .unwrap();
-            let tx = store.begin().await.unwrap();
-            let doc = knowledge::create_document(
-                &tx,
-                ws,
-                bot,
-                NewDocument {
-                    name: &format!("big-{i}.md"),
-                    content_type: "text/markdown",
-                    sha256: "",
-                    content: vec![],
-                },
-            )
-            .await
-            .unwrap();
-            let rows: Vec<NewChunk> = chunks
+            let rows: Vec<(&str, &str, i32)> = chunks
                 .iter()
-                .map(|c| NewChunk {
-                    heading: &c.heading,
-                    body: &c.text,
-                    token_count: c.tokens as i32,
-                    embedding: None,
-                })
+                .map(|c| (c.heading.as_str(), c.text.as_str(), c.tokens as i32))
                 .collect();
-            knowledge::replace_chunks(&tx, &doc, &rows).await.unwrap();
-            tx.commit().await.unwrap();
+            store_document(&store, ws, bot, &format!("big-{i}.md"), &rows).await;
         }));
     }
     for t in tasks {

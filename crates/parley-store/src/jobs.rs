@@ -88,11 +88,9 @@ pub struct QueueStats {
     pub dead: u64,
 }
 
-/// Adds a job. Returns its id, or `None` when a job with the same unique key already exists.
-pub async fn enqueue(c: &impl ConnectionTrait, job: NewJob) -> StoreResult<Option<Uuid>> {
-    let id = Uuid::now_v7();
-    let now = now_ms();
-    let model = job::ActiveModel {
+/// The row of a job about to be queued.
+fn queued_row(id: Uuid, job: NewJob, now: i64) -> job::ActiveModel {
+    job::ActiveModel {
         id: Set(id),
         kind: Set(job.kind),
         payload: Set(job.payload),
@@ -108,8 +106,13 @@ pub async fn enqueue(c: &impl ConnectionTrait, job: NewJob) -> StoreResult<Optio
         created_at: Set(now),
         updated_at: Set(now),
         finished_at: Set(None),
-    };
-    let inserted = job::Entity::insert(model)
+    }
+}
+
+/// Adds a job. Returns its id, or `None` when a job with the same unique key already exists.
+pub async fn enqueue(c: &impl ConnectionTrait, job: NewJob) -> StoreResult<Option<Uuid>> {
+    let id = Uuid::now_v7();
+    let inserted = job::Entity::insert(queued_row(id, job, now_ms()))
         .on_conflict(
             OnConflict::column(job::Column::UniqueKey)
                 .do_nothing()
@@ -126,23 +129,9 @@ pub async fn enqueue_many(c: &impl ConnectionTrait, jobs: Vec<NewJob>) -> StoreR
         return Ok(());
     }
     let now = now_ms();
-    let models = jobs.into_iter().map(|job| job::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kind: Set(job.kind),
-        payload: Set(job.payload),
-        priority: Set(job.priority),
-        run_at: Set(job.run_at),
-        status: Set(QUEUED.into()),
-        attempts: Set(0),
-        max_attempts: Set(job.max_attempts),
-        lease_token: Set(None),
-        lease_until: Set(None),
-        last_error: Set(None),
-        unique_key: Set(job.unique_key),
-        created_at: Set(now),
-        updated_at: Set(now),
-        finished_at: Set(None),
-    });
+    let models = jobs
+        .into_iter()
+        .map(|job| queued_row(Uuid::now_v7(), job, now));
     job::Entity::insert_many(models)
         .on_conflict(
             OnConflict::column(job::Column::UniqueKey)

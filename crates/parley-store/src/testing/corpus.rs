@@ -45,6 +45,40 @@ pub fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
         .join(" ")
 }
 
+/// Stores a Markdown document named `name` with `chunks` (heading, body, tokens) in one
+/// transaction, as ingestion does.
+pub async fn store_document(
+    store: &Store,
+    ws: Uuid,
+    bot: Uuid,
+    name: &str,
+    chunks: &[(&str, &str, i32)],
+) {
+    let tx = store.begin().await.expect("begin");
+    let new = NewDocument {
+        name,
+        content_type: "text/markdown",
+        sha256: "",
+        content: vec![],
+    };
+    let doc = knowledge::create_document(&tx, ws, bot, new)
+        .await
+        .expect("document");
+    let rows: Vec<NewChunk> = chunks
+        .iter()
+        .map(|&(heading, body, token_count)| NewChunk {
+            heading,
+            body,
+            token_count,
+            embedding: None,
+        })
+        .collect();
+    knowledge::replace_chunks(&tx, &doc, &rows)
+        .await
+        .expect("chunks");
+    tx.commit().await.expect("commit");
+}
+
 /// Indexes `chunks` synthetic chunks for the bot, 200 per document, one transaction per
 /// document. Returns the seconds it took.
 pub async fn index(store: &Store, ws: Uuid, bot: Uuid, chunks: usize, vocab: &[String]) -> f64 {
@@ -52,36 +86,14 @@ pub async fn index(store: &Store, ws: Uuid, bot: Uuid, chunks: usize, vocab: &[S
     let started = std::time::Instant::now();
     let per_doc = 200;
     for d in 0..chunks.div_ceil(per_doc) {
-        let tx = store.begin().await.expect("begin");
-        let doc = knowledge::create_document(
-            &tx,
-            ws,
-            bot,
-            NewDocument {
-                name: &format!("doc-{d}.md"),
-                content_type: "text/markdown",
-                sha256: "",
-                content: vec![],
-            },
-        )
-        .await
-        .expect("document");
         let texts: Vec<(String, String)> = (0..per_doc.min(chunks - d * per_doc))
             .map(|_| (sentence(&mut rng, vocab, 3), sentence(&mut rng, vocab, 120)))
             .collect();
-        let rows: Vec<NewChunk> = texts
+        let rows: Vec<(&str, &str, i32)> = texts
             .iter()
-            .map(|(h, b)| NewChunk {
-                heading: h,
-                body: b,
-                token_count: 150,
-                embedding: None,
-            })
+            .map(|(h, b)| (h.as_str(), b.as_str(), 150))
             .collect();
-        knowledge::replace_chunks(&tx, &doc, &rows)
-            .await
-            .expect("chunks");
-        tx.commit().await.expect("commit");
+        store_document(store, ws, bot, &format!("doc-{d}.md"), &rows).await;
     }
     started.elapsed().as_secs_f64()
 }
