@@ -17,17 +17,27 @@ import type { Citation, ConversationDetail, ConversationSummary, InboxMessage } 
 
 const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
 
+/**
+ * What the pane saves goes back to the page as changes, not as a whole new state: an
+ * answer is applied to what the page shows when it arrives, which may already be newer
+ * than what the pane showed when the save was sent.
+ */
+export interface PaneChanges {
+  /** A change to the conversation (e.g. a reply or a note added). */
+  onDetail: (id: string, change: (detail: ConversationDetail) => ConversationDetail) => void;
+  /** The summary fields a save changed (status, handoff, tags), as its answer has them. */
+  onChanges: (id: string, changes: Partial<ConversationSummary>) => void;
+}
+
 export function ConversationPane({
   detail,
   botName,
   onDetail,
-  onSummary,
+  onChanges,
 }: {
   detail: ConversationDetail;
   botName: string | null;
-  onDetail: (detail: ConversationDetail) => void;
-  onSummary: (summary: ConversationSummary) => void;
-}) {
+} & PaneChanges) {
   const api = useApi();
   const toast = useToast();
   const c = detail.conversation;
@@ -36,7 +46,8 @@ export function ConversationPane({
   const run = async (kind: 'status' | 'handoff', action: () => Promise<ConversationSummary>, done: string) => {
     setBusy(kind);
     try {
-      onSummary(await action());
+      const saved = await action();
+      onChanges(saved.id, kind === 'status' ? { status: saved.status } : { human_handoff: saved.human_handoff });
       toast(done);
     } catch (e) {
       toast(errorMessage(e), 'error');
@@ -87,7 +98,7 @@ export function ConversationPane({
         </div>
       </header>
 
-      <Tags conversation={c} onSummary={onSummary} />
+      <Tags conversation={c} onChanges={onChanges} />
 
       {detail.summary.trim() && (
         <div className="conversation-summary">
@@ -185,13 +196,11 @@ function Citations({ citations, botId }: { citations: Citation[]; botId: string 
   );
 }
 
-function ReplyBox({ detail, onDetail }: { detail: ConversationDetail; onDetail: (d: ConversationDetail) => void }) {
+function ReplyBox({ detail, onDetail }: { detail: ConversationDetail } & Pick<PaneChanges, 'onDetail'>) {
   const api = useApi();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const latest = useRef(detail);
-  latest.current = detail;
 
   const send = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -200,8 +209,9 @@ function ReplyBox({ detail, onDetail }: { detail: ConversationDetail; onDetail: 
     setBusy(true);
     setError(null);
     try {
-      const message = await api.conversations.reply(detail.conversation.id, body);
-      onDetail(appendMessage(latest.current, message));
+      const id = detail.conversation.id;
+      const message = await api.conversations.reply(id, body);
+      onDetail(id, (d) => appendMessage(d, message));
       setText('');
     } catch (e) {
       setError(
@@ -245,7 +255,7 @@ function ReplyBox({ detail, onDetail }: { detail: ConversationDetail; onDetail: 
   );
 }
 
-function Tags({ conversation, onSummary }: { conversation: ConversationSummary; onSummary: (s: ConversationSummary) => void }) {
+function Tags({ conversation, onChanges }: { conversation: ConversationSummary } & Pick<PaneChanges, 'onChanges'>) {
   const api = useApi();
   const toast = useToast();
   const [draft, setDraft] = useState('');
@@ -254,7 +264,8 @@ function Tags({ conversation, onSummary }: { conversation: ConversationSummary; 
   const save = async (tags: string[]) => {
     setBusy(true);
     try {
-      onSummary(await api.conversations.update(conversation.id, { tags }));
+      const saved = await api.conversations.update(conversation.id, { tags });
+      onChanges(saved.id, { tags: saved.tags });
       return true;
     } catch (e) {
       toast(`Could not save tags: ${errorMessage(e)}`, 'error');
@@ -266,6 +277,8 @@ function Tags({ conversation, onSummary }: { conversation: ConversationSummary; 
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
+    // Like the disabled button: a save on its way would be undone by one built on the tags before it.
+    if (busy) return;
     const next = addTag(conversation.tags, draft);
     if (next.length === conversation.tags.length) {
       setDraft('');
@@ -294,14 +307,12 @@ function Tags({ conversation, onSummary }: { conversation: ConversationSummary; 
   );
 }
 
-function Notes({ detail, onDetail }: { detail: ConversationDetail; onDetail: (d: ConversationDetail) => void }) {
+function Notes({ detail, onDetail }: { detail: ConversationDetail } & Pick<PaneChanges, 'onDetail'>) {
   const api = useApi();
   const me = useMe();
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const latest = useRef(detail);
-  latest.current = detail;
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -310,9 +321,9 @@ function Notes({ detail, onDetail }: { detail: ConversationDetail; onDetail: (d:
     setBusy(true);
     setError(null);
     try {
-      const note = await api.conversations.addNote(detail.conversation.id, body);
-      const d = latest.current;
-      onDetail({ ...d, notes: [...d.notes.filter((n) => n.id !== note.id), note] });
+      const id = detail.conversation.id;
+      const note = await api.conversations.addNote(id, body);
+      onDetail(id, (d) => ({ ...d, notes: [...d.notes.filter((n) => n.id !== note.id), note] }));
       setText('');
     } catch (e) {
       setError(errorMessage(e));

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { ME, bot, json } from '../../test/fakeFetch';
+import { ME, bot, json, type Handler, type Recorded } from '../../test/fakeFetch';
 import { renderApp } from '../../test/renderApp';
 import { NO_INSIGHT, messageInsight } from '../../test/insight';
 import type { ConversationInsight, ConversationSummary, InboxMessage, Trend } from './types';
@@ -42,13 +42,49 @@ class FakeEventSource {
     act(() => this.onopen?.());
   }
   emit(type: string, data: unknown) {
-    act(() => this.listeners.get(type)?.forEach((fn) => fn({ data: JSON.stringify(data) })));
+    act(() => this.dispatch(type, data));
+  }
+  /** An event without act(), for a test that decides itself when React renders. */
+  dispatch(type: string, data: unknown) {
+    this.listeners.get(type)?.forEach((fn) => fn({ data: JSON.stringify(data) }));
   }
   fail() {
     this.readyState = 2;
     act(() => this.onerror?.());
   }
+  /** The connection drops and the browser reconnects: the page catches up with one poll. */
+  reconnect() {
+    this.readyState = 0;
+    act(() => this.onerror?.());
+    this.open();
+  }
 }
+
+/**
+ * A route whose answers can be held back: each is made when its request arrives (the
+ * server's state then) and delivered on release(), after whatever happened meanwhile.
+ */
+function holdable(handler: Handler) {
+  let held: Array<() => void> | null = null;
+  return {
+    handler: (req: Recorded) => {
+      const answer = handler(req);
+      const waiting = held;
+      return waiting ? new Promise<Response>((resolve) => waiting.push(() => resolve(answer))) : answer;
+    },
+    hold() {
+      held = [];
+    },
+    release() {
+      const waiting = held ?? [];
+      held = null;
+      waiting.forEach((deliver) => deliver());
+    },
+  };
+}
+
+/** Lets pending fetches answer and their handlers run, without leaving an enclosing act(). */
+const answered = () => new Promise((resolve) => setTimeout(resolve, 50));
 
 beforeEach(() => {
   FakeEventSource.all = [];
@@ -238,5 +274,88 @@ describe('inbox', () => {
     expect(await screen.findByRole('img', { name: /over 2 visitor messages: .* improving\.$/ })).toBeTruthy();
     source.emit('message.created', { conversation_id: 'c1', message: message('m4', 'bot', 'Glad to help.') });
     expect(gets()).toBe(before + 1);
+  });
+});
+
+describe('inbox: nothing older undoes what the agent just saved', () => {
+  const tagInput = () => screen.getByLabelText('Add tag') as HTMLInputElement;
+  const addTagNow = (tag: string) => {
+    fireEvent.change(tagInput(), { target: { value: tag } });
+    fireEvent.submit(tagInput().closest('form')!);
+  };
+
+  // Inside one act() React renders only at its end: what happens there lands
+  // "before the page renders again", as two network answers can in a browser.
+
+  it('keeps a tag when the stream event of its save lands before the page renders again', async () => {
+    const state = { summary: conv('c1', { human_handoff: true }), messages: initialMessages() };
+    renderApp('/inbox/c1', routes(state));
+    await screen.findByLabelText('Add tag');
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    await act(async () => {
+      addTagNow('address-change');
+      await answered();
+      // The server announces the save too (status and handoff only), right after its answer.
+      source.dispatch('conversation.updated', { conversation_id: 'c1', status: 'open', human_handoff: true });
+    });
+    expect(screen.getByRole('button', { name: 'Remove tag address-change' })).toBeTruthy();
+    expect(tagInput().value).toBe('');
+  });
+
+  it('keeps a bot reply when the fetch after a visitor message answers before the page renders again', async () => {
+    const state = { summary: conv('c1'), messages: initialMessages() };
+    const get = holdable(routes(state)['GET /api/v1/conversations/c1']);
+    const { calls } = renderApp('/inbox/c1', { ...routes(state), 'GET /api/v1/conversations/c1': get.handler });
+    const transcript = await screen.findByRole('list', { name: 'Transcript' });
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    get.hold();
+    const question = message('m3', 'visitor', 'Is shipping free?', { created_at: '2025-01-01T11:00:00Z' });
+    state.messages = [...state.messages, question];
+    source.emit('message.created', { conversation_id: 'c1', message: question });
+    await waitFor(() => expect(calls.filter((c) => c.path === '/api/v1/conversations/c1')).toHaveLength(2));
+    await act(async () => {
+      source.dispatch('message.created', { conversation_id: 'c1', message: message('m4', 'bot', 'It is, over $75.') });
+      get.release();
+      await answered();
+    });
+    expect(within(transcript).getByText('It is, over $75.')).toBeTruthy();
+  });
+
+  it('keeps a tag saved while a poll was on its way', async () => {
+    const state = { summary: conv('c1'), messages: initialMessages() };
+    const get = holdable(routes(state)['GET /api/v1/conversations/c1']);
+    const { calls } = renderApp('/inbox/c1', { ...routes(state), 'GET /api/v1/conversations/c1': get.handler });
+    await screen.findByLabelText('Add tag');
+    get.hold();
+    FakeEventSource.all[0]!.reconnect(); // catches up with one poll, which reads the conversation untagged
+    await waitFor(() => expect(calls.filter((c) => c.path === '/api/v1/conversations/c1')).toHaveLength(2));
+    addTagNow('address-change');
+    await screen.findByRole('button', { name: 'Remove tag address-change' });
+    await act(async () => {
+      get.release();
+      await answered();
+    });
+    expect(screen.getByRole('button', { name: 'Remove tag address-change' })).toBeTruthy();
+  });
+
+  it('keeps a tag saved while taking over was on its way', async () => {
+    const state = { summary: conv('c1'), messages: initialMessages() };
+    const handoff = holdable(routes(state)['POST /api/v1/conversations/c1/handoff']);
+    const { calls } = renderApp('/inbox/c1', { ...routes(state), 'POST /api/v1/conversations/c1/handoff': handoff.handler });
+    await screen.findByLabelText('Add tag');
+    handoff.hold();
+    fireEvent.click(screen.getByRole('button', { name: 'Take over' }));
+    await waitFor(() => expect(calls.some((c) => c.path.endsWith('/handoff'))).toBe(true));
+    addTagNow('refund');
+    await screen.findByRole('button', { name: 'Remove tag refund' });
+    // The take-over's answer was made before the tag was saved.
+    await act(async () => {
+      handoff.release();
+      await answered();
+    });
+    expect(screen.getByLabelText('Reply to visitor')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Remove tag refund' })).toBeTruthy();
   });
 });

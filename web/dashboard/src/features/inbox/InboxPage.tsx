@@ -13,7 +13,7 @@ import { PriorityBadge, SentimentDot } from './InsightBadges';
 import {
   DEFAULT_FILTERS,
   applyLiveEvent,
-  withFreshInsight,
+  withFetched,
   dateRangeError,
   filtersToQuery,
   sortByActivity,
@@ -54,44 +54,48 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>(undefined);
 
-  // Latest values for the event handler, which outlives renders.
-  const latest = useRef({ list: list.data, detail: detail.data, filters });
-  latest.current = { list: list.data, detail: detail.data, filters };
-  const { setData: setList, reload: reloadList } = list;
-  const { setData: setDetail, reload: reloadDetail } = detail;
+  // The filters for the event handler, which outlives renders. The list and the
+  // conversation are read with latest(), not from the last render: a save's answer and
+  // a live event can both land before React renders, and the second must build on the first.
+  const latestFilters = useRef(filters);
+  latestFilters.current = filters;
+  const { setData: setList, reload: reloadList, latest: latestList } = list;
+  const { setData: setDetail, latest: latestDetail } = detail;
 
   const apply = useCallback(
     (event: LiveEvent) => {
-      const { list: l, detail: d, filters: f } = latest.current;
-      const result = applyLiveEvent({ items: l?.items ?? [], detail: d ?? null }, event, f);
+      const l = latestList();
+      const d = latestDetail();
+      const result = applyLiveEvent({ items: l?.items ?? [], detail: d ?? null }, event, latestFilters.current);
       if (l && result.state.items !== l.items) setList({ ...l, items: result.state.items });
       if (d && result.state.detail !== d) setDetail(result.state.detail);
       if (result.refetchList) void reloadList();
     },
-    [setList, setDetail, reloadList],
+    [setList, setDetail, reloadList, latestList, latestDetail],
   );
 
   /**
-   * A visitor message changes the conversation's insight (rolling sentiment,
-   * lead score), which the message event does not carry: fetch the open
-   * conversation again and put its new summary in the list.
+   * Fetches the open conversation again: after a visitor message, which changes the
+   * insight (rolling sentiment, lead score) that the message event does not carry, and
+   * when polling. The list gets its new summary too.
    */
-  const refreshInsight = useCallback(
+  const refreshDetail = useCallback(
     async (id: string) => {
+      const sent = latestDetail();
       let fresh: ConversationDetail;
       try {
         fresh = await api.conversations.get(id);
       } catch {
         return; // The next event or poll brings it.
       }
-      const current = latest.current.detail;
+      const current = latestDetail();
       if (current?.conversation.id !== id) return;
-      // Only the insight: a reply, tag or note may have arrived while this was fetched.
-      const merged = withFreshInsight(current, fresh);
+      // What landed meanwhile (a tag, a note, a reply) may be newer than the answer.
+      const merged = withFetched(sent, current, fresh);
       apply({ type: 'conversation.updated', data: { conversation: merged.conversation } });
       setDetail(merged);
     },
-    [api, apply, setDetail],
+    [api, apply, setDetail, latestDetail],
   );
 
   const onEvent = useCallback(
@@ -100,25 +104,39 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
       if (
         event.type === 'message.created' &&
         event.data.message.role === 'visitor' &&
-        latest.current.detail?.conversation.id === event.data.conversation_id
+        latestDetail()?.conversation.id === event.data.conversation_id
       ) {
-        void refreshInsight(event.data.conversation_id);
+        void refreshDetail(event.data.conversation_id);
       }
     },
-    [apply, refreshInsight],
+    [apply, refreshDetail, latestDetail],
   );
   const poll = useCallback(() => {
     void reloadList();
-    if (latest.current.detail) void reloadDetail();
-  }, [reloadList, reloadDetail]);
+    const open = latestDetail();
+    if (open) void refreshDetail(open.conversation.id);
+  }, [reloadList, refreshDetail, latestDetail]);
   const mode = useLiveEvents(api.streamUrl(), onEvent, poll);
 
-  /** A change made from the conversation pane (status, handoff, tags). */
-  const onSummary = useCallback(
-    (summary: ConversationSummary) => {
-      apply({ type: 'conversation.updated', data: { conversation: summary } });
+  /**
+   * Fields a save in the conversation pane changed (status, handoff, tags), from its
+   * answer. Only those: the rest of the answer may be older than what the page shows,
+   * since another save's answer or a live event may have landed first.
+   */
+  const onChanges = useCallback(
+    (id: string, changes: Partial<ConversationSummary>) => {
+      apply({ type: 'conversation.changed', data: { conversation_id: id, changes } });
     },
     [apply],
+  );
+
+  /** A change made in the conversation pane (a reply, a note), applied to what it shows now. */
+  const onDetail = useCallback(
+    (id: string, change: (detail: ConversationDetail) => ConversationDetail) => {
+      const current = latestDetail();
+      if (current?.conversation.id === id) setDetail(change(current));
+    },
+    [setDetail, latestDetail],
   );
 
   const loadMore = async () => {
@@ -300,8 +318,8 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
               key={detail.data.conversation.id}
               detail={detail.data}
               botName={botNames.get(detail.data.conversation.bot_id) ?? null}
-              onDetail={(d) => setDetail(d)}
-              onSummary={onSummary}
+              onDetail={onDetail}
+              onChanges={onChanges}
             />
           )}
         </section>

@@ -9,6 +9,7 @@ import {
   parseLiveEvent,
   removeTag,
   visitorLabel,
+  withFetched,
   withFreshInsight,
   type InboxFilters,
 } from './inbox';
@@ -102,6 +103,18 @@ describe('live events', () => {
     expect(merged.messages[0]!.insight).toEqual(fetched.messages[0]!.insight);
     expect(merged.conversation).toMatchObject({ tags: ['vip'], lead_score: 60, lead_priority: 'warm' });
     expect(withFreshInsight(current, detail(conv('other')))).toBe(current);
+  });
+
+  it('takes a conversation fetched again whole only when nothing landed while it was fetched', () => {
+    const shown = detail(conv('b'));
+    const fetched: ConversationDetail = { ...detail(conv('b', { tags: ['teammate'], lead_score: 60 })), messages: [msg('m1')] };
+    // Nothing changed here meanwhile: the answer is the newest there is (a poll brings a teammate's tag).
+    expect(withFetched(shown, shown, fetched)).toBe(fetched);
+    // A tag was saved while the fetch was on its way, and the answer was read before the save.
+    const tagged: ConversationDetail = { ...shown, conversation: { ...shown.conversation, tags: ['address-change'] } };
+    const merged = withFetched(shown, tagged, { ...fetched, conversation: { ...fetched.conversation, tags: [] } });
+    expect(merged.conversation).toMatchObject({ tags: ['address-change'], lead_score: 60 });
+    expect(withFetched(shown, shown, detail(conv('other')))).toBe(shown);
   });
 
   it('does not add the same message twice (reply answer and event)', () => {

@@ -128,6 +128,18 @@ export function withFreshInsight(current: ConversationDetail, fresh: Conversatio
   };
 }
 
+/**
+ * The open conversation after fetching it again; `sent` is what the page showed when the
+ * fetch was sent. Still exactly that: nothing landed meanwhile, so the answer is the newest
+ * there is and replaces everything (a poll brings a teammate's tags and notes this way).
+ * Anything else: a save's answer or a live event landed while the fetch was on its way and
+ * may be newer than the answer (e.g. a tag just added), so only the insight is taken.
+ */
+export function withFetched(sent: ConversationDetail | null | undefined, current: ConversationDetail, fresh: ConversationDetail): ConversationDetail {
+  if (fresh.conversation.id !== current.conversation.id) return current;
+  return current === sent ? fresh : withFreshInsight(current, fresh);
+}
+
 function bumpSummary(c: ConversationSummary, message: InboxMessage): ConversationSummary {
   const later = Date.parse(message.created_at) >= Date.parse(c.last_message_at);
   return {
