@@ -13,7 +13,7 @@ use crate::vault::Vault;
 use crate::{EngineError, EngineResult};
 use futures::StreamExt;
 use parley_ai::openai::{Delta, Endpoint};
-use parley_ai::tokenizer::count_tokens;
+use parley_ai::tokenizer::{count_tokens, count_tokens_cached};
 use parley_domain::account::normalize_email;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
@@ -29,7 +29,7 @@ use parley_store::repo::conversations::{
     self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
 };
 use parley_store::repo::{images, outbox};
-use parley_store::{Store, now_ms};
+use parley_store::{ConnectionTrait, Store, now_ms};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -348,11 +348,13 @@ pub async fn send(
     publish_message(hub, conv, &visitor_msg);
 
     let (events, receiver) = mpsc::channel(64);
-    if conv.human_handoff {
+    // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
+    // the memory (summary) the answer builds on are the current ones.
+    if fresh.human_handoff {
         let _ = events.send(ReplyEvent::Handoff).await;
         return Ok((visitor_msg, receiver));
     }
-    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), conv.clone(), text.to_string());
+    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
     tokio::spawn(async move {
         if let Err(e) = answer(&ctx, &bot, &conv, &question, events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
@@ -503,13 +505,24 @@ async fn answer(
         },
     )
     .await?;
+    // Without a model the summary is a quick fold: it goes in with the reply, so the next
+    // question always finds memory matching its window, at no extra transaction.
+    if bot.model.is_none()
+        && let Some((conv, turns)) = left_window(&tx, bot, conv.id).await?
+    {
+        let summary = fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS);
+        save_summary(&tx, &conv, &summary, turns.len()).await?;
+    }
     tx.commit().await?;
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
     publish_message(hub, conv, &reply);
     let _ = events.send(ReplyEvent::Done(Box::new(reply))).await;
-    // The visitor has the answer: end the stream before the memory upkeep below.
+    // The visitor has the answer: end the stream before the model summarises (below).
     drop(events);
-    update_memory(ctx, bot, conv.id).await
+    match &bot.model {
+        Some(settings) => update_memory(ctx, bot, settings, conv.id).await,
+        None => Ok(()),
+    }
 }
 
 /// Asks the bot's model, with the retrieved passages and the conversation's memory in the
@@ -524,7 +537,6 @@ async fn model_reply(
     retrieved: &Retrieved,
     events: &mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<NewMessage> {
-    let fresh = convs::get(ctx.store.db(), conv.workspace_id, conv.id).await?;
     let window = bot.behaviour.memory_turns as u64 * 2 + 1;
     let mut recent = convs::recent_messages(ctx.store.db(), conv.id, window).await?;
     recent.pop(); // the question itself, just stored
@@ -545,13 +557,13 @@ async fn model_reply(
     let prompt = assemble(
         &PromptInput {
             system_prompt: &bot.behaviour.system_prompt,
-            summary: &fresh.summary,
+            summary: &conv.summary,
             history: &history,
             passages: &passages,
             question,
             budget: settings.context_tokens.saturating_sub(settings.max_tokens) as usize,
         },
-        &count_tokens,
+        &count_tokens_cached,
     );
     let endpoint = ctx.endpoint(bot, settings);
     let mut text = String::new();
@@ -647,39 +659,60 @@ fn extractive_reply(
     }
 }
 
-/// Folds messages that left the memory window into the conversation's rolling summary.
-async fn update_memory(ctx: &ChatContext, bot: &Bot, conversation_id: Uuid) -> EngineResult<()> {
-    let store = &ctx.store;
-    let conv = convs::get(store.db(), bot.workspace_id, conversation_id).await?;
+/// The conversation as it stands and its turns that left the memory window but are not in
+/// the summary yet; `None` when there are none.
+async fn left_window(
+    c: &impl ConnectionTrait,
+    bot: &Bot,
+    conversation_id: Uuid,
+) -> EngineResult<Option<(Conversation, Vec<Turn>)>> {
+    let conv = convs::get(c, bot.workspace_id, conversation_id).await?;
     let pending = to_summarize(
         conv.message_count.max(0) as usize,
         conv.summarized_count.max(0) as usize,
         bot.behaviour.memory_turns as usize,
     );
     if pending == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let old = convs::messages_range(
-        store.db(),
+        c,
         conv.id,
         conv.summarized_count.max(0) as u64,
         pending as u64,
     )
     .await?;
-    let turns: Vec<Turn> = old.iter().map(turn).collect();
-    let summary = match &bot.model {
-        Some(settings) => model_summary(ctx, bot, settings, &conv.summary, &turns).await,
-        None => None,
-    }
-    .unwrap_or_else(|| fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS));
-    let tx = store.begin().await?;
-    convs::set_summary(
-        &tx,
-        conv.id,
-        &summary,
-        conv.summarized_count + old.len() as i32,
-    )
-    .await?;
+    let turns = old.iter().map(turn).collect();
+    Ok(Some((conv, turns)))
+}
+
+async fn save_summary(
+    c: &impl ConnectionTrait,
+    conv: &Conversation,
+    summary: &str,
+    folded: usize,
+) -> EngineResult<()> {
+    let summarized = conv.summarized_count + folded as i32;
+    Ok(convs::set_summary(c, conv.id, summary, summarized).await?)
+}
+
+/// Has the bot's model fold the turns that left the memory window into the conversation's
+/// rolling summary (the extractive fold when the model fails). Runs after the visitor has
+/// the reply, since it waits for the model.
+async fn update_memory(
+    ctx: &ChatContext,
+    bot: &Bot,
+    settings: &ModelSettings,
+    conversation_id: Uuid,
+) -> EngineResult<()> {
+    let Some((conv, turns)) = left_window(ctx.store.db(), bot, conversation_id).await? else {
+        return Ok(());
+    };
+    let summary = model_summary(ctx, bot, settings, &conv.summary, &turns)
+        .await
+        .unwrap_or_else(|| fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS));
+    let tx = ctx.store.begin().await?;
+    save_summary(&tx, &conv, &summary, turns.len()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -214,3 +214,67 @@ async fn a_configured_model_writes_the_rolling_summary() {
         );
     }
 }
+
+/// Without a model the summary is folded with each reply, so it is there as soon as the
+/// reply is: the oldest turns that left the window, a line each.
+#[tokio::test]
+async fn without_a_model_the_rolling_summary_is_kept_with_each_reply() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Offline memory", "behaviour": {"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."}})),
+            )
+            .await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let summary = |detail: &serde_json::Value| detail["summary"].as_str().unwrap().to_string();
+        let detail_path = format!("/api/v1/conversations/{conv}");
+
+        w.call(
+            Method::POST,
+            &path,
+            Some(json!({"text": "My name is Ada."})),
+        )
+        .await;
+        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
+        assert_eq!(
+            summary(&detail),
+            "",
+            "{}: one exchange fits the window",
+            db.name
+        );
+
+        w.call(
+            Method::POST,
+            &path,
+            Some(json!({"text": "I need boots in size 42. Thanks!"})),
+        )
+        .await;
+        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
+        assert_eq!(
+            summary(&detail),
+            "Visitor: My name is Ada.\nBot: Sorry.",
+            "{}: the first exchange left the window",
+            db.name
+        );
+
+        w.call(
+            Method::POST,
+            &path,
+            Some(json!({"text": "Do you ship to Oslo?"})),
+        )
+        .await;
+        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
+        assert_eq!(
+            summary(&detail),
+            "Visitor: My name is Ada.\nBot: Sorry.\nVisitor: I need boots in size 42.\nBot: Sorry.",
+            "{}",
+            db.name
+        );
+    }
+}
