@@ -260,26 +260,97 @@ fn sse_deltas(
     )
 }
 
+/// One streamed `data:` chunk, typed so that parsing skips the fields we do not read
+/// (id, model, fingerprint, logprobs…) instead of building a tree of them for every token.
+#[derive(Deserialize)]
+struct StreamChunk {
+    /// Any shape: servers differ, and only its `message` is read.
+    #[serde(default)]
+    error: Option<serde_json::Value>,
+    #[serde(default)]
+    choices: Option<Vec<ChunkChoice>>,
+    #[serde(default)]
+    usage: Option<ChunkUsage>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Option<ChunkDelta>,
+}
+
+#[derive(Deserialize)]
+struct ChunkDelta {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ChunkUsage {
+    #[serde(default)]
+    prompt_tokens: Option<u64>,
+    #[serde(default)]
+    completion_tokens: Option<u64>,
+}
+
 fn parse_chunk(data: &str) -> Result<Option<Delta>, AiError> {
-    let v: serde_json::Value =
+    let chunk: StreamChunk =
         serde_json::from_str(data).map_err(|e| AiError::Protocol(format!("bad chunk: {e}")))?;
-    if let Some(message) = v["error"]["message"].as_str() {
+    if let Some(message) = chunk.error.as_ref().and_then(|e| e["message"].as_str()) {
         return Err(AiError::Http {
             status: 200,
             message: message.to_string(),
         });
     }
-    if let Some(text) = v["choices"][0]["delta"]["content"]
-        .as_str()
-        .filter(|t| !t.is_empty())
-    {
-        return Ok(Some(Delta::Text(text.to_string())));
+    let text = chunk
+        .choices
+        .into_iter()
+        .flatten()
+        .next()
+        .and_then(|c| c.delta)
+        .and_then(|d| d.content)
+        .filter(|t| !t.is_empty());
+    if let Some(text) = text {
+        return Ok(Some(Delta::Text(text)));
     }
-    if v["usage"].is_object() {
+    if let Some(usage) = chunk.usage {
         return Ok(Some(Delta::Usage(Usage {
-            prompt_tokens: v["usage"]["prompt_tokens"].as_u64().unwrap_or(0) as u32,
-            completion_tokens: v["usage"]["completion_tokens"].as_u64().unwrap_or(0) as u32,
+            prompt_tokens: usage.prompt_tokens.unwrap_or(0) as u32,
+            completion_tokens: usage.completion_tokens.unwrap_or(0) as u32,
         })));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_chunks_as_servers_send_them() {
+        let text = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","system_fingerprint":"fp","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"logprobs":null,"finish_reason":null}],"usage":null}"#;
+        assert!(matches!(parse_chunk(text), Ok(Some(Delta::Text(t))) if t == "Hel"));
+        let usage = r#"{"id":"c","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}"#;
+        assert!(matches!(
+            parse_chunk(usage),
+            Ok(Some(Delta::Usage(Usage {
+                prompt_tokens: 12,
+                completion_tokens: 3
+            })))
+        ));
+        let finish = r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#;
+        assert!(matches!(parse_chunk(finish), Ok(None)));
+        assert!(matches!(
+            parse_chunk(r#"{"choices":null,"usage":null}"#),
+            Ok(None)
+        ));
+        let error = r#"{"error":{"message":"overloaded","type":"server_error"}}"#;
+        assert!(
+            matches!(parse_chunk(error), Err(AiError::Http { message, .. }) if message == "overloaded")
+        );
+        assert!(matches!(
+            parse_chunk("{not json"),
+            Err(AiError::Protocol(_))
+        ));
+    }
 }

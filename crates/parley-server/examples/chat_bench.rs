@@ -9,8 +9,14 @@
 //! sending questions back to back (JSON replies). Prints one JSON line per run: request
 //! latency p50/p99 and requests/s.
 //!
+//! With `BENCH_RATE=r` the visitors together ask `r` questions per second on a fixed
+//! schedule instead (each still waits for its reply before asking again), and a request's
+//! time counts from when it was due, so time spent queued behind a slow reply is included:
+//! the overhead a visitor sees at that load rather than at saturation.
+//!
 //! ```sh
 //! cargo run --release -p parley-server --example chat_bench -- 10000 100000
+//! BENCH_RATE=100 cargo run --release -p parley-server --example chat_bench -- 100000
 //! ```
 
 #[path = "../tests/common/mod.rs"]
@@ -31,6 +37,13 @@ fn visitors() -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(8)
+}
+/// Questions per second from all visitors together (`BENCH_RATE`); unset: back to back.
+fn rate() -> Option<f64> {
+    std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|r: &f64| *r > 0.0)
 }
 const WARM_UP: usize = 5;
 
@@ -65,9 +78,20 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
             let path = format!("/widget/v1/conversations/{conversation}/messages");
             let mut rng = Rng(2000 + visitor);
             let mut times = Vec::new();
+            // Each visitor asks every `visitors / rate` seconds, offset so the load is even.
+            let every = rate().map(|r| Duration::from_secs_f64(visitors() as f64 / r));
+            let first = Instant::now()
+                + every.map_or(Duration::ZERO, |e| e * visitor as u32 / visitors() as u32);
             for i in 0..WARM_UP + questions {
                 let text = format!("how do I {}?", sentence(&mut rng, &vocab, 5));
-                let t = Instant::now();
+                let t = match every {
+                    Some(every) => {
+                        let due = first + every * i as u32;
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 let (status, body) = widget
                     .call(Method::POST, &path, Some(json!({ "text": text })))
                     .await;
@@ -90,7 +114,7 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
         "{}",
         json!({
             "backend": name, "chunks": chunks, "index_seconds": (index_s * 10.0).round() / 10.0,
-            "visitors": visitors(), "requests": all.len(),
+            "visitors": visitors(), "rate": rate(), "requests": all.len(),
             "request_p50_ms": (percentile(&all, 0.5) * 100.0).round() / 100.0,
             "request_p99_ms": (percentile(&all, 0.99) * 100.0).round() / 100.0,
             "requests_per_s": rps.round(),
