@@ -190,6 +190,19 @@ async fn a_configured_model_writes_the_rolling_summary() {
             w.call(Method::POST, &path, Some(json!({"text": text})))
                 .await;
         }
+        // The model summarises after the visitor has the reply: wait for it to be saved.
+        let mut summary = Value::Null;
+        for _ in 0..200 {
+            let (_, detail) = owner
+                .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+                .await;
+            summary = detail["summary"].clone();
+            if summary != "" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(summary, "Ada wants boots in size 42.", "{}", db.name);
         let requests = mock.recorded.lock().unwrap().chat_requests.clone();
         let asked = requests
             .iter()
@@ -203,14 +216,6 @@ async fn a_configured_model_writes_the_rolling_summary() {
             asked["messages"][1]["content"]
                 .to_string()
                 .contains("My name is Ada.")
-        );
-        let (_, detail) = owner
-            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
-            .await;
-        assert_eq!(
-            detail["summary"], "Ada wants boots in size 42.",
-            "{}",
-            db.name
         );
     }
 }
