@@ -350,7 +350,7 @@ pub struct PassageHit {
     heading: String,
     text: String,
     tokens: i32,
-    /// The full-text engine's relevance (BM25 on SQLite, ts_rank_cd on PostgreSQL).
+    /// The full-text engine's relevance (BM25 on SQLite, ts_rank on PostgreSQL).
     score: f64,
 }
 

@@ -1693,7 +1693,7 @@ export interface components {
             tokens: number;
             /**
              * Format: double
-             * @description The full-text engine's relevance (BM25 on SQLite, ts_rank_cd on PostgreSQL).
+             * @description The full-text engine's relevance (BM25 on SQLite, ts_rank on PostgreSQL).
              */
             score: number;
         };
