@@ -686,6 +686,7 @@ async fn left_window(
     Ok(Some((conv, turns)))
 }
 
+/// Saves `summary` as now covering `folded` more of the conversation's messages.
 async fn save_summary(
     c: &impl ConnectionTrait,
     conv: &Conversation,

@@ -237,49 +237,23 @@ async fn without_a_model_the_rolling_summary_is_kept_with_each_reply() {
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");
-        let summary = |detail: &serde_json::Value| detail["summary"].as_str().unwrap().to_string();
         let detail_path = format!("/api/v1/conversations/{conv}");
-
-        w.call(
-            Method::POST,
-            &path,
-            Some(json!({"text": "My name is Ada."})),
-        )
-        .await;
-        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
-        assert_eq!(
-            summary(&detail),
-            "",
-            "{}: one exchange fits the window",
-            db.name
-        );
-
-        w.call(
-            Method::POST,
-            &path,
-            Some(json!({"text": "I need boots in size 42. Thanks!"})),
-        )
-        .await;
-        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
-        assert_eq!(
-            summary(&detail),
-            "Visitor: My name is Ada.\nBot: Sorry.",
-            "{}: the first exchange left the window",
-            db.name
-        );
-
-        w.call(
-            Method::POST,
-            &path,
-            Some(json!({"text": "Do you ship to Oslo?"})),
-        )
-        .await;
-        let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
-        assert_eq!(
-            summary(&detail),
-            "Visitor: My name is Ada.\nBot: Sorry.\nVisitor: I need boots in size 42.\nBot: Sorry.",
-            "{}",
-            db.name
-        );
+        // (what the visitor says, the summary right after the reply)
+        for (text, expected) in [
+            ("My name is Ada.", ""),
+            (
+                "I need boots in size 42. Thanks!",
+                "Visitor: My name is Ada.\nBot: Sorry.",
+            ),
+            (
+                "Do you ship to Oslo?",
+                "Visitor: My name is Ada.\nBot: Sorry.\nVisitor: I need boots in size 42.\nBot: Sorry.",
+            ),
+        ] {
+            w.call(Method::POST, &path, Some(json!({ "text": text })))
+                .await;
+            let (_, detail) = owner.call(Method::GET, &detail_path, None).await;
+            assert_eq!(detail["summary"], expected, "{}: after {text:?}", db.name);
+        }
     }
 }
