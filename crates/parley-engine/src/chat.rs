@@ -309,6 +309,7 @@ pub async fn send(
             body: text.to_string(),
             insight: Some(json!(insight)),
             client_id: client_id.map(str::to_string),
+            conversation_insight: Some(json!(state)),
             ..Default::default()
         },
     )
@@ -323,7 +324,6 @@ pub async fn send(
         }
         (result, _) => result?,
     };
-    convs::set_insight(&tx, conv.id, json!(state)).await?;
     let base =
         json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id});
     outbox::append(

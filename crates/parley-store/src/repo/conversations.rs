@@ -182,6 +182,9 @@ pub struct NewMessage {
     pub insight: Option<serde_json::Value>,
     pub attachments: Option<serde_json::Value>,
     pub client_id: Option<String>,
+    /// The conversation's insight with this message folded in, saved in the same statement
+    /// that counts the message.
+    pub conversation_insight: Option<serde_json::Value>,
 }
 
 /// The visitor message sent under `client_id` in this conversation, and the first answer
@@ -239,7 +242,11 @@ pub async fn append_message(
     .insert(c)
     .await?;
     let preview: String = msg.body.chars().take(140).collect();
-    conversation::Entity::update_many()
+    let mut update = conversation::Entity::update_many();
+    if let Some(insight) = new.conversation_insight {
+        update = update.col_expr(conversation::Column::Insight, Expr::val(insight));
+    }
+    update
         .col_expr(conversation::Column::Preview, Expr::val(preview))
         .col_expr(
             conversation::Column::MessageCount,
@@ -380,21 +387,6 @@ pub async fn visitors(
         .filter(visitor::Column::Id.is_in(ids.iter().copied()))
         .all(c)
         .await?)
-}
-
-pub async fn set_insight(
-    c: &impl ConnectionTrait,
-    id: Uuid,
-    insight: serde_json::Value,
-) -> StoreResult<()> {
-    conversation::ActiveModel {
-        id: Set(id),
-        insight: Set(Some(insight)),
-        ..Default::default()
-    }
-    .update(c)
-    .await?;
-    Ok(())
 }
 
 /// How many conversations the visitor has had (their visits, for lead engagement).
