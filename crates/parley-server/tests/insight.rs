@@ -160,6 +160,20 @@ async fn a_model_decides_what_the_phrases_leave_unsure() {
     }
 }
 
+/// A bot that keeps one exchange in its window, so the second one already summarises.
+async fn one_turn_memory_bot(owner: &common::Session, name: &str) -> Value {
+    let behaviour =
+        json!({"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."});
+    let (_, bot) = owner
+        .call(
+            Method::POST,
+            "/api/v1/bots",
+            Some(json!({"name": name, "behaviour": behaviour})),
+        )
+        .await;
+    bot
+}
+
 #[tokio::test]
 async fn a_configured_model_writes_the_rolling_summary() {
     let mock = parley_ai::testing::start().await;
@@ -171,13 +185,7 @@ async fn a_configured_model_writes_the_rolling_summary() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Memory", "behaviour": {"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."}})),
-            )
-            .await;
+        let bot = one_turn_memory_bot(&owner, "Memory").await;
         owner.use_model(&bot, &mock, "summarizer").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
@@ -227,13 +235,7 @@ async fn without_a_model_the_rolling_summary_is_kept_with_each_reply() {
     for db in test_stores().await {
         let app = start(&db).await;
         let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Offline memory", "behaviour": {"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."}})),
-            )
-            .await;
+        let bot = one_turn_memory_bot(&owner, "Offline memory").await;
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");
