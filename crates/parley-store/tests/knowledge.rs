@@ -4,6 +4,7 @@ use parley_domain::bot::{Appearance, Behaviour};
 use parley_store::repo::conversations::{self as convs, ConversationFilter, NewMessage};
 use parley_store::repo::knowledge::{self, NewChunk, NewDocument};
 use parley_store::repo::{accounts, bots, faqs};
+use parley_store::testing::corpus::empty_document;
 use parley_store::testing::test_stores;
 use uuid::Uuid;
 
@@ -17,22 +18,6 @@ async fn bot(c: &impl parley_store::ConnectionTrait, ws: Uuid, key: &str) -> Uui
         behaviour: Behaviour::default(),
     };
     bots::create(c, ws, new).await.unwrap().id
-}
-
-/// An empty Markdown document named `name` of the bot.
-async fn document(
-    c: &impl parley_store::ConnectionTrait,
-    ws: Uuid,
-    bot: Uuid,
-    name: &str,
-) -> knowledge::Document {
-    let new = NewDocument {
-        name,
-        content_type: "text/markdown",
-        sha256: "x",
-        content: vec![],
-    };
-    knowledge::create_document(c, ws, bot, new).await.unwrap()
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -350,7 +335,7 @@ async fn common_words_are_pruned_when_rarer_ones_remain() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let b = bot(c, ws.id, "pk").await;
-        let doc = document(c, ws.id, b, "big.md").await;
+        let doc = empty_document(c, ws.id, b, "big.md").await;
         let mut bodies: Vec<String> = (0..2100)
             .map(|i| format!("common filler text number {i}"))
             .collect();
@@ -410,7 +395,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let (a, b) = (bot(c, ws.id, "pk_a").await, bot(c, ws.id, "pk_b").await);
-        let busy = document(c, ws.id, a, "lanterns.md").await;
+        let busy = empty_document(c, ws.id, a, "lanterns.md").await;
         let bodies: Vec<String> = (0..1500).map(|i| format!("lantern model {i}")).collect();
         let chunks: Vec<NewChunk> = bodies
             .iter()
@@ -426,7 +411,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
             .await
             .unwrap();
         tx.commit().await.unwrap();
-        let quiet = document(c, ws.id, b, "one.md").await;
+        let quiet = empty_document(c, ws.id, b, "one.md").await;
         let one = [NewChunk {
             heading: "Camping",
             body: "Our lantern runs for 40 hours.",
@@ -469,7 +454,7 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let b = bot(c, ws.id, "pk").await;
-        let doc = document(c, ws.id, b, "old.md").await;
+        let doc = empty_document(c, ws.id, b, "old.md").await;
         for (i, body) in ["Kayaks ship flat.", "Paddles are sold separately."]
             .iter()
             .enumerate()

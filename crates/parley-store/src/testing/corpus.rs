@@ -3,8 +3,8 @@
 //! common (a cubic distribution: flatter than real text, so at 100,000 chunks most words
 //! are in thousands of chunks, a hard case for full-text ranking).
 
-use crate::Store;
 use crate::repo::knowledge::{self, NewChunk, NewDocument};
+use crate::{ConnectionTrait, Store};
 use uuid::Uuid;
 
 /// A small deterministic generator (xorshift), so every run indexes the same text.
@@ -45,6 +45,24 @@ pub fn sentence(rng: &mut Rng, vocab: &[String], words: usize) -> String {
         .join(" ")
 }
 
+/// An empty Markdown document named `name` of the bot, for chunks to be stored under.
+pub async fn empty_document(
+    c: &impl ConnectionTrait,
+    ws: Uuid,
+    bot: Uuid,
+    name: &str,
+) -> knowledge::Document {
+    let new = NewDocument {
+        name,
+        content_type: "text/markdown",
+        sha256: "",
+        content: vec![],
+    };
+    knowledge::create_document(c, ws, bot, new)
+        .await
+        .expect("document")
+}
+
 /// Stores a Markdown document named `name` with `chunks` (heading, body, tokens) in one
 /// transaction, as ingestion does.
 pub async fn store_document(
@@ -55,15 +73,7 @@ pub async fn store_document(
     chunks: &[(&str, &str, i32)],
 ) {
     let tx = store.begin().await.expect("begin");
-    let new = NewDocument {
-        name,
-        content_type: "text/markdown",
-        sha256: "",
-        content: vec![],
-    };
-    let doc = knowledge::create_document(&tx, ws, bot, new)
-        .await
-        .expect("document");
+    let doc = empty_document(&tx, ws, bot, name).await;
     let rows: Vec<NewChunk> = chunks
         .iter()
         .map(|&(heading, body, token_count)| NewChunk {
