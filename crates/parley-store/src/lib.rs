@@ -7,6 +7,7 @@
 
 pub mod entities;
 mod error;
+mod fts_rank;
 pub mod jobs;
 mod notify;
 pub use notify::{Listener, MAX_PAYLOAD_BYTES};
@@ -99,6 +100,12 @@ impl ConnectionTrait for Tx {
     }
 }
 
+/// Readies each pooled SQLite connection: stable query plans and the ranking function.
+async fn prepare_connection(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    stable_query_plans(conn).await?;
+    fts_rank::register(conn).await
+}
+
 /// Makes SQLite plan each statement once, whatever values are bound to it.
 ///
 /// Without this, SQLite re-prepares a cached statement whenever a rebound parameter could
@@ -161,7 +168,7 @@ impl Store {
                     .busy_timeout(Duration::from_secs(5))
             })
             .map_sqlx_sqlite_pool_opts(|o| {
-                o.after_connect(|conn, _| Box::pin(stable_query_plans(conn)))
+                o.after_connect(|conn, _| Box::pin(prepare_connection(conn)))
             });
         if let Some(schema) = &config.pg_schema {
             opts.set_schema_search_path(schema.clone());

@@ -494,3 +494,85 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
         expect_chunks(c, b, "kayak", 1).await;
     }
 }
+
+/// Chunks under one heading, one per body.
+fn chunks_of<'a>(heading: &'a str, bodies: &[&'a str]) -> Vec<NewChunk<'a>> {
+    bodies
+        .iter()
+        .map(|body| NewChunk {
+            heading,
+            body,
+            token_count: 2,
+            embedding: None,
+        })
+        .collect()
+}
+
+/// How rare a word is counts within the bot's own chunks: another workspace's documents
+/// never move a bot's ranking (FTS5's built-in `bm25()` counted words over the whole index).
+#[tokio::test]
+async fn a_bots_ranking_ignores_other_workspaces_documents() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ours = accounts::create_workspace(c, "Ours").await.unwrap();
+        let theirs = accounts::create_workspace(c, "Theirs").await.unwrap();
+        let (b, other) = (
+            bot(c, ours.id, "pk_b").await,
+            bot(c, theirs.id, "pk_o").await,
+        );
+        let gear = empty_document(c, ours.id, b, "gear.md").await;
+        let bodies = ["lantern lantern", "stove stove", "canoe paddle"];
+        knowledge::replace_chunks(c, &gear, &chunks_of("Gear", &bodies))
+            .await
+            .unwrap();
+        let ranking = || async {
+            let hits = knowledge::search(c, ours.id, b, &words("lantern stove"), 5)
+                .await
+                .unwrap();
+            hits.iter()
+                .map(|h| (h.body.clone(), h.score))
+                .collect::<Vec<_>>()
+        };
+        let before = ranking().await;
+        assert_eq!(before.len(), 2, "{}: {before:?}", db.name);
+
+        // Elsewhere "stove" becomes the commonest word there is.
+        let stoves = empty_document(c, theirs.id, other, "stoves.md").await;
+        let many: Vec<String> = (0..1500).map(|i| format!("stove {i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        knowledge::replace_chunks(c, &stoves, &chunks_of("Stoves", &many))
+            .await
+            .unwrap();
+        assert_eq!(ranking().await, before, "{}", db.name);
+
+        // Within the bot, a word in most chunks weighs less than a rare one (SQLite's BM25;
+        // PostgreSQL's ts_rank weighs words by frequency in the chunk alone).
+        let bodies = [&bodies[..], &["stove canoe", "stove paddle", "stove tent"]].concat();
+        knowledge::replace_chunks(c, &gear, &chunks_of("Gear", &bodies))
+            .await
+            .unwrap();
+        let after = ranking().await;
+        if db.name == "sqlite" {
+            assert_eq!(after[0].0, "lantern lantern", "{after:?}");
+        }
+        expect_bot_chunks(c, b, 6).await;
+        expect_bot_chunks(c, other, 1500).await;
+        knowledge::delete_document(c, ours.id, gear.id)
+            .await
+            .unwrap();
+        expect_bot_chunks(c, b, 0).await;
+    }
+}
+
+/// SQLite: the bot's chunk count kept with its search slot.
+async fn expect_bot_chunks(c: &impl parley_store::ConnectionTrait, bot: Uuid, n: i64) {
+    use sea_orm::{DbBackend, Statement};
+    let backend = c.get_database_backend();
+    if backend != DbBackend::Sqlite {
+        return;
+    }
+    let sql = "SELECT chunks FROM search_slots WHERE bot_id = ?1";
+    let stmt = Statement::from_sql_and_values(backend, sql, [bot.into()]);
+    let row = c.query_one_raw(stmt).await.unwrap().expect("slot");
+    assert_eq!(row.try_get::<i64>("", "chunks").unwrap(), n);
+}

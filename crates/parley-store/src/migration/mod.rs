@@ -11,6 +11,7 @@ mod m0005_widget_insight;
 mod m0006_message_client_id;
 mod m0007_workflows;
 mod m0008_search_speed;
+mod m0009_bot_chunk_counts;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_message_client_id::Migration),
             Box::new(m0007_workflows::Migration),
             Box::new(m0008_search_speed::Migration),
+            Box::new(m0009_bot_chunk_counts::Migration),
         ]
     }
 }

@@ -184,24 +184,29 @@ pub async fn replace_chunks(
     }
     let backend = c.get_database_backend();
     if backend == DbBackend::Sqlite && !chunks.is_empty() {
-        for (sql, value) in [
+        let added = chunks.len() as i64;
+        for (sql, values) in [
             (
                 "INSERT INTO search_slots (bot_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                doc.bot_id,
+                vec![doc.bot_id.into()],
+            ),
+            (
+                "UPDATE search_slots SET chunks = chunks + $2 WHERE bot_id = $1",
+                vec![doc.bot_id.into(), added.into()],
             ),
             (
                 "UPDATE chunks SET fts_rowid = \
                     ((SELECT slot FROM search_slots WHERE bot_id = chunks.bot_id) << 40) | rowid \
                  WHERE document_id = $1",
-                doc.id,
+                vec![doc.id.into()],
             ),
             (
                 "INSERT INTO chunks_fts (rowid, heading, body) \
                  SELECT fts_rowid, heading, body FROM chunks WHERE document_id = $1",
-                doc.id,
+                vec![doc.id.into()],
             ),
         ] {
-            c.execute_raw(raw(backend, sql, vec![value.into()])).await?;
+            c.execute_raw(raw(backend, sql, values)).await?;
         }
     }
     if backend == DbBackend::Postgres {
@@ -235,9 +240,20 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
             }
         }
         _ => {
-            let sql = "DELETE FROM chunks_fts WHERE rowid IN (SELECT fts_rowid FROM chunks WHERE document_id = $1)";
-            c.execute_raw(raw(backend, sql, vec![doc.id.into()]))
-                .await?;
+            for (sql, values) in [
+                (
+                    "DELETE FROM chunks_fts WHERE rowid IN \
+                        (SELECT fts_rowid FROM chunks WHERE document_id = $1)",
+                    vec![doc.id.into()],
+                ),
+                (
+                    "UPDATE search_slots SET chunks = chunks - \
+                        (SELECT count(*) FROM chunks WHERE document_id = $1) WHERE bot_id = $2",
+                    vec![doc.id.into(), doc.bot_id.into()],
+                ),
+            ] {
+                c.execute_raw(raw(backend, sql, values)).await?;
+            }
         }
     }
     chunk::Entity::delete_many()
@@ -355,7 +371,7 @@ pub async fn search(
     }
     let words = selective_words(c, bot_id, words).await?;
     let mut hits = ranked(c, workspace_id, bot_id, &words, Match::All, limit).await?;
-    if words.len() > 1 && (hits.len() as u64) < limit {
+    if words.words.len() > 1 && (hits.len() as u64) < limit {
         for hit in ranked(c, workspace_id, bot_id, &words, Match::Any, limit).await? {
             if hits.len() as u64 == limit {
                 break;
@@ -389,11 +405,12 @@ async fn ranked(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
     bot_id: Uuid,
-    words: &[&String],
+    selected: &Selected<'_>,
     how: Match,
     limit: u64,
 ) -> StoreResult<Vec<ChunkHit>> {
     let backend = c.get_database_backend();
+    let words = &selected.words;
     let (sql, query) = match backend {
         DbBackend::Postgres => (
             // The bot's token narrows the matches inside the GIN index; the ranking is by
@@ -410,7 +427,8 @@ async fn ranked(
                    ORDER BY score DESC LIMIT $4) top \
              JOIN chunks c ON c.id = top.id JOIN documents d ON d.id = c.document_id \
              WHERE c.workspace_id = $2 AND c.bot_id = $3 \
-             ORDER BY top.score DESC, c.id",
+             ORDER BY top.score DESC, c.id"
+                .to_string(),
             words
                 .iter()
                 .map(|w| w.as_str())
@@ -418,13 +436,13 @@ async fn ranked(
                 .join(if how == Match::All { " & " } else { " | " }),
         ),
         _ => (
-            // bm25() is lower-is-better; negate it so every backend sorts descending. The
+            // BM25 with each word's rarity among the bot's own chunks (see `fts_rank`). The
             // rowid range is the bot's slot (see `replace_chunks`): FTS5 walks only this
             // bot's entries and stops after the first $5 matches.
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
                     top.score \
              FROM (SELECT r, score FROM \
-                     (SELECT rowid AS r, -bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts \
+                     (SELECT rowid AS r, parley_bm25(chunks_fts, 2.0, 1.0, {idfs}) AS score FROM chunks_fts \
                       WHERE chunks_fts MATCH $1 \
                         AND rowid BETWEEN (SELECT slot << 40 FROM search_slots WHERE bot_id = $3) \
                                       AND (SELECT (slot << 40) + 1099511627775 FROM search_slots WHERE bot_id = $3) \
@@ -432,7 +450,8 @@ async fn ranked(
                    ORDER BY score DESC LIMIT $4) top \
              CROSS JOIN chunks c ON c.fts_rowid = top.r JOIN documents d ON d.id = c.document_id \
              WHERE c.workspace_id = $2 AND c.bot_id = $3 \
-             ORDER BY top.score DESC, c.id",
+             ORDER BY top.score DESC, c.id"
+                .replace("{idfs}", &idf_parameters(words.len())),
             words
                 .iter()
                 .map(|w| format!("\"{w}\""))
@@ -449,9 +468,13 @@ async fn ranked(
     ];
     let values = match backend {
         DbBackend::Postgres => [values, vec![bot_token(bot_id).into()]].concat(),
-        _ => values,
+        _ => [
+            values,
+            selected.idfs.iter().map(|&idf| idf.into()).collect(),
+        ]
+        .concat(),
     };
-    let rows = c.query_all_raw(raw(backend, sql, values)).await?;
+    let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
     rows.iter()
         .map(|r| {
             Ok(ChunkHit {
@@ -467,11 +490,27 @@ async fn ranked(
         .collect()
 }
 
+/// `$6, $7, …`: one parameter per word for `parley_bm25`, after the five every query binds.
+fn idf_parameters(words: usize) -> String {
+    (6..6 + words)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A word in at least this many of the bot's chunks is "common": its matches alone would
 /// fill the candidates a query ranks.
 const COMMON_WORD_CHUNKS: i64 = RANKED_CANDIDATES;
 /// The rarest words of a question are always kept, however common.
 const KEEP_AT_LEAST: usize = 2;
+
+/// The words of a question a search uses, rarest first.
+struct Selected<'a> {
+    words: Vec<&'a String>,
+    /// SQLite: each word's rarity among the bot's chunks, for `parley_bm25` (empty on
+    /// PostgreSQL, whose `ts_rank` needs none).
+    idfs: Vec<f64>,
+}
 
 /// Drops the common words of a question (like stop words, but learnt from the bot's own
 /// chunks: BM25 would give them little weight anyway), keeping at least the rarest two.
@@ -479,22 +518,33 @@ async fn selective_words<'a>(
     c: &impl ConnectionTrait,
     bot_id: Uuid,
     words: Vec<&'a String>,
-) -> StoreResult<Vec<&'a String>> {
-    if words.len() <= KEEP_AT_LEAST {
-        return Ok(words);
+) -> StoreResult<Selected<'a>> {
+    let sqlite = c.get_database_backend() != DbBackend::Postgres;
+    if !sqlite && words.len() <= KEEP_AT_LEAST {
+        let idfs = Vec::new();
+        return Ok(Selected { words, idfs });
     }
-    let counts = match c.get_database_backend() {
-        DbBackend::Postgres => counted_chunks(c, bot_id, &words).await?,
-        _ => matching_chunks(c, bot_id, &words).await?,
+    let (counts, total) = match sqlite {
+        false => (counted_chunks(c, bot_id, &words).await?, 0),
+        true => matching_chunks(c, bot_id, &words).await?,
     };
     let mut ranked: Vec<(i64, &String)> = counts.into_iter().zip(words).collect();
     ranked.sort_by_key(|(n, _)| *n);
-    Ok(ranked
+    let kept: Vec<(i64, &String)> = ranked
         .into_iter()
         .enumerate()
         .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
-        .map(|(_, (_, w))| w)
-        .collect())
+        .map(|(_, kept)| kept)
+        .collect();
+    let idfs = match sqlite {
+        true => kept
+            .iter()
+            .map(|&(n, _)| crate::fts_rank::idf(total, n.max(0) as u64))
+            .collect(),
+        false => Vec::new(),
+    };
+    let words = kept.into_iter().map(|(_, w)| w).collect();
+    Ok(Selected { words, idfs })
 }
 
 /// PostgreSQL: in how many of the bot's chunks each word occurs, from the term counts kept
@@ -532,22 +582,21 @@ async fn counted_chunks(
         .collect())
 }
 
-/// SQLite: how many of the bot's chunks match each word, up to the threshold, in one
-/// query. FTS5 reads only the bot's rowid range, so each count is a short doclist walk.
+/// SQLite: how many of the bot's chunks match each word, up to the threshold, and how many
+/// chunks the bot has, in one query. FTS5 reads only the bot's rowid range, so each count is
+/// a short doclist walk.
 async fn matching_chunks(
     c: &impl ConnectionTrait,
     bot_id: Uuid,
     words: &[&String],
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<(Vec<i64>, u64)> {
     let mut sql = String::from(
-        "WITH s AS (SELECT slot << 40 AS lo, (slot << 40) + 1099511627775 AS hi \
-                    FROM search_slots WHERE bot_id = $1) SELECT ",
+        "WITH s AS (SELECT slot << 40 AS lo, (slot << 40) + 1099511627775 AS hi, chunks \
+                    FROM search_slots WHERE bot_id = $1) SELECT (SELECT chunks FROM s) AS total",
     );
     let mut values: Vec<Value> = vec![bot_id.into(), COMMON_WORD_CHUNKS.into()];
     for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            sql.push(',');
-        }
+        sql.push(',');
         values.push(format!("\"{w}\"").into());
         sql.push_str(&format!(
             "(SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ${} \
@@ -555,15 +604,17 @@ async fn matching_chunks(
             values.len()
         ));
     }
-    let row = c
+    let Some(row) = c
         .query_one_raw(raw(DbBackend::Sqlite, &sql, values))
-        .await?;
-    (0..words.len())
-        .map(|i| match &row {
-            Some(row) => Ok(row.try_get("", &format!("n{i}"))?),
-            None => Ok(0),
-        })
-        .collect()
+        .await?
+    else {
+        return Ok((vec![0; words.len()], 0));
+    };
+    let total: Option<i64> = row.try_get("", "total")?;
+    let counts = (0..words.len())
+        .map(|i| row.try_get("", &format!("n{i}")))
+        .collect::<Result<_, _>>()?;
+    Ok((counts, total.unwrap_or(0).max(0) as u64))
 }
 
 /// A value that changes whenever the bot's chunks may have: its number of documents and

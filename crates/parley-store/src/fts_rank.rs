@@ -1,0 +1,166 @@
+//! `parley_bm25`: SQLite full-text ranking with the bot's own word rarity.
+//!
+//! FTS5's built-in `bm25()` learns how rare each word is by walking the word's matches in the
+//! whole index, on every query. The index holds every bot of every workspace, so that walk
+//! grew with everyone's documents (at 100,000 chunks it was most of a search's time), and
+//! other workspaces' texts moved a bot's ranking. `parley_bm25` is the same Okapi BM25 (k1 =
+//! 1.2, b = 0.75, per-column weights), but the rarity (IDF) of each phrase comes from the
+//! caller, who counts it within the bot's own chunks (see `repo::knowledge::search`):
+//!
+//! ```sql
+//! parley_bm25(chunks_fts, heading_weight, body_weight, idf_1, idf_2, ...)
+//! ```
+//!
+//! Higher is better (unlike `bm25()`). A phrase without an IDF argument counts as 1.0.
+
+use libsqlite3_sys as ffi;
+use std::ffi::{c_int, c_void};
+
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// Most columns and phrases scored; `chunks_fts` has 2 columns and questions at most 24 words.
+const MAX_COLUMNS: usize = 8;
+const MAX_PHRASES: usize = 64;
+
+/// The rarity of a word found in `matching` of `total` chunks, as FTS5's `bm25()` computes
+/// it (never below a small positive value, so a very common word still counts a little).
+pub fn idf(total: u64, matching: u64) -> f64 {
+    let (n, m) = (total as f64, matching.min(total) as f64);
+    (((n - m + 0.5) / (m + 0.5)).ln()).max(1e-6)
+}
+
+/// Registers `parley_bm25` on one SQLite connection (done for every pooled connection).
+pub(crate) async fn register(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is this connection's open handle, held locked for the calls.
+    let rc = unsafe { create_function(db) };
+    if rc != ffi::SQLITE_OK {
+        return Err(sqlx::Error::Protocol(format!(
+            "could not register parley_bm25 (sqlite error {rc})"
+        )));
+    }
+    Ok(())
+}
+
+/// Finds the connection's FTS5 API (`SELECT fts5(?1)` with a bound pointer, as the FTS5
+/// documentation prescribes) and adds the function to it.
+unsafe fn create_function(db: *mut ffi::sqlite3) -> c_int {
+    unsafe {
+        let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
+        let rc = ffi::sqlite3_prepare_v2(
+            db,
+            c"SELECT fts5(?1)".as_ptr(),
+            -1,
+            &mut stmt,
+            std::ptr::null_mut(),
+        );
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        let mut api: *mut ffi::fts5_api = std::ptr::null_mut();
+        ffi::sqlite3_bind_pointer(
+            stmt,
+            1,
+            (&mut api as *mut *mut ffi::fts5_api).cast::<c_void>(),
+            c"fts5_api_ptr".as_ptr(),
+            None,
+        );
+        ffi::sqlite3_step(stmt);
+        let rc = ffi::sqlite3_finalize(stmt);
+        if rc != ffi::SQLITE_OK {
+            return rc;
+        }
+        let Some(create) = api.as_ref().and_then(|a| a.xCreateFunction) else {
+            return ffi::SQLITE_ERROR;
+        };
+        create(
+            api,
+            c"parley_bm25".as_ptr(),
+            std::ptr::null_mut(),
+            Some(parley_bm25),
+            None,
+        )
+    }
+}
+
+/// The auxiliary function FTS5 calls once per matching row.
+unsafe extern "C" fn parley_bm25(
+    api: *const ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
+    ctx: *mut ffi::sqlite3_context,
+    n_val: c_int,
+    values: *mut *mut ffi::sqlite3_value,
+) {
+    // SAFETY: FTS5 passes a valid API table and context for the current row, and `n_val`
+    // argument values.
+    let score = unsafe {
+        let args = std::slice::from_raw_parts(values, n_val.max(0) as usize);
+        score(&*api, fts, args)
+    };
+    match score {
+        Some(score) => unsafe { ffi::sqlite3_result_double(ctx, score) },
+        None => unsafe {
+            ffi::sqlite3_result_error(ctx, c"parley_bm25 could not read the row".as_ptr(), -1)
+        },
+    }
+}
+
+/// BM25 of the current row: `args` are the column weights, then one IDF per phrase.
+unsafe fn score(
+    api: &ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
+    args: &[*mut ffi::sqlite3_value],
+) -> Option<f64> {
+    unsafe {
+        let columns = (api.xColumnCount?(fts) as usize).min(MAX_COLUMNS);
+        let phrases = (api.xPhraseCount?(fts) as usize).min(MAX_PHRASES);
+        let arg = |i: usize| args.get(i).map(|v| ffi::sqlite3_value_double(*v));
+        let mut frequency = [0f64; MAX_PHRASES];
+        let mut instances: c_int = 0;
+        ok(api.xInstCount?(fts, &mut instances))?;
+        for i in 0..instances {
+            let (mut phrase, mut column, mut offset) = (0, 0, 0);
+            ok(api.xInst?(fts, i, &mut phrase, &mut column, &mut offset))?;
+            let (phrase, column) = (phrase as usize, column as usize);
+            if phrase < phrases && column < columns {
+                frequency[phrase] += arg(column).unwrap_or(1.0);
+            }
+        }
+        let (mut rows, mut all_tokens, mut row_tokens) = (0i64, 0i64, 0 as c_int);
+        ok(api.xRowCount?(fts, &mut rows))?;
+        ok(api.xColumnTotalSize?(fts, -1, &mut all_tokens))?;
+        ok(api.xColumnSize?(fts, -1, &mut row_tokens))?;
+        let average = if rows > 0 {
+            all_tokens as f64 / rows as f64
+        } else {
+            1.0
+        };
+        let norm = K1 * (1.0 - B + B * row_tokens as f64 / average.max(1.0));
+        Some(
+            frequency[..phrases]
+                .iter()
+                .enumerate()
+                .map(|(p, &f)| arg(columns + p).unwrap_or(1.0) * f * (K1 + 1.0) / (f + norm))
+                .sum(),
+        )
+    }
+}
+
+fn ok(rc: c_int) -> Option<()> {
+    (rc == ffi::SQLITE_OK).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::idf;
+
+    #[test]
+    fn rarer_words_weigh_more_and_none_weighs_nothing() {
+        assert!(idf(1000, 1) > idf(1000, 10));
+        assert!(idf(1000, 10) > idf(1000, 400));
+        // A word in most chunks still counts a little, as in FTS5.
+        assert_eq!(idf(1000, 900), 1e-6);
+        assert_eq!(idf(10, 50), 1e-6);
+    }
+}
