@@ -508,7 +508,8 @@ const KEEP_AT_LEAST: usize = 2;
 struct Selected<'a> {
     words: Vec<&'a String>,
     /// SQLite: each word's rarity among the bot's chunks, for `parley_bm25` (empty on
-    /// PostgreSQL, whose `ts_rank` needs none).
+    /// PostgreSQL, whose `ts_rank` needs none). Counts stop at [`COMMON_WORD_CHUNKS`], so
+    /// common words kept because nothing rarer was asked weigh alike.
     idfs: Vec<f64>,
 }
 
