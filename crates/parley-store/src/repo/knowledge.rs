@@ -1,6 +1,7 @@
 //! Documents and their chunks, with the full-text index kept in the same transaction.
 
 use crate::entities::{chunk, document, document_source};
+use crate::fts_rank::idf;
 use crate::{StoreError, StoreResult, now_ms, raw};
 use parley_domain::knowledge::terms;
 use sea_orm::{
@@ -522,12 +523,15 @@ async fn selective_words<'a>(
 ) -> StoreResult<Selected<'a>> {
     let sqlite = c.get_database_backend() != DbBackend::Postgres;
     if !sqlite && words.len() <= KEEP_AT_LEAST {
-        let idfs = Vec::new();
-        return Ok(Selected { words, idfs });
+        return Ok(Selected {
+            words,
+            idfs: Vec::new(),
+        });
     }
-    let (counts, total) = match sqlite {
-        false => (counted_chunks(c, bot_id, &words).await?, 0),
-        true => matching_chunks(c, bot_id, &words).await?,
+    let (counts, total) = if sqlite {
+        matching_chunks(c, bot_id, &words).await?
+    } else {
+        (counted_chunks(c, bot_id, &words).await?, 0)
     };
     let mut ranked: Vec<(i64, &String)> = counts.into_iter().zip(words).collect();
     ranked.sort_by_key(|(n, _)| *n);
@@ -537,14 +541,14 @@ async fn selective_words<'a>(
         .filter(|(i, (n, _))| *i < KEEP_AT_LEAST || *n < COMMON_WORD_CHUNKS)
         .map(|(_, kept)| kept)
         .collect();
+    let (counts, words): (Vec<i64>, _) = kept.into_iter().unzip();
     let idfs = match sqlite {
-        true => kept
+        true => counts
             .iter()
-            .map(|&(n, _)| crate::fts_rank::idf(total, n.max(0) as u64))
+            .map(|&n| idf(total, n.max(0) as u64))
             .collect(),
         false => Vec::new(),
     };
-    let words = kept.into_iter().map(|(_, w)| w).collect();
     Ok(Selected { words, idfs })
 }
 
