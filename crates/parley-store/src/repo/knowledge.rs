@@ -542,12 +542,13 @@ async fn selective_words<'a>(
         .map(|(_, kept)| kept)
         .collect();
     let (counts, words): (Vec<i64>, _) = kept.into_iter().unzip();
-    let idfs = match sqlite {
-        true => counts
+    let idfs = if sqlite {
+        counts
             .iter()
             .map(|&n| idf(total, n.max(0) as u64))
-            .collect(),
-        false => Vec::new(),
+            .collect()
+    } else {
+        Vec::new()
     };
     Ok(Selected { words, idfs })
 }
