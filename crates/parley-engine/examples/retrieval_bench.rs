@@ -171,8 +171,10 @@ async fn main() {
             }
         }
     };
+    // `BENCH_ONLY=retrieval` or `BENCH_ONLY=ingestion` runs one half (for profiling).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for &backend in &backends {
-        for &n in &counts {
+        for &n in counts.iter().filter(|_| only != "ingestion") {
             let db = make(backend).await;
             let (ws, bot) = setup(&db.store).await;
             let index_s = index(&db.store, ws, bot, n, &vocab).await;
@@ -184,7 +186,7 @@ async fn main() {
                 );
             }
         }
-        for files in [1, 4] {
+        for files in [1, 4].into_iter().filter(|_| only != "retrieval") {
             let db = make(backend).await;
             let (ws, bot) = setup(&db.store).await;
             let mbps = ingestion_mb_per_s(&db.store, ws, bot, &vocab, files).await;

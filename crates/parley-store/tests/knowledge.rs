@@ -445,7 +445,8 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
 }
 
 /// Chunks indexed before the search statistics existed are found after the upgrade: the
-/// migration moves SQLite's entries into per-bot rowid ranges and counts the terms.
+/// migrations move SQLite's entries into per-bot rowid ranges, re-lex PostgreSQL's chunks
+/// and count the terms.
 #[tokio::test]
 async fn search_upgrade_keeps_existing_chunks_searchable() {
     use parley_store::entities::chunk;
@@ -455,9 +456,12 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let b = bot(c, ws.id, "pk").await;
         let doc = empty_document(c, ws.id, b, "old.md").await;
-        for (i, body) in ["Kayaks ship flat.", "Paddles are sold separately."]
-            .iter()
-            .enumerate()
+        for (i, body) in [
+            "Kayaks ship flat.",
+            "Paddles are sold separately, very light.",
+        ]
+        .iter()
+        .enumerate()
         {
             chunk::Entity::insert(chunk::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -490,6 +494,12 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
             .unwrap();
         assert_eq!(hits.len(), 1, "{}", db.name);
         assert!(hits[0].body.starts_with("Paddles"));
+        // PostgreSQL's `english` configuration dropped "very"; Parley's lexemes keep it.
+        let hits = knowledge::search(c, ws.id, b, &words("very"), 5)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), 1, "{}: chunks were re-lexed", db.name);
+        expect_chunks(c, b, "veri", 1).await;
         expect_chunks(c, b, "boat", 2).await;
         expect_chunks(c, b, "kayak", 1).await;
     }
@@ -575,4 +585,53 @@ async fn expect_bot_chunks(c: &impl parley_store::ConnectionTrait, bot: Uuid, n:
     let stmt = Statement::from_sql_and_values(backend, sql, [bot.into()]);
     let row = c.query_one_raw(stmt).await.unwrap().expect("slot");
     assert_eq!(row.try_get::<i64>("", "chunks").unwrap(), n);
+}
+
+/// Questions meet their chunks' inflections on both databases; on PostgreSQL the stored
+/// `tsvector` is exactly Parley's lexemes (weighted, positioned) plus the bot's token.
+#[tokio::test]
+async fn chunks_and_questions_share_lexemes() {
+    use parley_domain::knowledge::lexemes::Lexemer;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let doc = empty_document(c, ws.id, b, "boats.md").await;
+        let chunks = chunks_of("Boats", &["Kayaks shipped flat, with the paddles."]);
+        knowledge::replace_chunks(c, &doc, &chunks).await.unwrap();
+
+        for question in ["kayak shipping", "paddle", "BOAT"] {
+            let hits = knowledge::search(c, ws.id, b, &words(question), 5)
+                .await
+                .unwrap();
+            assert_eq!(hits.len(), 1, "{}: {question:?}", db.name);
+        }
+        let none = knowledge::search(c, ws.id, b, &words("canoes"), 5)
+            .await
+            .unwrap();
+        assert!(none.is_empty(), "{}", db.name);
+
+        if c.get_database_backend() == DbBackend::Postgres {
+            let sql = "SELECT search::text AS v FROM chunks WHERE document_id = $1";
+            let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, [doc.id.into()]);
+            let row = c.query_one_raw(stmt).await.unwrap().unwrap();
+            let stored: String = row.try_get("", "v").unwrap();
+            let token = knowledge::bot_token(b);
+            let made = Lexemer::default()
+                .chunk(chunks[0].heading, chunks[0].body, &[&token])
+                .tsvector;
+            let sorted = |s: &str| {
+                let mut v: Vec<String> = s.split(' ').map(str::to_string).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(sorted(&stored), sorted(&made));
+            assert!(
+                made.contains("'kayak':2B") && made.contains("'boat':1A"),
+                "{made}"
+            );
+            expect_chunks(c, b, "paddl", 1).await;
+        }
+    }
 }

@@ -4,6 +4,7 @@
 pub mod chunk;
 pub mod faq;
 pub mod fusion;
+pub mod lexemes;
 pub mod sections;
 pub mod terms;
 pub mod vector;

@@ -12,12 +12,17 @@ const STOP_WORDS: &[&str] = &[
     "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "thanks", "thank",
 ];
 
+/// Whether a lower-case word is a stop word.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 /// The search terms of a text, in order, duplicates kept.
 pub fn terms(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|w| w.to_lowercase())
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .filter(|w| !is_stop_word(w))
         .map(|w| stem(&w))
         .filter(|w| !w.is_empty())
         .collect()
@@ -31,34 +36,9 @@ pub fn term_set(text: &str) -> Vec<String> {
     t
 }
 
-/// Terms longer than this are not counted in the search statistics (nobody asks about a
-/// 65-letter word, and the column stays bounded).
-pub const MAX_COUNTED_TERM: usize = 64;
-
-/// In how many of `texts` each term occurs (its document frequency), for the per-bot
-/// search statistics that tell common words from telling ones.
-pub fn document_frequencies<'a>(
-    texts: impl IntoIterator<Item = &'a str>,
-) -> std::collections::BTreeMap<String, i64> {
-    let mut counts = std::collections::BTreeMap::new();
-    for text in texts {
-        for term in term_set(text) {
-            if term.len() <= MAX_COUNTED_TERM {
-                *counts.entry(term).or_insert(0) += 1;
-            }
-        }
-    }
-    counts
-}
-
-/// The term a single query word is counted under (`None` for a stop word).
-pub fn counted_term(word: &str) -> Option<String> {
-    terms(word).into_iter().next()
-}
-
 /// A deliberately small suffix stripper (plural and common verb endings). Full Porter
-/// stemming happens inside the databases' full-text engines; this only needs to agree with
-/// itself.
+/// stemming happens in SQLite's full-text engine and in [`lexemes`](super::lexemes) for
+/// PostgreSQL; this only needs to agree with itself.
 fn stem(word: &str) -> String {
     if word.chars().count() <= 3 || word.chars().any(|c| c.is_ascii_digit()) {
         return word.to_string();
@@ -106,7 +86,7 @@ pub fn query_words(text: &str, max: usize) -> Vec<String> {
         .filter(|w| !w.is_empty())
     {
         let w = w.to_lowercase();
-        if !STOP_WORDS.contains(&w.as_str()) && !out.contains(&w) && out.len() < max {
+        if !is_stop_word(&w) && !out.contains(&w) && out.len() < max {
             out.push(w);
         }
     }
@@ -126,16 +106,6 @@ mod tests {
         );
         assert_eq!(terms("500 units"), vec!["500", "unit"]);
         assert!(terms("?!  ...").is_empty());
-    }
-
-    #[test]
-    fn document_frequencies_count_each_text_once() {
-        let df = document_frequencies(["Boots and boots", "Return the boots", "Returns"]);
-        assert_eq!(df.get("boot"), Some(&2));
-        assert_eq!(df.get("return"), Some(&2));
-        assert_eq!(df.get("the"), None);
-        assert_eq!(counted_term("Boots"), Some("boot".into()));
-        assert_eq!(counted_term("the"), None);
     }
 
     #[test]

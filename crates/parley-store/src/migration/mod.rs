@@ -12,6 +12,7 @@ mod m0006_message_client_id;
 mod m0007_workflows;
 mod m0008_search_speed;
 mod m0009_bot_chunk_counts;
+mod m0010_search_lexemes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_workflows::Migration),
             Box::new(m0008_search_speed::Migration),
             Box::new(m0009_bot_chunk_counts::Migration),
+            Box::new(m0010_search_lexemes::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 use crate::entities::{chunk, document, document_source};
 use crate::fts_rank::idf;
 use crate::{StoreError, StoreResult, now_ms, raw};
-use parley_domain::knowledge::terms;
+use parley_domain::knowledge::lexemes::{Lexemer, MAX_COUNTED_LEXEME};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Value,
@@ -159,13 +159,19 @@ const INSERT_BATCH: usize = 500;
 
 /// Replaces the document's chunks (and their full-text entries and term counts) with
 /// `chunks`, in batches. On SQLite the full-text rows are written by two statements for the
-/// whole document, each under `slot << 40 | chunk rowid` (see [`search`]).
+/// whole document, each under `slot << 40 | chunk rowid` (see [`search`]); on PostgreSQL
+/// each row carries its `tsvector`, made by [`Lexemer`].
 pub async fn replace_chunks(
     c: &impl ConnectionTrait,
     doc: &Document,
     chunks: &[NewChunk<'_>],
 ) -> StoreResult<()> {
     delete_chunks(c, doc).await?;
+    let backend = c.get_database_backend();
+    if backend == DbBackend::Postgres {
+        let counts = insert_with_lexemes(c, doc, chunks).await?;
+        return add_terms(c, doc.bot_id, &counts, 1).await;
+    }
     for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
         let rows = batch.iter().enumerate().map(|(i, new)| chunk::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -183,38 +189,86 @@ pub async fn replace_chunks(
             .exec_without_returning(c)
             .await?;
     }
-    let backend = c.get_database_backend();
-    if backend == DbBackend::Sqlite && !chunks.is_empty() {
-        let added = chunks.len() as i64;
-        for (sql, values) in [
-            (
-                "INSERT INTO search_slots (bot_id) VALUES ($1) ON CONFLICT DO NOTHING",
-                vec![doc.bot_id.into()],
-            ),
-            (
-                "UPDATE search_slots SET chunks = chunks + $2 WHERE bot_id = $1",
-                vec![doc.bot_id.into(), added.into()],
-            ),
-            (
-                "UPDATE chunks SET fts_rowid = \
-                    ((SELECT slot FROM search_slots WHERE bot_id = chunks.bot_id) << 40) | rowid \
-                 WHERE document_id = $1",
-                vec![doc.id.into()],
-            ),
-            (
-                "INSERT INTO chunks_fts (rowid, heading, body) \
-                 SELECT fts_rowid, heading, body FROM chunks WHERE document_id = $1",
-                vec![doc.id.into()],
-            ),
-        ] {
-            c.execute_raw(raw(backend, sql, values)).await?;
-        }
+    if chunks.is_empty() {
+        return Ok(());
     }
-    if backend == DbBackend::Postgres {
-        let counts = document_frequencies(chunks.iter().map(|c| (c.heading, c.body)));
-        add_terms(c, doc.bot_id, &counts, 1).await?;
+    let added = chunks.len() as i64;
+    for (sql, values) in [
+        (
+            "INSERT INTO search_slots (bot_id) VALUES ($1) ON CONFLICT DO NOTHING",
+            vec![doc.bot_id.into()],
+        ),
+        (
+            "UPDATE search_slots SET chunks = chunks + $2 WHERE bot_id = $1",
+            vec![doc.bot_id.into(), added.into()],
+        ),
+        (
+            "UPDATE chunks SET fts_rowid = \
+                ((SELECT slot FROM search_slots WHERE bot_id = chunks.bot_id) << 40) | rowid \
+             WHERE document_id = $1",
+            vec![doc.id.into()],
+        ),
+        (
+            "INSERT INTO chunks_fts (rowid, heading, body) \
+             SELECT fts_rowid, heading, body FROM chunks WHERE document_id = $1",
+            vec![doc.id.into()],
+        ),
+    ] {
+        c.execute_raw(raw(backend, sql, values)).await?;
     }
     Ok(())
+}
+
+/// PostgreSQL: inserts the chunks, each with its `tsvector` (its lexemes and the bot's
+/// token), and returns in how many of them each countable lexeme occurs.
+async fn insert_with_lexemes(
+    c: &impl ConnectionTrait,
+    doc: &Document,
+    chunks: &[NewChunk<'_>],
+) -> StoreResult<BTreeMap<String, i64>> {
+    let mut lexemer = Lexemer::default();
+    let token = bot_token(doc.bot_id);
+    let mut counts = BTreeMap::new();
+    for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO chunks (workspace_id, bot_id, document_id, \
+                id, ordinal, heading, body, token_count, embedding, search) VALUES ",
+        );
+        let mut values: Vec<Value> =
+            vec![doc.workspace_id.into(), doc.bot_id.into(), doc.id.into()];
+        for (i, new) in batch.iter().enumerate() {
+            let lexemes = lexemer.chunk(new.heading, new.body, &[&token]);
+            for lexeme in lexemes.distinct {
+                if lexeme.len() <= MAX_COUNTED_LEXEME {
+                    *counts.entry(lexeme).or_insert(0) += 1;
+                }
+            }
+            let p = values.len();
+            sql.push_str(&format!(
+                "{}($1, $2, $3, ${}, ${}, ${}, ${}, ${}, ${}, ${}::tsvector)",
+                if i == 0 { "" } else { "," },
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5,
+                p + 6,
+                p + 7
+            ));
+            values.extend([
+                Uuid::now_v7().into(),
+                ((n * INSERT_BATCH + i) as i32).into(),
+                new.heading.into(),
+                new.body.into(),
+                new.token_count.into(),
+                new.embedding.clone().into(),
+                lexemes.tsvector.into(),
+            ]);
+        }
+        c.execute_raw(raw(DbBackend::Postgres, &sql, values))
+            .await?;
+    }
+    Ok(counts)
 }
 
 /// Removes the document's chunks and their full-text entries (SQLite) or term counts
@@ -223,17 +277,21 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
     let backend = c.get_database_backend();
     match backend {
         DbBackend::Postgres => {
-            let old: Vec<(String, String)> = chunk::Entity::find()
-                .select_only()
-                .column(chunk::Column::Heading)
-                .column(chunk::Column::Body)
-                .filter(chunk::Column::DocumentId.eq(doc.id))
-                .into_tuple()
-                .all(c)
-                .await?;
-            if !old.is_empty() {
-                let counts =
-                    document_frequencies(old.iter().map(|(h, b)| (h.as_str(), b.as_str())));
+            // Each distinct lexeme of a row's `tsvector` is one chunk holding it.
+            let sql = "SELECT lexeme, count(*) AS n \
+                       FROM chunks, unnest(tsvector_to_array(search)) lexeme \
+                       WHERE document_id = $1 AND lexeme <> $2 AND octet_length(lexeme) <= $3 \
+                       GROUP BY lexeme";
+            let values = vec![
+                doc.id.into(),
+                bot_token(doc.bot_id).into(),
+                (MAX_COUNTED_LEXEME as i32).into(),
+            ];
+            let mut counts = BTreeMap::new();
+            for row in c.query_all_raw(raw(backend, sql, values)).await? {
+                counts.insert(row.try_get::<String>("", "lexeme")?, row.try_get("", "n")?);
+            }
+            if !counts.is_empty() {
                 add_terms(c, doc.bot_id, &counts, -1).await?;
                 let sql = "DELETE FROM search_terms WHERE bot_id = $1 AND chunks <= 0";
                 c.execute_raw(raw(backend, sql, vec![doc.bot_id.into()]))
@@ -265,15 +323,7 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
 }
 
 /// Longest term kept in `search_terms`.
-pub const MAX_TERM_LEN: u32 = terms::MAX_COUNTED_TERM as u32;
-
-/// In how many chunks each term of the heading and body occurs.
-fn document_frequencies<'a>(
-    chunks: impl Iterator<Item = (&'a str, &'a str)>,
-) -> BTreeMap<String, i64> {
-    let texts: Vec<String> = chunks.map(|(h, b)| format!("{h}\n{b}")).collect();
-    terms::document_frequencies(texts.iter().map(String::as_str))
-}
+pub const MAX_TERM_LEN: u32 = MAX_COUNTED_LEXEME as u32;
 
 /// Adds `sign * counts` to the bot's term counts. Terms go in sorted order, so two
 /// transactions updating the same bot on PostgreSQL take row locks in the same order.
@@ -305,29 +355,67 @@ async fn add_terms(
     Ok(())
 }
 
-/// Recounts every bot's terms from its chunks (PostgreSQL; for the migration that
-/// introduced them).
+/// Recounts every bot's terms from its chunks' `tsvector`s (PostgreSQL; for the
+/// migrations that changed what is counted).
 pub async fn rebuild_search_terms(c: &impl ConnectionTrait) -> StoreResult<()> {
     let backend = c.get_database_backend();
     if backend != DbBackend::Postgres {
         return Ok(());
     }
-    c.execute_raw(raw(backend, "DELETE FROM search_terms", vec![]))
-        .await?;
-    let docs = document::Entity::find().all(c).await?;
-    for doc in docs {
-        let rows: Vec<(String, String)> = chunk::Entity::find()
+    for sql in [
+        "DELETE FROM search_terms",
+        "INSERT INTO search_terms (bot_id, term, chunks) \
+         SELECT bot_id, lexeme, count(*) FROM chunks, unnest(tsvector_to_array(search)) lexeme \
+         WHERE lexeme <> 'b' || replace(bot_id::text, '-', '') AND octet_length(lexeme) <= $1 \
+         GROUP BY bot_id, lexeme",
+    ] {
+        let values = vec![(MAX_COUNTED_LEXEME as i32).into()];
+        let values = if sql.contains("$1") { values } else { vec![] };
+        c.execute_raw(raw(backend, sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Writes every chunk's `tsvector` with [`Lexemer`] (PostgreSQL; for the migration that
+/// moved the making of lexemes out of the server), a batch of chunks per statement.
+pub async fn write_lexemes(c: &impl ConnectionTrait) -> StoreResult<()> {
+    let mut lexemer = Lexemer::default();
+    let mut after = Uuid::nil();
+    loop {
+        let rows: Vec<(Uuid, Uuid, String, String)> = chunk::Entity::find()
             .select_only()
-            .column(chunk::Column::Heading)
-            .column(chunk::Column::Body)
-            .filter(chunk::Column::DocumentId.eq(doc.id))
+            .columns([
+                chunk::Column::Id,
+                chunk::Column::BotId,
+                chunk::Column::Heading,
+                chunk::Column::Body,
+            ])
+            .filter(chunk::Column::Id.gt(after))
+            .order_by_asc(chunk::Column::Id)
+            .limit(INSERT_BATCH as u64)
             .into_tuple()
             .all(c)
             .await?;
-        let counts = document_frequencies(rows.iter().map(|(h, b)| (h.as_str(), b.as_str())));
-        add_terms(c, doc.bot_id, &counts, 1).await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.0;
+        let mut sql = String::from("UPDATE chunks SET search = v.search::tsvector FROM (VALUES ");
+        let mut values: Vec<Value> = Vec::new();
+        for (i, (id, bot_id, heading, body)) in rows.iter().enumerate() {
+            let lexemes = lexemer.chunk(heading, body, &[&bot_token(*bot_id)]);
+            sql.push_str(&format!(
+                "{}(${}::uuid, ${})",
+                if i == 0 { "" } else { "," },
+                values.len() + 1,
+                values.len() + 2
+            ));
+            values.extend([(*id).into(), lexemes.tsvector.into()]);
+        }
+        sql.push_str(") AS v(id, search) WHERE chunks.id = v.id");
+        c.execute_raw(raw(DbBackend::Postgres, &sql, values))
+            .await?;
     }
-    Ok(())
 }
 
 /// A chunk found by full-text search, with its engine's relevance (higher is better).
@@ -363,14 +451,19 @@ pub async fn search(
     words: &[String],
     limit: u64,
 ) -> StoreResult<Vec<ChunkHit>> {
-    let words: Vec<&String> = words
+    let words: Vec<String> = words
         .iter()
         .filter(|w| w.chars().all(char::is_alphanumeric) && !w.is_empty())
+        .cloned()
         .collect();
+    let words = match c.get_database_backend() {
+        DbBackend::Postgres => postgres_lexemes(&words),
+        _ => words,
+    };
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let words = selective_words(c, bot_id, words).await?;
+    let words = selective_words(c, bot_id, words.iter().collect()).await?;
     let mut hits = ranked(c, workspace_id, bot_id, &words, Match::All, limit).await?;
     if words.words.len() > 1 && (hits.len() as u64) < limit {
         for hit in ranked(c, workspace_id, bot_id, &words, Match::Any, limit).await? {
@@ -383,6 +476,21 @@ pub async fn search(
         }
     }
     Ok(hits)
+}
+
+/// PostgreSQL: the distinct lexemes of the question's words (none for a stop word), which
+/// is what its chunks' `tsvector`s hold.
+fn postgres_lexemes(words: &[String]) -> Vec<String> {
+    let mut lexemer = Lexemer::default();
+    let mut lexemes: Vec<String> = Vec::new();
+    for word in words {
+        if let Some(lexeme) = lexemer.lexeme(word)
+            && !lexemes.iter().any(|l| l == lexeme)
+        {
+            lexemes.push(lexeme.to_string());
+        }
+    }
+    lexemes
 }
 
 /// The most matches one full-text query ranks.
@@ -415,24 +523,21 @@ async fn ranked(
     let (sql, query) = match backend {
         DbBackend::Postgres => (
             // The bot's token narrows the matches inside the GIN index; the ranking is by
-            // the words alone. A question of only stop words matches nothing.
+            // the question's lexemes alone.
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
                     top.score \
              FROM (SELECT id, score FROM \
-                     (SELECT id, ts_rank(search, words)::float8 AS score \
-                      FROM chunks, \
-                           (SELECT words, CASE WHEN numnode(words) > 0 \
-                                    THEN to_tsquery('simple', $6) && words END AS q \
-                            FROM to_tsquery('english', $1) words) query \
-                      WHERE search @@ q LIMIT $5) m \
+                     (SELECT id, ts_rank(search, $1::tsquery)::float8 AS score FROM chunks \
+                      WHERE search @@ ($6::tsquery && $1::tsquery) LIMIT $5) m \
                    ORDER BY score DESC LIMIT $4) top \
              JOIN chunks c ON c.id = top.id JOIN documents d ON d.id = c.document_id \
              WHERE c.workspace_id = $2 AND c.bot_id = $3 \
              ORDER BY top.score DESC, c.id"
                 .to_string(),
+            // Lexemes are letters and digits only: quoting needs no escapes.
             words
                 .iter()
-                .map(|w| w.as_str())
+                .map(|w| format!("'{w}'"))
                 .collect::<Vec<_>>()
                 .join(if how == Match::All { " & " } else { " | " }),
         ),
@@ -553,38 +658,30 @@ async fn selective_words<'a>(
     Ok(Selected { words, idfs })
 }
 
-/// PostgreSQL: in how many of the bot's chunks each word occurs, from the term counts kept
-/// at ingestion (counting matches would visit a heap row per match).
+/// PostgreSQL: in how many of the bot's chunks each lexeme occurs, from the term counts
+/// kept at ingestion (counting matches would visit a heap row per match).
 async fn counted_chunks(
     c: &impl ConnectionTrait,
     bot_id: Uuid,
-    words: &[&String],
+    lexemes: &[&String],
 ) -> StoreResult<Vec<i64>> {
-    let counted: Vec<Option<String>> = words.iter().map(|w| terms::counted_term(w)).collect();
-    let mut sql = String::from(
-        "SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term = ANY(ARRAY[",
+    let placeholders: Vec<String> = (2..2 + lexemes.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term IN ({})",
+        placeholders.join(",")
     );
     let mut values: Vec<Value> = vec![bot_id.into()];
-    for term in counted.iter().flatten() {
-        if values.len() > 1 {
-            sql.push(',');
-        }
-        values.push(term.as_str().into());
-        sql.push_str(&format!("${}", values.len()));
-    }
-    sql.push_str("]::text[])");
+    values.extend(lexemes.iter().map(|l| l.as_str().into()));
     let mut chunks: HashMap<String, i64> = HashMap::new();
-    if values.len() > 1 {
-        let rows = c
-            .query_all_raw(raw(DbBackend::Postgres, &sql, values))
-            .await?;
-        for row in rows {
-            chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
-        }
+    for row in c
+        .query_all_raw(raw(DbBackend::Postgres, &sql, values))
+        .await?
+    {
+        chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
     }
-    Ok(counted
+    Ok(lexemes
         .iter()
-        .map(|t| t.as_ref().and_then(|t| chunks.get(t)).copied().unwrap_or(0))
+        .map(|l| chunks.get(l.as_str()).copied().unwrap_or(0))
         .collect())
 }
 
