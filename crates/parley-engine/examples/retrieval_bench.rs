@@ -11,10 +11,9 @@
 //! Prints one JSON object per line.
 
 use parley_domain::bot::{Appearance, Behaviour};
-use parley_domain::knowledge::chunk::{ChunkConfig, chunk_sections};
 use parley_domain::knowledge::sections::markdown_sections;
 use parley_engine::chat::ChatContext;
-use parley_engine::knowledge::retrieve;
+use parley_engine::knowledge::{chunk_document, retrieve};
 use parley_engine::live::Hub;
 use parley_store::Store;
 use parley_store::repo::{accounts, bots, faqs};
@@ -122,15 +121,10 @@ async fn ingestion_mb_per_s(
     for (i, md) in docs.into_iter().enumerate() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let chunks = tokio::task::spawn_blocking(move || {
-                chunk_sections(
-                    &markdown_sections(&md),
-                    ChunkConfig::default(),
-                    &parley_ai::tokenizer::count_tokens,
-                )
-            })
-            .await
-            .unwrap();
+            let chunks =
+                tokio::task::spawn_blocking(move || chunk_document(&markdown_sections(&md)))
+                    .await
+                    .unwrap();
             let rows: Vec<(&str, &str, i32)> = chunks
                 .iter()
                 .map(|c| (c.heading.as_str(), c.text.as_str(), c.tokens as i32))

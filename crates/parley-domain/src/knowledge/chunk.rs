@@ -41,12 +41,7 @@ pub fn chunk_sections(
     for section in sections {
         let heading = section.heading_path.join(" > ");
         let mut pieces = Vec::new();
-        for paragraph in section
-            .text
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
+        for paragraph in paragraphs(&section.text) {
             split_to_fit(paragraph, max, count, &mut pieces);
         }
         pack(
@@ -58,6 +53,11 @@ pub fn chunk_sections(
         );
     }
     chunks
+}
+
+/// The paragraphs of a section's text, trimmed: the first pieces [`chunk_sections`] counts.
+pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
 }
 
 /// Appends `text` as pieces of at most `max` tokens: whole when it fits, else by sentences,

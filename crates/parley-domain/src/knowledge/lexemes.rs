@@ -10,7 +10,7 @@
 
 use super::terms::is_stop_word;
 use rust_stemmers::{Algorithm, Stemmer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 /// Longest lexeme indexed, in bytes (PostgreSQL's own bound is 2 KB); longer words are left
@@ -35,7 +35,10 @@ enum Weight {
 /// stem costs far more than a lookup). One per document or question.
 pub struct Lexemer {
     stemmer: Stemmer,
-    seen: HashMap<String, Option<String>>,
+    /// Each word seen, with its lexeme's index in `lexemes`.
+    seen: HashMap<String, Option<u32>>,
+    lexemes: Vec<String>,
+    indexes: HashMap<String, u32>,
 }
 
 /// A chunk's lexemes: its `tsvector` literal and its distinct lexemes, sorted.
@@ -49,6 +52,8 @@ impl Default for Lexemer {
         Self {
             stemmer: Stemmer::create(Algorithm::English),
             seen: HashMap::new(),
+            lexemes: Vec::new(),
+            indexes: HashMap::new(),
         }
     }
 }
@@ -56,38 +61,64 @@ impl Default for Lexemer {
 impl Lexemer {
     /// The lexeme of one word of any case; `None` for a stop word or an over-long word.
     pub fn lexeme(&mut self, word: &str) -> Option<&str> {
-        if !self.seen.contains_key(word) {
-            let lower = word.to_lowercase();
-            let lexeme = (!is_stop_word(&lower))
-                .then(|| self.stemmer.stem(&lower).into_owned())
-                .filter(|l| !l.is_empty() && l.len() <= MAX_LEXEME_BYTES);
-            self.seen.insert(word.to_string(), lexeme);
+        self.index(word).map(|i| self.lexemes[i].as_str())
+    }
+
+    /// The index of the word's lexeme in `lexemes`.
+    fn index(&mut self, word: &str) -> Option<usize> {
+        if let Some(&known) = self.seen.get(word) {
+            return known.map(|i| i as usize);
         }
-        self.seen[word].as_deref()
+        let lower = word.to_lowercase();
+        let index = (!is_stop_word(&lower))
+            .then(|| self.stemmer.stem(&lower).into_owned())
+            .filter(|l| !l.is_empty() && l.len() <= MAX_LEXEME_BYTES)
+            .map(|lexeme| match self.indexes.get(&lexeme) {
+                Some(&i) => i as usize,
+                None => {
+                    self.indexes
+                        .insert(lexeme.clone(), self.lexemes.len() as u32);
+                    self.lexemes.push(lexeme);
+                    self.lexemes.len() - 1
+                }
+            });
+        self.seen.insert(word.to_string(), index.map(|i| i as u32));
+        index
     }
 
     /// The chunk's weighted `tsvector` literal (heading words `A`, body words `B`, positions
     /// counted through the heading and on into the body, stop words taking a position as in
-    /// `to_tsvector`), followed by `extra` lexemes without positions.
+    /// `to_tsvector`), with `extra` lexemes without positions. Lexemes are written in the
+    /// order PostgreSQL keeps them (shorter first, then bytewise), so its parser's sort finds
+    /// them sorted.
     pub fn chunk(&mut self, heading: &str, body: &str, extra: &[&str]) -> ChunkLexemes {
-        let mut positions: BTreeMap<String, Vec<(usize, Weight)>> = BTreeMap::new();
+        let mut positions: HashMap<usize, Vec<(usize, Weight)>> = HashMap::new();
         let words = words(heading)
             .map(|w| (w, Weight::Heading))
             .chain(words(body).map(|w| (w, Weight::Body)));
         for (i, (word, weight)) in words.enumerate() {
-            if let Some(lexeme) = self.lexeme(word) {
-                let at = positions.entry(lexeme.to_string()).or_default();
+            if let Some(lexeme) = self.index(word) {
+                let at = positions.entry(lexeme).or_default();
                 if at.len() < MAX_POSITIONS {
                     at.push(((i + 1).min(MAX_POSITION), weight));
                 }
             }
         }
+        let mut distinct: Vec<String> =
+            positions.keys().map(|&i| self.lexemes[i].clone()).collect();
+        distinct.sort_unstable();
+        let mut entries: Vec<(&str, &[(usize, Weight)])> = positions
+            .iter()
+            .map(|(&i, at)| (self.lexemes[i].as_str(), at.as_slice()))
+            .chain(extra.iter().map(|l| (*l, &[][..])))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(b.0)));
         let mut tsvector = String::new();
-        for (lexeme, at) in &positions {
+        for (lexeme, at) in entries {
             // Lexemes are letters and digits only: quoting needs no escapes.
-            let _ = write!(tsvector, "'{lexeme}':");
+            let _ = write!(tsvector, "'{lexeme}'");
             for (n, (position, weight)) in at.iter().enumerate() {
-                let sep = if n == 0 { "" } else { "," };
+                let sep = if n == 0 { ':' } else { ',' };
                 let weight = match weight {
                     Weight::Heading => 'A',
                     Weight::Body => 'B',
@@ -96,14 +127,8 @@ impl Lexemer {
             }
             tsvector.push(' ');
         }
-        for lexeme in extra {
-            let _ = write!(tsvector, "'{lexeme}' ");
-        }
         tsvector.pop();
-        ChunkLexemes {
-            tsvector,
-            distinct: positions.into_keys().collect(),
-        }
+        ChunkLexemes { tsvector, distinct }
     }
 }
 
@@ -123,8 +148,8 @@ mod tests {
         let chunk = lx.chunk("Returns", "You can return the boots. Boots!", &["bxyz"]);
         // "you", "can" and "the" are stop words but take positions 2, 3 and 5.
         assert_eq!(
-            chunk.tsvector, "'boot':6B,7B 'return':1A,4B 'bxyz'",
-            "heading words are A, body words B"
+            chunk.tsvector, "'boot':6B,7B 'bxyz' 'return':1A,4B",
+            "heading words are A, body words B, in PostgreSQL's order"
         );
         assert_eq!(chunk.distinct, ["boot", "return"]);
         assert_eq!(lx.lexeme("Running"), Some("run"));

@@ -220,55 +220,78 @@ pub async fn replace_chunks(
 }
 
 /// PostgreSQL: inserts the chunks, each with its `tsvector` (its lexemes and the bot's
-/// token), and returns in how many of them each countable lexeme occurs.
+/// token), and returns in how many of them each countable lexeme occurs. Each batch's
+/// statement is built while the server inserts the one before.
 async fn insert_with_lexemes(
     c: &impl ConnectionTrait,
     doc: &Document,
     chunks: &[NewChunk<'_>],
 ) -> StoreResult<BTreeMap<String, i64>> {
     let mut lexemer = Lexemer::default();
-    let token = bot_token(doc.bot_id);
     let mut counts = BTreeMap::new();
-    for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO chunks (workspace_id, bot_id, document_id, \
-                id, ordinal, heading, body, token_count, embedding, search) VALUES ",
-        );
-        let mut values: Vec<Value> =
-            vec![doc.workspace_id.into(), doc.bot_id.into(), doc.id.into()];
-        for (i, new) in batch.iter().enumerate() {
-            let lexemes = lexemer.chunk(new.heading, new.body, &[&token]);
-            for lexeme in lexemes.distinct {
-                if lexeme.len() <= MAX_COUNTED_LEXEME {
-                    *counts.entry(lexeme).or_insert(0) += 1;
-                }
-            }
-            let p = values.len();
-            sql.push_str(&format!(
-                "{}($1, $2, $3, ${}, ${}, ${}, ${}, ${}, ${}, ${}::tsvector)",
-                if i == 0 { "" } else { "," },
-                p + 1,
-                p + 2,
-                p + 3,
-                p + 4,
-                p + 5,
-                p + 6,
-                p + 7
-            ));
-            values.extend([
-                Uuid::now_v7().into(),
-                ((n * INSERT_BATCH + i) as i32).into(),
-                new.heading.into(),
-                new.body.into(),
-                new.token_count.into(),
-                new.embedding.clone().into(),
-                lexemes.tsvector.into(),
-            ]);
-        }
-        c.execute_raw(raw(DbBackend::Postgres, &sql, values))
-            .await?;
+    let token = bot_token(doc.bot_id);
+    let mut batches = chunks.chunks(INSERT_BATCH).enumerate();
+    let mut build = |batch: Option<(usize, &[NewChunk<'_>])>| {
+        batch.map(|(n, batch)| {
+            let first = n * INSERT_BATCH;
+            lexed_insert(doc, first, batch, &token, &mut lexemer, &mut counts)
+        })
+    };
+    let mut next = build(batches.next());
+    while let Some(statement) = next.take() {
+        let (inserted, built) =
+            tokio::join!(c.execute_raw(statement), async { build(batches.next()) });
+        inserted?;
+        next = built;
     }
     Ok(counts)
+}
+
+/// One multi-row `INSERT` of chunks numbered from `first`, each with its `tsvector`; adds
+/// each chunk's countable lexemes to `counts`.
+fn lexed_insert(
+    doc: &Document,
+    first: usize,
+    batch: &[NewChunk<'_>],
+    token: &str,
+    lexemer: &mut Lexemer,
+    counts: &mut BTreeMap<String, i64>,
+) -> sea_orm::Statement {
+    let mut sql = String::from(
+        "INSERT INTO chunks (workspace_id, bot_id, document_id, \
+            id, ordinal, heading, body, token_count, embedding, search) VALUES ",
+    );
+    let mut values: Vec<Value> = vec![doc.workspace_id.into(), doc.bot_id.into(), doc.id.into()];
+    for (i, new) in batch.iter().enumerate() {
+        let lexemes = lexemer.chunk(new.heading, new.body, &[token]);
+        for lexeme in lexemes.distinct {
+            if lexeme.len() <= MAX_COUNTED_LEXEME {
+                *counts.entry(lexeme).or_insert(0) += 1;
+            }
+        }
+        let p = values.len();
+        sql.push_str(&format!(
+            "{}($1, $2, $3, ${}, ${}, ${}, ${}, ${}, ${}, ${}::tsvector)",
+            if i == 0 { "" } else { "," },
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7
+        ));
+        values.extend([
+            Uuid::now_v7().into(),
+            ((first + i) as i32).into(),
+            new.heading.into(),
+            new.body.into(),
+            new.token_count.into(),
+            new.embedding.clone().into(),
+            lexemes.tsvector.into(),
+        ]);
+    }
+    raw(DbBackend::Postgres, &sql, values)
 }
 
 /// Removes the document's chunks and their full-text entries (SQLite) or term counts
