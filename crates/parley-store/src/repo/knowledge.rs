@@ -385,17 +385,15 @@ pub async fn rebuild_search_terms(c: &impl ConnectionTrait) -> StoreResult<()> {
     if backend != DbBackend::Postgres {
         return Ok(());
     }
-    for sql in [
-        "DELETE FROM search_terms",
-        "INSERT INTO search_terms (bot_id, term, chunks) \
-         SELECT bot_id, lexeme, count(*) FROM chunks, unnest(tsvector_to_array(search)) lexeme \
-         WHERE lexeme <> 'b' || replace(bot_id::text, '-', '') AND octet_length(lexeme) <= $1 \
-         GROUP BY bot_id, lexeme",
-    ] {
-        let values = vec![(MAX_COUNTED_LEXEME as i32).into()];
-        let values = if sql.contains("$1") { values } else { vec![] };
-        c.execute_raw(raw(backend, sql, values)).await?;
-    }
+    c.execute_raw(raw(backend, "DELETE FROM search_terms", vec![]))
+        .await?;
+    let sql = "INSERT INTO search_terms (bot_id, term, chunks) \
+               SELECT bot_id, lexeme, count(*) \
+               FROM chunks, unnest(tsvector_to_array(search)) lexeme \
+               WHERE lexeme <> 'b' || replace(bot_id::text, '-', '') AND octet_length(lexeme) <= $1 \
+               GROUP BY bot_id, lexeme";
+    let values = vec![(MAX_COUNTED_LEXEME as i32).into()];
+    c.execute_raw(raw(backend, sql, values)).await?;
     Ok(())
 }
 
@@ -453,8 +451,8 @@ pub struct ChunkHit {
     pub score: f64,
 }
 
-/// Full-text search over the bot's chunks for `words` (plain lower-case words; each engine
-/// stems them its own way), best first. BM25 on SQLite, `ts_rank` on PostgreSQL
+/// Full-text search over the bot's chunks for `words` (plain lower-case words, stemmed by
+/// FTS5 on SQLite and made into [`Lexemer`]'s lexemes on PostgreSQL), best first. BM25 on SQLite, `ts_rank` on PostgreSQL
 /// (term frequency with the heading weighted above the body; `ts_rank_cd`, which also weighs
 /// how close the words are, cost a third of the search time for little gain on passages).
 ///
