@@ -547,12 +547,16 @@ async fn ranked(
             // by the question's lexemes alone. The candidates' LIMIT is written out: as a
             // parameter, the generic plan PostgreSQL settles on after a few runs guessed it
             // small and scanned the table instead of the index (12x slower at 10k chunks).
+            // The queries are made once (`unnest`), not per candidate row.
             format!(
                 "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
                         top.score \
                  FROM (SELECT id, score FROM \
-                         (SELECT id, ts_rank(search, $1::tsquery)::float8 AS score FROM chunks \
-                          WHERE search @@ ($5::tsquery && $1::tsquery) LIMIT {RANKED_CANDIDATES}) m \
+                         (SELECT id, ts_rank(search, words)::float8 AS score \
+                          FROM chunks, \
+                               (SELECT words, $5::tsquery && words AS q \
+                                FROM unnest(ARRAY[$1::tsquery]) words) query \
+                          WHERE search @@ q LIMIT {RANKED_CANDIDATES}) m \
                        ORDER BY score DESC LIMIT $4) top \
                  JOIN chunks c ON c.id = top.id JOIN documents d ON d.id = c.document_id \
                  WHERE c.workspace_id = $2 AND c.bot_id = $3 \
