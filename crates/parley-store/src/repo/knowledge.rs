@@ -585,7 +585,8 @@ async fn ranked(
              CROSS JOIN chunks c ON c.fts_rowid = top.r JOIN documents d ON d.id = c.document_id \
              WHERE c.workspace_id = $2 AND c.bot_id = $3 \
              ORDER BY top.score DESC, c.id"
-                .replace("{idfs}", &idf_parameters(words.len())),
+                // One IDF per word for `parley_bm25`, after the five every query binds.
+                .replace("{idfs}", &parameters(6, words.len())),
             words
                 .iter()
                 .map(|w| format!("\"{w}\""))
@@ -624,9 +625,9 @@ async fn ranked(
         .collect()
 }
 
-/// `$6, $7, …`: one parameter per word for `parley_bm25`, after the five every query binds.
-fn idf_parameters(words: usize) -> String {
-    (6..6 + words)
+/// `$first, $first+1, …`: `count` numbered parameters for a list in hand-written SQL.
+fn parameters(first: usize, count: usize) -> String {
+    (first..first + count)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -693,10 +694,9 @@ async fn counted_chunks(
     bot_id: Uuid,
     lexemes: &[&String],
 ) -> StoreResult<Vec<i64>> {
-    let placeholders: Vec<String> = (2..2 + lexemes.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term IN ({})",
-        placeholders.join(",")
+        parameters(2, lexemes.len())
     );
     let mut values: Vec<Value> = vec![bot_id.into()];
     values.extend(lexemes.iter().map(|l| l.as_str().into()));
