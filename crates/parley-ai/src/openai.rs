@@ -1,4 +1,5 @@
-//! A client for OpenAI-compatible chat completions (streamed) and embeddings.
+//! A client for OpenAI-compatible chat completions (streamed, or whole for internal calls)
+//! and embeddings.
 //!
 //! Requests that fail before any token arrives are retried: 429 and 5xx answers after their
 //! `Retry-After` (or an exponential backoff), network errors after the backoff. Once tokens
@@ -100,23 +101,46 @@ impl Client {
     }
 
     /// A whole completion as one text: for short internal calls (classification,
-    /// summaries) where nobody watches the tokens arrive.
+    /// summaries) where nobody watches the tokens arrive. Not streamed: one JSON body to
+    /// read instead of an event per token.
     pub async fn chat_text(
         &self,
         endpoint: &Endpoint,
         messages: &[PromptMessage],
         max_tokens: u32,
     ) -> Result<String, AiError> {
-        let mut stream = self
-            .chat_stream(endpoint, messages, max_tokens, 0.0)
-            .await?;
-        let mut text = String::new();
-        while let Some(delta) = stream.next().await {
-            if let Delta::Text(piece) = delta? {
-                text.push_str(&piece);
-            }
+        #[derive(Deserialize)]
+        struct Message {
+            content: Option<String>,
         }
-        Ok(text)
+        #[derive(Deserialize)]
+        struct Choice {
+            message: Message,
+        }
+        #[derive(Deserialize)]
+        struct Body {
+            choices: Vec<Choice>,
+        }
+        let body = json!({
+            "model": endpoint.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": 0.0,
+        });
+        let response = self
+            .post_with_retries(endpoint, "chat/completions", &body)
+            .await?;
+        let parsed: Body = tokio::time::timeout(endpoint.timeout, response.json())
+            .await
+            .map_err(|_| AiError::Timeout(endpoint.timeout))?
+            .map_err(|e| AiError::Protocol(e.to_string()))?;
+        let choice = parsed
+            .choices
+            .into_iter()
+            .next()
+            .ok_or_else(|| AiError::Protocol("the completion has no choices".into()))?;
+        // A refusal or a tool call comes with `content: null`: no text.
+        Ok(choice.message.content.unwrap_or_default())
     }
 
     /// Embeds each input, in order.

@@ -63,6 +63,33 @@ async fn streams_tokens_usage_and_done() {
     assert_eq!(sent["messages"][0]["role"], "system");
 }
 
+/// Internal calls (summaries, classification) ask for the whole completion at once.
+#[tokio::test]
+async fn whole_completions_are_not_streamed_and_are_retried() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mock = parley_ai::testing::start().await;
+    let client = Client::new();
+    let e = endpoint(&mock.base_url, &mock.api_key, "rate-limit-once");
+    let text = client
+        .chat_text(&e, &question("what is my order status"), 50)
+        .await
+        .unwrap();
+    assert_eq!(text, "You asked: what is my order status");
+    let sent = mock.recorded.lock().unwrap().chat_requests.clone();
+    assert_eq!(sent.len(), 2, "the 429 was retried");
+    assert_eq!(sent[1]["stream"], serde_json::Value::Null);
+    assert_eq!(sent[1]["max_tokens"], 50);
+    let broken = endpoint(&mock.base_url, &mock.api_key, "broken");
+    let error = client
+        .chat_text(&broken, &question("hello"), 50)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, AiError::Http { status: 500, .. }),
+        "{error}"
+    );
+}
+
 #[tokio::test]
 async fn errors_are_clear_and_retried_when_worth_it() {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -17,7 +17,9 @@ use parley_ai::tokenizer::{count_tokens, count_tokens_cached};
 use parley_domain::account::normalize_email;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
-use parley_domain::chat::memory::{Speaker, Turn, fold_into_summary, summary_prompt, to_summarize};
+use parley_domain::chat::memory::{
+    Speaker, Turn, fold_into_summary, summary_prompt, to_summarize, unsummarized,
+};
 use parley_domain::chat::{Passage, extractive};
 use parley_domain::identity::{
     VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
@@ -288,6 +290,10 @@ pub async fn send(
             insight.merge_model_intents(&found);
         }
     }
+    // Read before the write turn: it changes only when the visitor starts a conversation.
+    let visits = convs::conversation_count(store.db(), conv.visitor_id)
+        .await?
+        .clamp(1, u32::MAX as u64) as u32;
     // Fold the message into the conversation's state in the same transaction as the
     // message and its events: a trigger is written exactly when its message is.
     let tx = store.begin().await?;
@@ -297,9 +303,6 @@ pub async fn send(
         .as_ref()
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    let visits = convs::conversation_count(&tx, conv.visitor_id)
-        .await?
-        .clamp(1, u32::MAX as u64) as u32;
     let (state, triggers) = update_conversation(&state, &insight, visits, config);
     let appended = convs::append_message(
         &tx,
@@ -505,9 +508,17 @@ async fn answer(
         },
     )
     .await?;
+    // Whether this reply completes a batch of turns for the summary, as `conv` counted
+    // before the question (a message added meanwhile only moves the fold to a later reply).
+    let fold_due = to_summarize(
+        conv.message_count.max(0) as usize + 2,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    ) > 0;
     // Without a model the summary is a quick fold: it goes in with the reply, so the next
     // question always finds memory matching its window, at no extra transaction.
     if bot.model.is_none()
+        && fold_due
         && let Some((conv, turns)) = left_window(&tx, bot, conv.id).await?
     {
         let summary = fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS);
@@ -520,8 +531,8 @@ async fn answer(
     // The visitor has the answer: end the stream before the model summarises (below).
     drop(events);
     match &bot.model {
-        Some(settings) => update_memory(ctx, bot, settings, conv.id).await,
-        None => Ok(()),
+        Some(settings) if fold_due => update_memory(ctx, bot, settings, conv.id).await,
+        _ => Ok(()),
     }
 }
 
@@ -537,8 +548,13 @@ async fn model_reply(
     retrieved: &Retrieved,
     events: &mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<NewMessage> {
-    let window = bot.behaviour.memory_turns as u64 * 2 + 1;
-    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, window).await?;
+    // `conv` is as the question's transaction read it, before the question was counted.
+    let carried = unsummarized(
+        conv.message_count.max(0) as usize + 1,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    );
+    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, carried as u64).await?;
     recent.pop(); // the question itself, just stored
     let history: Vec<Turn> = recent
         .iter()
@@ -659,8 +675,8 @@ fn extractive_reply(
     }
 }
 
-/// The conversation as it stands and its turns that left the memory window but are not in
-/// the summary yet; `None` when there are none.
+/// The conversation as it stands and the turns to fold into its summary now (see
+/// [`to_summarize`]); `None` when there are none.
 async fn left_window(
     c: &impl ConnectionTrait,
     bot: &Bot,

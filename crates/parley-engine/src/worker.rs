@@ -127,7 +127,7 @@ impl WorkerPool {
             }
             let claimed = {
                 let _gate = self.store.write_gate().await;
-                jobs::claim(self.store.db(), free as u64, lease_ms).await
+                jobs::claim(self.store.writer(), free as u64, lease_ms).await
             };
             match claimed {
                 Ok(batch) if !batch.is_empty() => {
@@ -214,7 +214,7 @@ impl RunContext {
 
         let gate = self.store.write_gate().await;
         let recorded = match outcome {
-            Ok(()) => jobs::complete(self.store.db(), &job).await,
+            Ok(()) => jobs::complete(self.store.writer(), &job).await,
             Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
                 let delay = backoff_ms(
                     job.attempts as u32,
@@ -223,11 +223,11 @@ impl RunContext {
                     rand::random::<f64>(),
                 );
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, delay_ms = delay, %error, "job failed; will retry");
-                jobs::retry_at(self.store.db(), &job, &error, now_ms() + delay).await
+                jobs::retry_at(self.store.writer(), &job, &error, now_ms() + delay).await
             }
             Err(JobError::Retry(error) | JobError::Permanent(error)) => {
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job dead-lettered");
-                jobs::bury(self.store.db(), &job, &error).await
+                jobs::bury(self.store.writer(), &job, &error).await
             }
         };
         drop(gate);

@@ -59,12 +59,16 @@ pub struct Store {
     /// first come first served, instead of in SQLite's busy handler, which polls with sleeps
     /// of up to 100 ms and so turns a short queue into long tail latencies.
     write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite: the one connection write transactions use. As the only writer its page cache
+    /// stays valid between transactions (SQLite drops a connection's cache whenever another
+    /// one has written), and a write never waits for a pool busy with searches.
+    writer: Option<DatabaseConnection>,
 }
 
 /// A write transaction; on SQLite it holds this process's write turn until it ends.
 pub struct Tx {
     inner: DatabaseTransaction,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    _turn: WriteGate,
 }
 
 impl Tx {
@@ -173,10 +177,21 @@ impl Store {
         if let Some(schema) = &config.pg_schema {
             opts.set_schema_search_path(schema.clone());
         }
-        let db = Database::connect(opts).await?;
-        let write_turn = (db.get_database_backend() == DbBackend::Sqlite)
-            .then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Store { db, write_turn })
+        let db = Database::connect(opts.clone()).await?;
+        if db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(Store {
+                db,
+                writer: None,
+                write_turn: None,
+            });
+        }
+        opts.max_connections(1);
+        let writer = Database::connect(opts).await?;
+        Ok(Store {
+            db,
+            writer: Some(writer),
+            write_turn: Some(Arc::new(tokio::sync::Mutex::new(()))),
+        })
     }
 
     /// Applies every pending migration.
@@ -221,6 +236,12 @@ impl Store {
         &self.db
     }
 
+    /// Where writes go: on SQLite the one writing connection (use it under a
+    /// [`Store::write_gate`]), on PostgreSQL the pool.
+    pub fn writer(&self) -> &DatabaseConnection {
+        self.writer.as_ref().unwrap_or(&self.db)
+    }
+
     /// Starts a write transaction. On SQLite it takes the write lock up front (IMMEDIATE):
     /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
     /// of waiting its turn.
@@ -234,7 +255,7 @@ impl Store {
             ..TransactionOptions::default()
         };
         Ok(Tx {
-            inner: self.db.begin_with_options(options).await?,
+            inner: self.writer().begin_with_options(options).await?,
             _turn: turn,
         })
     }
@@ -253,6 +274,9 @@ impl Store {
     }
 
     pub async fn close(self) {
+        if let Some(writer) = self.writer {
+            let _ = writer.close().await;
+        }
         let _ = self.db.close().await;
     }
 }

@@ -18,14 +18,40 @@ pub struct Turn {
     pub text: String,
 }
 
-/// How many of `message_count` messages (oldest first) fall out of a window of
-/// `memory_turns` exchanges and should be folded into the summary, given that
-/// `summarized` are already in it.
+/// Messages kept word for word: the last `memory_turns` exchanges.
+fn window(memory_turns: usize) -> usize {
+    memory_turns.max(1) * 2
+}
+
+/// Messages summarised at once: half a window, so the summary (a model call, when the bot
+/// has a model) is rewritten after every `memory_turns / 2` exchanges instead of after each
+/// one: with the default 8 turns, 23 times in a 100-exchange conversation instead of 92.
+fn summary_batch(memory_turns: usize) -> usize {
+    (memory_turns / 2).max(1) * 2
+}
+
+/// How many of `message_count` messages (oldest first) to fold into the summary now, given
+/// that `summarized` are already in it: all that left the window of `memory_turns`
+/// exchanges, once they make a whole batch; 0 until then.
 pub fn to_summarize(message_count: usize, summarized: usize, memory_turns: usize) -> usize {
-    let window = memory_turns.max(1) * 2;
+    let pending = message_count
+        .saturating_sub(window(memory_turns))
+        .saturating_sub(summarized);
+    if pending >= summary_batch(memory_turns) {
+        pending
+    } else {
+        0
+    }
+}
+
+/// How many of the newest messages the prompt carries word for word: every one the summary
+/// does not cover yet, so a turn that left the window waits in the prompt for its batch.
+/// Never more than a window and a batch (a summary that failed to save is not made up for
+/// by an ever longer prompt).
+pub fn unsummarized(message_count: usize, summarized: usize, memory_turns: usize) -> usize {
     message_count
-        .saturating_sub(window)
         .saturating_sub(summarized)
+        .min(window(memory_turns) + summary_batch(memory_turns))
 }
 
 /// Folds turns that left the window into the rolling summary: one line per turn with its
@@ -237,9 +263,21 @@ mod tests {
 
     #[test]
     fn window_and_summary() {
-        assert_eq!(to_summarize(10, 0, 4), 2);
-        assert_eq!(to_summarize(10, 2, 4), 0);
+        // Four exchanges kept (8 messages), summarised two exchanges (4 messages) at a time.
+        assert_eq!(to_summarize(10, 0, 4), 0);
+        assert_eq!(to_summarize(12, 0, 4), 4);
+        assert_eq!(to_summarize(14, 0, 4), 6, "all that left the window");
+        assert_eq!(to_summarize(14, 4, 4), 0);
+        assert_eq!(to_summarize(16, 4, 4), 4);
         assert_eq!(to_summarize(3, 0, 4), 0);
+        // One exchange kept: each exchange that leaves it is summarised at once.
+        assert_eq!(to_summarize(4, 0, 1), 2);
+        assert_eq!(to_summarize(4, 2, 1), 0);
+        // The prompt carries what the summary does not.
+        assert_eq!(unsummarized(11, 0, 4), 11);
+        assert_eq!(unsummarized(15, 4, 4), 11);
+        assert_eq!(unsummarized(5, 0, 4), 5);
+        assert_eq!(unsummarized(100, 0, 4), 12, "at most a window and a batch");
         let s = fold_into_summary(
             "",
             &[
