@@ -162,8 +162,12 @@ async fn a_model_decides_what_the_phrases_leave_unsure() {
 
 /// A bot that keeps one exchange in its window, so the second one already summarises.
 async fn one_turn_memory_bot(owner: &common::Session, name: &str) -> Value {
+    memory_bot(owner, name, 1).await
+}
+
+async fn memory_bot(owner: &common::Session, name: &str, turns: u32) -> Value {
     let behaviour =
-        json!({"system_prompt": "Be brief.", "memory_turns": 1, "fallback_message": "Sorry."});
+        json!({"system_prompt": "Be brief.", "memory_turns": turns, "fallback_message": "Sorry."});
     let (_, bot) = owner
         .call(
             Method::POST,
@@ -225,6 +229,87 @@ async fn a_configured_model_writes_the_rolling_summary() {
                 .to_string()
                 .contains("My name is Ada.")
         );
+    }
+}
+
+/// With four exchanges kept, turns are summarised two exchanges at a time; until then the
+/// ones that left the window stay in the prompt, so the model never loses them.
+#[tokio::test]
+async fn turns_wait_in_the_prompt_until_their_summary_batch() {
+    let mock = parley_ai::testing::start().await;
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let bot = memory_bot(&owner, "Batched memory", 4).await;
+        owner.use_model(&bot, &mock, "gpt-test").await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let asked_to_summarise = || {
+            mock.recorded
+                .lock()
+                .unwrap()
+                .chat_requests
+                .iter()
+                .filter(|r| {
+                    r["messages"][0]["content"]
+                        .to_string()
+                        .contains("running memory")
+                })
+                .count()
+        };
+        let before = asked_to_summarise();
+        for n in 1..=6 {
+            let text = format!("Question number {n} about boots.");
+            w.call(Method::POST, &path, Some(json!({ "text": text })))
+                .await;
+        }
+        // The sixth question's prompt still holds the first one, which left the window of
+        // four exchanges after the fifth reply but did not make a batch of two yet.
+        let sixth = mock
+            .recorded
+            .lock()
+            .unwrap()
+            .chat_requests
+            .iter()
+            .rev()
+            .find(|r| r["messages"].to_string().contains("Question number 6"))
+            .cloned()
+            .expect("the sixth question reached the model");
+        let carried = sixth["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["role"] == "user" && m["content"] == "Question number 1 about boots.");
+        assert!(carried, "{}: {sixth}", db.name);
+        // After the sixth reply two exchanges have left the window: one summary for both.
+        let mut summaries = 0;
+        for _ in 0..200 {
+            summaries = asked_to_summarise() - before;
+            if summaries > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(summaries, 1, "{}", db.name);
+        let asked = mock
+            .recorded
+            .lock()
+            .unwrap()
+            .chat_requests
+            .iter()
+            .rev()
+            .find(|r| {
+                r["messages"][0]["content"]
+                    .to_string()
+                    .contains("running memory")
+            })
+            .map(|r| r["messages"][1]["content"].to_string())
+            .unwrap();
+        for (n, folded) in [(1, true), (2, true), (3, false)] {
+            let turn = format!("Question number {n} about");
+            assert_eq!(asked.contains(&turn), folded, "{}: {n} in {asked}", db.name);
+        }
     }
 }
 
