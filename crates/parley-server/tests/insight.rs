@@ -165,6 +165,22 @@ async fn one_turn_memory_bot(owner: &common::Session, name: &str) -> Value {
     memory_bot(owner, name, 1).await
 }
 
+/// The requests that asked the model to summarise, oldest first.
+fn summary_requests(mock: &parley_ai::testing::MockOpenAi) -> Vec<Value> {
+    mock.recorded
+        .lock()
+        .unwrap()
+        .chat_requests
+        .iter()
+        .filter(|r| {
+            r["messages"][0]["content"]
+                .to_string()
+                .contains("running memory")
+        })
+        .cloned()
+        .collect()
+}
+
 async fn memory_bot(owner: &common::Session, name: &str, turns: u32) -> Value {
     let behaviour =
         json!({"system_prompt": "Be brief.", "memory_turns": turns, "fallback_message": "Sorry."});
@@ -215,14 +231,9 @@ async fn a_configured_model_writes_the_rolling_summary() {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert_eq!(summary, "Ada wants boots in size 42.", "{}", db.name);
-        let requests = mock.recorded.lock().unwrap().chat_requests.clone();
-        let asked = requests
-            .iter()
-            .find(|r| {
-                r["messages"][0]["content"]
-                    .to_string()
-                    .contains("running memory")
-            })
+        let asked = summary_requests(&mock)
+            .into_iter()
+            .next()
             .unwrap_or_else(|| panic!("{}: the model was asked to summarise", db.name));
         assert!(
             asked["messages"][1]["content"]
@@ -245,20 +256,7 @@ async fn turns_wait_in_the_prompt_until_their_summary_batch() {
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
         let path = format!("/widget/v1/conversations/{conv}/messages");
-        let asked_to_summarise = || {
-            mock.recorded
-                .lock()
-                .unwrap()
-                .chat_requests
-                .iter()
-                .filter(|r| {
-                    r["messages"][0]["content"]
-                        .to_string()
-                        .contains("running memory")
-                })
-                .count()
-        };
-        let before = asked_to_summarise();
+        let before = summary_requests(&mock).len();
         for n in 1..=6 {
             let text = format!("Question number {n} about boots.");
             w.call(Method::POST, &path, Some(json!({ "text": text })))
@@ -285,25 +283,15 @@ async fn turns_wait_in_the_prompt_until_their_summary_batch() {
         // After the sixth reply two exchanges have left the window: one summary for both.
         let mut summaries = 0;
         for _ in 0..200 {
-            summaries = asked_to_summarise() - before;
+            summaries = summary_requests(&mock).len() - before;
             if summaries > 0 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert_eq!(summaries, 1, "{}", db.name);
-        let asked = mock
-            .recorded
-            .lock()
-            .unwrap()
-            .chat_requests
-            .iter()
-            .rev()
-            .find(|r| {
-                r["messages"][0]["content"]
-                    .to_string()
-                    .contains("running memory")
-            })
+        let asked = summary_requests(&mock)
+            .last()
             .map(|r| r["messages"][1]["content"].to_string())
             .unwrap();
         for (n, folded) in [(1, true), (2, true), (3, false)] {

@@ -55,14 +55,21 @@ impl StoreConfig {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
-    /// SQLite has one writer at a time. Write transactions of this process take turns here,
-    /// first come first served, instead of in SQLite's busy handler, which polls with sleeps
-    /// of up to 100 ms and so turns a short queue into long tail latencies.
-    write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
-    /// SQLite: the one connection write transactions use. As the only writer its page cache
-    /// stays valid between transactions (SQLite drops a connection's cache whenever another
-    /// one has written), and a write never waits for a pool busy with searches.
-    writer: Option<DatabaseConnection>,
+    /// SQLite's one writer; `None` on PostgreSQL.
+    sqlite_writer: Option<SqliteWriter>,
+}
+
+/// SQLite has one writer at a time; this process's writes go through here.
+#[derive(Clone, Debug)]
+struct SqliteWriter {
+    /// Write transactions take turns here, first come first served, instead of in SQLite's
+    /// busy handler, which polls with sleeps of up to 100 ms and so turns a short queue into
+    /// long tail latencies.
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// The one connection they use. As the only writer its page cache stays valid between
+    /// transactions (SQLite drops a connection's cache whenever another one has written),
+    /// and a write never waits for a pool busy with searches.
+    conn: DatabaseConnection,
 }
 
 /// A write transaction; on SQLite it holds this process's write turn until it ends.
@@ -178,20 +185,16 @@ impl Store {
             opts.set_schema_search_path(schema.clone());
         }
         let db = Database::connect(opts.clone()).await?;
-        if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(Store {
-                db,
-                writer: None,
-                write_turn: None,
-            });
-        }
-        opts.max_connections(1);
-        let writer = Database::connect(opts).await?;
-        Ok(Store {
-            db,
-            writer: Some(writer),
-            write_turn: Some(Arc::new(tokio::sync::Mutex::new(()))),
-        })
+        let sqlite_writer = if db.get_database_backend() == DbBackend::Sqlite {
+            opts.max_connections(1);
+            Some(SqliteWriter {
+                turn: Arc::new(tokio::sync::Mutex::new(())),
+                conn: Database::connect(opts).await?,
+            })
+        } else {
+            None
+        };
+        Ok(Store { db, sqlite_writer })
     }
 
     /// Applies every pending migration.
@@ -239,17 +242,14 @@ impl Store {
     /// Where writes go: on SQLite the one writing connection (use it under a
     /// [`Store::write_gate`]), on PostgreSQL the pool.
     pub fn writer(&self) -> &DatabaseConnection {
-        self.writer.as_ref().unwrap_or(&self.db)
+        self.sqlite_writer.as_ref().map_or(&self.db, |w| &w.conn)
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front (IMMEDIATE):
     /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
     /// of waiting its turn.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        let turn = match &self.write_turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
-            None => None,
-        };
+        let turn = self.write_gate().await;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
@@ -267,15 +267,15 @@ impl Store {
     /// waiters sleep. Queueing here hands it over at once. Writers that do not take the gate
     /// still work, through the busy handler.
     pub async fn write_gate(&self) -> WriteGate {
-        match &self.write_turn {
-            Some(turn) => Some(turn.clone().lock_owned().await),
+        match &self.sqlite_writer {
+            Some(writer) => Some(writer.turn.clone().lock_owned().await),
             None => None,
         }
     }
 
     pub async fn close(self) {
-        if let Some(writer) = self.writer {
-            let _ = writer.close().await;
+        if let Some(writer) = self.sqlite_writer {
+            let _ = writer.conn.close().await;
         }
         let _ = self.db.close().await;
     }

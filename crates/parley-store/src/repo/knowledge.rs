@@ -452,9 +452,10 @@ pub struct ChunkHit {
 }
 
 /// Full-text search over the bot's chunks for `words` (plain lower-case words, stemmed by
-/// FTS5 on SQLite and made into [`Lexemer`]'s lexemes on PostgreSQL), best first. BM25 on SQLite, `ts_rank` on PostgreSQL
-/// (term frequency with the heading weighted above the body; `ts_rank_cd`, which also weighs
-/// how close the words are, cost a third of the search time for little gain on passages).
+/// FTS5 on SQLite and made into [`Lexemer`]'s lexemes on PostgreSQL), best first. BM25 on
+/// SQLite, `ts_rank` on PostgreSQL (term frequency with the heading weighted above the
+/// body; `ts_rank_cd`, which also weighs how close the words are, cost a third of the search
+/// time for little gain on passages).
 ///
 /// The cost is bounded whatever the size of the index:
 /// - common words are left out of the question first ([`selective_words`]): ranking
