@@ -70,6 +70,7 @@ async fn setup(db: &TestDb) -> anyhow::Result<Setup> {
     let store = &db.store;
     parley_engine::bootstrap::ensure_initialized(
         store,
+        &parley_engine::vault::Vault::new(b"bench master secret"),
         Some("bench@example.com"),
         Some("bench password 123"),
     )

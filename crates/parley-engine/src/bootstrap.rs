@@ -2,8 +2,9 @@
 //! installation is usable at once.
 
 use crate::accounts::{check_credentials, hash_password};
-use crate::bots::{IDENTITY_SECRET_PREFIX, PUBLIC_KEY_PREFIX};
-use crate::secrets::{random_id, random_password, random_secret};
+use crate::bots::{PUBLIC_KEY_PREFIX, new_identity_secret};
+use crate::secrets::{random_id, random_password};
+use crate::vault::Vault;
 use crate::{EngineError, EngineResult};
 use parley_domain::Role;
 use parley_domain::bot::{Appearance, Behaviour};
@@ -30,6 +31,7 @@ pub struct FirstStart {
 /// including when another node set it up at the same moment.
 pub async fn ensure_initialized(
     store: &Store,
+    vault: &Vault,
     admin_email: Option<&str>,
     admin_password: Option<&str>,
 ) -> EngineResult<Option<FirstStart>> {
@@ -52,7 +54,7 @@ pub async fn ensure_initialized(
         Err(e) => return Err(e.into()),
     };
     accounts::add_member(&tx, workspace.id, user.id, Role::Owner).await?;
-    let bot = bots::create(&tx, workspace.id, demo_bot()).await?;
+    let bot = bots::create(&tx, workspace.id, demo_bot(vault)).await?;
     seed_demo_knowledge(&tx, workspace.id, bot.id).await?;
     tx.commit().await.map_err(EngineError::from)?;
     Ok(Some(FirstStart {
@@ -62,11 +64,11 @@ pub async fn ensure_initialized(
     }))
 }
 
-fn demo_bot() -> bots::NewBot {
+fn demo_bot(vault: &Vault) -> bots::NewBot {
     bots::NewBot {
         name: DEMO_BOT.into(),
         public_key: random_id(PUBLIC_KEY_PREFIX),
-        identity_secret: random_secret(IDENTITY_SECRET_PREFIX),
+        identity_secret: new_identity_secret(vault),
         allowed_origins: Vec::new(),
         appearance: Appearance {
             title: "Trailhead Outfitters".into(),

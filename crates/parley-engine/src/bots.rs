@@ -1,6 +1,7 @@
 //! Chatbots: creating, configuring and re-keying them.
 
 use crate::secrets::{random_id, random_secret};
+use crate::vault::Vault;
 use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
 use parley_domain::bot::{Appearance, Behaviour, normalize_origins, validate_name};
@@ -14,8 +15,41 @@ pub use parley_store::repo::bots::Bot;
 
 /// Public keys are visible in every host page's source.
 pub const PUBLIC_KEY_PREFIX: &str = "pk_";
-/// Identity secrets sign visitor emails; they belong on the host's server only.
+/// Identity secrets sign visitor emails; they belong on the host's server only. Stored
+/// sealed: a sealed value is base64, which has no `_`, so the prefix also tells a plain one.
 pub const IDENTITY_SECRET_PREFIX: &str = "is_";
+
+/// A new identity secret, sealed for storage.
+pub(crate) fn new_identity_secret(vault: &Vault) -> String {
+    vault.seal(&random_secret(IDENTITY_SECRET_PREFIX))
+}
+
+/// The bot's identity secret in the clear; `None` when it was sealed under another master
+/// secret.
+pub fn identity_secret(vault: &Vault, bot: &Bot) -> Option<String> {
+    if bot.identity_secret.starts_with(IDENTITY_SECRET_PREFIX) {
+        return Some(bot.identity_secret.clone()); // not sealed yet: see `seal_identity_secrets`
+    }
+    vault.open(&bot.identity_secret)
+}
+
+/// Seals identity secrets stored in the clear (by versions before they were sealed); run at
+/// start-up. Returns how many it sealed; a second run seals none.
+pub async fn seal_identity_secrets(store: &Store, vault: &Vault) -> EngineResult<usize> {
+    let plain: Vec<Bot> = bots::all(store.db())
+        .await?
+        .into_iter()
+        .filter(|b| b.identity_secret.starts_with(IDENTITY_SECRET_PREFIX))
+        .collect();
+    for bot in &plain {
+        let changes = bots::BotChanges {
+            identity_secret: Some(vault.seal(&bot.identity_secret)),
+            ..Default::default()
+        };
+        bots::update(store.db(), bot.workspace_id, bot.id, changes).await?;
+    }
+    Ok(plain.len())
+}
 
 /// What a manager may set on a bot. `None` keeps the current value (or the default, when
 /// creating).
@@ -65,13 +99,18 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<Bot> {
     Ok(bots::get(store.db(), actor.workspace_id, id).await?)
 }
 
-pub async fn create(store: &Store, actor: &Actor, input: BotInput) -> EngineResult<Bot> {
+pub async fn create(
+    store: &Store,
+    vault: &Vault,
+    actor: &Actor,
+    input: BotInput,
+) -> EngineResult<Bot> {
     actor.require_manager()?;
     let input = input.validate(true)?;
     let new = bots::NewBot {
         name: input.name.unwrap_or_default(),
         public_key: random_id(PUBLIC_KEY_PREFIX),
-        identity_secret: random_secret(IDENTITY_SECRET_PREFIX),
+        identity_secret: new_identity_secret(vault),
         allowed_origins: input.allowed_origins.unwrap_or_default(),
         appearance: input.appearance.unwrap_or_default(),
         behaviour: input.behaviour.unwrap_or_default(),
@@ -123,7 +162,13 @@ pub async fn update(store: &Store, actor: &Actor, id: Uuid, input: BotInput) -> 
 }
 
 /// Replaces a key. The old public key stops working at once: every embed must be updated.
-pub async fn rotate(store: &Store, actor: &Actor, id: Uuid, key: BotKey) -> EngineResult<Bot> {
+pub async fn rotate(
+    store: &Store,
+    vault: &Vault,
+    actor: &Actor,
+    id: Uuid,
+    key: BotKey,
+) -> EngineResult<Bot> {
     actor.require_manager()?;
     let (changes, name) = match key {
         BotKey::PublicKey => (
@@ -135,7 +180,7 @@ pub async fn rotate(store: &Store, actor: &Actor, id: Uuid, key: BotKey) -> Engi
         ),
         BotKey::IdentitySecret => (
             bots::BotChanges {
-                identity_secret: Some(random_secret(IDENTITY_SECRET_PREFIX)),
+                identity_secret: Some(new_identity_secret(vault)),
                 ..Default::default()
             },
             "identity_secret",
@@ -197,7 +242,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
 /// it, `None` keeps the stored one.
 pub async fn set_model(
     store: &Store,
-    vault: &crate::vault::Vault,
+    vault: &Vault,
     actor: &Actor,
     id: Uuid,
     settings: parley_domain::bot::ModelSettings,

@@ -112,16 +112,17 @@ pub struct Identified {
 /// device); then this browser's session token; otherwise a new anonymous visitor. An email
 /// without a valid hash is not trusted and identifies nobody.
 pub async fn identify(
-    store: &Store,
+    chat: &ChatContext,
     key: &[u8],
     bot: &Bot,
     proof: &VisitorProof,
 ) -> EngineResult<Identified> {
+    let store = &chat.store;
     let email = proof.email.as_deref().and_then(normalize_email);
     let verified_email = match (&email, &proof.user_hash) {
-        (Some(email), Some(hash)) if verify_user_hash(&bot.identity_secret, email, hash) => {
-            Some(email.clone())
-        }
+        (Some(email), Some(hash)) => crate::bots::identity_secret(&chat.vault, bot)
+            .filter(|secret| verify_user_hash(secret, email, hash))
+            .map(|_| email.clone()),
         _ => None,
     };
     let visitor = if let Some(email) = &verified_email {

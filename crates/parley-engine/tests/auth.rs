@@ -3,24 +3,29 @@
 use parley_domain::Role;
 use parley_engine::auth::Auth;
 use parley_engine::bootstrap::ensure_initialized;
+use parley_engine::vault::Vault;
 use parley_engine::{EngineError, accounts, bots, tokens};
 use parley_store::testing::test_stores;
 use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery";
 
+fn vault() -> Vault {
+    Vault::new(b"test master secret")
+}
+
 #[tokio::test]
 async fn first_start_login_session_and_tokens() {
     for db in test_stores().await {
         let store = &db.store;
-        let first = ensure_initialized(store, Some("Owner@Example.com"), Some(PASSWORD))
+        let first = ensure_initialized(store, &vault(), Some("Owner@Example.com"), Some(PASSWORD))
             .await
             .unwrap()
             .unwrap();
         assert_eq!(first.email, "owner@example.com");
         assert!(first.generated_password.is_none());
         assert!(
-            ensure_initialized(store, None, None)
+            ensure_initialized(store, &vault(), None, None)
                 .await
                 .unwrap()
                 .is_none(),
@@ -71,7 +76,7 @@ async fn first_start_login_session_and_tokens() {
             .expect("token works");
         assert_eq!(bearer.actor.role, Role::Agent);
         assert!(matches!(
-            bots::create(store, &bearer.actor, Default::default()).await,
+            bots::create(store, &vault(), &bearer.actor, Default::default()).await,
             Err(EngineError::Forbidden)
         ));
         assert!(matches!(
@@ -102,7 +107,7 @@ async fn first_start_login_session_and_tokens() {
 async fn repeated_failures_are_throttled_and_reset_ends_sessions() {
     for db in test_stores().await {
         let store = &db.store;
-        ensure_initialized(store, Some("owner@example.com"), Some(PASSWORD))
+        ensure_initialized(store, &vault(), Some("owner@example.com"), Some(PASSWORD))
             .await
             .unwrap();
         let auth = Auth::new(store.clone(), Duration::from_secs(3600));
@@ -159,5 +164,48 @@ async fn repeated_failures_are_throttled_and_reset_ends_sessions() {
         )
         .await;
         assert!(matches!(dup, Err(EngineError::Invalid(e)) if e.get("email").is_some()));
+    }
+}
+
+#[tokio::test]
+async fn identity_secrets_in_the_clear_are_sealed_once() {
+    for db in test_stores().await {
+        let store = &db.store;
+        let vault = vault();
+        ensure_initialized(store, &vault, Some("owner@example.com"), Some(PASSWORD))
+            .await
+            .unwrap();
+        let demo = &parley_store::repo::bots::all(store.db()).await.unwrap()[0];
+        let secret = bots::identity_secret(&vault, demo).expect("opens");
+        assert!(secret.starts_with("is_") && !demo.identity_secret.contains("is_"));
+        assert_eq!(
+            bots::identity_secret(&Vault::new(b"another master"), demo),
+            None,
+            "{}: only its own master secret opens it",
+            db.name
+        );
+
+        // As a version before sealing left it.
+        let plain = "is_stored-in-the-clear-before-sealing";
+        let changes = parley_store::repo::bots::BotChanges {
+            identity_secret: Some(plain.into()),
+            ..Default::default()
+        };
+        parley_store::repo::bots::update(store.db(), demo.workspace_id, demo.id, changes)
+            .await
+            .unwrap();
+        assert_eq!(bots::seal_identity_secrets(store, &vault).await.unwrap(), 1);
+        assert_eq!(
+            bots::seal_identity_secrets(store, &vault).await.unwrap(),
+            0,
+            "{}: a sealed secret is not sealed again",
+            db.name
+        );
+        let sealed = &parley_store::repo::bots::all(store.db()).await.unwrap()[0];
+        assert!(!sealed.identity_secret.contains(plain));
+        assert_eq!(
+            bots::identity_secret(&vault, sealed).as_deref(),
+            Some(plain)
+        );
     }
 }

@@ -14,6 +14,7 @@ use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parley_engine::auth::Auth;
 use parley_engine::bootstrap::{FirstStart, ensure_initialized};
+use parley_engine::bots::seal_identity_secrets;
 use parley_engine::chat::ChatContext;
 use parley_engine::live::Hub;
 use parley_engine::maintenance;
@@ -177,8 +178,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the database")?;
     migrate_when_reachable(&store, &shutdown).await?;
+    let visitor_key = config.signing_key()?;
+    let hub = Hub::connected(&store, shutdown.clone());
+    let chat = ChatContext::new(store.clone(), hub, &visitor_key);
+    let sealed = seal_identity_secrets(&store, &chat.vault)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing identity secrets: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(
+            bots = sealed,
+            "identity secrets stored in the clear are now sealed"
+        );
+    }
     if let Some(first) = ensure_initialized(
         &store,
+        &chat.vault,
         config.admin_email.as_deref(),
         config.admin_password.as_deref(),
     )
@@ -193,9 +207,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.bind))?;
     let address = listener.local_addr()?;
 
-    let visitor_key = config.signing_key()?;
-    let hub = Hub::connected(&store, shutdown.clone());
-    let chat = ChatContext::new(store.clone(), hub, &visitor_key);
     let pool = WorkerPool::new(
         store.clone(),
         job_registry(&chat, &config),

@@ -327,6 +327,21 @@ async fn bots_crud_validation_and_rotation() {
             )
             .await;
         assert_ne!(rotated2["identity_secret"], fetched["identity_secret"]);
+        let secret = rotated2["identity_secret"].as_str().unwrap();
+        assert!(secret.starts_with("is_"), "{rotated2}");
+        let id: uuid::Uuid = rotated2["id"].as_str().unwrap().parse().unwrap();
+        let stored = parley_store::repo::bots::all(app.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|b| b.id == id)
+            .unwrap();
+        assert!(
+            !stored.identity_secret.contains(secret) && !stored.identity_secret.contains("is_"),
+            "{}: the identity secret is stored sealed, not as {}",
+            app.name,
+            stored.identity_secret
+        );
 
         let (status, _) = owner.call(Method::DELETE, &path, None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);

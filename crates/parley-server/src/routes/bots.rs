@@ -96,18 +96,20 @@ pub struct ModelView {
 }
 
 fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
+    let identity_secret = caller
+        .0
+        .actor
+        .role
+        .can_manage()
+        .then(|| bots::identity_secret(&state.chat.vault, &bot))
+        .flatten();
     BotView {
         model: bot.model.map(|settings| ModelView {
             settings,
             has_api_key: bot.model_api_key.is_some(),
         }),
         embed_snippet: embed_snippet(&state.config.public_url, &bot.public_key),
-        identity_secret: caller
-            .0
-            .actor
-            .role
-            .can_manage()
-            .then_some(bot.identity_secret),
+        identity_secret,
         id: bot.id,
         name: bot.name,
         public_key: bot.public_key,
@@ -146,7 +148,7 @@ async fn create_bot(
         appearance: body.appearance,
         behaviour: body.behaviour,
     };
-    let bot = bots::create(&state.store, &caller.0.actor, input).await?;
+    let bot = bots::create(&state.store, &state.chat.vault, &caller.0.actor, input).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &caller, bot))))
 }
 
@@ -208,7 +210,14 @@ async fn rotate_key(
         KeyName::PublicKey => BotKey::PublicKey,
         KeyName::IdentitySecret => BotKey::IdentitySecret,
     };
-    let bot = bots::rotate(&state.store, &caller.0.actor, parse_id(&id)?, key).await?;
+    let bot = bots::rotate(
+        &state.store,
+        &state.chat.vault,
+        &caller.0.actor,
+        parse_id(&id)?,
+        key,
+    )
+    .await?;
     Ok(Json(view(&state, &caller, bot)))
 }
 

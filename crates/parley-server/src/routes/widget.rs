@@ -288,7 +288,7 @@ async fn start_conversation(
         email: body.email,
         user_hash: body.user_hash,
     };
-    let who = chat::identify(&state.store, &state.visitor_key, &bot, &proof).await?;
+    let who = chat::identify(&state.chat, &state.visitor_key, &bot, &proof).await?;
     let conv = chat::start(&state.store, &who.visitor, body.conversation_id).await?;
     let messages = chat::transcript(&state.store, &conv).await?;
     Ok(Json(StartedConversation {

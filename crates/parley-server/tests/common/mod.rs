@@ -59,8 +59,15 @@ pub async fn start_with_workflows(db: &TestDb) -> TestApp {
 
 async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     install_tls();
+    let key = b"test signing key of at least 32 bytes".to_vec();
+    let chat = parley_engine::chat::ChatContext::new(
+        store.clone(),
+        parley_engine::live::Hub::default(),
+        &key,
+    );
     let _ = parley_engine::bootstrap::ensure_initialized(
         &store,
+        &chat.vault,
         Some(OWNER_EMAIL),
         Some(OWNER_PASSWORD),
     )
@@ -68,12 +75,6 @@ async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
-    let key = b"test signing key of at least 32 bytes".to_vec();
-    let chat = parley_engine::chat::ChatContext::new(
-        store.clone(),
-        parley_engine::live::Hub::default(),
-        &key,
-    );
     let workers = parley_engine::worker::WorkerConfig {
         poll_interval: std::time::Duration::from_millis(50),
         ..Default::default()
