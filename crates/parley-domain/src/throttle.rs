@@ -1,18 +1,19 @@
-//! Sliding-window attempt limits (login throttling). Pure: the caller passes the clock.
+//! Sliding-window limits on events per key: failed logins, widget writes. Pure: the caller
+//! passes the clock.
 
 use std::collections::{HashMap, VecDeque};
 
-/// At most `max_failures` failures per key within `window_ms`.
+/// At most `max_events` events per key within `window_ms`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
-    pub max_failures: usize,
+    pub max_events: usize,
     pub window_ms: i64,
 }
 
-/// Failure times per key (an email, an IP address), oldest first.
+/// Event times per key (an email, an IP address), oldest first.
 #[derive(Debug, Default)]
 pub struct Throttle {
-    failures: HashMap<String, VecDeque<i64>>,
+    events: HashMap<String, VecDeque<i64>>,
 }
 
 /// Keys tracked before stale ones are swept, so an attacker cycling keys cannot grow memory
@@ -24,10 +25,10 @@ impl Throttle {
     pub fn check(&mut self, keys: &[(&str, Limit)], now: i64) -> Result<(), i64> {
         let mut wait = 0;
         for (key, limit) in keys {
-            if let Some(times) = self.failures.get_mut(*key) {
+            if let Some(times) = self.events.get_mut(*key) {
                 expire(times, now, limit.window_ms);
-                if times.len() >= limit.max_failures {
-                    let oldest = times[times.len() - limit.max_failures];
+                if times.len() >= limit.max_events {
+                    let oldest = times[times.len() - limit.max_events];
                     wait = wait.max(oldest + limit.window_ms - now);
                 }
             }
@@ -35,25 +36,26 @@ impl Throttle {
         if wait > 0 { Err(wait) } else { Ok(()) }
     }
 
-    pub fn record_failure(&mut self, keys: &[(&str, Limit)], now: i64) {
-        if self.failures.len() >= SWEEP_AT {
+    /// Counts an event for every key at `now`.
+    pub fn record(&mut self, keys: &[(&str, Limit)], now: i64) {
+        if self.events.len() >= SWEEP_AT {
             let longest = keys.iter().map(|(_, l)| l.window_ms).max().unwrap_or(0);
-            self.failures
+            self.events
                 .retain(|_, t| t.back().is_some_and(|last| now - last < longest));
         }
         for (key, limit) in keys {
-            let times = self.failures.entry((*key).to_string()).or_default();
+            let times = self.events.entry((*key).to_string()).or_default();
             expire(times, now, limit.window_ms);
             times.push_back(now);
-            while times.len() > limit.max_failures {
+            while times.len() > limit.max_events {
                 times.pop_front();
             }
         }
     }
 
-    /// Forgets a key's failures (after a successful login for that email).
+    /// Forgets a key's events (after a successful login for that email).
     pub fn clear(&mut self, key: &str) {
-        self.failures.remove(key);
+        self.events.remove(key);
     }
 }
 
@@ -68,7 +70,7 @@ mod tests {
     use super::*;
 
     const L: Limit = Limit {
-        max_failures: 3,
+        max_events: 3,
         window_ms: 1000,
     };
 
@@ -77,7 +79,7 @@ mod tests {
         let mut t = Throttle::default();
         for now in [0, 10, 20] {
             assert!(t.check(&[("a", L)], now).is_ok());
-            t.record_failure(&[("a", L)], now);
+            t.record(&[("a", L)], now);
         }
         assert_eq!(t.check(&[("a", L)], 30), Err(970));
         assert!(
@@ -94,7 +96,7 @@ mod tests {
     fn clear_forgets() {
         let mut t = Throttle::default();
         for now in 0..3 {
-            t.record_failure(&[("a", L)], now);
+            t.record(&[("a", L)], now);
         }
         t.clear("a");
         assert!(t.check(&[("a", L)], 3).is_ok());

@@ -16,15 +16,15 @@ use std::time::Duration;
 /// guesser). The last is loose, so nobody can lock an owner out by failing on purpose from
 /// one machine.
 const PER_EMAIL_AND_IP: Limit = Limit {
-    max_failures: 5,
+    max_events: 5,
     window_ms: 15 * 60_000,
 };
 const PER_IP: Limit = Limit {
-    max_failures: 30,
+    max_events: 30,
     window_ms: 15 * 60_000,
 };
 const PER_EMAIL: Limit = Limit {
-    max_failures: 100,
+    max_events: 100,
     window_ms: 15 * 60_000,
 };
 /// Sessions and tokens record "last seen" at most this often, not on every request.
@@ -114,7 +114,7 @@ impl Auth {
             self.throttle
                 .lock()
                 .expect("throttle lock")
-                .record_failure(&keys, now_ms());
+                .record(&keys, now_ms());
             metrics::counter!("parley_logins_total", "outcome" => "failed").increment(1);
             if let Some(user) = user {
                 self.audit_failed_login(&user, ip).await;

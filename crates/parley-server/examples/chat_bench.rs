@@ -53,7 +53,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
     let name = db.name;
-    let app = common::start(&db).await;
+    // Every visitor asks from 127.0.0.1: no widget rate limit.
+    let config = parley_server::config::Config {
+        widget_rate_per_minute: 0,
+        ..common::config()
+    };
+    let app = common::start_configured(&db, config).await;
     let owner = app.owner().await;
     let bot = owner.create_bot("Bench").await;
     let model = parley_ai::testing::start().await;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub hub: Hub,
     /// What answering visitors needs (store, hub, vault, model client).
     pub chat: ChatContext,
+    /// Widget writes per address and bot.
+    pub widget_limiter: Arc<crate::routes::widget::WidgetLimiter>,
 }
 
 impl AppState {
@@ -64,6 +66,9 @@ impl AppState {
         let auth = Arc::new(Auth::new(chat.store.clone(), config.session_ttl));
         Self {
             auth,
+            widget_limiter: Arc::new(crate::routes::widget::WidgetLimiter::new(
+                config.widget_rate_per_minute,
+            )),
             config: Arc::new(config),
             metrics: metrics::handle(),
             store: chat.store.clone(),

@@ -65,6 +65,10 @@ pub struct Settings {
     /// resolve to private, loopback or link-local addresses.
     #[arg(long, global = true, env = "PARLEY_WEBHOOK_ALLOW_HOSTS")]
     pub webhook_allow_hosts: Option<String>,
+    /// Widget writes (conversations started, messages, images) one address may make to one
+    /// bot per minute; 0 turns the limit off (a load test from one address). Default 60.
+    #[arg(long, global = true, env = "PARLEY_WIDGET_RATE_PER_MINUTE")]
+    pub widget_rate_per_minute: Option<u32>,
 }
 
 impl Settings {
@@ -86,6 +90,7 @@ impl Settings {
             trust_proxy: self.trust_proxy.or(other.trust_proxy),
             secret_key: self.secret_key.or(other.secret_key),
             webhook_allow_hosts: self.webhook_allow_hosts.or(other.webhook_allow_hosts),
+            widget_rate_per_minute: self.widget_rate_per_minute.or(other.widget_rate_per_minute),
         }
     }
 }
@@ -114,6 +119,8 @@ pub struct Config {
     pub trust_proxy: bool,
     pub secret_key: Option<String>,
     pub webhook_allow_hosts: AllowHosts,
+    /// Widget writes per address, bot and minute; 0: unlimited.
+    pub widget_rate_per_minute: u32,
 }
 
 impl Config {
@@ -161,6 +168,7 @@ impl Config {
             session_ttl: Duration::from_secs(s.session_ttl_hours.unwrap_or(7 * 24).max(1) * 3600),
             trust_proxy: s.trust_proxy.unwrap_or(false),
             secret_key: s.secret_key,
+            widget_rate_per_minute: s.widget_rate_per_minute.unwrap_or(60),
         })
     }
 

@@ -707,3 +707,68 @@ async fn a_retried_message_is_stored_once() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn widget_writes_are_limited_per_address_and_bot() {
+    for db in test_stores().await {
+        let config = parley_server::config::Config {
+            widget_rate_per_minute: 3,
+            ..common::config()
+        };
+        let app = common::start_configured(&db, config).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Limited").await;
+        let mut widget = Widget::of(&app, &bot);
+        let conv = widget.start().await; // write 1
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        for text in ["first", "second"] {
+            let (status, body) = widget
+                .call(Method::POST, &path, Some(json!({"text": text})))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{}: {body}", db.name);
+        }
+        let refused = widget
+            .request(Method::POST, &path)
+            .json(&json!({"text": "third"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            db.name
+        );
+        let wait: u64 = refused.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+
+        let (_, transcript) = widget
+            .call(
+                Method::GET,
+                &format!("/widget/v1/conversations/{conv}"),
+                None,
+            )
+            .await;
+        let texts: Vec<&str> = transcript["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "visitor")
+            .map(|m| m["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            texts,
+            ["first", "second"],
+            "the refused message was not stored"
+        );
+
+        let other = owner.create_bot("Other").await;
+        Widget::of(&app, &other).start().await; // another bot's limit is its own
+    }
+}

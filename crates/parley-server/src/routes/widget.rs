@@ -5,7 +5,7 @@
 use super::rfc3339;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, parse_id};
+use crate::extract::{ApiJson, ApiQuery, ClientIp, parse_id};
 use crate::images::{self, Attachment};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, Request, State};
@@ -17,12 +17,14 @@ use futures::StreamExt;
 use parley_domain::bot::Appearance;
 use parley_domain::identity::verify_image_link;
 use parley_domain::image::MAX_IMAGE_BYTES;
+use parley_domain::throttle::{Limit, Throttle};
 use parley_engine::chat::{self, ImageUpload, ReplyEvent, VisitorProof};
 use parley_store::repo::bots::{self, Bot};
 use parley_store::repo::conversations::{Conversation, Message};
 use parley_store::repo::{faqs, images as stored_images};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
+use std::sync::Mutex;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -44,6 +46,53 @@ pub fn router() -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
         )
         .routes(routes!(image))
+}
+
+/// Caps widget writes (conversations started, messages, images) per bot and client address
+/// in a sliding minute, so one address cannot flood a bot's inbox or spend its model
+/// budget. Kept per node: behind N nodes an address gets up to N times the limit.
+pub struct WidgetLimiter {
+    limit: Option<Limit>,
+    throttle: Mutex<Throttle>,
+}
+
+impl WidgetLimiter {
+    /// `per_minute` writes per address and bot; 0: unlimited.
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            limit: (per_minute > 0).then_some(Limit {
+                max_events: per_minute as usize,
+                window_ms: 60_000,
+            }),
+            throttle: Mutex::default(),
+        }
+    }
+
+    /// Counts one write, or refuses it with 429 and `Retry-After` when the address is over
+    /// its limit (a refused write does not count).
+    fn admit(&self, bot: &Bot, ip: Option<&str>) -> ApiResult<()> {
+        let Some(limit) = self.limit else {
+            return Ok(());
+        };
+        let key = format!("{}/{}", bot.id, ip.unwrap_or("unknown"));
+        let keys = [(key.as_str(), limit)];
+        let mut throttle = self.throttle.lock().expect("widget limiter lock");
+        let now = parley_store::now_ms();
+        if let Err(wait_ms) = throttle.check(&keys, now) {
+            metrics::counter!("parley_widget_rate_limited_total").increment(1);
+            let secs = (wait_ms as u64).div_ceil(1000).max(1);
+            return Err(ApiError {
+                retry_after_secs: Some(secs),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    format!("too many messages from this address; try again in {secs} seconds"),
+                )
+            });
+        }
+        throttle.record(&keys, now);
+        Ok(())
+    }
 }
 
 /// CORS for the widget API: host pages on other origins call it. Preflights are answered
@@ -275,14 +324,16 @@ pub fn message_view(key: &[u8], m: &Message) -> MessageView {
 
 /// Starts a conversation, or resumes one of the visitor's, and returns the session token.
 #[utoipa::path(post, path = "/widget/v1/conversations", tag = "widget", request_body = StartConversation, responses(
-    (status = 200, body = StartedConversation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 200, body = StartedConversation), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody),
 ))]
 async fn start_conversation(
     State(state): State<AppState>,
     WidgetBot(bot): WidgetBot,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(body): ApiJson<StartConversation>,
 ) -> ApiResult<Json<StartedConversation>> {
+    state.widget_limiter.admit(&bot, ip.as_deref())?;
     let proof = VisitorProof {
         session_token: session_token(&headers),
         email: body.email,
@@ -405,15 +456,17 @@ pub struct SentMessage {
 /// (the stored answer with citations) or `handoff`. Otherwise one JSON response.
 #[utoipa::path(post, path = "/widget/v1/conversations/{id}/messages", tag = "widget", params(("id" = Uuid, Path)), request_body = SendMessage, responses(
     (status = 200, body = SentMessage, description = "JSON, or an SSE stream with Accept: text/event-stream"),
-    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 429, body = ErrorBody),
 ))]
 async fn send_message(
     State(state): State<AppState>,
     WidgetBot(bot): WidgetBot,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<Response> {
+    state.widget_limiter.admit(&bot, ip.as_deref())?;
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
     let (message, mut replies) = chat::send(
@@ -521,15 +574,18 @@ pub struct UploadedImage {
     responses(
         (status = 201, body = UploadedImage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 429, body = ErrorBody),
     ),
 )]
 async fn upload_image(
     State(state): State<AppState>,
     WidgetBot(bot): WidgetBot,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<UploadedImage>)> {
+    state.widget_limiter.admit(&bot, ip.as_deref())?;
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
     let mut multipart = multipart.map_err(|e| ApiError::invalid_field("body", e.body_text()))?;

@@ -49,15 +49,20 @@ pub async fn start(db: &TestDb) -> TestApp {
 }
 
 pub async fn start_with(store: Store, name: &'static str) -> TestApp {
-    serve(store, name, false).await
+    serve(store, name, false, config()).await
+}
+
+/// Like [`start`], with other settings (a widget rate limit, say).
+pub async fn start_configured(db: &TestDb, config: Config) -> TestApp {
+    serve(db.store.clone(), db.name, false, config).await
 }
 
 /// Like [`start`], with the outbox dispatcher running as in `parley serve`.
 pub async fn start_with_workflows(db: &TestDb) -> TestApp {
-    serve(db.store.clone(), db.name, true).await
+    serve(db.store.clone(), db.name, true, config()).await
 }
 
-async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
+async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config) -> TestApp {
     install_tls();
     let key = b"test signing key of at least 32 bytes".to_vec();
     let chat = parley_engine::chat::ChatContext::new(
@@ -81,7 +86,7 @@ async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     };
     let pool = parley_engine::worker::WorkerPool::new(
         store.clone(),
-        parley_server::app::job_registry(&chat, &config()),
+        parley_server::app::job_registry(&chat, &config),
         workers,
     );
     let wake = pool.waker();
@@ -89,7 +94,7 @@ async fn serve(store: Store, name: &'static str, dispatch: bool) -> TestApp {
     if dispatch {
         tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
     }
-    let state = AppState::new(config(), key, wake, chat);
+    let state = AppState::new(config, key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
     let token = stop.clone();
     tokio::spawn(async move {
