@@ -1,7 +1,8 @@
-//! Repositories on every test database: tenancy, the outbox, sessions and the audit log.
+//! Repositories on every test database: tenancy, the outbox, sessions, the audit log and
+//! stored images.
 
 use parley_domain::bot::{Appearance, Behaviour};
-use parley_store::repo::{accounts, audit, bots, outbox, sessions};
+use parley_store::repo::{accounts, audit, bots, images, outbox, sessions};
 use parley_store::testing::test_stores;
 use parley_store::{StoreError, now_ms};
 use serde_json::json;
@@ -159,6 +160,38 @@ async fn sessions_expire_and_audit_pages_newest_first() {
             rest.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
             ["a.1", "a.0"],
             "{}",
+            db.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_image_stored_at_the_same_moment_is_one_row() {
+    for db in test_stores().await {
+        let ws = accounts::create_workspace(db.store.db(), "A")
+            .await
+            .unwrap();
+        let (hash, bytes) = ("ab".repeat(32), b"the same picture".to_vec());
+        let first = db.store.begin().await.unwrap();
+        let stored = images::put(&first, ws.id, &hash, "image/png", bytes.clone())
+            .await
+            .unwrap();
+        // A second upload of the bytes while the first transaction is open: on PostgreSQL
+        // its insert waits for the first to commit (SQLite's write turn orders them).
+        let store = db.store.clone();
+        let (h, b) = (hash.clone(), bytes.clone());
+        let second = tokio::spawn(async move {
+            let tx = store.begin().await.unwrap();
+            let again = images::put(&tx, ws.id, &h, "image/png", b).await;
+            tx.commit().await.unwrap();
+            again
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        first.commit().await.unwrap();
+        let again = second.await.unwrap().expect("the second upload succeeds");
+        assert_eq!(
+            again, stored,
+            "{}: both reference one stored image",
             db.name
         );
     }

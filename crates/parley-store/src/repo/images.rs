@@ -3,8 +3,7 @@
 use crate::entities::image;
 use crate::{StoreError, StoreResult, now_ms};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -18,7 +17,9 @@ pub struct ImageInfo {
 }
 
 /// Stores `data` unless this workspace already has the same bytes, and returns the stored
-/// image either way. Call it inside the transaction that references the image.
+/// image either way, also when another transaction stores the same bytes at the same moment
+/// (on PostgreSQL the insert waits for it and then keeps its row). Call it inside the
+/// transaction that references the image.
 pub async fn put(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
@@ -37,15 +38,14 @@ pub async fn put(
         bytes: Set(data.len() as i64),
         data: Set(data),
         created_at: Set(now_ms()),
-    }
-    .insert(c)
-    .await?;
-    Ok(ImageInfo {
-        id: model.id,
-        sha256: model.sha256,
-        content_type: model.content_type,
-        bytes: model.bytes,
-    })
+    };
+    image::Entity::insert(model)
+        .on_conflict_do_nothing_on([image::Column::WorkspaceId, image::Column::Sha256])
+        .exec_without_returning(c)
+        .await?;
+    find_by_hash(c, workspace_id, sha256)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 async fn find_by_hash(
