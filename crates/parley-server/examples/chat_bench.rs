@@ -54,11 +54,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
     let name = db.name;
     // Every visitor asks from 127.0.0.1: no widget rate limit.
-    let config = parley_server::config::Config {
-        widget_rate_per_minute: 0,
-        ..common::config()
-    };
-    let app = common::start_configured(&db, config).await;
+    let app = common::start_with_widget_rate(&db, 0).await;
     let owner = app.owner().await;
     let bot = owner.create_bot("Bench").await;
     let model = parley_ai::testing::start().await;

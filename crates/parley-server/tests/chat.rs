@@ -711,11 +711,7 @@ async fn a_retried_message_is_stored_once() {
 #[tokio::test]
 async fn widget_writes_are_limited_per_address_and_bot() {
     for db in test_stores().await {
-        let config = parley_server::config::Config {
-            widget_rate_per_minute: 3,
-            ..common::config()
-        };
-        let app = common::start_configured(&db, config).await;
+        let app = common::start_with_widget_rate(&db, 3).await;
         let owner = app.owner().await;
         let bot = owner.create_bot("Limited").await;
         let mut widget = Widget::of(&app, &bot);

@@ -52,8 +52,12 @@ pub async fn start_with(store: Store, name: &'static str) -> TestApp {
     serve(store, name, false, config()).await
 }
 
-/// Like [`start`], with other settings (a widget rate limit, say).
-pub async fn start_configured(db: &TestDb, config: Config) -> TestApp {
+/// Like [`start`], with widget writes limited to `per_minute` per address and bot (0: off).
+pub async fn start_with_widget_rate(db: &TestDb, per_minute: u32) -> TestApp {
+    let config = Config {
+        widget_rate_per_minute: per_minute,
+        ..config()
+    };
     serve(db.store.clone(), db.name, false, config).await
 }
 
