@@ -5,6 +5,7 @@
 //! [`ConnectionTrait`], so a use case can call several inside one transaction; every function
 //! that reads or writes tenant data takes the workspace it acts in.
 
+mod copy_binary;
 pub mod entities;
 mod error;
 mod fts_rank;
@@ -24,6 +25,7 @@ use sea_orm::{
     TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
+use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -74,40 +76,127 @@ struct SqliteWriter {
 
 /// A write transaction; on SQLite it holds this process's write turn until it ends.
 pub struct Tx {
-    inner: DatabaseTransaction,
+    inner: TxInner,
     _turn: WriteGate,
+}
+
+enum TxInner {
+    /// SQLite: SeaORM's transaction on the one writing connection.
+    Orm(DatabaseTransaction),
+    /// PostgreSQL: sqlx's own transaction, which SeaORM's statements run on just the same
+    /// and which can also bulk-load with `COPY` (SeaORM's exposes no connection for it).
+    Postgres(tokio::sync::Mutex<sqlx::Transaction<'static, sqlx::Postgres>>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.inner.commit().await
+        match self.inner {
+            TxInner::Orm(tx) => tx.commit().await,
+            TxInner::Postgres(tx) => tx.into_inner().commit().await.map_err(exec_err),
+        }
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        self.inner.rollback().await
+        match self.inner {
+            TxInner::Orm(tx) => tx.rollback().await,
+            TxInner::Postgres(tx) => tx.into_inner().rollback().await.map_err(exec_err),
+        }
     }
+
+    /// PostgreSQL: runs `COPY … FROM STDIN` with the data `next` yields, sent as it comes
+    /// (so the server loads one part while the next is made); returns the rows loaded.
+    /// SQLite has no `COPY`: an error there.
+    pub async fn copy_in(
+        &self,
+        statement: &str,
+        mut next: impl FnMut() -> Option<Vec<u8>>,
+    ) -> Result<u64, DbErr> {
+        let TxInner::Postgres(tx) = &self.inner else {
+            return Err(DbErr::Custom("COPY needs PostgreSQL".into()));
+        };
+        let mut tx = tx.lock().await;
+        let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
+        let mut part = next();
+        while let Some(data) = part.take() {
+            let (sent, made) = tokio::join!(copy.send(data), async { next() });
+            if let Err(error) = sent {
+                let _ = copy.abort("the data could not be sent").await;
+                return Err(exec_err(error));
+            }
+            part = made;
+        }
+        copy.finish().await.map_err(exec_err)
+    }
+}
+
+fn exec_err(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+fn query_err(error: sqlx::Error) -> DbErr {
+    DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+/// A SeaORM statement as an sqlx query, with the same values bound.
+fn pg_query(stmt: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
+    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
 }
 
 #[async_trait::async_trait]
 impl ConnectionTrait for Tx {
     fn get_database_backend(&self) -> DbBackend {
-        self.inner.get_database_backend()
+        match &self.inner {
+            TxInner::Orm(tx) => tx.get_database_backend(),
+            TxInner::Postgres(_) => DbBackend::Postgres,
+        }
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<sea_orm::ExecResult, DbErr> {
-        self.inner.execute_raw(stmt).await
+        match &self.inner {
+            TxInner::Orm(tx) => tx.execute_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let done = pg_query(&stmt).execute(&mut **tx).await;
+                done.map(Into::into).map_err(exec_err)
+            }
+        }
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
-        self.inner.execute_unprepared(sql).await
+        match &self.inner {
+            TxInner::Orm(tx) => tx.execute_unprepared(sql).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await;
+                done.map(Into::into).map_err(exec_err)
+            }
+        }
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
-        self.inner.query_one_raw(stmt).await
+        match &self.inner {
+            TxInner::Orm(tx) => tx.query_one_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let row = pg_query(&stmt).fetch_optional(&mut **tx).await;
+                row.map(|row| row.map(Into::into)).map_err(query_err)
+            }
+        }
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        self.inner.query_all_raw(stmt).await
+        match &self.inner {
+            TxInner::Orm(tx) => tx.query_all_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let rows = pg_query(&stmt).fetch_all(&mut **tx).await;
+                rows.map(|rows| rows.into_iter().map(Into::into).collect())
+                    .map_err(query_err)
+            }
+        }
     }
 }
 
@@ -249,13 +338,24 @@ impl Store {
     /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
     /// of waiting its turn.
     pub async fn begin(&self) -> StoreResult<Tx> {
+        if self.backend() == DbBackend::Postgres {
+            let pool = self.db.get_postgres_connection_pool();
+            let tx = pool
+                .begin()
+                .await
+                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))?;
+            return Ok(Tx {
+                inner: TxInner::Postgres(tokio::sync::Mutex::new(tx)),
+                _turn: None,
+            });
+        }
         let turn = self.write_gate().await;
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
         Ok(Tx {
-            inner: self.writer().begin_with_options(options).await?,
+            inner: TxInner::Orm(self.writer().begin_with_options(options).await?),
             _turn: turn,
         })
     }

@@ -20,6 +20,17 @@ async fn bot(c: &impl parley_store::ConnectionTrait, ws: Uuid, key: &str) -> Uui
     bots::create(c, ws, new).await.unwrap().id
 }
 
+/// Replaces a document's chunks in a transaction of its own, as ingestion does.
+async fn replace(
+    store: &parley_store::Store,
+    doc: &knowledge::Document,
+    chunks: &[NewChunk<'_>],
+) -> parley_store::StoreResult<()> {
+    let tx = store.begin().await?;
+    knowledge::replace_chunks(&tx, doc, chunks).await?;
+    Ok(tx.commit().await?)
+}
+
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -63,7 +74,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
                 embedding: None,
             },
         ];
-        knowledge::replace_chunks(c, &doc, &chunks).await.unwrap();
+        replace(&db.store, &doc, &chunks).await.unwrap();
         let other = knowledge::create_document(
             c,
             ws.id,
@@ -77,8 +88,8 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         )
         .await
         .unwrap();
-        knowledge::replace_chunks(
-            c,
+        replace(
+            &db.store,
             &other,
             &[NewChunk {
                 heading: "Returns",
@@ -134,9 +145,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         );
 
         // Replacing and deleting keep the index in step.
-        knowledge::replace_chunks(c, &doc, &chunks[2..])
-            .await
-            .unwrap();
+        replace(&db.store, &doc, &chunks[2..]).await.unwrap();
         assert!(
             knowledge::search(c, ws.id, a, &words("boots"), 10)
                 .await
@@ -418,7 +427,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
             token_count: 7,
             embedding: None,
         }];
-        knowledge::replace_chunks(c, &quiet, &one).await.unwrap();
+        replace(&db.store, &quiet, &one).await.unwrap();
 
         let hits = knowledge::search(c, ws.id, b, &words("lantern"), 5)
             .await
@@ -430,9 +439,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
         expect_chunks(c, b, "lantern", 1).await;
 
         // Re-upload with fewer chunks: the counts drop; a term no longer used goes away.
-        knowledge::replace_chunks(c, &busy, &chunks[..10])
-            .await
-            .unwrap();
+        replace(&db.store, &busy, &chunks[..10]).await.unwrap();
         expect_chunks(c, a, "lantern", 10).await;
         // Rebuilt from the chunks, the counts are the same.
         knowledge::rebuild_search_terms(c).await.unwrap();
@@ -532,7 +539,7 @@ async fn a_bots_ranking_ignores_other_workspaces_documents() {
         );
         let gear = empty_document(c, ours.id, b, "gear.md").await;
         let bodies = ["lantern lantern", "stove stove", "canoe paddle"];
-        knowledge::replace_chunks(c, &gear, &chunks_of("Gear", &bodies))
+        replace(&db.store, &gear, &chunks_of("Gear", &bodies))
             .await
             .unwrap();
         let ranking = || async {
@@ -550,7 +557,7 @@ async fn a_bots_ranking_ignores_other_workspaces_documents() {
         let stoves = empty_document(c, theirs.id, other, "stoves.md").await;
         let many: Vec<String> = (0..1500).map(|i| format!("stove {i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
-        knowledge::replace_chunks(c, &stoves, &chunks_of("Stoves", &many))
+        replace(&db.store, &stoves, &chunks_of("Stoves", &many))
             .await
             .unwrap();
         assert_eq!(ranking().await, before, "{}", db.name);
@@ -558,7 +565,7 @@ async fn a_bots_ranking_ignores_other_workspaces_documents() {
         // Within the bot, a word in most chunks weighs less than a rare one (SQLite's BM25;
         // PostgreSQL's ts_rank weighs words by frequency in the chunk alone).
         let bodies = [&bodies[..], &["stove canoe", "stove paddle", "stove tent"]].concat();
-        knowledge::replace_chunks(c, &gear, &chunks_of("Gear", &bodies))
+        replace(&db.store, &gear, &chunks_of("Gear", &bodies))
             .await
             .unwrap();
         let after = ranking().await;
@@ -599,7 +606,7 @@ async fn chunks_and_questions_share_lexemes() {
         let b = bot(c, ws.id, "pk").await;
         let doc = empty_document(c, ws.id, b, "boats.md").await;
         let chunks = chunks_of("Boats", &["Kayaks shipped flat, with the paddles."]);
-        knowledge::replace_chunks(c, &doc, &chunks).await.unwrap();
+        replace(&db.store, &doc, &chunks).await.unwrap();
 
         for question in ["kayak shipping", "paddle", "BOAT"] {
             let hits = knowledge::search(c, ws.id, b, &words(question), 5)
@@ -620,7 +627,7 @@ async fn chunks_and_questions_share_lexemes() {
             let token = knowledge::bot_token(b);
             let made = Lexemer::default()
                 .chunk(chunks[0].heading, chunks[0].body, &[&token])
-                .tsvector;
+                .literal();
             let sorted = |s: &str| {
                 let mut v: Vec<String> = s.split(' ').map(str::to_string).collect();
                 v.sort();

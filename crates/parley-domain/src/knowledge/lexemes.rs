@@ -24,13 +24,6 @@ const MAX_POSITIONS: usize = 256;
 /// ...and none above this one.
 const MAX_POSITION: usize = 16383;
 
-/// Which part of a chunk a word is in: the heading's words rank above the body's.
-#[derive(Clone, Copy)]
-enum Weight {
-    Heading,
-    Body,
-}
-
 /// Makes lexemes, remembering each distinct word's (documents repeat their words, and a
 /// stem costs far more than a lookup). One per document or question.
 pub struct Lexemer {
@@ -41,10 +34,63 @@ pub struct Lexemer {
     indexes: HashMap<String, u32>,
 }
 
-/// A chunk's lexemes: its `tsvector` literal and its distinct lexemes, sorted.
+/// A chunk's `tsvector`: its lexemes in the order PostgreSQL keeps them (bytewise), each
+/// with its positions packed as PostgreSQL packs them (the weight in the top two bits).
 pub struct ChunkLexemes {
-    pub tsvector: String,
-    pub distinct: Vec<String>,
+    entries: Vec<(String, Vec<u16>)>,
+}
+
+/// Weights in a packed position: heading words `A`, body words `B` (so the heading's words
+/// rank above the body's).
+const WEIGHT_A: u16 = 3 << 14;
+const WEIGHT_B: u16 = 2 << 14;
+const POSITION_BITS: u16 = (1 << 14) - 1;
+
+impl ChunkLexemes {
+    /// The chunk's own lexemes (not the extra ones, which have no positions), sorted.
+    pub fn distinct(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|(_, at)| !at.is_empty())
+            .map(|(lexeme, _)| lexeme.as_str())
+    }
+
+    /// The `tsvector` as a literal, for SQL text: `'boot':6B,7B 'return':1A`.
+    pub fn literal(&self) -> String {
+        let mut literal = String::new();
+        for (lexeme, at) in &self.entries {
+            // Lexemes are letters and digits only: quoting needs no escapes.
+            let _ = write!(literal, "'{lexeme}'");
+            for (n, packed) in at.iter().enumerate() {
+                let sep = if n == 0 { ':' } else { ',' };
+                let weight = if packed & WEIGHT_A == WEIGHT_A {
+                    'A'
+                } else {
+                    'B'
+                };
+                let _ = write!(literal, "{sep}{}{weight}", packed & POSITION_BITS);
+            }
+            literal.push(' ');
+        }
+        literal.pop();
+        literal
+    }
+
+    /// Appends the `tsvector` in PostgreSQL's binary format (what its `tsvectorrecv` reads,
+    /// as in `COPY … (FORMAT binary)`): the lexeme count, then each lexeme NUL-terminated
+    /// with its position count and positions, all big-endian. The server then only checks
+    /// it, where a literal has to be parsed and sorted.
+    pub fn write_binary(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(self.entries.len() as i32).to_be_bytes());
+        for (lexeme, at) in &self.entries {
+            out.extend_from_slice(lexeme.as_bytes());
+            out.push(0);
+            out.extend_from_slice(&(at.len() as u16).to_be_bytes());
+            for packed in at {
+                out.extend_from_slice(&packed.to_be_bytes());
+            }
+        }
+    }
 }
 
 impl Default for Lexemer {
@@ -86,49 +132,37 @@ impl Lexemer {
         index
     }
 
-    /// The chunk's weighted `tsvector` literal (heading words `A`, body words `B`, positions
+    /// The chunk's weighted `tsvector` (heading words `A`, body words `B`, positions
     /// counted through the heading and on into the body, stop words taking a position as in
-    /// `to_tsvector`), with `extra` lexemes without positions. Lexemes are written in the
-    /// order PostgreSQL keeps them (shorter first, then bytewise), so its parser's sort finds
-    /// them sorted.
+    /// `to_tsvector`), with `extra` lexemes without positions.
     pub fn chunk(&mut self, heading: &str, body: &str, extra: &[&str]) -> ChunkLexemes {
-        let mut positions: HashMap<usize, Vec<(usize, Weight)>> = HashMap::new();
+        let mut positions: HashMap<usize, Vec<u16>> = HashMap::new();
         let words = words(heading)
-            .map(|w| (w, Weight::Heading))
-            .chain(words(body).map(|w| (w, Weight::Body)));
+            .map(|w| (w, WEIGHT_A))
+            .chain(words(body).map(|w| (w, WEIGHT_B)));
         for (i, (word, weight)) in words.enumerate() {
             if let Some(lexeme) = self.index(word) {
                 let at = positions.entry(lexeme).or_default();
-                if at.len() < MAX_POSITIONS {
-                    at.push(((i + 1).min(MAX_POSITION), weight));
+                let position = (i + 1).min(MAX_POSITION) as u16;
+                // Positions only rise (PostgreSQL refuses repeats): past the last position
+                // every word shares it, and only the first is kept.
+                let rises = at.last().is_none_or(|last| last & POSITION_BITS < position);
+                if at.len() < MAX_POSITIONS && rises {
+                    at.push(position | weight);
                 }
             }
         }
-        let mut distinct: Vec<String> =
-            positions.keys().map(|&i| self.lexemes[i].clone()).collect();
-        distinct.sort_unstable();
-        let mut entries: Vec<(&str, &[(usize, Weight)])> = positions
-            .iter()
-            .map(|(&i, at)| (self.lexemes[i].as_str(), at.as_slice()))
-            .chain(extra.iter().map(|l| (*l, &[][..])))
+        let mut entries: Vec<(String, Vec<u16>)> = positions
+            .into_iter()
+            .map(|(i, at)| (self.lexemes[i].clone(), at))
             .collect();
-        entries.sort_unstable_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(b.0)));
-        let mut tsvector = String::new();
-        for (lexeme, at) in entries {
-            // Lexemes are letters and digits only: quoting needs no escapes.
-            let _ = write!(tsvector, "'{lexeme}'");
-            for (n, (position, weight)) in at.iter().enumerate() {
-                let sep = if n == 0 { ':' } else { ',' };
-                let weight = match weight {
-                    Weight::Heading => 'A',
-                    Weight::Body => 'B',
-                };
-                let _ = write!(tsvector, "{sep}{position}{weight}");
+        for lexeme in extra {
+            if !entries.iter().any(|(known, _)| known == lexeme) {
+                entries.push((lexeme.to_string(), Vec::new()));
             }
-            tsvector.push(' ');
         }
-        tsvector.pop();
-        ChunkLexemes { tsvector, distinct }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        ChunkLexemes { entries }
     }
 }
 
@@ -148,12 +182,29 @@ mod tests {
         let chunk = lx.chunk("Returns", "You can return the boots. Boots!", &["bxyz"]);
         // "you", "can" and "the" are stop words but take positions 2, 3 and 5.
         assert_eq!(
-            chunk.tsvector, "'boot':6B,7B 'bxyz' 'return':1A,4B",
+            chunk.literal(),
+            "'boot':6B,7B 'bxyz' 'return':1A,4B",
             "heading words are A, body words B, in PostgreSQL's order"
         );
-        assert_eq!(chunk.distinct, ["boot", "return"]);
+        assert_eq!(chunk.distinct().collect::<Vec<_>>(), ["boot", "return"]);
         assert_eq!(lx.lexeme("Running"), Some("run"));
         assert_eq!(lx.lexeme("the"), None);
+    }
+
+    #[test]
+    fn binary_form_is_postgres_wire_format() {
+        let chunk = Lexemer::default().chunk("Tent", "tents", &["b1"]);
+        let mut out = Vec::new();
+        chunk.write_binary(&mut out);
+        #[rustfmt::skip]
+        let expected = [
+            0, 0, 0, 2,                     // two lexemes, bytewise order
+            b'b', b'1', 0, 0, 0,            // "b1", no positions
+            b't', b'e', b'n', b't', 0, 0, 2, // "tent", two positions:
+            0xC0, 1,                        // 1, weight A (3 << 14)
+            0x80, 2,                        // 2, weight B (2 << 14)
+        ];
+        assert_eq!(out, expected);
     }
 
     #[test]
@@ -161,13 +212,15 @@ mod tests {
         let mut lx = Lexemer::default();
         let body = "tent ".repeat(20_000);
         let chunk = lx.chunk("", &body, &[]);
-        assert_eq!(chunk.tsvector.matches(',').count(), MAX_POSITIONS - 1);
+        assert_eq!(chunk.literal().matches(',').count(), MAX_POSITIONS - 1);
         let long = "x".repeat(MAX_LEXEME_BYTES + 1);
         assert_eq!(
-            lx.chunk("", &format!("{long} tent"), &[]).tsvector,
+            lx.chunk("", &format!("{long} tent"), &[]).literal(),
             "'tent':2B"
         );
         let far = format!("{} kayak", "the ".repeat(20_000));
-        assert_eq!(lx.chunk("", &far, &[]).tsvector, "'kayak':16383B");
+        assert_eq!(lx.chunk("", &far, &[]).literal(), "'kayak':16383B");
+        let past = format!("{} kayak kayak", "the ".repeat(20_000));
+        assert_eq!(lx.chunk("", &past, &[]).literal(), "'kayak':16383B");
     }
 }
