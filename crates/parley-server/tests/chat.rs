@@ -45,7 +45,9 @@ async fn upload_ingest_search_and_chat_with_citations() {
             .part("files", reqwest::multipart::Part::bytes(b"# Returns\n\nYou can return unworn boots within 60 days for a full refund.\n\n# Shipping\n\nStandard shipping takes 3 to 5 business days.".to_vec()).file_name("policies.md"))
             .part("files", reqwest::multipart::Part::bytes(b"<html><body><h1>Warranty</h1><p>Tents carry a lifetime warranty.</p><script>evil()</script></body></html>".to_vec()).file_name("warranty.html"))
             .part("files", reqwest::multipart::Part::bytes(b"\x7fELF\x02\x01".to_vec()).file_name("program.exe"))
-            .part("files", reqwest::multipart::Part::bytes(b"%PDF-1.4 broken".to_vec()).file_name("broken.pdf"));
+            .part("files", reqwest::multipart::Part::bytes(b"%PDF-1.4 broken".to_vec()).file_name("broken.pdf"))
+            // A stray NUL (which PostgreSQL refuses in text) does not fail the document.
+            .part("files", reqwest::multipart::Part::bytes(b"# Stakes\0\n\nSteel\0stakes come with every tent.".to_vec()).file_name("stakes.txt"));
         let response = owner
             .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
             .multipart(form)
@@ -55,7 +57,7 @@ async fn upload_ingest_search_and_chat_with_citations() {
         assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", db.name);
         let upload: Value = response.json().await.unwrap();
         let items = upload["items"].as_array().unwrap();
-        assert_eq!(items.len(), 4);
+        assert_eq!(items.len(), 5);
         assert!(items[0]["document"]["id"].is_string() && items[1]["error"].is_null());
         assert!(
             items[2]["error"].as_str().unwrap().contains("unsupported"),
@@ -79,6 +81,8 @@ async fn upload_ingest_search_and_chat_with_citations() {
             (md["status"].as_str(), md["chunk_count"].as_i64()),
             (Some("ready"), Some(2))
         );
+        let stakes = docs.iter().find(|d| d["name"] == "stakes.txt").unwrap();
+        assert_eq!(stakes["status"], "ready", "{}: {stakes}", db.name);
         assert_eq!(list["progress"]["documents_failed"], 1);
 
         let (status, found) = owner

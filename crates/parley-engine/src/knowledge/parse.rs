@@ -88,13 +88,21 @@ pub fn detect(name: &str, bytes: &[u8]) -> Result<Format, ParseError> {
 
 /// Reads a file into sections.
 pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<Section>, ParseError> {
-    let sections = match format {
+    let mut sections = match format {
         Format::Text | Format::Markdown => markdown_sections(&utf8(bytes)?),
         Format::Html => html_sections(&utf8(bytes)?),
         Format::Csv => csv_sections(bytes)?,
         Format::Docx => docx_sections(bytes)?,
         Format::Pdf => pdf_sections(bytes)?,
     };
+    // PostgreSQL refuses NUL in text; a stray one in a file must not make it unstorable.
+    for section in &mut sections {
+        for text in section.heading_path.iter_mut().chain([&mut section.text]) {
+            if text.contains('\0') {
+                *text = text.replace('\0', " ");
+            }
+        }
+    }
     if sections.iter().all(|s| s.text.trim().is_empty()) {
         return Err(ParseError::Empty);
     }
