@@ -13,11 +13,11 @@
 use parley_domain::bot::{Appearance, Behaviour};
 use parley_domain::knowledge::sections::markdown_sections;
 use parley_engine::chat::ChatContext;
-use parley_engine::knowledge::{chunk_document, retrieve};
+use parley_engine::knowledge::{chunk_and_store, retrieve};
 use parley_engine::live::Hub;
 use parley_store::Store;
 use parley_store::repo::{accounts, bots, faqs};
-use parley_store::testing::corpus::{Rng, index, sentence, store_document, vocabulary};
+use parley_store::testing::corpus::{Rng, empty_document, index, sentence, vocabulary};
 use parley_store::testing::{postgres, sqlite};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -92,7 +92,8 @@ async fn query_latencies(
 }
 
 /// Ingests 8 MB of Markdown split into `files` documents, all at once (as a multi-file
-/// upload is, by the worker pool): parse and chunk with the real tokenizer, then index.
+/// upload is, by the worker pool): parse, then chunk with the real tokenizer and index as
+/// ingestion does.
 async fn ingestion_mb_per_s(
     store: &Store,
     ws: Uuid,
@@ -121,15 +122,11 @@ async fn ingestion_mb_per_s(
     for (i, md) in docs.into_iter().enumerate() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let chunks =
-                tokio::task::spawn_blocking(move || chunk_document(&markdown_sections(&md)))
-                    .await
-                    .unwrap();
-            let rows: Vec<(&str, &str, i32)> = chunks
-                .iter()
-                .map(|c| (c.heading.as_str(), c.text.as_str(), c.tokens as i32))
-                .collect();
-            store_document(&store, ws, bot, &format!("big-{i}.md"), &rows).await;
+            let doc = empty_document(store.db(), ws, bot, &format!("big-{i}.md")).await;
+            let (tx, _) = chunk_and_store(&store, &doc, markdown_sections(&md))
+                .await
+                .expect("stored");
+            tx.commit().await.expect("committed");
         }));
     }
     for t in tasks {

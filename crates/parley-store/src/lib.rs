@@ -103,27 +103,24 @@ impl Tx {
         }
     }
 
-    /// PostgreSQL: runs `COPY … FROM STDIN` with the data `next` yields, sent as it comes
-    /// (so the server loads one part while the next is made); returns the rows loaded.
-    /// SQLite has no `COPY`: an error there.
+    /// PostgreSQL: runs `COPY … FROM STDIN` with the data received from `parts`, each sent
+    /// as it arrives (so whoever makes the next part works while the server loads this
+    /// one); returns the rows loaded. SQLite has no `COPY`: an error there.
     pub async fn copy_in(
         &self,
         statement: &str,
-        mut next: impl FnMut() -> Option<Vec<u8>>,
+        mut parts: tokio::sync::mpsc::Receiver<Vec<u8>>,
     ) -> Result<u64, DbErr> {
         let TxInner::Postgres(tx) = &self.inner else {
             return Err(DbErr::Custom("COPY needs PostgreSQL".into()));
         };
         let mut tx = tx.lock().await;
         let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
-        let mut part = next();
-        while let Some(data) = part.take() {
-            let (sent, made) = tokio::join!(copy.send(data), async { next() });
-            if let Err(error) = sent {
+        while let Some(part) = parts.recv().await {
+            if let Err(error) = copy.send(part).await {
                 let _ = copy.abort("the data could not be sent").await;
                 return Err(exec_err(error));
             }
-            part = made;
         }
         copy.finish().await.map_err(exec_err)
     }

@@ -8,12 +8,14 @@ use super::vectors;
 use crate::chat::ChatContext;
 use crate::worker::{JobError, JobHandler};
 use async_trait::async_trait;
+use parley_ai::openai::Endpoint;
 use parley_ai::tokenizer::count_tokens;
 use parley_domain::knowledge::chunk::{Chunk, ChunkConfig, chunk_sections, paragraphs};
 use parley_domain::knowledge::sections::Section;
 use parley_store::jobs::ClaimedJob;
 use parley_store::repo::bots;
-use parley_store::repo::knowledge::{self, NewChunk};
+use parley_store::repo::knowledge::{self, NewChunk, OwnedChunk};
+use parley_store::{DbBackend, Store, Tx};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -44,49 +46,147 @@ impl JobHandler for IngestHandler {
         let name = doc.name.clone();
         let started = std::time::Instant::now();
         let size = bytes.len();
-        // Parsing and tokenizing are CPU work: keep them off the async threads.
-        let chunks = tokio::task::spawn_blocking(move || -> Result<_, ParseError> {
-            let format = parse::detect(&name, &bytes)?;
-            let sections = parse::parse(format, &bytes)?;
-            Ok(chunk_document(&sections))
+        // Parsing is CPU work: keep it off the async threads.
+        let sections = tokio::task::spawn_blocking(move || -> Result<_, ParseError> {
+            parse::parse(parse::detect(&name, &bytes)?, &bytes)
         })
         .await
         .map_err(|e| JobError::Retry(format!("ingestion task failed: {e}")))?;
 
-        // Embeddings come from the network: fetch them before the transaction opens.
-        let (embeddings, note) = match &chunks {
-            Ok(chunks) => self.embed(&doc, chunks).await,
-            Err(_) => (None, None),
-        };
-        let tx = self.chat.store.begin().await?;
-        match chunks {
-            Ok(chunks) => {
-                let rows: Vec<NewChunk> = chunks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| NewChunk {
-                        heading: &c.heading,
-                        body: &c.text,
-                        token_count: c.tokens as i32,
-                        embedding: embeddings.as_ref().map(|e| e[i].clone()),
-                    })
-                    .collect();
-                knowledge::replace_chunks(&tx, &doc, &rows).await?;
-                knowledge::set_status(&tx, id, knowledge::READY, note, rows.len() as i32).await?;
+        let tx = match sections {
+            Ok(sections) => {
+                let (tx, stored, note) = self.index(&doc, sections).await?;
+                knowledge::set_status(&tx, id, knowledge::READY, note, stored as i32).await?;
                 metrics::counter!("parley_ingested_bytes_total").increment(size as u64);
-                tracing::info!(document = %id, chunks = rows.len(), bytes = size, ms = started.elapsed().as_millis() as u64, "document ingested");
+                tracing::info!(document = %id, chunks = stored, bytes = size, ms = started.elapsed().as_millis() as u64, "document ingested");
+                tx
             }
             Err(error) => {
+                let tx = self.chat.store.begin().await?;
                 knowledge::set_status(&tx, id, knowledge::FAILED, Some(error.to_string()), 0)
                     .await?;
                 tracing::info!(document = %id, %error, "document could not be read");
+                tx
             }
-        }
+        };
         knowledge::delete_source(&tx, id).await?;
         tx.commit()
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         Ok(())
+    }
+}
+
+/// Sections chunked at a time while the chunks before them are stored: about this much text.
+const GROUP_BYTES: usize = 256 * 1024;
+
+impl IngestHandler {
+    /// Chunks the sections and stores the chunks (with their embeddings, when the bot has
+    /// an embedding model) in a new transaction, returned open with how many chunks it
+    /// stored and a note for the document. Embeddings come from the network: they are
+    /// fetched before the transaction opens.
+    async fn index(
+        &self,
+        doc: &knowledge::Document,
+        sections: Vec<Section>,
+    ) -> Result<(Tx, usize, Option<String>), JobError> {
+        let Some(endpoint) = self.embedding_endpoint(doc).await else {
+            let (tx, stored) = chunk_and_store(&self.chat.store, doc, sections).await?;
+            return Ok((tx, stored, None));
+        };
+        let chunks = chunk_off_async(sections).await?;
+        let (embeddings, note) = self.embed(doc, &endpoint, &chunks).await;
+        let rows: Vec<NewChunk> = chunks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| NewChunk {
+                embedding: embeddings.as_ref().map(|e| e[i].clone()),
+                ..new_chunk(c)
+            })
+            .collect();
+        let tx = self.chat.store.begin().await?;
+        knowledge::replace_chunks(&tx, doc, &rows).await?;
+        Ok((tx, rows.len(), note))
+    }
+}
+
+/// Chunks the sections and stores the chunks in a new transaction, returned open with how
+/// many it stored. On PostgreSQL the transaction opens first and the chunks are loaded as
+/// they are made, a group of sections at a time, so chunking and loading share the cores.
+/// On SQLite everything is chunked first: the transaction holds the one write lock.
+pub async fn chunk_and_store(
+    store: &Store,
+    doc: &knowledge::Document,
+    sections: Vec<Section>,
+) -> Result<(Tx, usize), JobError> {
+    if store.backend() != DbBackend::Postgres {
+        let chunks = chunk_off_async(sections).await?;
+        let rows: Vec<NewChunk> = chunks.iter().map(new_chunk).collect();
+        let tx = store.begin().await?;
+        knowledge::replace_chunks(&tx, doc, &rows).await?;
+        return Ok((tx, rows.len()));
+    }
+    let tx = store.begin().await?;
+    let (sender, batches) = tokio::sync::mpsc::channel(4);
+    let chunking = tokio::task::spawn_blocking(move || {
+        for group in groups(&sections, GROUP_BYTES) {
+            let chunks = chunk_document(group).into_iter().map(owned).collect();
+            if sender.blocking_send(chunks).is_err() {
+                break; // storing failed; its error is reported
+            }
+        }
+    });
+    let stored = knowledge::replace_chunks_as_made(&tx, doc, batches).await;
+    chunking
+        .await
+        .map_err(|e| JobError::Retry(format!("chunking failed: {e}")))?;
+    Ok((tx, stored?))
+}
+
+/// Chunks on a blocking thread: tokenizing is CPU work, kept off the async threads.
+async fn chunk_off_async(sections: Vec<Section>) -> Result<Vec<Chunk>, JobError> {
+    tokio::task::spawn_blocking(move || chunk_document(&sections))
+        .await
+        .map_err(|e| JobError::Retry(format!("chunking failed: {e}")))
+}
+
+fn new_chunk(chunk: &Chunk) -> NewChunk<'_> {
+    NewChunk {
+        heading: &chunk.heading,
+        body: &chunk.text,
+        token_count: chunk.tokens as i32,
+        embedding: None,
+    }
+}
+
+/// The sections in consecutive groups of about `bytes` of text each (chunks never span
+/// sections, so chunking group by group gives the same chunks).
+fn groups(sections: &[Section], bytes: usize) -> impl Iterator<Item = &[Section]> {
+    let mut rest = sections;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut size = 0;
+        let end = rest
+            .iter()
+            .position(|s| {
+                size += s.text.len();
+                size >= bytes
+            })
+            .map_or(rest.len(), |i| i + 1);
+        let (group, after) = rest.split_at(end);
+        rest = after;
+        Some(group)
+    })
+}
+
+fn owned(chunk: Chunk) -> OwnedChunk {
+    OwnedChunk {
+        heading: chunk.heading,
+        body: chunk.text,
+        token_count: chunk.tokens as i32,
+        embedding: None,
     }
 }
 
@@ -122,25 +222,27 @@ pub fn chunk_document(sections: &[Section]) -> Vec<Chunk> {
 }
 
 impl IngestHandler {
-    /// The chunks' embeddings when the bot has an embedding model. When the provider
-    /// fails, the document is still indexed for full-text search, and the returned note
-    /// says so on the document.
+    /// Where the bot's chunks are embedded, when it has an embedding model.
+    async fn embedding_endpoint(&self, doc: &knowledge::Document) -> Option<Endpoint> {
+        let bot = bots::get(self.chat.store.db(), doc.workspace_id, doc.bot_id)
+            .await
+            .ok()?;
+        vectors::endpoint(&self.chat, &bot)
+    }
+
+    /// The chunks' embeddings. When the provider fails, the document is still indexed for
+    /// full-text search, and the returned note says so on the document.
     async fn embed(
         &self,
         doc: &knowledge::Document,
-        chunks: &[parley_domain::knowledge::chunk::Chunk],
+        endpoint: &Endpoint,
+        chunks: &[Chunk],
     ) -> (Option<Vec<Vec<u8>>>, Option<String>) {
-        let Ok(bot) = bots::get(self.chat.store.db(), doc.workspace_id, doc.bot_id).await else {
-            return (None, None);
-        };
-        let Some(endpoint) = vectors::endpoint(&self.chat, &bot) else {
-            return (None, None);
-        };
         let texts: Vec<String> = chunks
             .iter()
             .map(|c| format!("{}\n{}", c.heading, c.text))
             .collect();
-        match vectors::embed_all(&self.chat, &endpoint, &texts).await {
+        match vectors::embed_all(&self.chat, endpoint, &texts).await {
             Ok(embeddings) => (Some(embeddings), None),
             Err(error) => {
                 tracing::warn!(document = %doc.id, %error, "embedding failed; indexed for full text only");
@@ -159,6 +261,65 @@ impl IngestHandler {
 mod tests {
     use super::*;
     use parley_domain::knowledge::sections::markdown_sections;
+
+    /// A document of many groups, stored while it is chunked (PostgreSQL) or after
+    /// (SQLite), holds exactly the chunks of chunking it whole, in order, and is searchable.
+    #[tokio::test]
+    async fn chunking_while_storing_stores_every_chunk_in_order() {
+        use parley_store::entities::chunk;
+        use parley_store::testing::{corpus::empty_document, test_stores};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let mut md = String::new();
+        for i in 0..4000 {
+            md.push_str(&format!(
+                "## Part {i}\n\nLantern {i} burns for {i} hours. {}\n\n",
+                "Wick and glass. ".repeat(8)
+            ));
+        }
+        let sections = markdown_sections(&md);
+        assert!(groups(&sections, GROUP_BYTES).count() > 2, "several groups");
+        let whole = chunk_document(&sections);
+        for db in test_stores().await {
+            let c = db.store.db();
+            let ws = parley_store::repo::accounts::create_workspace(c, "W")
+                .await
+                .unwrap();
+            let new = parley_store::repo::bots::NewBot {
+                name: "Lamps".into(),
+                public_key: "pk_lamps".into(),
+                identity_secret: "s".into(),
+                allowed_origins: vec![],
+                appearance: Default::default(),
+                behaviour: Default::default(),
+            };
+            let bot = bots::create(c, ws.id, new).await.unwrap().id;
+            let doc = empty_document(c, ws.id, bot, "lanterns.md").await;
+            let (tx, stored) = chunk_and_store(&db.store, &doc, sections.clone())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            assert_eq!(stored, whole.len(), "{}", db.name);
+            let rows = chunk::Entity::find()
+                .filter(chunk::Column::DocumentId.eq(doc.id))
+                .order_by_asc(chunk::Column::Ordinal)
+                .all(c)
+                .await
+                .unwrap();
+            let got: Vec<(i32, &str, &str)> = rows
+                .iter()
+                .map(|r| (r.ordinal, r.heading.as_str(), r.body.as_str()))
+                .collect();
+            let want: Vec<(i32, &str, &str)> = whole
+                .iter()
+                .enumerate()
+                .map(|(i, ch)| (i as i32, ch.heading.as_str(), ch.text.as_str()))
+                .collect();
+            assert!(got == want, "{}: the stored chunks differ", db.name);
+            let words = ["lantern".to_string(), "2999".to_string()];
+            let hits = knowledge::search(c, ws.id, bot, &words, 3).await.unwrap();
+            assert!(hits[0].heading.contains("Part 2999"), "{}", db.name);
+        }
+    }
 
     #[test]
     fn counting_on_every_core_chunks_as_counting_in_order() {

@@ -5,7 +5,7 @@ pub mod parse;
 mod retrieve;
 mod vectors;
 
-pub use ingest::{INGEST_JOB, IngestHandler, chunk_document};
+pub use ingest::{INGEST_JOB, IngestHandler, chunk_and_store, chunk_document};
 pub use retrieve::{Retrieved, retrieve};
 pub use vectors::VectorCache;
 

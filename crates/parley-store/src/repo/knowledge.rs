@@ -164,15 +164,22 @@ const INSERT_BATCH: usize = 500;
 /// whole document, each under `slot << 40 | chunk rowid` (see [`search`]); on PostgreSQL
 /// each row carries its `tsvector`, made by [`Lexemer`].
 pub async fn replace_chunks(tx: &Tx, doc: &Document, chunks: &[NewChunk<'_>]) -> StoreResult<()> {
-    delete_chunks(tx, doc).await?;
-    let backend = tx.get_database_backend();
-    if backend == DbBackend::Postgres {
-        if chunks.is_empty() {
-            return Ok(());
-        }
-        let counts = copy_with_lexemes(tx, doc, chunks).await?;
-        return add_terms(tx, doc.bot_id, &counts, 1).await;
+    if tx.get_database_backend() == DbBackend::Postgres {
+        let (sender, batches) = tokio::sync::mpsc::channel(1);
+        let owned = chunks.iter().map(OwnedChunk::from).collect();
+        sender
+            .try_send(owned)
+            .expect("an empty channel has room for one batch");
+        drop(sender);
+        return replace_chunks_as_made(tx, doc, batches).await.map(drop);
     }
+    delete_chunks(tx, doc).await?;
+    insert_sqlite_chunks(tx, doc, chunks).await
+}
+
+/// SQLite: inserts the chunks, then their full-text rows.
+async fn insert_sqlite_chunks(tx: &Tx, doc: &Document, chunks: &[NewChunk<'_>]) -> StoreResult<()> {
+    let backend = tx.get_database_backend();
     for (n, batch) in chunks.chunks(INSERT_BATCH).enumerate() {
         let rows = batch.iter().enumerate().map(|(i, new)| chunk::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -220,52 +227,133 @@ pub async fn replace_chunks(tx: &Tx, doc: &Document, chunks: &[NewChunk<'_>]) ->
     Ok(())
 }
 
+/// A chunk to index, owned: what ingestion sends while it is still chunking the rest.
+pub struct OwnedChunk {
+    pub heading: String,
+    pub body: String,
+    pub token_count: i32,
+    pub embedding: Option<Vec<u8>>,
+}
+
+impl From<&NewChunk<'_>> for OwnedChunk {
+    fn from(c: &NewChunk<'_>) -> Self {
+        Self {
+            heading: c.heading.into(),
+            body: c.body.into(),
+            token_count: c.token_count,
+            embedding: c.embedding.clone(),
+        }
+    }
+}
+
+/// [`replace_chunks`] with the chunks received from `batches` until it closes, stored as
+/// they arrive on PostgreSQL (so a document is chunked and loaded at once, on both cores),
+/// gathered first on SQLite. Returns how many chunks were stored.
+pub async fn replace_chunks_as_made(
+    tx: &Tx,
+    doc: &Document,
+    mut batches: tokio::sync::mpsc::Receiver<Vec<OwnedChunk>>,
+) -> StoreResult<usize> {
+    if tx.get_database_backend() != DbBackend::Postgres {
+        let mut owned = Vec::new();
+        while let Some(batch) = batches.recv().await {
+            owned.extend(batch);
+        }
+        let chunks: Vec<NewChunk> = owned
+            .iter()
+            .map(|c| NewChunk {
+                heading: &c.heading,
+                body: &c.body,
+                token_count: c.token_count,
+                embedding: c.embedding.clone(),
+            })
+            .collect();
+        delete_chunks(tx, doc).await?;
+        insert_sqlite_chunks(tx, doc, &chunks).await?;
+        return Ok(chunks.len());
+    }
+    delete_chunks(tx, doc).await?;
+    let (stored, counts) = copy_with_lexemes(tx, doc, batches).await?;
+    add_terms(tx, doc.bot_id, &counts, 1).await?;
+    Ok(stored)
+}
+
 /// PostgreSQL: loads the chunks with a binary `COPY`, each with its `tsvector` (its
-/// lexemes and the bot's token), and returns in how many of them each countable lexeme
-/// occurs. Binary rows spare the server parsing `tsvector` literals and planning multi-row
-/// inserts (a third of its work per chunk); each part is made while it loads the one before.
+/// lexemes and the bot's token); returns how many there were and in how many of them each
+/// countable lexeme occurs. Binary rows spare the server parsing `tsvector` literals and
+/// planning multi-row inserts (a third of its work per chunk). The rows are made on a
+/// thread of their own, a part at a time, while the server loads the parts before.
 async fn copy_with_lexemes(
     tx: &Tx,
     doc: &Document,
-    chunks: &[NewChunk<'_>],
-) -> StoreResult<BTreeMap<String, i64>> {
+    batches: tokio::sync::mpsc::Receiver<Vec<OwnedChunk>>,
+) -> StoreResult<(usize, BTreeMap<String, i64>)> {
+    let (sender, parts) = tokio::sync::mpsc::channel(2);
+    let ids = [doc.workspace_id, doc.bot_id, doc.id];
+    let making = tokio::task::spawn_blocking(move || copy_parts(ids, batches, &sender));
+    let copied = tx
+        .copy_in(
+            "COPY chunks (workspace_id, bot_id, document_id, id, ordinal, heading, body, \
+                token_count, embedding, search) FROM STDIN (FORMAT binary)",
+            parts,
+        )
+        .await;
+    // A failed COPY drops the receiver, which stops the maker at its next part.
+    let made = making
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("making COPY rows failed: {e}")))?;
+    copied?;
+    Ok(made)
+}
+
+/// Makes the binary `COPY` rows of the chunks of `ids` (workspace, bot, document) received
+/// from `batches`, sends them a part at a time, and returns how many chunks there were and
+/// the countable lexemes' chunk counts.
+fn copy_parts(
+    ids: [Uuid; 3],
+    mut batches: tokio::sync::mpsc::Receiver<Vec<OwnedChunk>>,
+    parts: &tokio::sync::mpsc::Sender<Vec<u8>>,
+) -> (usize, BTreeMap<String, i64>) {
     let mut lexemer = Lexemer::default();
     let mut counts = BTreeMap::new();
-    let token = bot_token(doc.bot_id);
-    let mut parts = chunks.chunks(INSERT_BATCH).enumerate().peekable();
-    let next_part = || {
-        let (n, part) = parts.next()?;
-        let mut rows = BinaryRows::new(n == 0);
-        for (i, new) in part.iter().enumerate() {
-            let lexemes = lexemer.chunk(new.heading, new.body, &[&token]);
+    let token = bot_token(ids[1]);
+    let mut rows = BinaryRows::new(true);
+    let mut ordinal: i32 = 0;
+    let mut in_part = 0;
+    while let Some(batch) = batches.blocking_recv() {
+        for chunk in batch {
+            let lexemes = lexemer.chunk(&chunk.heading, &chunk.body, &[&token]);
             for lexeme in lexemes.distinct() {
                 if lexeme.len() <= MAX_COUNTED_LEXEME {
                     *counts.entry(lexeme.to_string()).or_insert(0) += 1;
                 }
             }
             rows.row(10);
-            for id in [doc.workspace_id, doc.bot_id, doc.id, Uuid::now_v7()] {
+            for id in [ids[0], ids[1], ids[2], Uuid::now_v7()] {
                 rows.bytes(id.as_bytes());
             }
-            rows.bytes(&((n * INSERT_BATCH + i) as i32).to_be_bytes());
-            rows.bytes(new.heading.as_bytes());
-            rows.bytes(new.body.as_bytes());
-            rows.bytes(&new.token_count.to_be_bytes());
-            match &new.embedding {
+            rows.bytes(&ordinal.to_be_bytes());
+            rows.bytes(chunk.heading.as_bytes());
+            rows.bytes(chunk.body.as_bytes());
+            rows.bytes(&chunk.token_count.to_be_bytes());
+            match &chunk.embedding {
                 Some(embedding) => rows.bytes(embedding),
                 None => rows.null(),
             }
             rows.written(|out| lexemes.write_binary(out));
+            ordinal += 1;
+            in_part += 1;
+            if in_part == INSERT_BATCH {
+                let full = std::mem::replace(&mut rows, BinaryRows::new(false));
+                if parts.blocking_send(full.finish(false)).is_err() {
+                    return (0, counts); // the COPY failed; its error is the one to report
+                }
+                in_part = 0;
+            }
         }
-        Some(rows.finish(parts.peek().is_none()))
-    };
-    tx.copy_in(
-        "COPY chunks (workspace_id, bot_id, document_id, id, ordinal, heading, body, \
-            token_count, embedding, search) FROM STDIN (FORMAT binary)",
-        next_part,
-    )
-    .await?;
-    Ok(counts)
+    }
+    let _ = parts.blocking_send(rows.finish(true));
+    (ordinal as usize, counts)
 }
 
 /// Removes the document's chunks and their full-text entries (SQLite) or term counts
