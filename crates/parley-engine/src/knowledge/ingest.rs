@@ -9,13 +9,14 @@ use crate::chat::ChatContext;
 use crate::worker::{JobError, JobHandler};
 use async_trait::async_trait;
 use parley_ai::openai::Endpoint;
-use parley_ai::tokenizer::count_tokens;
+use parley_ai::tokenizer::WordCounter;
 use parley_domain::knowledge::chunk::{Chunk, ChunkConfig, chunk_sections, paragraphs};
 use parley_domain::knowledge::sections::Section;
 use parley_store::jobs::ClaimedJob;
 use parley_store::repo::bots;
 use parley_store::repo::knowledge::{self, NewChunk, OwnedChunk};
 use parley_store::{DbBackend, Store, Tx};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -191,8 +192,8 @@ fn owned(chunk: Chunk) -> OwnedChunk {
 }
 
 /// Chunks a document's sections with the real tokenizer. Counting tokens is most of
-/// chunking's time, so every paragraph is counted first, on all cores; the chunks are the
-/// same as counting one piece at a time.
+/// chunking's time, so every paragraph is counted first, on all cores, each core
+/// remembering its words' counts; the chunks are the same as counting one piece at a time.
 pub fn chunk_document(sections: &[Section]) -> Vec<Chunk> {
     let paragraphs: Vec<&str> = sections.iter().flat_map(|s| paragraphs(&s.text)).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -201,8 +202,9 @@ pub fn chunk_document(sections: &[Section]) -> Vec<Chunk> {
             .chunks(paragraphs.len().div_ceil(threads).max(1))
             .map(|part| {
                 scope.spawn(move || {
+                    let mut counter = WordCounter::default();
                     part.iter()
-                        .map(|p| (*p, count_tokens(p)))
+                        .map(|p| (*p, counter.count(p)))
                         .collect::<Vec<_>>()
                 })
             })
@@ -212,11 +214,12 @@ pub fn chunk_document(sections: &[Section]) -> Vec<Chunk> {
             .flat_map(|t| t.join().expect("counting tokens does not panic"))
             .collect()
     });
+    let others = RefCell::new(WordCounter::default());
     let count = |text: &str| {
         counts
             .get(text)
             .copied()
-            .unwrap_or_else(|| count_tokens(text))
+            .unwrap_or_else(|| others.borrow_mut().count(text))
     };
     chunk_sections(sections, ChunkConfig::default(), &count)
 }
@@ -332,7 +335,11 @@ mod tests {
             ));
         }
         let sections = markdown_sections(&md);
-        let in_order = chunk_sections(&sections, ChunkConfig::default(), &count_tokens);
+        let in_order = chunk_sections(
+            &sections,
+            ChunkConfig::default(),
+            &parley_ai::tokenizer::count_tokens,
+        );
         assert!(in_order.len() > 300);
         assert_eq!(chunk_document(&sections), in_order);
     }
