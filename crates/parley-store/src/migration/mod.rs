@@ -13,6 +13,7 @@ mod m0007_workflows;
 mod m0008_search_speed;
 mod m0009_bot_chunk_counts;
 mod m0010_search_lexemes;
+mod m0011_chunks_inline;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_search_speed::Migration),
             Box::new(m0009_bot_chunk_counts::Migration),
             Box::new(m0010_search_lexemes::Migration),
+            Box::new(m0011_chunks_inline::Migration),
         ]
     }
 }
