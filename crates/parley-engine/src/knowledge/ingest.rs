@@ -43,7 +43,22 @@ impl JobHandler for IngestHandler {
             return Ok(()); // already ingested by an earlier attempt
         };
         knowledge::set_status(db, id, knowledge::PROCESSING, None, 0).await?;
+        let ingested = self.ingest(&doc, bytes).await;
+        if let Err(JobError::Retry(error)) = &ingested
+            && job.attempts >= job.max_attempts
+        {
+            // The job is dead-lettered now: the document must not stay "processing".
+            let reason = format!("could not be stored: {error}");
+            knowledge::set_status(db, id, knowledge::FAILED, Some(reason), 0).await?;
+        }
+        ingested
+    }
+}
 
+impl IngestHandler {
+    /// Parses, chunks and stores the document, or marks it failed when it cannot be read.
+    async fn ingest(&self, doc: &knowledge::Document, bytes: Vec<u8>) -> Result<(), JobError> {
+        let id = doc.id;
         let name = doc.name.clone();
         let started = std::time::Instant::now();
         let size = bytes.len();
@@ -56,7 +71,7 @@ impl JobHandler for IngestHandler {
 
         let tx = match sections {
             Ok(sections) => {
-                let (tx, stored, note) = self.index(&doc, sections).await?;
+                let (tx, stored, note) = self.index(doc, sections).await?;
                 knowledge::set_status(&tx, id, knowledge::READY, note, stored as i32).await?;
                 metrics::counter!("parley_ingested_bytes_total").increment(size as u64);
                 tracing::info!(document = %id, chunks = stored, bytes = size, ms = started.elapsed().as_millis() as u64, "document ingested");
@@ -321,6 +336,80 @@ mod tests {
             let words = ["lantern".to_string(), "2999".to_string()];
             let hits = knowledge::search(c, ws.id, bot, &words, 3).await.unwrap();
             assert!(hits[0].heading.contains("Part 2999"), "{}", db.name);
+        }
+    }
+
+    /// A document whose chunks cannot be stored is retried while attempts remain, and is
+    /// marked failed with the reason when its job is dead-lettered.
+    #[tokio::test]
+    async fn a_document_that_cannot_be_stored_fails_on_its_last_attempt() {
+        use parley_store::testing::test_stores;
+        use sea_orm::ConnectionTrait;
+        // The model client is built with rustls, whose provider the binary installs.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        for db in test_stores().await {
+            let c = db.store.db();
+            let ws = parley_store::repo::accounts::create_workspace(c, "W")
+                .await
+                .unwrap();
+            let new = parley_store::repo::bots::NewBot {
+                name: "Lamps".into(),
+                public_key: "pk_lamps".into(),
+                identity_secret: "s".into(),
+                allowed_origins: vec![],
+                appearance: Default::default(),
+                behaviour: Default::default(),
+            };
+            let bot = bots::create(c, ws.id, new).await.unwrap().id;
+            let source = knowledge::NewDocument {
+                name: "lamps.md",
+                content_type: "text/markdown",
+                sha256: "x",
+                content: b"# Lamps\n\nLanterns burn for ten hours.".to_vec(),
+            };
+            let doc = knowledge::create_document(c, ws.id, bot, source)
+                .await
+                .unwrap();
+            // Storage that fails every time: the chunks table is gone.
+            c.execute_unprepared("ALTER TABLE chunks RENAME TO chunks_away")
+                .await
+                .unwrap();
+            let handler = IngestHandler {
+                chat: ChatContext::new(db.store.clone(), Default::default(), &[7; 32]),
+            };
+            let job = |attempts| ClaimedJob {
+                id: Uuid::now_v7(),
+                kind: INGEST_JOB.into(),
+                payload: serde_json::json!({ "document_id": doc.id }),
+                attempts,
+                max_attempts: 2,
+                lease_token: Uuid::now_v7(),
+            };
+            let status = || async {
+                let doc = knowledge::find_document(c, doc.id).await.unwrap().unwrap();
+                (doc.status, doc.error)
+            };
+            assert!(matches!(
+                handler.run(&job(1)).await,
+                Err(JobError::Retry(_))
+            ));
+            assert_eq!(
+                status().await,
+                (knowledge::PROCESSING.into(), None),
+                "{}",
+                db.name
+            );
+            assert!(matches!(
+                handler.run(&job(2)).await,
+                Err(JobError::Retry(_))
+            ));
+            let (state, error) = status().await;
+            assert_eq!(state, knowledge::FAILED, "{}", db.name);
+            assert!(
+                error.unwrap().starts_with("could not be stored"),
+                "{}",
+                db.name
+            );
         }
     }
 
