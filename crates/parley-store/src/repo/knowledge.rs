@@ -162,7 +162,8 @@ const INSERT_BATCH: usize = 500;
 /// Replaces the document's chunks (and their full-text entries and term counts) with
 /// `chunks`, in batches. On SQLite the full-text rows are written by two statements for the
 /// whole document, each under `slot << 40 | chunk rowid` (see [`search`]); on PostgreSQL
-/// each row carries its `tsvector`, made by [`Lexemer`].
+/// each row carries its `tsvector`, made by [`Lexemer`], and all are loaded by binary `COPY`
+/// (see [`replace_chunks_as_made`]).
 pub async fn replace_chunks(tx: &Tx, doc: &Document, chunks: &[NewChunk<'_>]) -> StoreResult<()> {
     if tx.get_database_backend() == DbBackend::Postgres {
         let (sender, batches) = tokio::sync::mpsc::channel(1);
