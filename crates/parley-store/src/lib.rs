@@ -130,6 +130,10 @@ fn exec_err(error: sqlx::Error) -> DbErr {
     DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
 }
 
+fn conn_err(error: sqlx::Error) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
+
 fn query_err(error: sqlx::Error) -> DbErr {
     DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
 }
@@ -337,10 +341,7 @@ impl Store {
     pub async fn begin(&self) -> StoreResult<Tx> {
         if self.backend() == DbBackend::Postgres {
             let pool = self.db.get_postgres_connection_pool();
-            let tx = pool
-                .begin()
-                .await
-                .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(e))))?;
+            let tx = pool.begin().await.map_err(conn_err)?;
             return Ok(Tx {
                 inner: TxInner::Postgres(tokio::sync::Mutex::new(tx)),
                 _turn: None,

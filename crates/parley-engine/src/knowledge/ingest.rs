@@ -280,6 +280,22 @@ mod tests {
     use super::*;
     use parley_domain::knowledge::sections::markdown_sections;
 
+    /// A new workspace and a bot in it: (workspace id, bot id).
+    async fn workspace_with_bot(c: &impl parley_store::ConnectionTrait) -> (Uuid, Uuid) {
+        let ws = parley_store::repo::accounts::create_workspace(c, "W")
+            .await
+            .unwrap();
+        let new = parley_store::repo::bots::NewBot {
+            name: "Lamps".into(),
+            public_key: "pk_lamps".into(),
+            identity_secret: "s".into(),
+            allowed_origins: vec![],
+            appearance: Default::default(),
+            behaviour: Default::default(),
+        };
+        (ws.id, bots::create(c, ws.id, new).await.unwrap().id)
+    }
+
     /// A document of many groups, stored while it is chunked (PostgreSQL) or after
     /// (SQLite), holds exactly the chunks of chunking it whole, in order, and is searchable.
     #[tokio::test]
@@ -299,19 +315,8 @@ mod tests {
         let whole = chunk_document(&sections);
         for db in test_stores().await {
             let c = db.store.db();
-            let ws = parley_store::repo::accounts::create_workspace(c, "W")
-                .await
-                .unwrap();
-            let new = parley_store::repo::bots::NewBot {
-                name: "Lamps".into(),
-                public_key: "pk_lamps".into(),
-                identity_secret: "s".into(),
-                allowed_origins: vec![],
-                appearance: Default::default(),
-                behaviour: Default::default(),
-            };
-            let bot = bots::create(c, ws.id, new).await.unwrap().id;
-            let doc = empty_document(c, ws.id, bot, "lanterns.md").await;
+            let (ws, bot) = workspace_with_bot(c).await;
+            let doc = empty_document(c, ws, bot, "lanterns.md").await;
             let (tx, stored) = chunk_and_store(&db.store, &doc, sections.clone())
                 .await
                 .unwrap();
@@ -334,7 +339,7 @@ mod tests {
                 .collect();
             assert!(got == want, "{}: the stored chunks differ", db.name);
             let words = ["lantern".to_string(), "2999".to_string()];
-            let hits = knowledge::search(c, ws.id, bot, &words, 3).await.unwrap();
+            let hits = knowledge::search(c, ws, bot, &words, 3).await.unwrap();
             assert!(hits[0].heading.contains("Part 2999"), "{}", db.name);
         }
     }
@@ -349,25 +354,14 @@ mod tests {
         let _ = rustls::crypto::ring::default_provider().install_default();
         for db in test_stores().await {
             let c = db.store.db();
-            let ws = parley_store::repo::accounts::create_workspace(c, "W")
-                .await
-                .unwrap();
-            let new = parley_store::repo::bots::NewBot {
-                name: "Lamps".into(),
-                public_key: "pk_lamps".into(),
-                identity_secret: "s".into(),
-                allowed_origins: vec![],
-                appearance: Default::default(),
-                behaviour: Default::default(),
-            };
-            let bot = bots::create(c, ws.id, new).await.unwrap().id;
+            let (ws, bot) = workspace_with_bot(c).await;
             let source = knowledge::NewDocument {
                 name: "lamps.md",
                 content_type: "text/markdown",
                 sha256: "x",
                 content: b"# Lamps\n\nLanterns burn for ten hours.".to_vec(),
             };
-            let doc = knowledge::create_document(c, ws.id, bot, source)
+            let doc = knowledge::create_document(c, ws, bot, source)
                 .await
                 .unwrap();
             // Storage that fails every time: the chunks table is gone.

@@ -247,31 +247,19 @@ impl From<&NewChunk<'_>> for OwnedChunk {
     }
 }
 
-/// [`replace_chunks`] with the chunks received from `batches` until it closes, stored as
-/// they arrive on PostgreSQL (so a document is chunked and loaded at once, on both cores),
-/// gathered first on SQLite. Returns how many chunks were stored.
+/// PostgreSQL: [`replace_chunks`] with the chunks received from `batches` until it
+/// closes, loaded as they arrive (so a document is chunked and loaded at once, on both
+/// cores). Returns how many chunks were stored. SQLite, with one write lock, takes its
+/// chunks whole through [`replace_chunks`] instead.
 pub async fn replace_chunks_as_made(
     tx: &Tx,
     doc: &Document,
-    mut batches: tokio::sync::mpsc::Receiver<Vec<OwnedChunk>>,
+    batches: tokio::sync::mpsc::Receiver<Vec<OwnedChunk>>,
 ) -> StoreResult<usize> {
     if tx.get_database_backend() != DbBackend::Postgres {
-        let mut owned = Vec::new();
-        while let Some(batch) = batches.recv().await {
-            owned.extend(batch);
-        }
-        let chunks: Vec<NewChunk> = owned
-            .iter()
-            .map(|c| NewChunk {
-                heading: &c.heading,
-                body: &c.body,
-                token_count: c.token_count,
-                embedding: c.embedding.clone(),
-            })
-            .collect();
-        delete_chunks(tx, doc).await?;
-        insert_sqlite_chunks(tx, doc, &chunks).await?;
-        return Ok(chunks.len());
+        return Err(StoreError::Db(sea_orm::DbErr::Custom(
+            "chunks are loaded as made only on PostgreSQL".into(),
+        )));
     }
     delete_chunks(tx, doc).await?;
     let (stored, counts) = copy_with_lexemes(tx, doc, batches).await?;
