@@ -57,6 +57,8 @@ pub struct ChatContext {
     pub ai: parley_ai::openai::Client,
     pub intents: crate::insight::IntentCache,
     pub vectors: crate::knowledge::VectorCache,
+    /// Word counts full-text search reuses while the bot's chunks are unchanged (SQLite).
+    pub word_counts: parley_store::repo::knowledge::WordCounts,
 }
 
 impl ChatContext {
@@ -69,6 +71,7 @@ impl ChatContext {
             ai: parley_ai::openai::Client::new(),
             intents: Default::default(),
             vectors: Default::default(),
+            word_counts: Default::default(),
         }
     }
 

@@ -101,9 +101,16 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         .await
         .unwrap();
 
-        let hits = knowledge::search(c, ws.id, a, &words("returning boots"), 10)
-            .await
-            .unwrap();
+        let hits = knowledge::search(
+            c,
+            &Default::default(),
+            ws.id,
+            a,
+            &words("returning boots"),
+            10,
+        )
+        .await
+        .unwrap();
         assert!(
             !hits.is_empty(),
             "{}: stemming finds 'return' for 'returning'",
@@ -116,18 +123,25 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
             "{}: other bots' chunks never match",
             db.name
         );
-        let hits = knowledge::search(c, ws.id, a, &words("free shipping"), 10)
-            .await
-            .unwrap();
+        let hits = knowledge::search(
+            c,
+            &Default::default(),
+            ws.id,
+            a,
+            &words("free shipping"),
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(hits[0].heading, "Shipping", "{}", db.name);
         assert!(
-            knowledge::search(c, ws.id, a, &words("kayak"), 10)
+            knowledge::search(c, &Default::default(), ws.id, a, &words("kayak"), 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            knowledge::search(c, ws.id, a, &words("\" OR drop"), 10)
+            knowledge::search(c, &Default::default(), ws.id, a, &words("\" OR drop"), 10)
                 .await
                 .unwrap()
                 .iter()
@@ -136,7 +150,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         );
         let other_ws = accounts::create_workspace(c, "X").await.unwrap();
         assert!(
-            knowledge::search(c, other_ws.id, a, &words("boots"), 10)
+            knowledge::search(c, &Default::default(), other_ws.id, a, &words("boots"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -147,7 +161,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         // Replacing and deleting keep the index in step.
         replace(&db.store, &doc, &chunks[2..]).await.unwrap();
         assert!(
-            knowledge::search(c, ws.id, a, &words("boots"), 10)
+            knowledge::search(c, &Default::default(), ws.id, a, &words("boots"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -156,7 +170,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         );
         knowledge::delete_document(c, ws.id, doc.id).await.unwrap();
         assert!(
-            knowledge::search(c, ws.id, a, &words("warranty"), 10)
+            knowledge::search(c, &Default::default(), ws.id, a, &words("warranty"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -362,14 +376,28 @@ async fn common_words_are_pruned_when_rarer_ones_remain() {
         knowledge::replace_chunks(&tx, &doc, &chunks).await.unwrap();
         tx.commit().await.unwrap();
 
-        let hits = knowledge::search(c, ws.id, b, &words("common zebra quokka"), 10)
-            .await
-            .unwrap();
+        let hits = knowledge::search(
+            c,
+            &Default::default(),
+            ws.id,
+            b,
+            &words("common zebra quokka"),
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(hits.len(), 1, "{}: 'common' was pruned", db.name);
         assert!(hits[0].body.contains("zebra"));
-        let hits = knowledge::search(c, ws.id, b, &words("common filler"), 10)
-            .await
-            .unwrap();
+        let hits = knowledge::search(
+            c,
+            &Default::default(),
+            ws.id,
+            b,
+            &words("common filler"),
+            10,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             hits.len(),
             10,
@@ -429,7 +457,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
         }];
         replace(&db.store, &quiet, &one).await.unwrap();
 
-        let hits = knowledge::search(c, ws.id, b, &words("lantern"), 5)
+        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("lantern"), 5)
             .await
             .unwrap();
         assert_eq!(hits.len(), 1, "{}: bot b finds its one chunk", db.name);
@@ -496,13 +524,13 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
             .unwrap();
         }
         db.store.migrate().await.unwrap();
-        let hits = knowledge::search(c, ws.id, b, &words("paddles"), 5)
+        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("paddles"), 5)
             .await
             .unwrap();
         assert_eq!(hits.len(), 1, "{}", db.name);
         assert!(hits[0].body.starts_with("Paddles"));
         // PostgreSQL's `english` configuration dropped "very"; Parley's lexemes keep it.
-        let hits = knowledge::search(c, ws.id, b, &words("very"), 5)
+        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("very"), 5)
             .await
             .unwrap();
         assert_eq!(hits.len(), 1, "{}: chunks were re-lexed", db.name);
@@ -543,9 +571,16 @@ async fn a_bots_ranking_ignores_other_workspaces_documents() {
             .await
             .unwrap();
         let ranking = || async {
-            let hits = knowledge::search(c, ours.id, b, &words("lantern stove"), 5)
-                .await
-                .unwrap();
+            let hits = knowledge::search(
+                c,
+                &Default::default(),
+                ours.id,
+                b,
+                &words("lantern stove"),
+                5,
+            )
+            .await
+            .unwrap();
             hits.iter()
                 .map(|h| (h.body.clone(), h.score))
                 .collect::<Vec<_>>()
@@ -609,12 +644,12 @@ async fn chunks_and_questions_share_lexemes() {
         replace(&db.store, &doc, &chunks).await.unwrap();
 
         for question in ["kayak shipping", "paddle", "BOAT"] {
-            let hits = knowledge::search(c, ws.id, b, &words(question), 5)
+            let hits = knowledge::search(c, &Default::default(), ws.id, b, &words(question), 5)
                 .await
                 .unwrap();
             assert_eq!(hits.len(), 1, "{}: {question:?}", db.name);
         }
-        let none = knowledge::search(c, ws.id, b, &words("canoes"), 5)
+        let none = knowledge::search(c, &Default::default(), ws.id, b, &words("canoes"), 5)
             .await
             .unwrap();
         assert!(none.is_empty(), "{}", db.name);
@@ -640,5 +675,72 @@ async fn chunks_and_questions_share_lexemes() {
             );
             expect_chunks(c, b, "paddl", 1).await;
         }
+    }
+}
+
+/// Word counts remembered between searches follow every change to the bot's chunks: after
+/// an added document, a re-upload and a deletion, a search with the remembered counts scores
+/// exactly as one that counts afresh (a stale count would keep the old word rarity).
+#[tokio::test]
+async fn remembered_word_counts_follow_changes_to_the_chunks() {
+    use parley_store::testing::corpus::store_document;
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk_a").await;
+        let remembered = knowledge::WordCounts::default();
+        let question = words("stove fuel canister");
+        let scores = |counts: knowledge::WordCounts| {
+            let question = question.clone();
+            async move {
+                knowledge::search(c, &counts, ws.id, b, &question, 10)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|h| (h.id, h.score))
+                    .collect::<Vec<_>>()
+            }
+        };
+        store_document(
+            &db.store,
+            ws.id,
+            b,
+            "stoves.md",
+            &[
+                ("Stoves", "The stove burns any fuel canister.", 7),
+                ("Fuel", "Fuel ships by ground only.", 5),
+            ],
+        )
+        .await;
+        let first = scores(remembered.clone()).await;
+        assert_eq!(first, scores(Default::default()).await, "{}", db.name);
+        assert_eq!(first.len(), 2, "{}", db.name);
+
+        let fuel: Vec<(&str, &str, i32)> =
+            (0..30).map(|_| ("Fuel", "More fuel notes.", 3)).collect();
+        store_document(&db.store, ws.id, b, "fuel.md", &fuel).await;
+        let added = scores(remembered.clone()).await;
+        assert_eq!(added, scores(Default::default()).await, "{}", db.name);
+        let stove = first[0].0;
+        let score_of = |hits: &[(Uuid, f64)]| hits.iter().find(|h| h.0 == stove).unwrap().1;
+        if db.store.backend() == parley_store::DbBackend::Sqlite {
+            assert_ne!(score_of(&added), score_of(&first), "the rarities moved");
+        }
+
+        let fuel_doc = knowledge::find_by_name(c, b, "fuel.md").await.unwrap();
+        replace(&db.store, &fuel_doc[0], &[]).await.unwrap();
+        let emptied = scores(remembered.clone()).await;
+        assert_eq!(emptied, scores(Default::default()).await, "{}", db.name);
+        assert_eq!(score_of(&emptied), score_of(&first), "{}", db.name);
+
+        store_document(&db.store, ws.id, b, "fuel2.md", &fuel).await;
+        scores(remembered.clone()).await;
+        let again = knowledge::find_by_name(c, b, "fuel2.md").await.unwrap();
+        knowledge::delete_document(c, ws.id, again[0].id)
+            .await
+            .unwrap();
+        let deleted = scores(remembered.clone()).await;
+        assert_eq!(deleted, scores(Default::default()).await, "{}", db.name);
+        assert_eq!(score_of(&deleted), score_of(&first), "{}", db.name);
     }
 }

@@ -339,7 +339,9 @@ mod tests {
                 .collect();
             assert!(got == want, "{}: the stored chunks differ", db.name);
             let words = ["lantern".to_string(), "2999".to_string()];
-            let hits = knowledge::search(c, ws, bot, &words, 3).await.unwrap();
+            let hits = knowledge::search(c, &Default::default(), ws, bot, &words, 3)
+                .await
+                .unwrap();
             assert!(hits[0].heading.contains("Part 2999"), "{}", db.name);
         }
     }

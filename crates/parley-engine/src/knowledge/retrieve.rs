@@ -62,7 +62,15 @@ pub async fn retrieve(
         limit
     };
     let words = query_words(question, MAX_QUERY_WORDS);
-    let by_text = knowledge::search(db, bot.workspace_id, bot.id, &words, depth).await?;
+    let by_text = knowledge::search(
+        db,
+        &ctx.word_counts,
+        bot.workspace_id,
+        bot.id,
+        &words,
+        depth,
+    )
+    .await?;
     let by_meaning = match semantic {
         Some(endpoint) => {
             vectors::nearest_chunks(ctx, bot, endpoint, question, depth as usize).await?

@@ -14,6 +14,7 @@ mod m0008_search_speed;
 mod m0009_bot_chunk_counts;
 mod m0010_search_lexemes;
 mod m0011_chunks_inline;
+mod m0012_search_versions;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_bot_chunk_counts::Migration),
             Box::new(m0010_search_lexemes::Migration),
             Box::new(m0011_chunks_inline::Migration),
+            Box::new(m0012_search_versions::Migration),
         ]
     }
 }

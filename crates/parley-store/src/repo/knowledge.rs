@@ -1,5 +1,6 @@
 //! Documents and their chunks, with the full-text index kept in the same transaction.
 
+pub use super::word_counts::WordCounts;
 use crate::copy_binary::BinaryRows;
 use crate::entities::{chunk, document, document_source};
 use crate::fts_rank::idf;
@@ -208,7 +209,7 @@ async fn insert_sqlite_chunks(tx: &Tx, doc: &Document, chunks: &[NewChunk<'_>]) 
             vec![doc.bot_id.into()],
         ),
         (
-            "UPDATE search_slots SET chunks = chunks + $2 WHERE bot_id = $1",
+            "UPDATE search_slots SET chunks = chunks + $2, version = version + 1 WHERE bot_id = $1",
             vec![doc.bot_id.into(), added.into()],
         ),
         (
@@ -381,7 +382,8 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
                 ),
                 (
                     "UPDATE search_slots SET chunks = chunks - \
-                        (SELECT count(*) FROM chunks WHERE document_id = $1) WHERE bot_id = $2",
+                        (SELECT count(*) FROM chunks WHERE document_id = $1), \
+                        version = version + 1 WHERE bot_id = $2",
                     vec![doc.id.into(), doc.bot_id.into()],
                 ),
             ] {
@@ -510,7 +512,9 @@ pub struct ChunkHit {
 ///
 /// The cost is bounded whatever the size of the index:
 /// - common words are left out of the question first ([`selective_words`]): ranking
-///   their matches would dominate the cost while telling little about which chunk answers;
+///   their matches would dominate the cost while telling little about which chunk answers.
+///   On SQLite each word's count is counted once per version of the bot's chunks and then
+///   `remembered` (see [`WordCounts`]; PostgreSQL keeps its counts in `search_terms`);
 /// - chunks holding every remaining word are looked for first: they are the best answers,
 ///   and few. Only when they do not fill `limit` are chunks with any of the words added
 ///   (after them);
@@ -519,6 +523,7 @@ pub struct ChunkHit {
 ///   that are each in hundreds of chunks.
 pub async fn search(
     c: &impl ConnectionTrait,
+    remembered: &WordCounts,
     workspace_id: Uuid,
     bot_id: Uuid,
     words: &[String],
@@ -536,7 +541,7 @@ pub async fn search(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let words = selective_words(c, bot_id, words.iter().collect()).await?;
+    let words = selective_words(c, remembered, bot_id, words.iter().collect()).await?;
     let mut hits = ranked(c, workspace_id, bot_id, &words, Match::All, limit).await?;
     if words.words.len() > 1 && (hits.len() as u64) < limit {
         for hit in ranked(c, workspace_id, bot_id, &words, Match::Any, limit).await? {
@@ -704,6 +709,7 @@ struct Selected<'a> {
 /// chunks: BM25 would give them little weight anyway), keeping at least the rarest two.
 async fn selective_words<'a>(
     c: &impl ConnectionTrait,
+    remembered: &WordCounts,
     bot_id: Uuid,
     words: Vec<&'a String>,
 ) -> StoreResult<Selected<'a>> {
@@ -715,7 +721,7 @@ async fn selective_words<'a>(
         });
     }
     let (counts, total) = if sqlite {
-        matching_chunks(c, bot_id, &words).await?
+        matching_chunks(c, remembered, bot_id, &words).await?
     } else {
         (counted_chunks(c, bot_id, &words).await?, 0)
     };
@@ -765,17 +771,57 @@ async fn counted_chunks(
         .collect())
 }
 
-/// SQLite: how many of the bot's chunks match each word, up to the threshold, and how many
-/// chunks the bot has, in one query. FTS5 reads only the bot's rowid range, so each count is
-/// a short doclist walk.
+/// SQLite: how many of the bot's chunks match each word (up to the threshold) and how many
+/// chunks the bot has. Counts remembered at the bot's current version are reused; the rest
+/// are counted by one query, which also reads the version (FTS5 reads only the bot's rowid
+/// range, so each count is a short doclist walk).
 async fn matching_chunks(
     c: &impl ConnectionTrait,
+    remembered: &WordCounts,
     bot_id: Uuid,
     words: &[&String],
 ) -> StoreResult<(Vec<i64>, u64)> {
+    // Twice at most: when the version moved between the recall and the count, the recalled
+    // counts are stale and are counted again at the new version.
+    for _ in 0..2 {
+        let recalled = remembered.recall(bot_id, words);
+        let missing: Vec<&String> = words
+            .iter()
+            .zip(&recalled.counts)
+            .filter(|(_, n)| n.is_none())
+            .map(|(w, _)| *w)
+            .collect();
+        let Some((version, total, fresh)) = count_words(c, bot_id, &missing).await? else {
+            return Ok((vec![0; words.len()], 0));
+        };
+        let counted: Vec<(&String, i64)> = missing.iter().copied().zip(fresh).collect();
+        remembered.remember(bot_id, version, &counted);
+        if missing.len() < words.len() && recalled.version != Some(version) {
+            continue;
+        }
+        let mut fresh = counted.iter().map(|(_, n)| *n);
+        let counts = recalled
+            .counts
+            .iter()
+            .map(|n| n.or_else(|| fresh.next()).unwrap_or(0))
+            .collect();
+        return Ok((counts, total));
+    }
+    let (_, total, counts) = count_words(c, bot_id, words).await?.unwrap_or_default();
+    Ok((counts, total))
+}
+
+/// The bot's search-slot version and chunk count, and each word's matches up to the
+/// threshold, in one query; `None` when the bot has no slot (it never had chunks).
+async fn count_words(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    words: &[&String],
+) -> StoreResult<Option<(i64, u64, Vec<i64>)>> {
     let mut sql = String::from(
-        "WITH s AS (SELECT slot << 40 AS lo, (slot << 40) + 1099511627775 AS hi, chunks \
-                    FROM search_slots WHERE bot_id = $1) SELECT (SELECT chunks FROM s) AS total",
+        "WITH s AS (SELECT slot << 40 AS lo, (slot << 40) + 1099511627775 AS hi, chunks, version \
+                    FROM search_slots WHERE bot_id = $1) \
+         SELECT (SELECT version FROM s) AS version, (SELECT chunks FROM s) AS total",
     );
     let mut values: Vec<Value> = vec![bot_id.into(), COMMON_WORD_CHUNKS.into()];
     for (i, w) in words.iter().enumerate() {
@@ -791,13 +837,16 @@ async fn matching_chunks(
         .query_one_raw(raw(DbBackend::Sqlite, &sql, values))
         .await?
     else {
-        return Ok((vec![0; words.len()], 0));
+        return Ok(None);
     };
-    let total: Option<i64> = row.try_get("", "total")?;
+    let Some(version) = row.try_get::<Option<i64>>("", "version")? else {
+        return Ok(None);
+    };
+    let total: i64 = row.try_get("", "total")?;
     let counts = (0..words.len())
         .map(|i| row.try_get("", &format!("n{i}")))
         .collect::<Result<_, _>>()?;
-    Ok((counts, total.unwrap_or(0).max(0) as u64))
+    Ok(Some((version, total.max(0) as u64, counts)))
 }
 
 /// A value that changes whenever the bot's chunks may have: its number of documents and
