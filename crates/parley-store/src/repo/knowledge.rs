@@ -807,8 +807,10 @@ async fn matching_chunks(
             .collect();
         return Ok((counts, total));
     }
-    let (_, total, counts) = count_words(c, bot_id, words).await?.unwrap_or_default();
-    Ok((counts, total))
+    Ok(match count_words(c, bot_id, words).await? {
+        Some((_, total, counts)) => (counts, total),
+        None => (vec![0; words.len()], 0),
+    })
 }
 
 /// The bot's search-slot version and chunk count, and each word's matches up to the

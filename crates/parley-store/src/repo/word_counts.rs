@@ -14,7 +14,9 @@ use uuid::Uuid;
 /// whatever visitors type).
 const MAX_WORDS_PER_BOT: usize = 20_000;
 
-/// Shared by every search of one process; cheap to clone.
+/// Shared by every search of one process; cheap to clone. Searches that remember counts
+/// read committed data (the pool): a count made inside a transaction that changes the bot's
+/// chunks and then rolls back would sit under a version number a later change reuses.
 #[derive(Clone, Default)]
 pub struct WordCounts {
     bots: Arc<Mutex<HashMap<Uuid, Counted>>>,
