@@ -8,13 +8,23 @@
 //! caller, who counts it within the bot's own chunks (see `repo::knowledge::search`):
 //!
 //! ```sql
-//! parley_bm25(chunks_fts, heading_weight, body_weight, idf_1, idf_2, ...)
+//! parley_bm25(chunks_fts, bot_key, version, heading_weight, body_weight, idf_1, idf_2, ...)
 //! ```
 //!
 //! Higher is better (unlike `bm25()`). A phrase without an IDF argument counts as 1.0.
+//!
+//! BM25 also needs each candidate's length in tokens. FTS5 reads it from its docsize table,
+//! one lookup per candidate (40% of a ranked query at 100,000 chunks, as every write
+//! elsewhere empties the connection's page cache). So each bot's lengths are kept in memory
+//! ([`remember_lengths`]) under its search slot's version, which every change to its chunks
+//! bumps in the same transaction; `bot_key` and `version` name the lengths to use, and a
+//! row they do not hold (another version) is read from FTS5 as before.
 
 use libsqlite3_sys as ffi;
+use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
+use std::sync::{LazyLock, RwLock};
+use uuid::Uuid;
 
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
@@ -27,6 +37,83 @@ const MAX_PHRASES: usize = 64;
 pub fn idf(total: u64, matching: u64) -> f64 {
     let (n, m) = (total as f64, matching.min(total) as f64);
     (((n - m + 0.5) / (m + 0.5)).ln()).max(1e-6)
+}
+
+/// One bot's FTS rows and their lengths in tokens, at one version of its chunks.
+struct Lengths {
+    version: i64,
+    /// Ascending.
+    rowids: Vec<i64>,
+    tokens: Vec<u32>,
+}
+
+/// Every bot's lengths, by [`bot_key`]: the ranking function runs inside SQLite, with no
+/// handle on the store but its arguments.
+static LENGTHS: LazyLock<RwLock<HashMap<i64, Lengths>>> = LazyLock::new(Default::default);
+
+/// The key a bot's lengths are kept under: the random half of its id, so bots of different
+/// databases in one process (tests) never share one.
+pub fn bot_key(bot_id: Uuid) -> i64 {
+    let bytes = bot_id.as_bytes();
+    i64::from_le_bytes(bytes[8..16].try_into().expect("eight bytes"))
+}
+
+/// Whether the bot's lengths are held at `version`.
+pub fn has_lengths(bot_key: i64, version: i64) -> bool {
+    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
+    held.get(&bot_key).is_some_and(|l| l.version == version)
+}
+
+/// Keeps the bot's rows (FTS rowid and `chunks_fts_docsize.sz`, one varint per column) as
+/// read at `version`, in place of any other version.
+pub fn remember_lengths(bot_key: i64, version: i64, rows: Vec<(i64, Vec<u8>)>) {
+    let mut rows: Vec<(i64, u32)> = rows
+        .into_iter()
+        .map(|(rowid, sizes)| (rowid, total_tokens(&sizes)))
+        .collect();
+    rows.sort_unstable_by_key(|(rowid, _)| *rowid);
+    let (rowids, tokens) = rows.into_iter().unzip();
+    let mut held = LENGTHS.write().unwrap_or_else(|e| e.into_inner());
+    held.insert(
+        bot_key,
+        Lengths {
+            version,
+            rowids,
+            tokens,
+        },
+    );
+}
+
+/// The length of the row, when held for the bot at `version`.
+fn held_length(bot_key: i64, version: i64, rowid: i64) -> Option<u32> {
+    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
+    let lengths = held.get(&bot_key).filter(|l| l.version == version)?;
+    let at = lengths.rowids.binary_search(&rowid).ok()?;
+    Some(lengths.tokens[at])
+}
+
+/// The sum of a docsize record's per-column token counts (SQLite varints: seven bits a
+/// byte, high bit set while more follow, a ninth byte counting all eight).
+fn total_tokens(mut sizes: &[u8]) -> u32 {
+    let mut total = 0u64;
+    while !sizes.is_empty() {
+        let mut value = 0u64;
+        let mut used = 0;
+        for (i, &byte) in sizes.iter().enumerate().take(9) {
+            used = i + 1;
+            if i == 8 {
+                value = (value << 8) | byte as u64;
+                break;
+            }
+            value = (value << 7) | (byte & 0x7f) as u64;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        total += value;
+        sizes = &sizes[used..];
+    }
+    total.min(u32::MAX as u64) as u32
 }
 
 /// Registers `parley_bm25` on one SQLite connection (done for every pooled connection).
@@ -106,13 +193,21 @@ unsafe extern "C" fn parley_bm25(
     }
 }
 
-/// BM25 of the current row: `args` are the column weights, then one IDF per phrase.
+/// BM25 of the current row: `args` are the bot's key and version (for its lengths), the
+/// column weights, then one IDF per phrase.
 unsafe fn score(
     api: &ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
     args: &[*mut ffi::sqlite3_value],
 ) -> Option<f64> {
     unsafe {
+        let [key, version, args @ ..] = args else {
+            return None;
+        };
+        let (key, version) = (
+            ffi::sqlite3_value_int64(*key),
+            ffi::sqlite3_value_int64(*version),
+        );
         let columns = (api.xColumnCount?(fts) as usize).min(MAX_COLUMNS);
         let phrases = (api.xPhraseCount?(fts) as usize).min(MAX_PHRASES);
         let arg = |i: usize| args.get(i).map(|v| ffi::sqlite3_value_double(*v));
@@ -130,7 +225,10 @@ unsafe fn score(
         let (mut rows, mut all_tokens, mut row_tokens) = (0i64, 0i64, 0 as c_int);
         ok(api.xRowCount?(fts, &mut rows))?;
         ok(api.xColumnTotalSize?(fts, -1, &mut all_tokens))?;
-        ok(api.xColumnSize?(fts, -1, &mut row_tokens))?;
+        match held_length(key, version, api.xRowid?(fts)) {
+            Some(n) => row_tokens = n.min(c_int::MAX as u32) as c_int,
+            None => ok(api.xColumnSize?(fts, -1, &mut row_tokens))?,
+        }
         let average = if rows > 0 {
             all_tokens as f64 / rows as f64
         } else {
@@ -153,7 +251,16 @@ fn ok(rc: c_int) -> Option<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::idf;
+    use super::{idf, total_tokens};
+
+    #[test]
+    fn a_docsize_record_sums_its_columns() {
+        assert_eq!(total_tokens(&[]), 0);
+        assert_eq!(total_tokens(&[5, 12]), 17);
+        // 0x81 0x00 is 128: seven bits from each byte.
+        assert_eq!(total_tokens(&[3, 0x81, 0x00]), 131);
+        assert_eq!(total_tokens(&[0x82, 0x80, 0x01]), 2 * 16384 + 1);
+    }
 
     #[test]
     fn rarer_words_weigh_more_and_none_weighs_nothing() {

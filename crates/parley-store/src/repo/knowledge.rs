@@ -3,7 +3,7 @@
 pub use super::word_counts::WordCounts;
 use crate::copy_binary::BinaryRows;
 use crate::entities::{chunk, document, document_source};
-use crate::fts_rank::idf;
+use crate::fts_rank::{self, idf};
 use crate::{StoreError, StoreResult, Tx, now_ms, raw};
 use parley_domain::knowledge::lexemes::{Lexemer, MAX_COUNTED_LEXEME};
 use sea_orm::{
@@ -633,7 +633,7 @@ async fn ranked(
             "SELECT c.id, c.document_id, d.name AS document_name, c.heading, c.body, c.token_count, \
                     top.score \
              FROM (SELECT r, score FROM \
-                     (SELECT rowid AS r, parley_bm25(chunks_fts, 2.0, 1.0, {idfs}) AS score FROM chunks_fts \
+                     (SELECT rowid AS r, parley_bm25(chunks_fts, $6, $7, 2.0, 1.0, {idfs}) AS score FROM chunks_fts \
                       WHERE chunks_fts MATCH $1 \
                         AND rowid BETWEEN (SELECT slot << 40 FROM search_slots WHERE bot_id = $3) \
                                       AND (SELECT (slot << 40) + 1099511627775 FROM search_slots WHERE bot_id = $3) \
@@ -642,8 +642,8 @@ async fn ranked(
              CROSS JOIN chunks c ON c.fts_rowid = top.r JOIN documents d ON d.id = c.document_id \
              WHERE c.workspace_id = $2 AND c.bot_id = $3 \
              ORDER BY top.score DESC, c.id"
-                // One IDF per word for `parley_bm25`, after the five every query binds.
-                .replace("{idfs}", &parameters(6, words.len())),
+                // One IDF per word for `parley_bm25`, after the seven every query binds.
+                .replace("{idfs}", &parameters(8, words.len())),
             words
                 .iter()
                 .map(|w| format!("\"{w}\""))
@@ -659,12 +659,20 @@ async fn ranked(
     ];
     let values = match backend {
         DbBackend::Postgres => [values, vec![bot_token(bot_id).into()]].concat(),
-        _ => [
-            values,
-            vec![RANKED_CANDIDATES.into()],
-            selected.idfs.iter().map(|&idf| idf.into()).collect(),
-        ]
-        .concat(),
+        _ => {
+            let version = selected.version.unwrap_or(-1);
+            hold_lengths(c, bot_id, version).await?;
+            [
+                values,
+                vec![
+                    RANKED_CANDIDATES.into(),
+                    fts_rank::bot_key(bot_id).into(),
+                    version.into(),
+                ],
+                selected.idfs.iter().map(|&idf| idf.into()).collect(),
+            ]
+            .concat()
+        }
     };
     let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
     rows.iter()
@@ -680,6 +688,40 @@ async fn ranked(
             })
         })
         .collect()
+}
+
+/// SQLite: makes sure the lengths of the bot's FTS rows are held in memory at `version` for
+/// `parley_bm25` (read once per version of the bot's chunks; every row carries the version
+/// its statement saw).
+async fn hold_lengths(c: &impl ConnectionTrait, bot_id: Uuid, version: i64) -> StoreResult<()> {
+    /// One load at a time: searches arriving together wait for the first one's load.
+    static LOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let key = fts_rank::bot_key(bot_id);
+    if version < 0 || fts_rank::has_lengths(key, version) {
+        return Ok(());
+    }
+    let _loading = LOADING.lock().await;
+    if fts_rank::has_lengths(key, version) {
+        return Ok(());
+    }
+    let sql = "SELECT s.version, d.id, d.sz FROM search_slots s, chunks_fts_docsize d \
+               WHERE s.bot_id = $1 AND d.id BETWEEN s.slot << 40 AND (s.slot << 40) + 1099511627775";
+    let rows = c
+        .query_all_raw(raw(DbBackend::Sqlite, sql, vec![bot_id.into()]))
+        .await?;
+    let Some(read_at) = rows
+        .first()
+        .map(|r| r.try_get::<i64>("", "version"))
+        .transpose()?
+    else {
+        return Ok(());
+    };
+    let lengths = rows
+        .iter()
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "sz")?)))
+        .collect::<StoreResult<Vec<(i64, Vec<u8>)>>>()?;
+    fts_rank::remember_lengths(key, read_at, lengths);
+    Ok(())
 }
 
 /// `$first, $first+1, …`: `count` numbered parameters for a list in hand-written SQL.
@@ -703,6 +745,8 @@ struct Selected<'a> {
     /// PostgreSQL, whose `ts_rank` needs none). Counts stop at [`COMMON_WORD_CHUNKS`], so
     /// common words kept because nothing rarer was asked weigh alike.
     idfs: Vec<f64>,
+    /// SQLite: the version of the bot's chunks the counts were made at.
+    version: Option<i64>,
 }
 
 /// Drops the common words of a question (like stop words, but learnt from the bot's own
@@ -718,12 +762,13 @@ async fn selective_words<'a>(
         return Ok(Selected {
             words,
             idfs: Vec::new(),
+            version: None,
         });
     }
-    let (counts, total) = if sqlite {
+    let (counts, total, version) = if sqlite {
         matching_chunks(c, remembered, bot_id, &words).await?
     } else {
-        (counted_chunks(c, bot_id, &words).await?, 0)
+        (counted_chunks(c, bot_id, &words).await?, 0, None)
     };
     let mut ranked: Vec<(i64, &String)> = counts.into_iter().zip(words).collect();
     ranked.sort_by_key(|(n, _)| *n);
@@ -742,7 +787,11 @@ async fn selective_words<'a>(
     } else {
         Vec::new()
     };
-    Ok(Selected { words, idfs })
+    Ok(Selected {
+        words,
+        idfs,
+        version,
+    })
 }
 
 /// PostgreSQL: in how many of the bot's chunks each lexeme occurs, from the term counts
@@ -780,7 +829,7 @@ async fn matching_chunks(
     remembered: &WordCounts,
     bot_id: Uuid,
     words: &[&String],
-) -> StoreResult<(Vec<i64>, u64)> {
+) -> StoreResult<(Vec<i64>, u64, Option<i64>)> {
     // Twice at most: when the version moved between the recall and the count, the recalled
     // counts are stale and are counted again at the new version.
     for _ in 0..2 {
@@ -792,7 +841,7 @@ async fn matching_chunks(
             .map(|(w, _)| *w)
             .collect();
         let Some((version, total, fresh)) = count_words(c, bot_id, &missing).await? else {
-            return Ok((vec![0; words.len()], 0));
+            return Ok((vec![0; words.len()], 0, None));
         };
         let counted: Vec<(&String, i64)> = missing.iter().copied().zip(fresh).collect();
         remembered.remember(bot_id, version, &counted);
@@ -805,11 +854,11 @@ async fn matching_chunks(
             .iter()
             .map(|n| n.or_else(|| fresh.next()).unwrap_or(0))
             .collect();
-        return Ok((counts, total));
+        return Ok((counts, total, Some(version)));
     }
     Ok(match count_words(c, bot_id, words).await? {
-        Some((_, total, counts)) => (counts, total),
-        None => (vec![0; words.len()], 0),
+        Some((version, total, counts)) => (counts, total, Some(version)),
+        None => (vec![0; words.len()], 0, None),
     })
 }
 
@@ -941,4 +990,73 @@ pub async fn counts(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<(u64,
 /// A document by id alone, for the ingestion worker (the job names it; no tenant context).
 pub async fn find_document(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<Document>> {
     Ok(document::Entity::find_by_id(id).one(c).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repo::{accounts, bots};
+    use crate::testing::corpus::store_document;
+
+    /// `parley_bm25` scores each row alike with the lengths held in memory and with FTS5's
+    /// own (a length over 127 tokens takes two varint bytes, over 16,383 three).
+    #[tokio::test]
+    async fn held_lengths_score_as_fts5s_own() {
+        let db = crate::testing::sqlite().await;
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let new = bots::NewBot {
+            name: "B".into(),
+            public_key: "pk_b".into(),
+            identity_secret: "s".into(),
+            allowed_origins: vec![],
+            appearance: Default::default(),
+            behaviour: Default::default(),
+        };
+        let bot = bots::create(c, ws.id, new).await.unwrap().id;
+        let bodies: Vec<String> = [1, 40, 200, 20_000]
+            .iter()
+            .map(|&n| format!("lantern {}", "wick ".repeat(n)))
+            .collect();
+        let chunks: Vec<(&str, &str, i32)> =
+            bodies.iter().map(|b| ("Lanterns", b.as_str(), 1)).collect();
+        store_document(&db.store, ws.id, bot, "lanterns.md", &chunks).await;
+        let found = search(
+            c,
+            &WordCounts::default(),
+            ws.id,
+            bot,
+            &["lantern".into()],
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(found.len(), 4);
+        let sql = "SELECT version FROM search_slots WHERE bot_id = $1";
+        let row = c
+            .query_one_raw(raw(DbBackend::Sqlite, sql, vec![bot.into()]))
+            .await
+            .unwrap()
+            .unwrap();
+        let version: i64 = row.try_get("", "version").unwrap();
+        let key = fts_rank::bot_key(bot);
+        assert!(fts_rank::has_lengths(key, version));
+        let scores = |version: i64| async move {
+            let sql = "SELECT parley_bm25(chunks_fts, $1, $2, 2.0, 1.0) AS s FROM chunks_fts \
+                       WHERE chunks_fts MATCH 'lantern' ORDER BY rowid";
+            let values = vec![key.into(), version.into()];
+            c.query_all_raw(raw(DbBackend::Sqlite, sql, values))
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<f64>("", "s").unwrap())
+                .collect::<Vec<_>>()
+        };
+        let (held, own) = (scores(version).await, scores(-1).await);
+        assert_eq!(held, own);
+        assert!(
+            own.windows(2).all(|w| w[0] > w[1]),
+            "longer rows score lower: {own:?}"
+        );
+    }
 }
