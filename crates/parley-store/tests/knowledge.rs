@@ -31,6 +31,17 @@ async fn replace(
     Ok(tx.commit().await?)
 }
 
+/// A search that counts the question's words afresh.
+async fn search(
+    c: &impl parley_store::ConnectionTrait,
+    ws: Uuid,
+    bot: Uuid,
+    words: &[String],
+    limit: u64,
+) -> parley_store::StoreResult<Vec<knowledge::ChunkHit>> {
+    knowledge::search(c, &Default::default(), ws, bot, words, limit).await
+}
+
 fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -101,16 +112,9 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         .await
         .unwrap();
 
-        let hits = knowledge::search(
-            c,
-            &Default::default(),
-            ws.id,
-            a,
-            &words("returning boots"),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = search(c, ws.id, a, &words("returning boots"), 10)
+            .await
+            .unwrap();
         assert!(
             !hits.is_empty(),
             "{}: stemming finds 'return' for 'returning'",
@@ -123,25 +127,18 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
             "{}: other bots' chunks never match",
             db.name
         );
-        let hits = knowledge::search(
-            c,
-            &Default::default(),
-            ws.id,
-            a,
-            &words("free shipping"),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = search(c, ws.id, a, &words("free shipping"), 10)
+            .await
+            .unwrap();
         assert_eq!(hits[0].heading, "Shipping", "{}", db.name);
         assert!(
-            knowledge::search(c, &Default::default(), ws.id, a, &words("kayak"), 10)
+            search(c, ws.id, a, &words("kayak"), 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            knowledge::search(c, &Default::default(), ws.id, a, &words("\" OR drop"), 10)
+            search(c, ws.id, a, &words("\" OR drop"), 10)
                 .await
                 .unwrap()
                 .iter()
@@ -150,7 +147,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         );
         let other_ws = accounts::create_workspace(c, "X").await.unwrap();
         assert!(
-            knowledge::search(c, &Default::default(), other_ws.id, a, &words("boots"), 10)
+            search(c, other_ws.id, a, &words("boots"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -161,7 +158,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         // Replacing and deleting keep the index in step.
         replace(&db.store, &doc, &chunks[2..]).await.unwrap();
         assert!(
-            knowledge::search(c, &Default::default(), ws.id, a, &words("boots"), 10)
+            search(c, ws.id, a, &words("boots"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -170,7 +167,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
         );
         knowledge::delete_document(c, ws.id, doc.id).await.unwrap();
         assert!(
-            knowledge::search(c, &Default::default(), ws.id, a, &words("warranty"), 10)
+            search(c, ws.id, a, &words("warranty"), 10)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -376,28 +373,14 @@ async fn common_words_are_pruned_when_rarer_ones_remain() {
         knowledge::replace_chunks(&tx, &doc, &chunks).await.unwrap();
         tx.commit().await.unwrap();
 
-        let hits = knowledge::search(
-            c,
-            &Default::default(),
-            ws.id,
-            b,
-            &words("common zebra quokka"),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = search(c, ws.id, b, &words("common zebra quokka"), 10)
+            .await
+            .unwrap();
         assert_eq!(hits.len(), 1, "{}: 'common' was pruned", db.name);
         assert!(hits[0].body.contains("zebra"));
-        let hits = knowledge::search(
-            c,
-            &Default::default(),
-            ws.id,
-            b,
-            &words("common filler"),
-            10,
-        )
-        .await
-        .unwrap();
+        let hits = search(c, ws.id, b, &words("common filler"), 10)
+            .await
+            .unwrap();
         assert_eq!(
             hits.len(),
             10,
@@ -457,9 +440,7 @@ async fn each_bot_ranks_its_own_matches_and_term_counts_follow_changes() {
         }];
         replace(&db.store, &quiet, &one).await.unwrap();
 
-        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("lantern"), 5)
-            .await
-            .unwrap();
+        let hits = search(c, ws.id, b, &words("lantern"), 5).await.unwrap();
         assert_eq!(hits.len(), 1, "{}: bot b finds its one chunk", db.name);
         assert_eq!(hits[0].document_id, quiet.id);
         expect_chunks(c, a, "lantern", 1500).await;
@@ -524,15 +505,11 @@ async fn search_upgrade_keeps_existing_chunks_searchable() {
             .unwrap();
         }
         db.store.migrate().await.unwrap();
-        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("paddles"), 5)
-            .await
-            .unwrap();
+        let hits = search(c, ws.id, b, &words("paddles"), 5).await.unwrap();
         assert_eq!(hits.len(), 1, "{}", db.name);
         assert!(hits[0].body.starts_with("Paddles"));
         // PostgreSQL's `english` configuration dropped "very"; Parley's lexemes keep it.
-        let hits = knowledge::search(c, &Default::default(), ws.id, b, &words("very"), 5)
-            .await
-            .unwrap();
+        let hits = search(c, ws.id, b, &words("very"), 5).await.unwrap();
         assert_eq!(hits.len(), 1, "{}: chunks were re-lexed", db.name);
         expect_chunks(c, b, "veri", 1).await;
         expect_chunks(c, b, "boat", 2).await;
@@ -571,16 +548,9 @@ async fn a_bots_ranking_ignores_other_workspaces_documents() {
             .await
             .unwrap();
         let ranking = || async {
-            let hits = knowledge::search(
-                c,
-                &Default::default(),
-                ours.id,
-                b,
-                &words("lantern stove"),
-                5,
-            )
-            .await
-            .unwrap();
+            let hits = search(c, ours.id, b, &words("lantern stove"), 5)
+                .await
+                .unwrap();
             hits.iter()
                 .map(|h| (h.body.clone(), h.score))
                 .collect::<Vec<_>>()
@@ -644,14 +614,10 @@ async fn chunks_and_questions_share_lexemes() {
         replace(&db.store, &doc, &chunks).await.unwrap();
 
         for question in ["kayak shipping", "paddle", "BOAT"] {
-            let hits = knowledge::search(c, &Default::default(), ws.id, b, &words(question), 5)
-                .await
-                .unwrap();
+            let hits = search(c, ws.id, b, &words(question), 5).await.unwrap();
             assert_eq!(hits.len(), 1, "{}: {question:?}", db.name);
         }
-        let none = knowledge::search(c, &Default::default(), ws.id, b, &words("canoes"), 5)
-            .await
-            .unwrap();
+        let none = search(c, ws.id, b, &words("canoes"), 5).await.unwrap();
         assert!(none.is_empty(), "{}", db.name);
 
         if c.get_database_backend() == DbBackend::Postgres {
