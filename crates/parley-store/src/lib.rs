@@ -72,12 +72,41 @@ struct SqliteWriter {
     /// transactions (SQLite drops a connection's cache whenever another one has written),
     /// and a write never waits for a pool busy with searches.
     conn: DatabaseConnection,
+    /// Told of each committed write transaction, for [`checkpoint_wal`].
+    wrote: tokio::sync::mpsc::Sender<()>,
+}
+
+/// How long [`checkpoint_wal`] lets commits gather before copying them back together.
+const CHECKPOINT_DELAY: Duration = Duration::from_millis(100);
+
+/// WAL pages at which a committing connection checkpoints by itself (SQLite's own
+/// autocheckpoint, 1,000 by default): reached only if [`checkpoint_wal`] falls behind.
+const WAL_BACKSTOP_PAGES: &str = "10000";
+
+/// Copies committed WAL pages back into the database file, off the write path.
+///
+/// SQLite's own autocheckpoint runs inside the commit that takes the WAL past 1,000
+/// pages: that commit copies up to 4 MB and syncs twice while holding the write turn, so
+/// every writer queued behind it waits. Here a pooled connection does it shortly after
+/// writes instead, in passive mode (it never blocks the writer or readers). Ends when the
+/// last [`Store`] holding the writer is dropped.
+async fn checkpoint_wal(db: DatabaseConnection, mut wrote: tokio::sync::mpsc::Receiver<()>) {
+    while wrote.recv().await.is_some() {
+        tokio::time::sleep(CHECKPOINT_DELAY).await;
+        while wrote.try_recv().is_ok() {}
+        let passive = Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+        if let Err(error) = db.query_one_raw(passive).await {
+            tracing::debug!(%error, "WAL checkpoint failed; the next write retries it");
+        }
+    }
 }
 
 /// A write transaction; on SQLite it holds this process's write turn until it ends.
 pub struct Tx {
     inner: TxInner,
     _turn: WriteGate,
+    /// SQLite: where to report a commit (see [`checkpoint_wal`]).
+    wrote: Option<tokio::sync::mpsc::Sender<()>>,
 }
 
 enum TxInner {
@@ -91,7 +120,13 @@ enum TxInner {
 impl Tx {
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.inner {
-            TxInner::Orm(tx) => tx.commit().await,
+            TxInner::Orm(tx) => {
+                tx.commit().await?;
+                if let Some(wrote) = self.wrote {
+                    let _ = wrote.try_send(()); // full: a checkpoint is due already
+                }
+                Ok(())
+            }
             TxInner::Postgres(tx) => tx.into_inner().commit().await.map_err(exec_err),
         }
     }
@@ -267,6 +302,7 @@ impl Store {
                     .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
+                    .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
             })
             .map_sqlx_sqlite_pool_opts(|o| {
                 o.after_connect(|conn, _| Box::pin(prepare_connection(conn)))
@@ -277,9 +313,12 @@ impl Store {
         let db = Database::connect(opts.clone()).await?;
         let sqlite_writer = if db.get_database_backend() == DbBackend::Sqlite {
             opts.max_connections(1);
+            let (wrote, written) = tokio::sync::mpsc::channel(1);
+            tokio::spawn(checkpoint_wal(db.clone(), written));
             Some(SqliteWriter {
                 turn: Arc::new(tokio::sync::Mutex::new(())),
                 conn: Database::connect(opts).await?,
+                wrote,
             })
         } else {
             None
@@ -345,6 +384,7 @@ impl Store {
             return Ok(Tx {
                 inner: TxInner::Postgres(tokio::sync::Mutex::new(tx)),
                 _turn: None,
+                wrote: None,
             });
         }
         let turn = self.write_gate().await;
@@ -355,6 +395,7 @@ impl Store {
         Ok(Tx {
             inner: TxInner::Orm(self.writer().begin_with_options(options).await?),
             _turn: turn,
+            wrote: self.sqlite_writer.as_ref().map(|w| w.wrote.clone()),
         })
     }
 
@@ -416,5 +457,41 @@ mod tests {
         for conn in [&mut first, &mut second] {
             assert_eq!(query_plan_stability(conn, -1).await.unwrap(), 1);
         }
+    }
+
+    /// A committed transaction's pages reach the database file by themselves, though far
+    /// fewer than SQLite's own autocheckpoint would wait for.
+    #[tokio::test]
+    async fn committed_writes_are_checkpointed_off_the_write_path() {
+        let path = std::env::temp_dir().join(format!("parley-wal-{}.db", uuid::Uuid::new_v4()));
+        let store = Store::connect(&StoreConfig::new(sqlite_url(&path)))
+            .await
+            .unwrap();
+        let sql = |s: &str| Statement::from_string(DbBackend::Sqlite, s);
+        store
+            .db()
+            .execute_raw(sql("CREATE TABLE filler (data BLOB)"))
+            .await
+            .unwrap();
+        let tx = store.begin().await.unwrap();
+        // About 200 pages of 4 KiB, all in the WAL once committed.
+        tx.execute_raw(sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) \
+             INSERT INTO filler SELECT randomblob(4000) FROM n",
+        ))
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let file_len = || std::fs::metadata(&path).unwrap().len();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while file_len() < 200 * 4000 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let len = file_len();
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        assert!(len >= 200 * 4000, "the database file holds {len} bytes");
     }
 }
