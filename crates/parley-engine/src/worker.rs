@@ -40,6 +40,13 @@ impl From<parley_store::StoreError> for JobError {
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError>;
+
+    /// Called instead of [`JobHandler::run`] when the job is dead-lettered without running
+    /// because its worker was lost (the process died) on every attempt, so the handler can
+    /// record the failure where people look for it. Does nothing by default.
+    async fn abandoned(&self, _job: &ClaimedJob, _reason: &str) -> Result<(), JobError> {
+        Ok(())
+    }
 }
 
 /// Job kinds and their handlers.
@@ -188,19 +195,25 @@ struct RunContext {
 impl RunContext {
     async fn run_one(&self, job: ClaimedJob) {
         let started = Instant::now();
-        let outcome = if job.attempts > job.max_attempts {
+        let outcome = match self.registry.handlers.get(&job.kind).cloned() {
             // Claimed again after its worker vanished, more times than it may be tried.
-            Err(JobError::Permanent(format!(
-                "abandoned: its worker was lost on all {} attempts",
-                job.max_attempts
-            )))
-        } else if let Some(handler) = self.registry.handlers.get(&job.kind).cloned() {
-            self.run_with_heartbeat(&*handler, &job).await
-        } else {
-            Err(JobError::Permanent(format!(
+            Some(handler) if job.attempts > job.max_attempts => {
+                let reason = format!(
+                    "abandoned: its worker was lost on all {} attempts",
+                    job.max_attempts
+                );
+                if let Err(JobError::Retry(e) | JobError::Permanent(e)) =
+                    handler.abandoned(&job, &reason).await
+                {
+                    tracing::warn!(job = %job.id, kind = %job.kind, error = %e, "could not record the abandoned job's failure");
+                }
+                Err(JobError::Permanent(reason))
+            }
+            Some(handler) => self.run_with_heartbeat(&*handler, &job).await,
+            None => Err(JobError::Permanent(format!(
                 "no handler for job kind {:?}",
                 job.kind
-            )))
+            ))),
         };
         let label = match &outcome {
             Ok(()) => "done",

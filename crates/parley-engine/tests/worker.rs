@@ -28,6 +28,8 @@ fn fast() -> WorkerConfig {
 #[derive(Clone, Default)]
 struct Recorder {
     runs: Arc<Mutex<HashMap<Uuid, u32>>>,
+    /// Jobs given up without running, with the reason.
+    abandoned: Arc<Mutex<Vec<(Uuid, String)>>>,
     fail_first: i32,
     panic: bool,
     sleep: Duration,
@@ -44,6 +46,11 @@ impl JobHandler for Recorder {
             return Err(JobError::Retry(format!("failed attempt {}", job.attempts)));
         }
         *self.runs.lock().unwrap().entry(job.id).or_default() += 1;
+        Ok(())
+    }
+
+    async fn abandoned(&self, job: &ClaimedJob, reason: &str) -> Result<(), JobError> {
+        self.abandoned.lock().unwrap().push((job.id, reason.into()));
         Ok(())
     }
 }
@@ -143,6 +150,39 @@ async fn exhausted_and_unknown_jobs_are_dead_lettered_with_their_error() {
         assert!(row.last_error.unwrap().contains("no handler"));
         stop.cancel();
         pool.await.unwrap();
+    }
+}
+
+/// A job whose worker died on every attempt (its lease ran out each time) is dead-lettered
+/// the next time it is claimed, without running again, and its handler is told why.
+#[tokio::test]
+async fn a_job_lost_on_every_attempt_is_dead_lettered_and_its_handler_told() {
+    for db in test_stores().await {
+        let id = jobs::enqueue(db.store.db(), NewJob::new("f", json!({})).max_attempts(2))
+            .await
+            .unwrap()
+            .unwrap();
+        // Two workers claim it and vanish: leases that are over at once.
+        for _ in 0..2 {
+            let claimed = jobs::claim(db.store.writer(), 1, -1).await.unwrap();
+            assert_eq!(claimed.len(), 1, "{}", db.name);
+        }
+        let handler = Recorder::default();
+        let (stop, pool) = start(&db.store, "f", handler.clone(), fast());
+        wait_until(&db.store, |s| s.dead == 1).await;
+        stop.cancel();
+        pool.await.unwrap();
+        assert!(handler.runs.lock().unwrap().is_empty(), "{}", db.name);
+        let told = handler.abandoned.lock().unwrap().clone();
+        assert_eq!(told.len(), 1, "{}", db.name);
+        assert_eq!(told[0].0, id);
+        assert!(
+            told[0].1.contains("lost on all 2 attempts"),
+            "{}",
+            told[0].1
+        );
+        let row = jobs::get(db.store.db(), id).await.unwrap().unwrap();
+        assert_eq!(row.last_error, Some(told[0].1.clone()), "{}", db.name);
     }
 }
 

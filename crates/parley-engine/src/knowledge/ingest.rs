@@ -29,12 +29,7 @@ pub struct IngestHandler {
 #[async_trait]
 impl JobHandler for IngestHandler {
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
-        let id: Uuid = job
-            .payload
-            .get("document_id")
-            .and_then(|v| v.as_str())
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| JobError::Permanent("payload lacks document_id".into()))?;
+        let id = document_id(job)?;
         let db = self.chat.store.db();
         let Some(doc) = knowledge::find_document(db, id).await? else {
             return Ok(()); // deleted (or replaced) before it was ingested
@@ -53,6 +48,32 @@ impl JobHandler for IngestHandler {
         }
         ingested
     }
+
+    /// Ingestion stopped part-way on every attempt (the server was stopped or ran out of
+    /// memory while reading the file): the document must not stay "processing". Its source
+    /// is kept, so an operator who requeues the job ingests it after all.
+    async fn abandoned(&self, job: &ClaimedJob, _reason: &str) -> Result<(), JobError> {
+        let id = document_id(job)?;
+        let reason = "processing stopped before it finished on every attempt (the server \
+                      restarted while reading it); upload it again to retry";
+        let db = self.chat.store.db();
+        match knowledge::find_document(db, id).await? {
+            // Stored by an attempt whose worker died before it could say so: nothing failed.
+            Some(doc) if doc.status == knowledge::QUEUED || doc.status == knowledge::PROCESSING => {
+                knowledge::set_status(db, id, knowledge::FAILED, Some(reason.into()), 0).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn document_id(job: &ClaimedJob) -> Result<Uuid, JobError> {
+    job.payload
+        .get("document_id")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| JobError::Permanent("payload lacks document_id".into()))
 }
 
 impl IngestHandler {
@@ -403,6 +424,56 @@ mod tests {
             assert_eq!(state, knowledge::FAILED, "{}", db.name);
             assert!(
                 error.unwrap().starts_with("could not be stored"),
+                "{}",
+                db.name
+            );
+        }
+    }
+
+    /// A document whose ingestion job is given up after its worker died on every attempt
+    /// is marked failed with the reason; one stored before the last worker died stays ready.
+    #[tokio::test]
+    async fn an_abandoned_ingestion_fails_its_document_unless_it_was_stored() {
+        use parley_store::testing::{corpus::empty_document, test_stores};
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        for db in test_stores().await {
+            let c = db.store.db();
+            let (ws, bot) = workspace_with_bot(c).await;
+            let handler = IngestHandler {
+                chat: ChatContext::new(db.store.clone(), Default::default(), &[7; 32]),
+            };
+            let job = |doc: &knowledge::Document| ClaimedJob {
+                id: Uuid::now_v7(),
+                kind: INGEST_JOB.into(),
+                payload: serde_json::json!({ "document_id": doc.id }),
+                attempts: 3,
+                max_attempts: 2,
+                lease_token: Uuid::now_v7(),
+            };
+            let stuck = empty_document(c, ws, bot, "stuck.md").await;
+            knowledge::set_status(c, stuck.id, knowledge::PROCESSING, None, 0)
+                .await
+                .unwrap();
+            let stored = empty_document(c, ws, bot, "stored.md").await;
+            knowledge::set_status(c, stored.id, knowledge::READY, None, 4)
+                .await
+                .unwrap();
+            for doc in [&stuck, &stored] {
+                handler.abandoned(&job(doc), "lost").await.unwrap();
+            }
+            let stuck = knowledge::find_document(c, stuck.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(stuck.status, knowledge::FAILED, "{}", db.name);
+            assert!(stuck.error.unwrap().contains("upload it again"));
+            let stored = knowledge::find_document(c, stored.id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (stored.status.as_str(), stored.chunk_count),
+                (knowledge::READY, 4),
                 "{}",
                 db.name
             );
