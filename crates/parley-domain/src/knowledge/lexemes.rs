@@ -36,8 +36,10 @@ pub struct Lexemer {
 
 /// A chunk's `tsvector`: its lexemes in the order PostgreSQL keeps them (bytewise), each
 /// with its positions packed as PostgreSQL packs them (the weight in the top two bits).
-pub struct ChunkLexemes {
-    entries: Vec<(String, Vec<u16>)>,
+pub struct ChunkLexemes<'a> {
+    /// The [`Lexemer`]'s lexemes, which `entries` point into by index.
+    lexemes: &'a [String],
+    entries: Vec<(u32, Vec<u16>)>,
 }
 
 /// Weights in a packed position: heading words `A`, body words `B` (so the heading's words
@@ -46,21 +48,23 @@ const WEIGHT_A: u16 = 3 << 14;
 const WEIGHT_B: u16 = 2 << 14;
 const POSITION_BITS: u16 = (1 << 14) - 1;
 
-impl ChunkLexemes {
-    /// The chunk's own lexemes (not the extra ones, which have no positions), sorted.
-    pub fn distinct(&self) -> impl Iterator<Item = &str> {
+impl<'a> ChunkLexemes<'a> {
+    /// The chunk's own lexemes (not the extra ones, which have no positions), sorted, each
+    /// with its index in the [`Lexemer`] (the same for every chunk it made: a key to count
+    /// by without hashing the text).
+    pub fn distinct(&self) -> impl Iterator<Item = (u32, &'a str)> + '_ {
         self.entries
             .iter()
             .filter(|(_, at)| !at.is_empty())
-            .map(|(lexeme, _)| lexeme.as_str())
+            .map(|&(id, _)| (id, self.lexemes[id as usize].as_str()))
     }
 
     /// The `tsvector` as a literal, for SQL text: `'boot':6B,7B 'return':1A`.
     pub fn literal(&self) -> String {
         let mut literal = String::new();
-        for (lexeme, at) in &self.entries {
+        for (id, at) in &self.entries {
             // Lexemes are letters and digits only: quoting needs no escapes.
-            let _ = write!(literal, "'{lexeme}'");
+            let _ = write!(literal, "'{}'", self.lexemes[*id as usize]);
             for (n, packed) in at.iter().enumerate() {
                 let sep = if n == 0 { ':' } else { ',' };
                 let weight = if packed & WEIGHT_A == WEIGHT_A {
@@ -82,8 +86,8 @@ impl ChunkLexemes {
     /// it, where a literal has to be parsed and sorted.
     pub fn write_binary(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&(self.entries.len() as i32).to_be_bytes());
-        for (lexeme, at) in &self.entries {
-            out.extend_from_slice(lexeme.as_bytes());
+        for (id, at) in &self.entries {
+            out.extend_from_slice(self.lexemes[*id as usize].as_bytes());
             out.push(0);
             out.extend_from_slice(&(at.len() as u16).to_be_bytes());
             for packed in at {
@@ -119,23 +123,32 @@ impl Lexemer {
         let index = (!is_stop_word(&lower))
             .then(|| self.stemmer.stem(&lower).into_owned())
             .filter(|l| !l.is_empty() && l.len() <= MAX_LEXEME_BYTES)
-            .map(|lexeme| match self.indexes.get(&lexeme) {
-                Some(&i) => i as usize,
-                None => {
-                    self.indexes
-                        .insert(lexeme.clone(), self.lexemes.len() as u32);
-                    self.lexemes.push(lexeme);
-                    self.lexemes.len() - 1
-                }
-            });
+            .map(|lexeme| self.intern(lexeme));
         self.seen.insert(word.to_string(), index.map(|i| i as u32));
         index
+    }
+
+    /// The index of `lexeme` in `lexemes`, added if new.
+    fn intern(&mut self, lexeme: impl AsRef<str> + Into<String>) -> usize {
+        if let Some(&i) = self.indexes.get(lexeme.as_ref()) {
+            return i as usize;
+        }
+        let lexeme: String = lexeme.into();
+        self.indexes
+            .insert(lexeme.clone(), self.lexemes.len() as u32);
+        self.lexemes.push(lexeme);
+        self.lexemes.len() - 1
+    }
+
+    /// The lexeme with this index (see [`ChunkLexemes::distinct`]).
+    pub fn lexeme_at(&self, index: u32) -> &str {
+        &self.lexemes[index as usize]
     }
 
     /// The chunk's weighted `tsvector` (heading words `A`, body words `B`, positions
     /// counted through the heading and on into the body, stop words taking a position as in
     /// `to_tsvector`), with `extra` lexemes without positions.
-    pub fn chunk(&mut self, heading: &str, body: &str, extra: &[&str]) -> ChunkLexemes {
+    pub fn chunk(&mut self, heading: &str, body: &str, extra: &[&str]) -> ChunkLexemes<'_> {
         let mut positions: HashMap<usize, Vec<u16>> = HashMap::new();
         let words = words(heading)
             .map(|w| (w, WEIGHT_A))
@@ -152,17 +165,19 @@ impl Lexemer {
                 }
             }
         }
-        let mut entries: Vec<(String, Vec<u16>)> = positions
+        let mut entries: Vec<(u32, Vec<u16>)> = positions
             .into_iter()
-            .map(|(i, at)| (self.lexemes[i].clone(), at))
+            .map(|(i, at)| (i as u32, at))
             .collect();
         for lexeme in extra {
-            if !entries.iter().any(|(known, _)| known == lexeme) {
-                entries.push((lexeme.to_string(), Vec::new()));
+            let id = self.intern(*lexeme) as u32;
+            if !entries.iter().any(|(known, _)| *known == id) {
+                entries.push((id, Vec::new()));
             }
         }
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        ChunkLexemes { entries }
+        let lexemes = &self.lexemes;
+        entries.sort_unstable_by(|a, b| lexemes[a.0 as usize].cmp(&lexemes[b.0 as usize]));
+        ChunkLexemes { lexemes, entries }
     }
 }
 
@@ -186,14 +201,27 @@ mod tests {
             "'boot':6B,7B 'bxyz' 'return':1A,4B",
             "heading words are A, body words B, in PostgreSQL's order"
         );
-        assert_eq!(chunk.distinct().collect::<Vec<_>>(), ["boot", "return"]);
+        let distinct: Vec<_> = chunk.distinct().collect();
+        assert_eq!(
+            distinct.iter().map(|&(_, l)| l).collect::<Vec<_>>(),
+            ["boot", "return"]
+        );
+        let (boot, _) = distinct[0];
+        assert_eq!(lx.lexeme_at(boot), "boot");
+        let again = lx.chunk("", "booted", &[]);
+        assert_eq!(
+            again.distinct().next(),
+            Some((boot, "boot")),
+            "one index per lexeme"
+        );
         assert_eq!(lx.lexeme("Running"), Some("run"));
         assert_eq!(lx.lexeme("the"), None);
     }
 
     #[test]
     fn binary_form_is_postgres_wire_format() {
-        let chunk = Lexemer::default().chunk("Tent", "tents", &["b1"]);
+        let mut lx = Lexemer::default();
+        let chunk = lx.chunk("Tent", "tents", &["b1"]);
         let mut out = Vec::new();
         chunk.write_binary(&mut out);
         #[rustfmt::skip]

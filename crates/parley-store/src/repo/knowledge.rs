@@ -305,7 +305,8 @@ fn copy_parts(
     parts: &tokio::sync::mpsc::Sender<Vec<u8>>,
 ) -> (usize, BTreeMap<String, i64>) {
     let mut lexemer = Lexemer::default();
-    let mut counts = BTreeMap::new();
+    // Chunks holding each countable lexeme, by its index in `lexemer`.
+    let mut counts: Vec<i64> = Vec::new();
     let token = bot_token(ids[1]);
     let mut rows = BinaryRows::new(true);
     let mut ordinal: i32 = 0;
@@ -313,9 +314,13 @@ fn copy_parts(
     while let Some(batch) = batches.blocking_recv() {
         for chunk in batch {
             let lexemes = lexemer.chunk(&chunk.heading, &chunk.body, &[&token]);
-            for lexeme in lexemes.distinct() {
+            for (id, lexeme) in lexemes.distinct() {
                 if lexeme.len() <= MAX_COUNTED_LEXEME {
-                    *counts.entry(lexeme.to_string()).or_insert(0) += 1;
+                    let id = id as usize;
+                    if id >= counts.len() {
+                        counts.resize(id + 1, 0);
+                    }
+                    counts[id] += 1;
                 }
             }
             rows.row(10);
@@ -336,13 +341,19 @@ fn copy_parts(
             if in_part == INSERT_BATCH {
                 let full = std::mem::replace(&mut rows, BinaryRows::new(false));
                 if parts.blocking_send(full.finish(false)).is_err() {
-                    return (0, counts); // the COPY failed; its error is the one to report
+                    return (0, BTreeMap::new()); // the COPY failed; its error is the one to report
                 }
                 in_part = 0;
             }
         }
     }
     let _ = parts.blocking_send(rows.finish(true));
+    let counts = counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > 0)
+        .map(|(id, &n)| (lexemer.lexeme_at(id as u32).to_string(), n))
+        .collect();
     (ordinal as usize, counts)
 }
 
