@@ -84,6 +84,14 @@ pub fn remember_lengths(bot_key: i64, version: i64, rows: Vec<(i64, Vec<u8>)>) {
     );
 }
 
+/// Drops the lengths held for a deleted bot.
+pub fn forget_lengths(bot_key: i64) {
+    LENGTHS
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&bot_key);
+}
+
 /// The length of the row, when held for the bot at `version`.
 fn held_length(bot_key: i64, version: i64, rowid: i64) -> Option<u32> {
     let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());

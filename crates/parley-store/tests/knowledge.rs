@@ -710,3 +710,115 @@ async fn remembered_word_counts_follow_changes_to_the_chunks() {
         assert_eq!(score_of(&deleted), score_of(&first), "{}", db.name);
     }
 }
+
+/// Deleting a bot removes everything its knowledge left in the search index (SQLite's
+/// full-text rows and search slot, PostgreSQL's term counts), and leaves other bots' alone.
+#[tokio::test]
+async fn a_deleted_bots_knowledge_leaves_the_search_index() {
+    use parley_store::testing::corpus::store_document;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let (gone, kept) = (
+            bot(c, ws.id, "pk_gone").await,
+            bot(c, ws.id, "pk_kept").await,
+        );
+        let chunks = [("Lanterns", "Lanterns burn for ten hours.", 6); 3];
+        store_document(&db.store, ws.id, gone, "gone.md", &chunks).await;
+        store_document(&db.store, ws.id, kept, "kept.md", &chunks[..2]).await;
+        assert_eq!(
+            search(c, ws.id, gone, &words("lanterns"), 5)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+
+        let tx = db.store.begin().await.unwrap();
+        bots::delete(&tx, ws.id, gone).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let backend = c.get_database_backend();
+        let count = |sql: &str| {
+            let stmt = Statement::from_string(backend, sql.to_string());
+            async move {
+                let row = c.query_one_raw(stmt).await.unwrap().unwrap();
+                row.try_get_by_index::<i64>(0).unwrap()
+            }
+        };
+        if backend == DbBackend::Postgres {
+            assert_eq!(
+                count(
+                    "SELECT count(*) FROM search_terms WHERE bot_id NOT IN (SELECT id FROM bots)"
+                )
+                .await,
+                0
+            );
+        } else {
+            assert_eq!(
+                count("SELECT count(*) FROM chunks_fts").await,
+                2,
+                "{}",
+                db.name
+            );
+            assert_eq!(
+                count("SELECT count(*) FROM search_slots").await,
+                1,
+                "{}",
+                db.name
+            );
+        }
+        assert_eq!(count("SELECT count(*) FROM chunks").await, 2, "{}", db.name);
+        let hits = search(c, ws.id, kept, &words("lanterns"), 5).await.unwrap();
+        assert_eq!(hits.len(), 2, "{}", db.name);
+        // A bot made afterwards (it may take the freed slot) starts with nothing.
+        let new = bot(c, ws.id, "pk_new").await;
+        store_document(&db.store, ws.id, new, "new.md", &chunks[..1]).await;
+        let hits = search(c, ws.id, new, &words("lanterns"), 5).await.unwrap();
+        assert_eq!(hits.len(), 1, "{}", db.name);
+    }
+}
+
+/// Databases where bots were deleted before deletion cleaned the index: the upgrade
+/// removes the full-text rows and slots they left (SQLite), and keeps every other bot's.
+#[tokio::test]
+async fn the_upgrade_clears_what_deleted_bots_left_in_the_index() {
+    use parley_store::testing::corpus::store_document;
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    for db in parley_store::testing::test_stores_at(Some(12)).await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let (gone, kept) = (
+            bot(c, ws.id, "pk_gone").await,
+            bot(c, ws.id, "pk_kept").await,
+        );
+        let chunks = [("Lanterns", "Lanterns burn for ten hours.", 6); 3];
+        store_document(&db.store, ws.id, gone, "gone.md", &chunks).await;
+        store_document(&db.store, ws.id, kept, "kept.md", &chunks[..2]).await;
+        let backend = c.get_database_backend();
+        // Deleted as before: the row alone, its chunks going by foreign key.
+        let stmt = Statement::from_sql_and_values(
+            backend,
+            if backend == DbBackend::Postgres {
+                "DELETE FROM bots WHERE id = $1"
+            } else {
+                "DELETE FROM bots WHERE id = ?1"
+            },
+            [gone.into()],
+        );
+        c.execute_raw(stmt).await.unwrap();
+        db.store.migrate().await.unwrap();
+        if backend == DbBackend::Sqlite {
+            let count = |sql: &'static str| async move {
+                let stmt = Statement::from_string(backend, sql);
+                let row = c.query_one_raw(stmt).await.unwrap().unwrap();
+                row.try_get_by_index::<i64>(0).unwrap()
+            };
+            assert_eq!(count("SELECT count(*) FROM chunks_fts").await, 2);
+            assert_eq!(count("SELECT count(*) FROM search_slots").await, 1);
+        }
+        let hits = search(c, ws.id, kept, &words("lanterns"), 5).await.unwrap();
+        assert_eq!(hits.len(), 2, "{}", db.name);
+    }
+}

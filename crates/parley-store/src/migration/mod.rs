@@ -15,6 +15,7 @@ mod m0009_bot_chunk_counts;
 mod m0010_search_lexemes;
 mod m0011_chunks_inline;
 mod m0012_search_versions;
+mod m0013_deleted_bots_search;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_search_lexemes::Migration),
             Box::new(m0011_chunks_inline::Migration),
             Box::new(m0012_search_versions::Migration),
+            Box::new(m0013_deleted_bots_search::Migration),
         ]
     }
 }

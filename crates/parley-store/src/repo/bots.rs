@@ -196,6 +196,9 @@ pub async fn update(
     model.update(c).await?.try_into()
 }
 
+/// Deletes the bot with everything of it: its documents, chunks, FAQs and conversations go
+/// by foreign key, its full-text rows (SQLite, which no key ties to it) by
+/// [`super::knowledge::delete_search_slot`].
 pub async fn delete(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> StoreResult<()> {
     let result = bot::Entity::delete_many()
         .filter(bot::Column::WorkspaceId.eq(workspace_id))
@@ -205,7 +208,7 @@ pub async fn delete(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> S
     if result.rows_affected == 0 {
         return Err(StoreError::NotFound);
     }
-    Ok(())
+    super::knowledge::delete_search_slot(c, id).await
 }
 
 async fn find_model(

@@ -409,6 +409,26 @@ async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> StoreResult<
     Ok(())
 }
 
+/// SQLite: removes a deleted bot's full-text rows (its whole rowid slot), its search slot
+/// and the chunk lengths held for it; nothing to do on PostgreSQL, where the `tsvector`s
+/// are the chunks' own and the term counts go by foreign key.
+pub(crate) async fn delete_search_slot(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<()> {
+    if c.get_database_backend() == DbBackend::Postgres {
+        return Ok(());
+    }
+    for sql in [
+        "DELETE FROM chunks_fts WHERE rowid \
+            BETWEEN (SELECT slot << 40 FROM search_slots WHERE bot_id = $1) \
+                AND (SELECT (slot << 40) + 1099511627775 FROM search_slots WHERE bot_id = $1)",
+        "DELETE FROM search_slots WHERE bot_id = $1",
+    ] {
+        c.execute_raw(raw(DbBackend::Sqlite, sql, vec![bot_id.into()]))
+            .await?;
+    }
+    fts_rank::forget_lengths(fts_rank::bot_key(bot_id));
+    Ok(())
+}
+
 /// Longest term kept in `search_terms`.
 pub const MAX_TERM_LEN: u32 = MAX_COUNTED_LEXEME as u32;
 
