@@ -11,6 +11,7 @@ async fn start(db: &parley_store::testing::TestDb) -> TestApp {
     common::start_with_workflows(db).await
 }
 use futures::StreamExt;
+use parley_store::ConnectionTrait;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -576,6 +577,58 @@ async fn a_delay_schedules_a_job_and_the_execution_completes_later() {
             (last["role"].as_str(), last["text"].as_str()),
             (Some("bot"), Some("Following up on your order"))
         );
+    }
+}
+
+/// An execution whose runner died on every attempt of its job is failed with the reason
+/// (not left "running"), its waiting step with it.
+#[tokio::test]
+async fn an_execution_whose_runner_was_lost_on_every_attempt_fails() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let (owner, _) = first_bot(&app).await;
+        let graph = json!({
+            "nodes": [
+                node("t", "trigger", json!({"event": "external:later"})),
+                node("wait", "delay", json!({"seconds": 3600})),
+                node("end", "end", json!({})),
+            ],
+            "edges": [edge("t", "wait", None), edge("wait", "end", None)],
+        });
+        let wf = create_active(&owner, "Lost", graph).await;
+        let wf_id = wf["id"].as_str().unwrap();
+        owner
+            .call(
+                Method::POST,
+                "/api/v1/events",
+                Some(json!({"name": "later", "payload": {}})),
+            )
+            .await;
+        let items = wait_executions(&owner, wf_id, |items| {
+            items.first().is_some_and(|e| e["status"] == "waiting")
+        })
+        .await;
+        let id = items[0]["id"].as_str().unwrap().to_string();
+        // As if runners had claimed its job on every attempt and died: a lease long over.
+        let sql = "UPDATE jobs SET status = 'running', attempts = max_attempts, lease_until = 0 \
+                   WHERE kind = 'workflow.step' AND status = 'queued'";
+        let backend = app.store.db().get_database_backend();
+        let done = app
+            .store
+            .writer()
+            .execute_raw(sea_orm::Statement::from_string(backend, sql))
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1, "{}", db.name);
+        let failed = wait_status(&owner, &id, "failed").await;
+        assert!(
+            failed["execution"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("worker was lost"),
+            "{failed}"
+        );
+        assert_eq!(failed["steps"][1]["status"], "failed", "{}", db.name);
     }
 }
 

@@ -89,14 +89,37 @@ pub struct Executor {
 #[async_trait]
 impl JobHandler for Executor {
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
-        let id = job
-            .payload
-            .get("execution_id")
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok())
-            .ok_or_else(|| JobError::Permanent("payload has no execution_id".into()))?;
-        self.advance(id).await
+        self.advance(execution_id(job)?).await
     }
+
+    /// The execution's runner died on every attempt (a crash while it advanced): the
+    /// execution fails with the reason instead of staying "running" for good, and can be
+    /// resumed from its failed step.
+    async fn abandoned(&self, job: &ClaimedJob, reason: &str) -> Result<(), JobError> {
+        let tx = self.store.begin().await?;
+        let failed = execs::fail_unfinished(&tx, execution_id(job)?, reason).await?;
+        tx.commit().await.map_err(parley_store::StoreError::from)?;
+        if let Some(exec) = failed {
+            self.hub.publish(LiveEvent {
+                workspace_id: exec.workspace_id,
+                conversation_id: exec.conversation_id,
+                kind: "execution.updated",
+                data: json!({
+                    "execution_id": exec.id, "workflow_id": exec.workflow_id,
+                    "status": FAILED, "state": exec.state, "error": reason,
+                }),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn execution_id(job: &ClaimedJob) -> Result<Uuid, JobError> {
+    job.payload
+        .get("execution_id")
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| JobError::Permanent("payload has no execution_id".into()))
 }
 
 /// Whether the loop goes on after a transaction.

@@ -219,6 +219,34 @@ pub async fn cancel(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> S
     Ok(result.rows_affected() == 1)
 }
 
+/// Fails a running or waiting execution, and its unfinished steps, with `error`: for one
+/// whose job was given up (its worker was lost on every attempt). It can then be resumed
+/// from its failed step like any failed execution. `false` when it was already over.
+pub async fn fail_unfinished(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    error: &str,
+) -> StoreResult<Option<Execution>> {
+    let now = now_ms();
+    let backend = c.get_database_backend();
+    let sql = "UPDATE executions SET status = 'failed', error = $1, updated_at = $2, \
+                   finished_at = $2 \
+               WHERE id = $3 AND status IN ('running', 'waiting')";
+    let values: Vec<Value> = vec![error.into(), now.into(), id.into()];
+    if c.execute_raw(raw(backend, sql, values))
+        .await?
+        .rows_affected()
+        == 0
+    {
+        return Ok(None);
+    }
+    let sql = "UPDATE execution_steps SET status = 'failed', error = $1, finished_at = $2 \
+               WHERE execution_id = $3 AND status IN ('running', 'retrying', 'waiting')";
+    let values: Vec<Value> = vec![error.into(), now.into(), id.into()];
+    c.execute_raw(raw(backend, sql, values)).await?;
+    get_for_job(c, id).await
+}
+
 /// Sends a failed execution back to `state` at visit `seq` (its failed step), running.
 pub async fn reopen(
     c: &impl ConnectionTrait,
