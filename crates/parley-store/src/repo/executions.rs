@@ -221,7 +221,8 @@ pub async fn cancel(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> S
 
 /// Fails a running or waiting execution, and its unfinished steps, with `error`: for one
 /// whose job was given up (its worker was lost on every attempt). It can then be resumed
-/// from its failed step like any failed execution. `false` when it was already over.
+/// from its failed step like any failed execution. Returns it as failed; `None` when it was
+/// already over.
 pub async fn fail_unfinished(
     c: &impl ConnectionTrait,
     id: Uuid,
