@@ -192,7 +192,9 @@ async fn delete_bot(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    bots::delete(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    let id = parse_id(&id)?;
+    bots::delete(&state.store, &caller.0.actor, id).await?;
+    state.chat.word_counts.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -68,6 +68,12 @@ impl WordCounts {
             entry.words.insert(word.to_string(), *n);
         }
     }
+
+    /// Forgets a deleted bot's counts.
+    pub fn forget(&self, bot_id: Uuid) {
+        let mut bots = self.bots.lock().unwrap_or_else(|e| e.into_inner());
+        bots.remove(&bot_id);
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +93,8 @@ mod tests {
         let got = cache.recall(bot, &[&boots, &tent]);
         assert_eq!((got.version, got.counts), (Some(4), vec![None, Some(2)]));
         assert_eq!(cache.recall(Uuid::now_v7(), &[&tent]).counts, vec![None]);
+        cache.forget(bot);
+        assert_eq!(cache.recall(bot, &[&tent]).version, None, "forgotten");
     }
 
     #[test]
