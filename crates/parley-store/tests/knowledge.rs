@@ -711,24 +711,29 @@ async fn remembered_word_counts_follow_changes_to_the_chunks() {
     }
 }
 
+/// A workspace with two bots: one with three chunks about lanterns (to be deleted), one with
+/// two: (workspace, gone, kept).
+async fn two_bots_with_lanterns(store: &parley_store::Store) -> (Uuid, Uuid, Uuid) {
+    use parley_store::testing::corpus::store_document;
+    let c = store.db();
+    let ws = accounts::create_workspace(c, "W").await.unwrap().id;
+    let (gone, kept) = (bot(c, ws, "pk_gone").await, bot(c, ws, "pk_kept").await);
+    let chunks = [("Lanterns", "Lanterns burn for ten hours.", 6); 3];
+    store_document(store, ws, gone, "gone.md", &chunks).await;
+    store_document(store, ws, kept, "kept.md", &chunks[..2]).await;
+    (ws, gone, kept)
+}
+
 /// Deleting a bot removes everything its knowledge left in the search index (SQLite's
 /// full-text rows and search slot, PostgreSQL's term counts), and leaves other bots' alone.
 #[tokio::test]
 async fn a_deleted_bots_knowledge_leaves_the_search_index() {
-    use parley_store::testing::corpus::store_document;
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     for db in test_stores().await {
         let c = db.store.db();
-        let ws = accounts::create_workspace(c, "W").await.unwrap();
-        let (gone, kept) = (
-            bot(c, ws.id, "pk_gone").await,
-            bot(c, ws.id, "pk_kept").await,
-        );
-        let chunks = [("Lanterns", "Lanterns burn for ten hours.", 6); 3];
-        store_document(&db.store, ws.id, gone, "gone.md", &chunks).await;
-        store_document(&db.store, ws.id, kept, "kept.md", &chunks[..2]).await;
+        let (ws, gone, kept) = two_bots_with_lanterns(&db.store).await;
         assert_eq!(
-            search(c, ws.id, gone, &words("lanterns"), 5)
+            search(c, ws, gone, &words("lanterns"), 5)
                 .await
                 .unwrap()
                 .len(),
@@ -736,7 +741,7 @@ async fn a_deleted_bots_knowledge_leaves_the_search_index() {
         );
 
         let tx = db.store.begin().await.unwrap();
-        bots::delete(&tx, ws.id, gone).await.unwrap();
+        bots::delete(&tx, ws, gone).await.unwrap();
         tx.commit().await.unwrap();
 
         let backend = c.get_database_backend();
@@ -770,12 +775,13 @@ async fn a_deleted_bots_knowledge_leaves_the_search_index() {
             );
         }
         assert_eq!(count("SELECT count(*) FROM chunks").await, 2, "{}", db.name);
-        let hits = search(c, ws.id, kept, &words("lanterns"), 5).await.unwrap();
+        let hits = search(c, ws, kept, &words("lanterns"), 5).await.unwrap();
         assert_eq!(hits.len(), 2, "{}", db.name);
         // A bot made afterwards (it may take the freed slot) starts with nothing.
-        let new = bot(c, ws.id, "pk_new").await;
-        store_document(&db.store, ws.id, new, "new.md", &chunks[..1]).await;
-        let hits = search(c, ws.id, new, &words("lanterns"), 5).await.unwrap();
+        let new = bot(c, ws, "pk_new").await;
+        let lantern = [("Lanterns", "Lanterns burn for ten hours.", 6)];
+        parley_store::testing::corpus::store_document(&db.store, ws, new, "new.md", &lantern).await;
+        let hits = search(c, ws, new, &words("lanterns"), 5).await.unwrap();
         assert_eq!(hits.len(), 1, "{}", db.name);
     }
 }
@@ -784,18 +790,10 @@ async fn a_deleted_bots_knowledge_leaves_the_search_index() {
 /// removes the full-text rows and slots they left (SQLite), and keeps every other bot's.
 #[tokio::test]
 async fn the_upgrade_clears_what_deleted_bots_left_in_the_index() {
-    use parley_store::testing::corpus::store_document;
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     for db in parley_store::testing::test_stores_at(Some(12)).await {
         let c = db.store.db();
-        let ws = accounts::create_workspace(c, "W").await.unwrap();
-        let (gone, kept) = (
-            bot(c, ws.id, "pk_gone").await,
-            bot(c, ws.id, "pk_kept").await,
-        );
-        let chunks = [("Lanterns", "Lanterns burn for ten hours.", 6); 3];
-        store_document(&db.store, ws.id, gone, "gone.md", &chunks).await;
-        store_document(&db.store, ws.id, kept, "kept.md", &chunks[..2]).await;
+        let (ws, gone, kept) = two_bots_with_lanterns(&db.store).await;
         let backend = c.get_database_backend();
         // Deleted as before: the row alone, its chunks going by foreign key.
         let stmt = Statement::from_sql_and_values(
@@ -818,7 +816,7 @@ async fn the_upgrade_clears_what_deleted_bots_left_in_the_index() {
             assert_eq!(count("SELECT count(*) FROM chunks_fts").await, 2);
             assert_eq!(count("SELECT count(*) FROM search_slots").await, 1);
         }
-        let hits = search(c, ws.id, kept, &words("lanterns"), 5).await.unwrap();
+        let hits = search(c, ws, kept, &words("lanterns"), 5).await.unwrap();
         assert_eq!(hits.len(), 2, "{}", db.name);
     }
 }

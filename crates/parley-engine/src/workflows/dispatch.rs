@@ -11,12 +11,11 @@
 use super::context::{self, EventRef};
 use super::executor::step_job;
 use super::programs::Programs;
-use crate::live::{Hub, LiveEvent};
+use crate::live::Hub;
 use parley_store::repo::conversations as convs;
 use parley_store::repo::executions::{self as execs, NewExecution};
 use parley_store::repo::{outbox, workflows};
 use parley_store::{Store, StoreResult, jobs, now_ms};
-use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -213,16 +212,8 @@ impl Dispatcher {
             metrics::counter!("parley_workflow_executions_started_total")
                 .increment(created.len() as u64);
         }
-        for exec in created {
-            self.hub.publish(LiveEvent {
-                workspace_id: exec.workspace_id,
-                conversation_id: exec.conversation_id,
-                kind: "execution.updated",
-                data: json!({
-                    "execution_id": exec.id, "workflow_id": exec.workflow_id,
-                    "status": exec.status, "state": exec.state, "error": null,
-                }),
-            });
+        for exec in &created {
+            super::publish_execution(&self.hub, exec);
         }
         Ok(events.len())
     }

@@ -100,15 +100,7 @@ impl JobHandler for Executor {
         let failed = execs::fail_unfinished(&tx, execution_id(job)?, reason).await?;
         tx.commit().await.map_err(parley_store::StoreError::from)?;
         if let Some(exec) = failed {
-            self.hub.publish(LiveEvent {
-                workspace_id: exec.workspace_id,
-                conversation_id: exec.conversation_id,
-                kind: "execution.updated",
-                data: json!({
-                    "execution_id": exec.id, "workflow_id": exec.workflow_id,
-                    "status": FAILED, "state": exec.state, "error": reason,
-                }),
-            });
+            super::publish_execution(&self.hub, &exec);
         }
         Ok(())
     }
