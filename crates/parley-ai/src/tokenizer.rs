@@ -3,7 +3,7 @@
 //! the models Parley talks to.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{LazyLock, Mutex, OnceLock};
 use tiktoken_rs::CoreBPE;
 
 fn bpe() -> &'static CoreBPE {
@@ -19,40 +19,44 @@ pub fn count_tokens(text: &str) -> usize {
     bpe().encode_ordinary(text).len()
 }
 
-/// Texts remembered by [`count_tokens_cached`] before it starts over.
-const CACHED_TEXTS: usize = 8192;
-/// Longer texts are counted each time rather than kept.
-const CACHED_TEXT_BYTES: usize = 16 * 1024;
-
-/// [`count_tokens`] for texts that come back again and again: a bot's instructions, a
-/// conversation's recent turns and summary are counted for every prompt, and encoding them
-/// was a tenth of a chat request's CPU. Exact (keyed by the text itself) and bounded.
-pub fn count_tokens_cached(text: &str) -> usize {
-    static COUNTS: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
-    if text.len() > CACHED_TEXT_BYTES {
-        return count_tokens(text);
-    }
-    let counts = COUNTS.get_or_init(Default::default);
-    if let Some(&n) = counts.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
-        return n;
-    }
-    let n = count_tokens(text);
-    let mut counts = counts.lock().unwrap_or_else(|e| e.into_inner());
-    if counts.len() >= CACHED_TEXTS {
-        counts.clear();
-    }
-    counts.insert(text.to_string(), n);
-    n
-}
-
-/// Words remembered by a [`WordCounter`] before it stops adding more.
+/// Words remembered by a [`WordCounter`] before it starts over.
 const COUNTED_WORDS: usize = 65_536;
 /// Longer pieces are counted each time rather than kept.
 const COUNTED_WORD_BYTES: usize = 64;
 
-/// [`count_tokens`] for many texts in one language, remembering each word's count: a
-/// document repeats its words, and splitting text into the tokenizer's pieces (a
-/// backtracking regex) and merging them was most of ingestion's CPU.
+/// [`count_tokens`] for the texts of chat prompts (instructions, questions, turns,
+/// summaries), by word through one process-wide [`WordCounter`]: a new question is mostly
+/// words seen before, and encoding prompt texts whole was a twentieth of a chat request's
+/// CPU. Words not yet known are encoded outside the lock.
+pub fn count_tokens_cached(text: &str) -> usize {
+    static KNOWN: LazyLock<Mutex<WordCounter>> = LazyLock::new(Default::default);
+    let lock = || KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut total = 0;
+    let mut unknown = Vec::new();
+    {
+        let known = lock();
+        for word in words(text) {
+            match known.counts.get(word) {
+                Some(&n) => total += n,
+                None => unknown.push(word),
+            }
+        }
+    }
+    if unknown.is_empty() {
+        return total;
+    }
+    let counted: Vec<(&str, usize)> = unknown.into_iter().map(|w| (w, count_tokens(w))).collect();
+    let mut known = lock();
+    for (word, n) in counted {
+        total += n;
+        known.remember(word, n);
+    }
+    total
+}
+
+/// [`count_tokens`] for many texts in one language, remembering each word's count: texts
+/// repeat their words, and splitting text into the tokenizer's pieces (a backtracking regex)
+/// and merging them was most of ingestion's CPU.
 ///
 /// Exact: the text is cut before every space that follows an ASCII letter, and the
 /// tokenizer's pieces never cross such a cut (a piece holding a letter ends in letters, and
@@ -70,13 +74,22 @@ impl WordCounter {
                 Some(&n) => n,
                 None => {
                     let n = count_tokens(word);
-                    if word.len() <= COUNTED_WORD_BYTES && self.counts.len() < COUNTED_WORDS {
-                        self.counts.insert(word.to_string(), n);
-                    }
+                    self.remember(word, n);
                     n
                 }
             })
             .sum()
+    }
+
+    /// Keeps a short word's count, starting over when full (bounded memory).
+    fn remember(&mut self, word: &str, tokens: usize) {
+        if word.len() > COUNTED_WORD_BYTES {
+            return;
+        }
+        if self.counts.len() >= COUNTED_WORDS {
+            self.counts.clear();
+        }
+        self.counts.insert(word.to_string(), tokens);
     }
 }
 
@@ -152,13 +165,25 @@ mod tests {
     }
 
     #[test]
-    fn cached_counts_match_and_stay_bounded() {
-        for i in 0..CACHED_TEXTS + 10 {
-            let text = format!("turn number {i} of a long conversation");
+    fn shared_counts_match_the_tokenizer() {
+        for i in 0..50 {
+            let text = format!("turn number {i} of a long conversation, word{i}");
             assert_eq!(count_tokens_cached(&text), count_tokens(&text));
             assert_eq!(count_tokens_cached(&text), count_tokens(&text));
         }
-        let long = "word ".repeat(CACHED_TEXT_BYTES);
+        let long = format!("a{} b", "x".repeat(COUNTED_WORD_BYTES * 2));
         assert_eq!(count_tokens_cached(&long), count_tokens(&long));
+    }
+
+    #[test]
+    fn remembered_words_stay_bounded() {
+        let mut counter = WordCounter::default();
+        for i in 0..COUNTED_WORDS + 10 {
+            let word = format!("w{i}");
+            assert_eq!(counter.count(&word), count_tokens(&word));
+            assert!(counter.counts.len() <= COUNTED_WORDS);
+        }
+        counter.count(&"y".repeat(COUNTED_WORD_BYTES + 1));
+        assert!(!counter.counts.keys().any(|w| w.len() > COUNTED_WORD_BYTES));
     }
 }

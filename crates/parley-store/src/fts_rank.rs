@@ -23,7 +23,7 @@
 use libsqlite3_sys as ffi;
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
-use std::sync::{LazyLock, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 use uuid::Uuid;
 
 const K1: f64 = 1.2;
@@ -49,7 +49,7 @@ struct Lengths {
 
 /// Every bot's lengths, by [`bot_key`]: the ranking function runs inside SQLite, with no
 /// handle on the store but its arguments.
-static LENGTHS: LazyLock<RwLock<HashMap<i64, Lengths>>> = LazyLock::new(Default::default);
+static LENGTHS: LazyLock<RwLock<HashMap<i64, Arc<Lengths>>>> = LazyLock::new(Default::default);
 
 /// The key a bot's lengths are kept under: the random half of its id, so bots of different
 /// databases in one process (tests) never share one.
@@ -58,10 +58,15 @@ pub fn bot_key(bot_id: Uuid) -> i64 {
     i64::from_le_bytes(bytes[8..16].try_into().expect("eight bytes"))
 }
 
+/// The bot's lengths, when held at `version`.
+fn held(bot_key: i64, version: i64) -> Option<Arc<Lengths>> {
+    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
+    held.get(&bot_key).filter(|l| l.version == version).cloned()
+}
+
 /// Whether the bot's lengths are held at `version`.
 pub fn has_lengths(bot_key: i64, version: i64) -> bool {
-    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
-    held.get(&bot_key).is_some_and(|l| l.version == version)
+    held(bot_key, version).is_some()
 }
 
 /// Keeps the bot's rows (FTS rowid and `chunks_fts_docsize.sz`, one varint per column) as
@@ -76,11 +81,11 @@ pub fn remember_lengths(bot_key: i64, version: i64, rows: Vec<(i64, Vec<u8>)>) {
     let mut held = LENGTHS.write().unwrap_or_else(|e| e.into_inner());
     held.insert(
         bot_key,
-        Lengths {
+        Arc::new(Lengths {
             version,
             rowids,
             tokens,
-        },
+        }),
     );
 }
 
@@ -92,12 +97,43 @@ pub fn forget_lengths(bot_key: i64) {
         .remove(&bot_key);
 }
 
-/// The length of the row, when held for the bot at `version`.
-fn held_length(bot_key: i64, version: i64, rowid: i64) -> Option<u32> {
-    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
-    let lengths = held.get(&bot_key).filter(|l| l.version == version)?;
-    let at = lengths.rowids.binary_search(&rowid).ok()?;
-    Some(lengths.tokens[at])
+/// What one query's calls share, kept as FTS5 auxiliary data (dropped with the query): the
+/// bot's lengths, looked up once rather than per row, where the last row was found in them,
+/// and the average row length.
+struct QueryState {
+    lengths: Option<Arc<Lengths>>,
+    /// FTS5 visits rows in rowid order, so the next row is searched for from here.
+    at: usize,
+    average: f64,
+}
+
+impl QueryState {
+    /// The row's length, when held.
+    fn length(&mut self, rowid: i64) -> Option<u32> {
+        let lengths = self.lengths.as_ref()?;
+        let rowids = &lengths.rowids;
+        let mut from = if rowids.get(self.at).is_some_and(|&r| r <= rowid) {
+            self.at
+        } else {
+            0
+        };
+        // Galloping: steps doubling from the last row found, then a binary search of the
+        // last step (rows near each other are found in a few compares).
+        let mut step = 1;
+        while from + step < rowids.len() && rowids[from + step] < rowid {
+            from += step;
+            step *= 2;
+        }
+        let until = (from + step + 1).min(rowids.len());
+        let at = from + rowids[from..until].partition_point(|&r| r < rowid);
+        self.at = at;
+        (rowids.get(at) == Some(&rowid)).then(|| lengths.tokens[at])
+    }
+}
+
+unsafe extern "C" fn drop_query_state(state: *mut c_void) {
+    // SAFETY: FTS5 hands back the pointer `query_state` made, once.
+    drop(unsafe { Box::from_raw(state.cast::<QueryState>()) });
 }
 
 /// The sum of a docsize record's per-column token counts (SQLite varints: seven bits a
@@ -212,10 +248,7 @@ unsafe fn score(
         let [key, version, args @ ..] = args else {
             return None;
         };
-        let (key, version) = (
-            ffi::sqlite3_value_int64(*key),
-            ffi::sqlite3_value_int64(*version),
-        );
+        let state = query_state(api, fts, *key, *version)?;
         let columns = (api.xColumnCount?(fts) as usize).min(MAX_COLUMNS);
         let phrases = (api.xPhraseCount?(fts) as usize).min(MAX_PHRASES);
         let arg = |i: usize| args.get(i).map(|v| ffi::sqlite3_value_double(*v));
@@ -230,19 +263,17 @@ unsafe fn score(
                 frequency[phrase] += arg(column).unwrap_or(1.0);
             }
         }
-        let (mut rows, mut all_tokens, mut row_tokens) = (0i64, 0i64, 0 as c_int);
-        ok(api.xRowCount?(fts, &mut rows))?;
-        ok(api.xColumnTotalSize?(fts, -1, &mut all_tokens))?;
-        match held_length(key, version, api.xRowid?(fts)) {
-            Some(n) => row_tokens = n.min(c_int::MAX as u32) as c_int,
-            None => ok(api.xColumnSize?(fts, -1, &mut row_tokens))?,
-        }
-        let average = if rows > 0 {
-            all_tokens as f64 / rows as f64
-        } else {
-            1.0
+        let rowid = api.xRowid?(fts);
+        let row_tokens = match state.length(rowid) {
+            Some(n) => n as f64,
+            None => {
+                let mut n: c_int = 0;
+                ok(api.xColumnSize?(fts, -1, &mut n))?;
+                n as f64
+            }
         };
-        let norm = K1 * (1.0 - B + B * row_tokens as f64 / average.max(1.0));
+        let average = state.average;
+        let norm = K1 * (1.0 - B + B * row_tokens / average.max(1.0));
         Some(
             frequency[..phrases]
                 .iter()
@@ -253,13 +284,76 @@ unsafe fn score(
     }
 }
 
+/// The query's shared state, made on its first row.
+unsafe fn query_state<'a>(
+    api: &ffi::Fts5ExtensionApi,
+    fts: *mut ffi::Fts5Context,
+    key: *mut ffi::sqlite3_value,
+    version: *mut ffi::sqlite3_value,
+) -> Option<&'a mut QueryState> {
+    unsafe {
+        let kept = api.xGetAuxdata?(fts, 0).cast::<QueryState>();
+        if !kept.is_null() {
+            return kept.as_mut();
+        }
+        let (mut rows, mut all_tokens) = (0i64, 0i64);
+        ok(api.xRowCount?(fts, &mut rows))?;
+        ok(api.xColumnTotalSize?(fts, -1, &mut all_tokens))?;
+        let state = Box::into_raw(Box::new(QueryState {
+            lengths: held(
+                ffi::sqlite3_value_int64(key),
+                ffi::sqlite3_value_int64(version),
+            ),
+            at: 0,
+            average: if rows > 0 {
+                all_tokens as f64 / rows as f64
+            } else {
+                1.0
+            },
+        }));
+        // On failure FTS5 has already called the destructor.
+        ok(api.xSetAuxdata?(fts, state.cast(), Some(drop_query_state)))?;
+        state.as_mut()
+    }
+}
+
 fn ok(rc: c_int) -> Option<()> {
     (rc == ffi::SQLITE_OK).then_some(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{idf, total_tokens};
+    use super::{Lengths, QueryState, idf, total_tokens};
+    use std::sync::Arc;
+
+    #[test]
+    fn rows_are_found_in_any_order_and_missing_ones_are_not() {
+        let rowids: Vec<i64> = (0..1000).map(|i| i * 3).collect();
+        let tokens: Vec<u32> = (0..1000).collect();
+        let mut state = QueryState {
+            lengths: Some(Arc::new(Lengths {
+                version: 1,
+                rowids,
+                tokens,
+            })),
+            at: 0,
+            average: 1.0,
+        };
+        // Ascending (as FTS5 visits), with gaps small and large, then back and out of range.
+        for i in [0, 1, 2, 7, 8, 400, 401, 999, 3, 0, 500] {
+            assert_eq!(state.length(i as i64 * 3), Some(i), "row {}", i * 3);
+        }
+        for missing in [-1, 1, 3 * 999 + 1, 3 * 1000, 2] {
+            assert_eq!(state.length(missing), None, "row {missing}");
+        }
+        assert_eq!(state.length(6), Some(2), "found again after misses");
+        let mut empty = QueryState {
+            lengths: None,
+            at: 0,
+            average: 1.0,
+        };
+        assert_eq!(empty.length(0), None);
+    }
 
     #[test]
     fn a_docsize_record_sums_its_columns() {
