@@ -47,6 +47,7 @@ pub async fn seal_identity_secrets(store: &Store, vault: &Vault) -> EngineResult
             ..Default::default()
         };
         bots::update(store.db(), bot.workspace_id, bot.id, changes).await?;
+        crate::held::forget(bot.id);
     }
     Ok(plain.len())
 }
@@ -216,6 +217,7 @@ async fn change(
     )
     .await?;
     tx.commit().await?;
+    crate::held::forget(id);
     Ok(bot)
 }
 
@@ -235,6 +237,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
     )
     .await?;
     tx.commit().await?;
+    crate::held::forget(id);
     Ok(())
 }
 

@@ -196,6 +196,27 @@ pub async fn start(
     Ok(conv)
 }
 
+/// A conversation the widget asks about, checked in one read: the session token must name a
+/// visitor of this bot (`Unauthenticated` otherwise) and the conversation must be theirs
+/// (`NotFound` otherwise, as for anyone else's). Also returns how many conversations the
+/// visitor has had, which scoring a message needs.
+pub async fn visitor_conversation(
+    store: &Store,
+    key: &[u8],
+    bot: &Bot,
+    token: &str,
+    id: Uuid,
+) -> EngineResult<(Conversation, u64)> {
+    let claims = verify_visitor_token(key, token)
+        .filter(|c| c.bot_id == bot.id)
+        .ok_or(EngineError::Unauthenticated)?;
+    match convs::visitor_conversation(store.db(), bot.id, claims.visitor_id, id).await? {
+        None => Err(EngineError::Unauthenticated),
+        Some((None, _)) => Err(EngineError::NotFound),
+        Some((Some(conv), visits)) => Ok((conv, visits)),
+    }
+}
+
 /// One of the visitor's own conversations; anyone else's is `NotFound`.
 pub async fn own_conversation(
     store: &Store,
@@ -250,10 +271,12 @@ pub enum ReplyEvent {
 ///
 /// `client_id` is the sender's own id for the message: a retry with the same id (after a
 /// network failure) gets the stored message and its answer back instead of a second copy.
+/// `visits` is how many conversations the visitor has had (see [`visitor_conversation`]).
 pub async fn send(
     ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
+    visits: u64,
     text: &str,
     client_id: Option<&str>,
 ) -> EngineResult<(Message, mpsc::Receiver<ReplyEvent>)> {
@@ -294,10 +317,7 @@ pub async fn send(
             insight.merge_model_intents(&found);
         }
     }
-    // Read before the write turn: it changes only when the visitor starts a conversation.
-    let visits = convs::conversation_count(store.db(), conv.visitor_id)
-        .await?
-        .clamp(1, u32::MAX as u64) as u32;
+    let visits = visits.clamp(1, u32::MAX as u64) as u32;
     // Fold the message into the conversation's state in the same transaction as the
     // message and its events: a trigger is written exactly when its message is.
     let tx = store.begin().await?;

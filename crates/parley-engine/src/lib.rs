@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod bots;
 pub mod chat;
 mod error;
+pub mod held;
 pub mod inbox;
 pub mod insight;
 pub mod knowledge;

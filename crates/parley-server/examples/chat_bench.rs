@@ -7,7 +7,8 @@
 //! retrieval, prompt assembly, the model round trip on loopback, storing the reply), that
 //! many synthetic chunks indexed for it, and 8 visitors, each in their own conversation,
 //! sending questions back to back (JSON replies). Prints one JSON line per run: request
-//! latency p50/p99 and requests/s.
+//! latency p50/p99, requests/s and the CPU time the process used per request (all of it:
+//! the visitors' client and the model server count too, as they share the machine).
 //!
 //! With `BENCH_RATE=r` the visitors together ask `r` questions per second on a fixed
 //! schedule instead (each still waits for its reply before asking again), and a request's
@@ -47,6 +48,17 @@ fn rate() -> Option<f64> {
 }
 const WARM_UP: usize = 5;
 
+/// CPU time this process has used so far (every thread: server, model server and visitors),
+/// from `/proc/self/stat`; `None` off Linux. Less noisy than requests/s on a shared machine.
+fn cpu_used() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th
+    // and 13th, in clock ticks of 1/100 s (USER_HZ).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
@@ -70,6 +82,7 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
 
     let vocab = Arc::new(vocab.to_vec());
     let started = Instant::now();
+    let cpu_before = cpu_used();
     let mut tasks = Vec::new();
     for visitor in 0..visitors() {
         let mut widget = Widget::of(&app, &bot);
@@ -110,6 +123,13 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
         all.extend(t.await.unwrap());
     }
     let rps = all.len() as f64 / started.elapsed().as_secs_f64();
+    let cpu_ms_per_request = cpu_used()
+        .zip(cpu_before)
+        .map(|(after, before)| {
+            let asked = all.len() + WARM_UP * visitors() as usize;
+            (after - before).as_secs_f64() * 1000.0 / asked as f64
+        })
+        .map(|ms| (ms * 100.0).round() / 100.0);
     all.sort();
     println!(
         "{}",
@@ -118,7 +138,7 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
             "visitors": visitors(), "rate": rate(), "requests": all.len(),
             "request_p50_ms": (percentile(&all, 0.5) * 100.0).round() / 100.0,
             "request_p99_ms": (percentile(&all, 0.99) * 100.0).round() / 100.0,
-            "requests_per_s": rps.round(),
+            "requests_per_s": rps.round(), "cpu_ms_per_request": cpu_ms_per_request,
         })
     );
 }

@@ -772,3 +772,87 @@ async fn widget_writes_are_limited_per_address_and_bot() {
         Widget::of(&app, &other).start().await; // another bot's limit is its own
     }
 }
+
+/// Widget requests use the bot and its FAQs as read moments ago, yet a change made through
+/// the admin API reaches the widget at once: a new FAQ, allowed origins, a rotated key, a
+/// deleted bot. Messages to a conversation need its visitor's session.
+#[tokio::test]
+async fn bot_and_faq_changes_reach_the_widget_at_once() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Shop").await;
+        let id = bot["id"].as_str().unwrap();
+        let mut widget = Widget::of(&app, &bot);
+        let conv = widget.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let ask = || Some(json!({"text": "Do you ship to Canada?"}));
+        let answer = "Yes, in 7 to 14 business days.";
+
+        let (status, sent) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::OK, "{}: {sent}", db.name);
+        assert!(sent["reply"]["text"].is_string(), "{sent}");
+        assert_ne!(sent["reply"]["text"], answer, "{}: no FAQ yet", db.name);
+        let faq = json!({"question": "Do you ship to Canada?", "answer": answer});
+        let (status, _) = owner
+            .call(Method::POST, &format!("/api/v1/bots/{id}/faqs"), Some(faq))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, sent) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(sent["reply"]["text"], answer, "{}: the new FAQ", db.name);
+
+        let origins = json!({"allowed_origins": ["https://shop.example"]});
+        let (status, _) = owner
+            .call(Method::PATCH, &format!("/api/v1/bots/{id}"), Some(origins))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, refused) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}: {refused}", db.name);
+        assert_eq!(refused["error"]["code"], "origin_not_allowed");
+        widget.origin = Some("https://shop.example".into());
+        let (status, _) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::OK, "{}", db.name);
+
+        // Someone else's session, or none, may not write to the conversation.
+        let mut stranger = Widget::of(&app, &bot);
+        stranger.origin = widget.origin.clone();
+        stranger.start().await;
+        let (status, body) = stranger.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{}: {body}", db.name);
+        stranger.session = Some("forged".into());
+        let (status, body) = stranger.call(Method::POST, &path, ask()).await;
+        assert_eq!(body["error"]["code"], "invalid_session", "{}", db.name);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        stranger.session = None;
+        let (_, body) = stranger.call(Method::POST, &path, ask()).await;
+        assert_eq!(body["error"]["code"], "no_session", "{}", db.name);
+
+        let (status, _) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{id}/rotate"),
+                Some(json!({"key": "public_key"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{}: the old key", db.name);
+        let (_, rotated) = owner
+            .call(Method::GET, &format!("/api/v1/bots/{id}"), None)
+            .await;
+        widget.key = rotated["public_key"].as_str().unwrap().into();
+        let (status, _) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(status, StatusCode::OK, "{}: the new key", db.name);
+        let (status, _) = owner
+            .call(Method::DELETE, &format!("/api/v1/bots/{id}"), None)
+            .await;
+        assert!(status.is_success(), "{status}");
+        let (status, _) = widget.call(Method::POST, &path, ask()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{}: a deleted bot",
+            db.name
+        );
+    }
+}

@@ -820,3 +820,55 @@ async fn the_upgrade_clears_what_deleted_bots_left_in_the_index() {
         assert_eq!(hits.len(), 2, "{}", db.name);
     }
 }
+
+/// The widget's checks before a message, in one read: the visitor must be the bot's, the
+/// conversation the visitor's, and the visitor's conversations are counted.
+#[tokio::test]
+async fn a_visitor_conversation_is_checked_and_counted_in_one_read() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "Shop").await.unwrap();
+        let b = bot(c, ws.id, "pk_checks").await;
+        let other_bot = bot(c, ws.id, "pk_checks_other").await;
+        let ada = convs::create_visitor(c, ws.id, b, None).await.unwrap();
+        let bob = convs::create_visitor(c, ws.id, b, None).await.unwrap();
+        let first = convs::create_conversation(c, &ada).await.unwrap();
+        let second = convs::create_conversation(c, &ada).await.unwrap();
+        let bobs = convs::create_conversation(c, &bob).await.unwrap();
+
+        let (found, visits) = convs::visitor_conversation(c, b, ada.id, second.id)
+            .await
+            .unwrap()
+            .expect("Ada is the bot's visitor");
+        assert_eq!(found, Some(second.clone()), "{}", db.name);
+        assert_eq!(visits, 2, "{}: Ada's conversations", db.name);
+        let (found, visits) = convs::visitor_conversation(c, b, ada.id, bobs.id)
+            .await
+            .unwrap()
+            .expect("Ada is the bot's visitor");
+        assert_eq!(found, None, "{}: Bob's conversation is not Ada's", db.name);
+        assert_eq!(visits, 2, "{}", db.name);
+        let (found, visits) = convs::visitor_conversation(c, b, bob.id, bobs.id)
+            .await
+            .unwrap()
+            .expect("Bob is the bot's visitor");
+        assert_eq!(found.map(|f| f.id), Some(bobs.id), "{}", db.name);
+        assert_eq!(visits, 1, "{}", db.name);
+        assert!(
+            convs::visitor_conversation(c, other_bot, ada.id, first.id)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: Ada is not the other bot's visitor",
+            db.name
+        );
+        assert!(
+            convs::visitor_conversation(c, b, Uuid::now_v7(), first.id)
+                .await
+                .unwrap()
+                .is_none(),
+            "{}: no such visitor",
+            db.name
+        );
+    }
+}

@@ -261,6 +261,7 @@ pub async fn create_faq(
     )
     .await?;
     tx.commit().await?;
+    crate::held::forget(bot_id);
     Ok(faq)
 }
 
@@ -283,6 +284,7 @@ pub async fn update_faq(
     )
     .await?;
     tx.commit().await?;
+    crate::held::forget(bot_id);
     Ok(faq)
 }
 
@@ -298,6 +300,7 @@ pub async fn delete_faq(store: &Store, actor: &Actor, bot_id: Uuid, id: Uuid) ->
     )
     .await?;
     tx.commit().await?;
+    crate::held::forget(bot_id);
     Ok(())
 }
 
@@ -318,6 +321,7 @@ pub async fn reorder_faqs(
     }
     let list = faqs::list(&tx, actor.workspace_id, bot_id, false).await?;
     tx.commit().await?;
+    crate::held::forget(bot_id);
     Ok(list)
 }
 

@@ -8,7 +8,7 @@ use parley_domain::knowledge::faq::{CLOSE_MATCH, rank_faqs};
 use parley_domain::knowledge::fusion::reciprocal_rank_fusion;
 use parley_domain::knowledge::terms::query_words;
 use parley_store::repo::bots::Bot;
-use parley_store::repo::faqs::{self, Faq};
+use parley_store::repo::faqs::Faq;
 use parley_store::repo::knowledge::{self, ChunkHit};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -48,7 +48,7 @@ pub async fn retrieve(
     limit: u64,
 ) -> EngineResult<Retrieved> {
     let db = ctx.store.db();
-    let all_faqs = faqs::list(db, bot.workspace_id, bot.id, true).await?;
+    let all_faqs = crate::held::enabled_faqs(&ctx.store, bot).await?;
     let ranked = rank_faqs(question, all_faqs.iter().map(|f| f.question.as_str()));
     let faqs = ranked
         .into_iter()

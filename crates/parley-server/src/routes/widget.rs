@@ -18,8 +18,9 @@ use parley_domain::bot::Appearance;
 use parley_domain::identity::verify_image_link;
 use parley_domain::image::MAX_IMAGE_BYTES;
 use parley_domain::throttle::{Limit, Throttle};
+use parley_engine::EngineError;
 use parley_engine::chat::{self, ImageUpload, ReplyEvent, VisitorProof};
-use parley_store::repo::bots::{self, Bot};
+use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{Conversation, Message};
 use parley_store::repo::{faqs, images as stored_images};
 use serde::{Deserialize, Serialize};
@@ -141,7 +142,7 @@ impl FromRequestParts<AppState> for WidgetBot {
             .unwrap_or("");
         let bot = match key {
             "" => None,
-            key => bots::find_by_public_key(state.store.db(), key).await?,
+            key => parley_engine::held::bot_by_key(&state.store, key).await?,
         };
         let bot = bot.ok_or_else(|| {
             ApiError::new(
@@ -182,22 +183,26 @@ async fn visitor(
     bot: &Bot,
     headers: &HeaderMap,
 ) -> ApiResult<parley_store::repo::conversations::Visitor> {
-    let token = session_token(headers).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "no_session",
-            "send the X-Parley-Session token this browser was given",
-        )
-    })?;
+    let token = session_token(headers).ok_or_else(no_session)?;
     chat::visitor_from_token(&state.store, &state.visitor_key, bot, &token)
         .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "invalid_session",
-                "the session token is not valid for this bot",
-            )
-        })
+        .map_err(|_| invalid_session())
+}
+
+fn no_session() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "no_session",
+        "send the X-Parley-Session token this browser was given",
+    )
+}
+
+fn invalid_session() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "invalid_session",
+        "the session token is not valid for this bot",
+    )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -467,12 +472,24 @@ async fn send_message(
     ApiJson(body): ApiJson<SendMessage>,
 ) -> ApiResult<Response> {
     state.widget_limiter.admit(&bot, ip.as_deref())?;
-    let visitor = visitor(&state, &bot, &headers).await?;
-    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let token = session_token(&headers).ok_or_else(no_session)?;
+    let (conv, visits) = chat::visitor_conversation(
+        &state.store,
+        &state.visitor_key,
+        &bot,
+        &token,
+        parse_id(&id)?,
+    )
+    .await
+    .map_err(|e| match e {
+        EngineError::Unauthenticated => invalid_session(),
+        e => e.into(),
+    })?;
     let (message, mut replies) = chat::send(
         &state.chat,
         &bot,
         &conv,
+        visits,
         &body.text,
         body.client_id.as_deref(),
     )

@@ -389,15 +389,6 @@ pub async fn visitors(
         .await?)
 }
 
-/// How many conversations the visitor has had (their visits, for lead engagement).
-pub async fn conversation_count(c: &impl ConnectionTrait, visitor_id: Uuid) -> StoreResult<u64> {
-    use sea_orm::PaginatorTrait;
-    Ok(conversation::Entity::find()
-        .filter(conversation::Column::VisitorId.eq(visitor_id))
-        .count(c)
-        .await?)
-}
-
 /// Sets the lead stage a workflow gave the conversation.
 pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> StoreResult<()> {
     conversation::ActiveModel {
@@ -409,6 +400,40 @@ pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> 
     .update(c)
     .await?;
     Ok(())
+}
+
+/// What a widget request about one conversation checks, read in one query: whether the
+/// visitor exists for the bot, conversation `id` when it is theirs, and how many
+/// conversations the visitor has had (their visits, for lead engagement). `None` when the
+/// bot has no such visitor; `Some((None, _))` when the conversation is not theirs.
+pub async fn visitor_conversation(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    visitor_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(Option<Conversation>, u64)>> {
+    use sea_orm::FromQueryResult;
+    let sql = "SELECT conversations.*, \
+                      (SELECT count(*) FROM conversations mine WHERE mine.visitor_id = visitors.id) AS visits \
+               FROM visitors LEFT JOIN conversations \
+                 ON conversations.id = $3 AND conversations.visitor_id = visitors.id \
+               WHERE visitors.id = $2 AND visitors.bot_id = $1";
+    let row = c
+        .query_one_raw(crate::raw(
+            c.get_database_backend(),
+            sql,
+            vec![bot_id.into(), visitor_id.into(), id.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let visits: i64 = row.try_get("", "visits")?;
+    let conversation = match row.try_get::<Option<Uuid>>("", "id")? {
+        Some(_) => Some(Conversation::from_query_result(&row, "")?),
+        None => None,
+    };
+    Ok(Some((conversation, u64::try_from(visits).unwrap_or(0))))
 }
 
 /// A conversation of this workspace with its visitor's email, in one query (workflow

@@ -8,8 +8,8 @@ use crate::entities::outbox;
 use crate::{StoreResult, now_ms, raw};
 use sea_orm::DbBackend;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
 };
 use std::sync::LazyLock;
 use tokio::sync::watch;
@@ -32,7 +32,10 @@ pub async fn append(
         created_at: Set(now_ms()),
         dispatched_at: Set(None),
     };
-    model.insert(c).await?;
+    // Nothing needs the row back: no RETURNING, no read.
+    outbox::Entity::insert(model)
+        .exec_without_returning(c)
+        .await?;
     // Before the commit, so a woken dispatcher may not see it yet: it then polls again
     // shortly (see the dispatcher), which is cheaper than threading a hook through commits.
     SIGNAL.send_modify(|n| *n = n.wrapping_add(1));
