@@ -8,7 +8,8 @@
 //! many synthetic chunks indexed for it, and 8 visitors, each in their own conversation,
 //! sending questions back to back (JSON replies). Prints one JSON line per run: request
 //! latency p50/p99, requests/s and the CPU time the process used per request (all of it:
-//! the visitors' client and the model server count too, as they share the machine).
+//! the visitors' client and the model server count too, as they share the machine; a
+//! PostgreSQL server's own processes do not).
 //!
 //! With `BENCH_RATE=r` the visitors together ask `r` questions per second on a fixed
 //! schedule instead (each still waits for its reply before asking again), and a request's
