@@ -73,39 +73,47 @@ fn held() -> std::sync::MutexGuard<'static, Held> {
 /// The bot whose widget key is `key`, if any. Unknown keys are not held (anyone can send
 /// them), so each costs a read.
 pub async fn bot_by_key(store: &Store, key: &str) -> EngineResult<Option<Bot>> {
-    let generation = {
-        let held = held();
-        if let Some(bot) = held.bots.fresh(key) {
-            return Ok(Some(bot));
-        }
-        held.generation
-    };
-    let bot = bots::find_by_public_key(store.db(), key).await?;
-    let mut held = held();
-    if let Some(bot) = &bot
-        && held.generation == generation
-    {
-        held.bots.put(key.to_string(), bot.clone());
-    }
-    Ok(bot)
+    let read = async { Ok(bots::find_by_public_key(store.db(), key).await?) };
+    held_or_read(|held| &mut held.bots, key, read).await
 }
 
 /// The bot's enabled FAQs, in their order.
 pub async fn enabled_faqs(store: &Store, bot: &Bot) -> EngineResult<Arc<Vec<Faq>>> {
-    let id = (bot.workspace_id, bot.id);
+    let read = async {
+        let faqs = faqs::list(store.db(), bot.workspace_id, bot.id, true).await?;
+        Ok(Some(Arc::new(faqs)))
+    };
+    let faqs = held_or_read(|held| &mut held.faqs, &(bot.workspace_id, bot.id), read).await?;
+    Ok(faqs.unwrap_or_default())
+}
+
+/// The fresh value held for `key` on `shelf`, or else what `read` finds, held unless a
+/// [`forget`] came in between (`None` is not held).
+async fn held_or_read<K, Q, V>(
+    shelf: fn(&mut Held) -> &mut Shelf<K, V>,
+    key: &Q,
+    read: impl Future<Output = EngineResult<Option<V>>>,
+) -> EngineResult<Option<V>>
+where
+    K: Hash + Eq + std::borrow::Borrow<Q>,
+    Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    V: Clone,
+{
     let generation = {
-        let held = held();
-        if let Some(faqs) = held.faqs.fresh(&id) {
-            return Ok(faqs);
+        let mut held = held();
+        if let Some(value) = shelf(&mut held).fresh(key) {
+            return Ok(Some(value));
         }
         held.generation
     };
-    let faqs = Arc::new(faqs::list(store.db(), bot.workspace_id, bot.id, true).await?);
+    let value = read.await?;
     let mut held = held();
-    if held.generation == generation {
-        held.faqs.put(id, faqs.clone());
+    if let Some(value) = &value
+        && held.generation == generation
+    {
+        shelf(&mut held).put(key.to_owned(), value.clone());
     }
-    Ok(faqs)
+    Ok(value)
 }
 
 /// Drops what is held about the bot: call after committing any change to it or its FAQs.
