@@ -132,9 +132,9 @@ impl WorkerPool {
                 }
                 continue;
             }
-            let claimed = {
-                let _gate = self.store.write_gate().await;
-                jobs::claim(self.store.writer(), free as u64, lease_ms).await
+            let claimed = match self.store.writer().await {
+                Ok(writer) => jobs::claim(&writer, free as u64, lease_ms).await,
+                Err(error) => Err(error),
             };
             match claimed {
                 Ok(batch) if !batch.is_empty() => {
@@ -225,25 +225,26 @@ impl RunContext {
         metrics::histogram!("parley_job_duration_seconds", "kind" => job.kind.clone())
             .record(started.elapsed().as_secs_f64());
 
-        let gate = self.store.write_gate().await;
-        let recorded = match outcome {
-            Ok(()) => jobs::complete(self.store.writer(), &job).await,
-            Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
-                let delay = backoff_ms(
-                    job.attempts as u32,
-                    self.config.backoff_base.as_millis() as i64,
-                    self.config.backoff_max.as_millis() as i64,
-                    rand::random::<f64>(),
-                );
-                tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, delay_ms = delay, %error, "job failed; will retry");
-                jobs::retry_at(self.store.writer(), &job, &error, now_ms() + delay).await
-            }
-            Err(JobError::Retry(error) | JobError::Permanent(error)) => {
-                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job dead-lettered");
-                jobs::bury(self.store.writer(), &job, &error).await
-            }
+        let recorded = match self.store.writer().await {
+            Err(error) => Err(error),
+            Ok(writer) => match outcome {
+                Ok(()) => jobs::complete(&writer, &job).await,
+                Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
+                    let delay = backoff_ms(
+                        job.attempts as u32,
+                        self.config.backoff_base.as_millis() as i64,
+                        self.config.backoff_max.as_millis() as i64,
+                        rand::random::<f64>(),
+                    );
+                    tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, delay_ms = delay, %error, "job failed; will retry");
+                    jobs::retry_at(&writer, &job, &error, now_ms() + delay).await
+                }
+                Err(JobError::Retry(error) | JobError::Permanent(error)) => {
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job dead-lettered");
+                    jobs::bury(&writer, &job, &error).await
+                }
+            },
         };
-        drop(gate);
         match recorded {
             Ok(true) => {}
             Ok(false) => {

@@ -164,7 +164,9 @@ async fn a_job_lost_on_every_attempt_is_dead_lettered_and_its_handler_told() {
             .unwrap();
         // Two workers claim it and vanish: leases that are over at once.
         for _ in 0..2 {
-            let claimed = jobs::claim(db.store.writer(), 1, -1).await.unwrap();
+            let claimed = jobs::claim(&db.store.writer().await.unwrap(), 1, -1)
+                .await
+                .unwrap();
             assert_eq!(claimed.len(), 1, "{}", db.name);
         }
         let handler = Recorder::default();

@@ -616,6 +616,8 @@ async fn an_execution_whose_runner_was_lost_on_every_attempt_fails() {
         let done = app
             .store
             .writer()
+            .await
+            .unwrap()
             .execute_raw(sea_orm::Statement::from_string(backend, sql))
             .await
             .unwrap();

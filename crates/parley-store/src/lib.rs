@@ -20,14 +20,15 @@ pub mod testing;
 pub use error::{StoreError, StoreResult};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
-use sea_orm::{
-    ConnectOptions, Database, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
-};
+mod write;
+pub use write::{Tx, Writer};
+
+use sea_orm::{Database, Statement};
 use sea_orm_migration::MigratorTrait;
-use sea_query_sqlx::SqlxValues;
-use std::sync::Arc;
+use sqlx::ConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use write::{SqliteWriter, conn_err};
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -61,21 +62,6 @@ pub struct Store {
     sqlite_writer: Option<SqliteWriter>,
 }
 
-/// SQLite has one writer at a time; this process's writes go through here.
-#[derive(Clone, Debug)]
-struct SqliteWriter {
-    /// Write transactions take turns here, first come first served, instead of in SQLite's
-    /// busy handler, which polls with sleeps of up to 100 ms and so turns a short queue into
-    /// long tail latencies.
-    turn: Arc<tokio::sync::Mutex<()>>,
-    /// The one connection they use. As the only writer its page cache stays valid between
-    /// transactions (SQLite drops a connection's cache whenever another one has written),
-    /// and a write never waits for a pool busy with searches.
-    conn: DatabaseConnection,
-    /// Told of each committed write transaction, for [`checkpoint_wal`].
-    wrote: tokio::sync::mpsc::Sender<()>,
-}
-
 /// How long [`checkpoint_wal`] lets commits gather before copying them back together.
 const CHECKPOINT_DELAY: Duration = Duration::from_millis(100);
 
@@ -101,143 +87,22 @@ async fn checkpoint_wal(db: DatabaseConnection, mut wrote: tokio::sync::mpsc::Re
     }
 }
 
-/// A write transaction; on SQLite it holds this process's write turn until it ends.
-pub struct Tx {
-    inner: TxInner,
-    _turn: WriteGate,
-    /// SQLite: where to report a commit (see [`checkpoint_wal`]).
-    wrote: Option<tokio::sync::mpsc::Sender<()>>,
+/// Every SQLite connection's settings. WAL lets readers run beside the one writer; NORMAL
+/// sync is durable across process crashes (only an OS crash can lose the last commits).
+fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
 }
 
-enum TxInner {
-    /// SQLite: SeaORM's transaction on the one writing connection.
-    Orm(DatabaseTransaction),
-    /// PostgreSQL: sqlx's own transaction, which SeaORM's statements run on just the same
-    /// and which can also bulk-load with `COPY` (SeaORM's exposes no connection for it).
-    Postgres(tokio::sync::Mutex<sqlx::Transaction<'static, sqlx::Postgres>>),
-}
-
-impl Tx {
-    pub async fn commit(self) -> Result<(), DbErr> {
-        match self.inner {
-            TxInner::Orm(tx) => {
-                tx.commit().await?;
-                if let Some(wrote) = self.wrote {
-                    let _ = wrote.try_send(()); // full: a checkpoint is due already
-                }
-                Ok(())
-            }
-            TxInner::Postgres(tx) => tx.into_inner().commit().await.map_err(exec_err),
-        }
-    }
-
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        match self.inner {
-            TxInner::Orm(tx) => tx.rollback().await,
-            TxInner::Postgres(tx) => tx.into_inner().rollback().await.map_err(exec_err),
-        }
-    }
-
-    /// PostgreSQL: runs `COPY … FROM STDIN` with the data received from `parts`, each sent
-    /// as it arrives (so whoever makes the next part works while the server loads this
-    /// one); returns the rows loaded. SQLite has no `COPY`: an error there.
-    pub async fn copy_in(
-        &self,
-        statement: &str,
-        mut parts: tokio::sync::mpsc::Receiver<Vec<u8>>,
-    ) -> Result<u64, DbErr> {
-        let TxInner::Postgres(tx) = &self.inner else {
-            return Err(DbErr::Custom("COPY needs PostgreSQL".into()));
-        };
-        let mut tx = tx.lock().await;
-        let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
-        while let Some(part) = parts.recv().await {
-            if let Err(error) = copy.send(part).await {
-                let _ = copy.abort("the data could not be sent").await;
-                return Err(exec_err(error));
-            }
-        }
-        copy.finish().await.map_err(exec_err)
-    }
-}
-
-fn exec_err(error: sqlx::Error) -> DbErr {
-    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn conn_err(error: sqlx::Error) -> DbErr {
-    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn query_err(error: sqlx::Error) -> DbErr {
-    DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-/// A SeaORM statement as an sqlx query, with the same values bound.
-fn pg_query(stmt: &Statement) -> sqlx::query::Query<'_, sqlx::Postgres, SqlxValues> {
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for Tx {
-    fn get_database_backend(&self) -> DbBackend {
-        match &self.inner {
-            TxInner::Orm(tx) => tx.get_database_backend(),
-            TxInner::Postgres(_) => DbBackend::Postgres,
-        }
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<sea_orm::ExecResult, DbErr> {
-        match &self.inner {
-            TxInner::Orm(tx) => tx.execute_raw(stmt).await,
-            TxInner::Postgres(tx) => {
-                let mut tx = tx.lock().await;
-                let done = pg_query(&stmt).execute(&mut **tx).await;
-                done.map(Into::into).map_err(exec_err)
-            }
-        }
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, DbErr> {
-        match &self.inner {
-            TxInner::Orm(tx) => tx.execute_unprepared(sql).await,
-            TxInner::Postgres(tx) => {
-                let mut tx = tx.lock().await;
-                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await;
-                done.map(Into::into).map_err(exec_err)
-            }
-        }
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<sea_orm::QueryResult>, DbErr> {
-        match &self.inner {
-            TxInner::Orm(tx) => tx.query_one_raw(stmt).await,
-            TxInner::Postgres(tx) => {
-                let mut tx = tx.lock().await;
-                let row = pg_query(&stmt).fetch_optional(&mut **tx).await;
-                row.map(|row| row.map(Into::into)).map_err(query_err)
-            }
-        }
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<sea_orm::QueryResult>, DbErr> {
-        match &self.inner {
-            TxInner::Orm(tx) => tx.query_all_raw(stmt).await,
-            TxInner::Postgres(tx) => {
-                let mut tx = tx.lock().await;
-                let rows = pg_query(&stmt).fetch_all(&mut **tx).await;
-                rows.map(|rows| rows.into_iter().map(Into::into).collect())
-                    .map_err(query_err)
-            }
-        }
-    }
-}
-
-/// Readies each pooled SQLite connection: stable query plans and the ranking function.
-async fn prepare_connection(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+/// Readies each SQLite connection: stable query plans and the ranking function.
+pub(crate) async fn prepare_connection(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<(), sqlx::Error> {
     stable_query_plans(conn).await?;
     fts_rank::register(conn).await
 }
@@ -279,14 +144,11 @@ async fn query_plan_stability(
     Ok(now)
 }
 
-/// Held while writing through a [`Store::write_gate`]; [`Store::begin`] takes the same turn.
-pub type WriteGate = Option<tokio::sync::OwnedMutexGuard<()>>;
-
 impl Store {
     /// Connects lazily: the first query opens the connection, so `parley serve` starts (and
     /// reports "not ready") while the database is still down, and recovers by itself.
     pub async fn connect(config: &StoreConfig) -> StoreResult<Store> {
-        let mut opts = ConnectOptions::new(config.url.clone());
+        let mut opts = sea_orm::ConnectOptions::new(config.url.clone());
         opts.max_connections(config.max_connections)
             .min_connections(0)
             .acquire_timeout(config.acquire_timeout)
@@ -294,16 +156,7 @@ impl Store {
             .sqlx_logging(false)
             .test_before_acquire(false)
             .connect_lazy(true)
-            .map_sqlx_sqlite_opts(|o| {
-                // WAL lets readers run beside the one writer; NORMAL sync is durable across
-                // process crashes (only an OS crash can lose the last commits).
-                o.create_if_missing(true)
-                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
-                    .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
-            })
+            .map_sqlx_sqlite_opts(sqlite_settings)
             .map_sqlx_sqlite_pool_opts(|o| {
                 o.after_connect(|conn, _| Box::pin(prepare_connection(conn)))
             });
@@ -312,14 +165,13 @@ impl Store {
         }
         let db = Database::connect(opts.clone()).await?;
         let sqlite_writer = if db.get_database_backend() == DbBackend::Sqlite {
-            opts.max_connections(1);
+            let options: SqliteConnectOptions = config.url.parse().map_err(conn_err)?;
             let (wrote, written) = tokio::sync::mpsc::channel(1);
             tokio::spawn(checkpoint_wal(db.clone(), written));
-            Some(SqliteWriter {
-                turn: Arc::new(tokio::sync::Mutex::new(())),
-                conn: Database::connect(opts).await?,
+            Some(SqliteWriter::new(
+                sqlite_settings(options).disable_statement_logging(),
                 wrote,
-            })
+            ))
         } else {
             None
         };
@@ -368,53 +220,33 @@ impl Store {
         &self.db
     }
 
-    /// Where writes go: on SQLite the one writing connection (use it under a
-    /// [`Store::write_gate`]), on PostgreSQL the pool.
-    pub fn writer(&self) -> &DatabaseConnection {
-        self.sqlite_writer.as_ref().map_or(&self.db, |w| &w.conn)
-    }
-
-    /// Starts a write transaction. On SQLite it takes the write lock up front (IMMEDIATE):
-    /// a deferred transaction that reads and then writes can fail with SQLITE_BUSY instead
-    /// of waiting its turn.
-    pub async fn begin(&self) -> StoreResult<Tx> {
-        if self.backend() == DbBackend::Postgres {
-            let pool = self.db.get_postgres_connection_pool();
-            let tx = pool.begin().await.map_err(conn_err)?;
-            return Ok(Tx {
-                inner: TxInner::Postgres(tokio::sync::Mutex::new(tx)),
-                _turn: None,
-                wrote: None,
-            });
-        }
-        let turn = self.write_gate().await;
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        Ok(Tx {
-            inner: TxInner::Orm(self.writer().begin_with_options(options).await?),
-            _turn: turn,
-            wrote: self.sqlite_writer.as_ref().map(|w| w.wrote.clone()),
-        })
-    }
-
-    /// On SQLite, waits for this process's other busy writers and returns a guard to hold
-    /// for the duration of a write (a transaction, or a hot single statement); `None` on
-    /// PostgreSQL. SQLite has one writer anyway; a writer that finds the lock taken sleeps
-    /// in SQLite's busy handler (1, 2, 5, 10 … ms), so under load the lock sits idle while
-    /// waiters sleep. Queueing here hands it over at once. Writers that do not take the gate
-    /// still work, through the busy handler.
-    pub async fn write_gate(&self) -> WriteGate {
+    /// A turn at writing, for a write outside a transaction (a hot single statement): on
+    /// SQLite this process's one writing connection, once its earlier writers are done; on
+    /// PostgreSQL the pool. SQLite has one writer anyway; a writer that finds the lock taken
+    /// sleeps in SQLite's busy handler (1, 2, 5, 10 … ms), so under load the lock sits idle
+    /// while waiters sleep. Queueing here hands it over at once. Writes through
+    /// [`Store::db`] still work, through the busy handler.
+    pub async fn writer(&self) -> StoreResult<Writer> {
         match &self.sqlite_writer {
-            Some(writer) => Some(writer.turn.clone().lock_owned().await),
-            None => None,
+            Some(writer) => Ok(writer.turn().await?),
+            None => Ok(Writer::postgres(self.db.clone())),
+        }
+    }
+
+    /// Starts a write transaction; on SQLite it takes the same turn as [`Store::writer`].
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        match &self.sqlite_writer {
+            Some(writer) => Ok(Tx::sqlite(writer).await?),
+            None => {
+                let pool = self.db.get_postgres_connection_pool();
+                Ok(Tx::postgres(pool.begin().await.map_err(conn_err)?))
+            }
         }
     }
 
     pub async fn close(self) {
         if let Some(writer) = self.sqlite_writer {
-            let _ = writer.conn.close().await;
+            writer.close().await;
         }
         let _ = self.db.close().await;
     }

@@ -65,6 +65,59 @@ async fn bots_never_cross_workspaces() {
     }
 }
 
+/// A write transaction that is neither committed nor rolled back (an error, or a request
+/// cancelled while it waited on the database) is undone, and the next writer gets its turn.
+#[tokio::test]
+async fn abandoned_transactions_are_rolled_back_and_free_the_turn() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let tx = db.store.begin().await.unwrap();
+        outbox::append(&tx, ws.id, "dropped", json!({}))
+            .await
+            .unwrap();
+        drop(tx);
+
+        // Cancelled between statements: the task holding the transaction is aborted.
+        let (store, started) = (db.store.clone(), tokio::sync::oneshot::channel());
+        let (appended, stalled) = started;
+        let task = tokio::spawn(async move {
+            let tx = store.begin().await.unwrap();
+            outbox::append(&tx, ws.id, "cancelled", json!({}))
+                .await
+                .unwrap();
+            appended.send(()).unwrap();
+            std::future::pending::<()>().await;
+            tx.commit().await.unwrap();
+        });
+        stalled.await.unwrap();
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+
+        // SQLite's write lock was let go: a write from outside the turn goes through.
+        outbox::append(c, ws.id, "outside", json!({}))
+            .await
+            .unwrap();
+        let writer = db.store.writer().await.unwrap();
+        outbox::append(&writer, ws.id, "kept", json!({}))
+            .await
+            .unwrap();
+        drop(writer);
+        let tx = db.store.begin().await.unwrap();
+        outbox::append(&tx, ws.id, "committed", json!({}))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let kinds: Vec<String> = outbox::pending(c, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect();
+        assert_eq!(kinds, ["outside", "kept", "committed"], "{}", db.name);
+    }
+}
+
 #[tokio::test]
 async fn outbox_events_are_pending_until_dispatched_in_order() {
     for db in test_stores().await {

@@ -584,7 +584,6 @@ pub async fn post_event(
         )));
     }
     let name = event.name();
-    let _gate = store.write_gate().await;
-    let id = outbox::append(store.writer(), actor.workspace_id, &name, payload).await?;
+    let id = outbox::append(&store.writer().await?, actor.workspace_id, &name, payload).await?;
     Ok((id, name))
 }

@@ -1,0 +1,375 @@
+//! Writing: a turn on SQLite's one writing connection ([`Writer`]) and write transactions
+//! ([`Tx`]) on either backend.
+//!
+//! SQLite has one writer at a time, so this process's writes queue for one connection it
+//! holds itself, first come first served. Not a pool: a pooled connection is pinged each time
+//! it is returned (a round trip to SQLite's worker thread, on a task spawned for it), and the
+//! next writer waited for that ping before it could begin, which took a third of every write
+//! turn. Holding the connection also keeps its page cache valid between transactions (SQLite
+//! drops a connection's cache whenever another one has written).
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
+use sea_query_sqlx::SqlxValues;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection, Executor};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The writing connection and the turn to use it; cloned with the [`Store`](crate::Store).
+#[derive(Clone)]
+pub(crate) struct SqliteWriter {
+    slot: Arc<Mutex<Slot>>,
+    options: Arc<SqliteConnectOptions>,
+    /// Told of each committed transaction, for [`checkpoint_wal`](crate::checkpoint_wal).
+    pub(crate) wrote: tokio::sync::mpsc::Sender<()>,
+}
+
+impl std::fmt::Debug for SqliteWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteWriter")
+    }
+}
+
+/// What the turn guards.
+struct Slot {
+    /// Opened by the first writer (the store connects lazily).
+    conn: Option<SqliteConnection>,
+    /// A transaction was begun and not ended: its [`Tx`] was dropped where no task could be
+    /// spawned to roll it back, so the next writer does.
+    open: bool,
+}
+
+impl SqliteWriter {
+    pub(crate) fn new(options: SqliteConnectOptions, wrote: tokio::sync::mpsc::Sender<()>) -> Self {
+        Self {
+            slot: Arc::new(Mutex::new(Slot {
+                conn: None,
+                open: false,
+            })),
+            options: Arc::new(options),
+            wrote,
+        }
+    }
+
+    /// Waits for this process's earlier writers, then hands over the connection.
+    pub(crate) async fn turn(&self) -> Result<Writer, DbErr> {
+        let mut slot = self.slot.clone().lock_owned().await;
+        if slot.conn.is_none() {
+            let mut conn = self.options.connect().await.map_err(conn_err)?;
+            crate::prepare_connection(&mut conn)
+                .await
+                .map_err(conn_err)?;
+            slot.conn = Some(conn);
+        }
+        if slot.open {
+            run(&mut slot, "ROLLBACK").await?;
+            slot.open = false;
+        }
+        Ok(Writer {
+            inner: WriterInner::Sqlite(Mutex::new(slot)),
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        if let Some(conn) = self.slot.lock().await.conn.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
+
+/// Runs one unprepared statement on the writing connection.
+async fn run(slot: &mut Slot, sql: &'static str) -> Result<(), DbErr> {
+    let conn = slot.conn.as_mut().expect("connected by `turn`");
+    conn.execute(sql).await.map(drop).map_err(exec_err)
+}
+
+/// A turn at writing outside a transaction (one statement, or a few that need not be
+/// atomic): on SQLite this process's writing connection, held until dropped; on PostgreSQL
+/// the pool. From [`Store::writer`](crate::Store::writer).
+pub struct Writer {
+    inner: WriterInner,
+}
+
+enum WriterInner {
+    Sqlite(Mutex<OwnedMutexGuard<Slot>>),
+    Postgres(sea_orm::DatabaseConnection),
+}
+
+impl Writer {
+    pub(crate) fn postgres(db: sea_orm::DatabaseConnection) -> Self {
+        Self {
+            inner: WriterInner::Postgres(db),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Writer {
+    fn get_database_backend(&self) -> DbBackend {
+        match &self.inner {
+            WriterInner::Sqlite(_) => DbBackend::Sqlite,
+            WriterInner::Postgres(db) => db.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            WriterInner::Sqlite(slot) => {
+                let mut slot = slot.lock().await;
+                let conn = slot.conn.as_mut().expect("connected by `turn`");
+                let done = query(&stmt).execute(conn).await;
+                done.map(Into::into).map_err(exec_err)
+            }
+            WriterInner::Postgres(db) => db.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            WriterInner::Sqlite(slot) => {
+                let mut slot = slot.lock().await;
+                let conn = slot.conn.as_mut().expect("connected by `turn`");
+                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(conn)
+                    .await;
+                done.map(Into::into).map_err(exec_err)
+            }
+            WriterInner::Postgres(db) => db.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.inner {
+            WriterInner::Sqlite(slot) => {
+                let mut slot = slot.lock().await;
+                let conn = slot.conn.as_mut().expect("connected by `turn`");
+                let row = query(&stmt).fetch_optional(conn).await;
+                row.map(|row| row.map(Into::into)).map_err(query_err)
+            }
+            WriterInner::Postgres(db) => db.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.inner {
+            WriterInner::Sqlite(slot) => {
+                let mut slot = slot.lock().await;
+                let conn = slot.conn.as_mut().expect("connected by `turn`");
+                let rows = query(&stmt).fetch_all(conn).await;
+                rows.map(|rows| rows.into_iter().map(Into::into).collect())
+                    .map_err(query_err)
+            }
+            WriterInner::Postgres(db) => db.query_all_raw(stmt).await,
+        }
+    }
+}
+
+/// A write transaction; on SQLite it holds this process's write turn until it ends.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    /// SQLite: the writing connection, inside `BEGIN IMMEDIATE`.
+    Sqlite(SqliteTx),
+    /// PostgreSQL: sqlx's own transaction, which SeaORM's statements run on just the same
+    /// and which can also bulk-load with `COPY` (SeaORM's exposes no connection for it).
+    Postgres(Mutex<sqlx::Transaction<'static, sqlx::Postgres>>),
+}
+
+/// A SQLite transaction; ended by commit or rollback, else rolled back when dropped.
+struct SqliteTx {
+    /// `None` once ended.
+    writer: Option<Writer>,
+    wrote: tokio::sync::mpsc::Sender<()>,
+}
+
+impl Tx {
+    /// SQLite: takes the write lock up front (IMMEDIATE): a deferred transaction that reads
+    /// and then writes can fail with SQLITE_BUSY instead of waiting its turn.
+    pub(crate) async fn sqlite(writer: &SqliteWriter) -> Result<Tx, DbErr> {
+        let turn = writer.turn().await?;
+        if let WriterInner::Sqlite(slot) = &turn.inner {
+            let mut slot = slot.lock().await;
+            run(&mut slot, "BEGIN IMMEDIATE").await?;
+            slot.open = true;
+        }
+        Ok(Tx {
+            inner: TxInner::Sqlite(SqliteTx {
+                writer: Some(turn),
+                wrote: writer.wrote.clone(),
+            }),
+        })
+    }
+
+    pub(crate) fn postgres(tx: sqlx::Transaction<'static, sqlx::Postgres>) -> Tx {
+        Tx {
+            inner: TxInner::Postgres(Mutex::new(tx)),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), DbErr> {
+        match self.inner {
+            TxInner::Sqlite(mut tx) => {
+                tx.end("COMMIT").await?;
+                let _ = tx.wrote.try_send(()); // full: a checkpoint is due already
+                Ok(())
+            }
+            TxInner::Postgres(tx) => tx.into_inner().commit().await.map_err(exec_err),
+        }
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        match self.inner {
+            TxInner::Sqlite(mut tx) => tx.end("ROLLBACK").await,
+            TxInner::Postgres(tx) => tx.into_inner().rollback().await.map_err(exec_err),
+        }
+    }
+
+    /// PostgreSQL: runs `COPY … FROM STDIN` with the data received from `parts`, each sent
+    /// as it arrives (so whoever makes the next part works while the server loads this
+    /// one); returns the rows loaded. SQLite has no `COPY`: an error there.
+    pub async fn copy_in(
+        &self,
+        statement: &str,
+        mut parts: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    ) -> Result<u64, DbErr> {
+        let TxInner::Postgres(tx) = &self.inner else {
+            return Err(DbErr::Custom("COPY needs PostgreSQL".into()));
+        };
+        let mut tx = tx.lock().await;
+        let mut copy = tx.copy_in_raw(statement).await.map_err(exec_err)?;
+        while let Some(part) = parts.recv().await {
+            if let Err(error) = copy.send(part).await {
+                let _ = copy.abort("the data could not be sent").await;
+                return Err(exec_err(error));
+            }
+        }
+        copy.finish().await.map_err(exec_err)
+    }
+}
+
+impl SqliteTx {
+    fn writer(&self) -> &Writer {
+        self.writer
+            .as_ref()
+            .expect("a transaction is used only until it ends")
+    }
+
+    /// Commits or rolls back. A failed commit is rolled back, so the connection is left
+    /// outside any transaction either way.
+    async fn end(&mut self, sql: &'static str) -> Result<(), DbErr> {
+        let Some(Writer {
+            inner: WriterInner::Sqlite(slot),
+        }) = self.writer.take()
+        else {
+            return Ok(());
+        };
+        let mut slot = slot.into_inner();
+        let ended = run(&mut slot, sql).await;
+        if ended.is_err() {
+            let _ = run(&mut slot, "ROLLBACK").await;
+        }
+        slot.open = false;
+        ended
+    }
+}
+
+impl Drop for SqliteTx {
+    /// Ended by neither commit nor rollback (an error, or a cancelled request): rolled back
+    /// at once on a task that keeps the turn until then, so SQLite's write lock is not left
+    /// held. Without a runtime the next writer rolls it back instead (see [`Slot::open`]).
+    fn drop(&mut self) {
+        if self.writer.is_some()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let mut tx = SqliteTx {
+                writer: self.writer.take(),
+                wrote: self.wrote.clone(),
+            };
+            runtime.spawn(async move {
+                if let Err(error) = tx.end("ROLLBACK").await {
+                    tracing::warn!(%error, "rolling back an abandoned write transaction failed");
+                }
+            });
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        match &self.inner {
+            TxInner::Sqlite(_) => DbBackend::Sqlite,
+            TxInner::Postgres(_) => DbBackend::Postgres,
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            TxInner::Sqlite(tx) => tx.writer().execute_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let done = query(&stmt).execute(&mut **tx).await;
+                done.map(Into::into).map_err(exec_err)
+            }
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            TxInner::Sqlite(tx) => tx.writer().execute_unprepared(sql).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await;
+                done.map(Into::into).map_err(exec_err)
+            }
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.inner {
+            TxInner::Sqlite(tx) => tx.writer().query_one_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let row = query(&stmt).fetch_optional(&mut **tx).await;
+                row.map(|row| row.map(Into::into)).map_err(query_err)
+            }
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.inner {
+            TxInner::Sqlite(tx) => tx.writer().query_all_raw(stmt).await,
+            TxInner::Postgres(tx) => {
+                let mut tx = tx.lock().await;
+                let rows = query(&stmt).fetch_all(&mut **tx).await;
+                rows.map(|rows| rows.into_iter().map(Into::into).collect())
+                    .map_err(query_err)
+            }
+        }
+    }
+}
+
+/// A SeaORM statement as an sqlx query on either backend, with the same values bound.
+fn query<DB: sqlx::Database>(stmt: &Statement) -> sqlx::query::Query<'_, DB, SqlxValues>
+where
+    SqlxValues: sqlx::IntoArguments<DB>,
+{
+    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
+    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+pub(crate) fn exec_err(error: sqlx::Error) -> DbErr {
+    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+pub(crate) fn conn_err(error: sqlx::Error) -> DbErr {
+    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
+
+fn query_err(error: sqlx::Error) -> DbErr {
+    DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
+}
