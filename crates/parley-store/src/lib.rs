@@ -20,7 +20,9 @@ pub mod testing;
 pub use error::{StoreError, StoreResult};
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
+mod read;
 mod write;
+pub use read::Db;
 pub use write::{Tx, Writer};
 
 use sea_orm::{Database, Statement};
@@ -57,7 +59,9 @@ impl StoreConfig {
 /// A connection pool to one database, on either backend.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: Db,
+    /// SeaORM's pool: migrations, and PostgreSQL's `LISTEN` and transactions.
+    orm: DatabaseConnection,
     /// SQLite's one writer; `None` on PostgreSQL.
     sqlite_writer: Option<SqliteWriter>,
 }
@@ -76,7 +80,7 @@ const WAL_BACKSTOP_PAGES: &str = "10000";
 /// every writer queued behind it waits. Here a pooled connection does it shortly after
 /// writes instead, in passive mode (it never blocks the writer or readers). Ends when the
 /// last [`Store`] holding the writer is dropped.
-async fn checkpoint_wal(db: DatabaseConnection, mut wrote: tokio::sync::mpsc::Receiver<()>) {
+async fn checkpoint_wal(db: Db, mut wrote: tokio::sync::mpsc::Receiver<()>) {
     while wrote.recv().await.is_some() {
         tokio::time::sleep(CHECKPOINT_DELAY).await;
         while wrote.try_recv().is_ok() {}
@@ -163,36 +167,46 @@ impl Store {
         if let Some(schema) = &config.pg_schema {
             opts.set_schema_search_path(schema.clone());
         }
-        let db = Database::connect(opts.clone()).await?;
-        let sqlite_writer = if db.get_database_backend() == DbBackend::Sqlite {
-            let options: SqliteConnectOptions = config.url.parse().map_err(conn_err)?;
-            let (wrote, written) = tokio::sync::mpsc::channel(1);
-            tokio::spawn(checkpoint_wal(db.clone(), written));
-            Some(SqliteWriter::new(
-                sqlite_settings(options).disable_statement_logging(),
-                wrote,
-            ))
-        } else {
-            None
-        };
-        Ok(Store { db, sqlite_writer })
+        let orm = Database::connect(opts).await?;
+        if orm.get_database_backend() == DbBackend::Postgres {
+            let db = Db::postgres(orm.clone());
+            return Ok(Store {
+                db,
+                orm,
+                sqlite_writer: None,
+            });
+        }
+        let options: SqliteConnectOptions = config.url.parse().map_err(conn_err)?;
+        let options = sqlite_settings(options).disable_statement_logging();
+        let db = Db::sqlite(
+            options.clone(),
+            config.max_connections,
+            config.acquire_timeout,
+        );
+        let (wrote, written) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(checkpoint_wal(db.clone(), written));
+        Ok(Store {
+            db,
+            orm,
+            sqlite_writer: Some(SqliteWriter::new(options, wrote)),
+        })
     }
 
     /// Applies every pending migration.
     pub async fn migrate(&self) -> StoreResult<()> {
-        migration::Migrator::up(&self.db, None).await?;
+        migration::Migrator::up(&self.orm, None).await?;
         Ok(())
     }
 
     /// Applies the first `n` migrations (`None`: all); upgrade tests stop part-way.
     pub async fn migrate_first(&self, n: Option<u32>) -> StoreResult<()> {
-        migration::Migrator::up(&self.db, n).await?;
+        migration::Migrator::up(&self.orm, n).await?;
         Ok(())
     }
 
     /// Names of migrations applied so far, oldest first.
     pub async fn applied_migrations(&self) -> StoreResult<Vec<String>> {
-        let models = migration::Migrator::get_applied_migrations(&self.db).await?;
+        let models = migration::Migrator::get_applied_migrations(&self.orm).await?;
         Ok(models.into_iter().map(|m| m.name().to_string()).collect())
     }
 
@@ -216,7 +230,8 @@ impl Store {
         }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
+    /// Where reads go, and writes that need neither a transaction nor the write turn.
+    pub fn db(&self) -> &Db {
         &self.db
     }
 
@@ -229,7 +244,7 @@ impl Store {
     pub async fn writer(&self) -> StoreResult<Writer> {
         match &self.sqlite_writer {
             Some(writer) => Ok(writer.turn().await?),
-            None => Ok(Writer::postgres(self.db.clone())),
+            None => Ok(Writer::postgres(self.orm.clone())),
         }
     }
 
@@ -238,7 +253,7 @@ impl Store {
         match &self.sqlite_writer {
             Some(writer) => Ok(Tx::sqlite(writer).await?),
             None => {
-                let pool = self.db.get_postgres_connection_pool();
+                let pool = self.orm.get_postgres_connection_pool();
                 Ok(Tx::postgres(pool.begin().await.map_err(conn_err)?))
             }
         }
@@ -248,7 +263,8 @@ impl Store {
         if let Some(writer) = self.sqlite_writer {
             writer.close().await;
         }
-        let _ = self.db.close().await;
+        self.db.close().await;
+        let _ = self.orm.close().await;
     }
 }
 
@@ -279,16 +295,22 @@ pub(crate) fn raw(backend: DbBackend, pg_sql: &str, values: Vec<sea_orm::Value>)
 mod tests {
     use super::*;
 
-    /// Every pooled SQLite connection plans its statements once (see [`stable_query_plans`]).
+    /// Every SQLite connection, reading or writing, plans its statements once (see
+    /// [`stable_query_plans`]).
     #[tokio::test]
     async fn sqlite_connections_keep_their_query_plans() {
         let db = testing::sqlite().await;
-        let pool = db.store.db().get_sqlite_connection_pool();
-        let mut first = pool.acquire().await.unwrap();
-        let mut second = pool.acquire().await.unwrap();
-        for conn in [&mut first, &mut second] {
+        let mut first = db.store.db().lease().await.unwrap();
+        let mut second = db.store.db().lease().await.unwrap();
+        for conn in [first.conn(), second.conn()] {
             assert_eq!(query_plan_stability(conn, -1).await.unwrap(), 1);
         }
+        let writer = db.store.sqlite_writer.as_ref().unwrap();
+        let mut turn = writer.turn().await.unwrap();
+        assert_eq!(
+            query_plan_stability(turn.sqlite_conn(), -1).await.unwrap(),
+            1
+        );
     }
 
     /// A committed transaction's pages reach the database file by themselves, though far

@@ -33,7 +33,7 @@ impl Store {
         if !self.can_notify() {
             return Ok(None);
         }
-        let pool = self.db().get_postgres_connection_pool();
+        let pool = self.orm.get_postgres_connection_pool();
         let mut listener = sqlx::postgres::PgListener::connect_with(pool)
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;

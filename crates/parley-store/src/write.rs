@@ -11,7 +11,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection, Executor};
+use sqlx::{ConnectOptions, Connection};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -34,9 +34,19 @@ impl std::fmt::Debug for SqliteWriter {
 struct Slot {
     /// Opened by the first writer (the store connects lazily).
     conn: Option<SqliteConnection>,
-    /// A transaction was begun and not ended: its [`Tx`] was dropped where no task could be
-    /// spawned to roll it back, so the next writer does.
-    open: bool,
+    state: TxState,
+}
+
+/// Where the writing connection is in a transaction.
+#[derive(Clone, Copy, PartialEq)]
+enum TxState {
+    None,
+    /// Begun by a [`Tx`]: `BEGIN IMMEDIATE` is sent with its first statement, which saves
+    /// the turn one round trip to SQLite's thread.
+    Begun,
+    /// `BEGIN IMMEDIATE` sent. Still so when a turn starts: the [`Tx`] was dropped where no
+    /// task could be spawned to roll it back, so the next writer does.
+    Open,
 }
 
 impl SqliteWriter {
@@ -44,7 +54,7 @@ impl SqliteWriter {
         Self {
             slot: Arc::new(Mutex::new(Slot {
                 conn: None,
-                open: false,
+                state: TxState::None,
             })),
             options: Arc::new(options),
             wrote,
@@ -61,10 +71,10 @@ impl SqliteWriter {
                 .map_err(conn_err)?;
             slot.conn = Some(conn);
         }
-        if slot.open {
-            run(&mut slot, "ROLLBACK").await?;
-            slot.open = false;
+        if slot.state == TxState::Open {
+            rollback(&mut slot).await;
         }
+        slot.state = TxState::None;
         Ok(Writer {
             inner: WriterInner::Sqlite(Mutex::new(slot)),
         })
@@ -77,10 +87,37 @@ impl SqliteWriter {
     }
 }
 
-/// Runs one unprepared statement on the writing connection.
+impl Slot {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self.conn.as_mut().expect("connected by `turn`")
+    }
+
+    /// The statement to send: with `BEGIN IMMEDIATE` before it if it is the first of a
+    /// transaction (sqlx runs both in one command, binding the values to the second).
+    fn next<'a>(&mut self, stmt: &'a Statement) -> std::borrow::Cow<'a, Statement> {
+        if self.state != TxState::Begun {
+            return std::borrow::Cow::Borrowed(stmt);
+        }
+        self.state = TxState::Open;
+        std::borrow::Cow::Owned(Statement {
+            sql: format!("BEGIN IMMEDIATE; {}", stmt.sql),
+            ..stmt.clone()
+        })
+    }
+}
+
+/// Runs `COMMIT` or `ROLLBACK` on the writing connection (prepared once).
 async fn run(slot: &mut Slot, sql: &'static str) -> Result<(), DbErr> {
-    let conn = slot.conn.as_mut().expect("connected by `turn`");
-    conn.execute(sql).await.map(drop).map_err(exec_err)
+    let done = sqlx::query(sql).execute(slot.conn()).await;
+    done.map(drop).map_err(exec_err)
+}
+
+/// Rolls back whatever transaction is open. SQLite refuses only when none is (its `BEGIN`
+/// failed, or an error already rolled it back), so that refusal is no failure.
+async fn rollback(slot: &mut Slot) {
+    if let Err(error) = run(slot, "ROLLBACK").await {
+        tracing::debug!(%error, "nothing to roll back");
+    }
 }
 
 /// A turn at writing outside a transaction (one statement, or a few that need not be
@@ -96,6 +133,15 @@ enum WriterInner {
 }
 
 impl Writer {
+    /// The writing connection (SQLite only).
+    #[cfg(test)]
+    pub(crate) fn sqlite_conn(&mut self) -> &mut SqliteConnection {
+        match &mut self.inner {
+            WriterInner::Sqlite(slot) => slot.get_mut().conn(),
+            WriterInner::Postgres(_) => panic!("SQLite only"),
+        }
+    }
+
     pub(crate) fn postgres(db: sea_orm::DatabaseConnection) -> Self {
         Self {
             inner: WriterInner::Postgres(db),
@@ -116,9 +162,8 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                let conn = slot.conn.as_mut().expect("connected by `turn`");
-                let done = query(&stmt).execute(conn).await;
-                done.map(Into::into).map_err(exec_err)
+                let stmt = slot.next(&stmt);
+                sqlite::execute(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.execute_raw(stmt).await,
         }
@@ -128,11 +173,9 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                let conn = slot.conn.as_mut().expect("connected by `turn`");
-                let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(conn)
-                    .await;
-                done.map(Into::into).map_err(exec_err)
+                let stmt = Statement::from_string(DbBackend::Sqlite, sql);
+                let sql = slot.next(&stmt);
+                sqlite::execute_unprepared(slot.conn(), &sql.sql).await
             }
             WriterInner::Postgres(db) => db.execute_unprepared(sql).await,
         }
@@ -142,9 +185,8 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                let conn = slot.conn.as_mut().expect("connected by `turn`");
-                let row = query(&stmt).fetch_optional(conn).await;
-                row.map(|row| row.map(Into::into)).map_err(query_err)
+                let stmt = slot.next(&stmt);
+                sqlite::query_one(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.query_one_raw(stmt).await,
         }
@@ -154,10 +196,8 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                let conn = slot.conn.as_mut().expect("connected by `turn`");
-                let rows = query(&stmt).fetch_all(conn).await;
-                rows.map(|rows| rows.into_iter().map(Into::into).collect())
-                    .map_err(query_err)
+                let stmt = slot.next(&stmt);
+                sqlite::query_all(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.query_all_raw(stmt).await,
         }
@@ -185,14 +225,13 @@ struct SqliteTx {
 }
 
 impl Tx {
-    /// SQLite: takes the write lock up front (IMMEDIATE): a deferred transaction that reads
-    /// and then writes can fail with SQLITE_BUSY instead of waiting its turn.
+    /// SQLite: takes the write lock up front (IMMEDIATE), with the first statement: a
+    /// deferred transaction that reads and then writes can fail with SQLITE_BUSY instead of
+    /// waiting its turn.
     pub(crate) async fn sqlite(writer: &SqliteWriter) -> Result<Tx, DbErr> {
         let turn = writer.turn().await?;
         if let WriterInner::Sqlite(slot) = &turn.inner {
-            let mut slot = slot.lock().await;
-            run(&mut slot, "BEGIN IMMEDIATE").await?;
-            slot.open = true;
+            slot.lock().await.state = TxState::Begun;
         }
         Ok(Tx {
             inner: TxInner::Sqlite(SqliteTx {
@@ -211,7 +250,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), DbErr> {
         match self.inner {
             TxInner::Sqlite(mut tx) => {
-                tx.end("COMMIT").await?;
+                tx.end(true).await?;
                 let _ = tx.wrote.try_send(()); // full: a checkpoint is due already
                 Ok(())
             }
@@ -221,7 +260,7 @@ impl Tx {
 
     pub async fn rollback(self) -> Result<(), DbErr> {
         match self.inner {
-            TxInner::Sqlite(mut tx) => tx.end("ROLLBACK").await,
+            TxInner::Sqlite(mut tx) => tx.end(false).await,
             TxInner::Postgres(tx) => tx.into_inner().rollback().await.map_err(exec_err),
         }
     }
@@ -258,7 +297,7 @@ impl SqliteTx {
 
     /// Commits or rolls back. A failed commit is rolled back, so the connection is left
     /// outside any transaction either way.
-    async fn end(&mut self, sql: &'static str) -> Result<(), DbErr> {
+    async fn end(&mut self, commit: bool) -> Result<(), DbErr> {
         let Some(Writer {
             inner: WriterInner::Sqlite(slot),
         }) = self.writer.take()
@@ -266,19 +305,25 @@ impl SqliteTx {
             return Ok(());
         };
         let mut slot = slot.into_inner();
-        let ended = run(&mut slot, sql).await;
-        if ended.is_err() {
-            let _ = run(&mut slot, "ROLLBACK").await;
+        if std::mem::replace(&mut slot.state, TxState::None) != TxState::Open {
+            return Ok(()); // nothing was sent: there is nothing to end
         }
-        slot.open = false;
-        ended
+        if !commit {
+            rollback(&mut slot).await;
+            return Ok(());
+        }
+        let committed = run(&mut slot, "COMMIT").await;
+        if committed.is_err() {
+            rollback(&mut slot).await;
+        }
+        committed
     }
 }
 
 impl Drop for SqliteTx {
     /// Ended by neither commit nor rollback (an error, or a cancelled request): rolled back
     /// at once on a task that keeps the turn until then, so SQLite's write lock is not left
-    /// held. Without a runtime the next writer rolls it back instead (see [`Slot::open`]).
+    /// held. Without a runtime the next writer rolls it back instead (see [`TxState::Open`]).
     fn drop(&mut self) {
         if self.writer.is_some()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
@@ -287,11 +332,7 @@ impl Drop for SqliteTx {
                 writer: self.writer.take(),
                 wrote: self.wrote.clone(),
             };
-            runtime.spawn(async move {
-                if let Err(error) = tx.end("ROLLBACK").await {
-                    tracing::warn!(%error, "rolling back an abandoned write transaction failed");
-                }
-            });
+            runtime.spawn(async move { tx.end(false).await });
         }
     }
 }
@@ -350,6 +391,47 @@ impl ConnectionTrait for Tx {
                     .map_err(query_err)
             }
         }
+    }
+}
+
+/// SeaORM's statements on one SQLite connection Parley holds itself.
+pub(crate) mod sqlite {
+    use super::{exec_err, query, query_err};
+    use sea_orm::{DbErr, ExecResult, QueryResult, Statement};
+    use sqlx::Executor;
+    use sqlx::sqlite::SqliteConnection;
+
+    pub(crate) async fn execute(
+        conn: &mut SqliteConnection,
+        stmt: &Statement,
+    ) -> Result<ExecResult, DbErr> {
+        let done = query(stmt).execute(conn).await;
+        done.map(Into::into).map_err(exec_err)
+    }
+
+    pub(crate) async fn execute_unprepared(
+        conn: &mut SqliteConnection,
+        sql: &str,
+    ) -> Result<ExecResult, DbErr> {
+        let done = conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await;
+        done.map(Into::into).map_err(exec_err)
+    }
+
+    pub(crate) async fn query_one(
+        conn: &mut SqliteConnection,
+        stmt: &Statement,
+    ) -> Result<Option<QueryResult>, DbErr> {
+        let row = query(stmt).fetch_optional(conn).await;
+        row.map(|row| row.map(Into::into)).map_err(query_err)
+    }
+
+    pub(crate) async fn query_all(
+        conn: &mut SqliteConnection,
+        stmt: &Statement,
+    ) -> Result<Vec<QueryResult>, DbErr> {
+        let rows = query(stmt).fetch_all(conn).await;
+        rows.map(|rows| rows.into_iter().map(Into::into).collect())
+            .map_err(query_err)
     }
 }
 

@@ -4,7 +4,7 @@
 use parley_domain::bot::{Appearance, Behaviour};
 use parley_store::repo::{accounts, audit, bots, images, outbox, sessions};
 use parley_store::testing::test_stores;
-use parley_store::{StoreError, now_ms};
+use parley_store::{ConnectionTrait, StoreError, now_ms};
 use serde_json::json;
 
 fn new_bot(name: &str, key: &str) -> bots::NewBot {
@@ -93,6 +93,14 @@ async fn abandoned_transactions_are_rolled_back_and_free_the_turn() {
         stalled.await.unwrap();
         task.abort();
         assert!(task.await.unwrap_err().is_cancelled());
+
+        // A transaction whose first statement fails, and one that sends none.
+        let tx = db.store.begin().await.unwrap();
+        let backend = c.get_database_backend();
+        let bad = sea_orm::Statement::from_string(backend, "SELECT no_such_column FROM outbox");
+        assert!(tx.query_one_raw(bad).await.is_err(), "{}", db.name);
+        drop(tx);
+        db.store.begin().await.unwrap().commit().await.unwrap();
 
         // SQLite's write lock was let go: a write from outside the turn goes through.
         outbox::append(c, ws.id, "outside", json!({}))

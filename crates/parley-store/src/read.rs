@@ -1,0 +1,179 @@
+//! Reading: [`Db`], where every statement outside the write turn goes.
+//!
+//! On PostgreSQL that is SeaORM's pool. On SQLite it is a set of connections Parley holds
+//! itself, handed out one per statement and put back as they are: sqlx's pool pings each
+//! connection it gets back (a round trip to SQLite's worker thread, on a task spawned for
+//! it), which for a chat message's handful of reads was as many extra thread switches as
+//! the reads themselves. A SQLite connection to a local file does not go stale the way a
+//! network one does, and one whose statement was cancelled finishes it before the next.
+
+use crate::write::{conn_err, sqlite};
+use sea_orm::{
+    ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
+    Statement,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{ConnectOptions, Connection};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Reads (and writes that need no turn) on either backend; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    inner: DbInner,
+}
+
+#[derive(Clone, Debug)]
+enum DbInner {
+    Sqlite(Arc<Readers>),
+    Postgres(DatabaseConnection),
+}
+
+/// SQLite's reading connections.
+struct Readers {
+    options: SqliteConnectOptions,
+    /// Connections not in use; more are opened, up to the permits, as needed.
+    idle: Mutex<Vec<SqliteConnection>>,
+    permits: Arc<Semaphore>,
+    /// How long a statement waits for a connection before failing as "unavailable".
+    acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Readers")
+    }
+}
+
+/// A reading connection in use; back to the idle set when dropped.
+pub(crate) struct Lease<'a> {
+    conn: Option<SqliteConnection>,
+    readers: &'a Readers,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.readers.idle.lock().expect("not poisoned").push(conn);
+        }
+    }
+}
+
+impl Lease<'_> {
+    pub(crate) fn conn(&mut self) -> &mut SqliteConnection {
+        self.conn.as_mut().expect("held until dropped")
+    }
+}
+
+impl Db {
+    pub(crate) fn sqlite(options: SqliteConnectOptions, max: u32, acquire_timeout: Duration) -> Db {
+        Db {
+            inner: DbInner::Sqlite(Arc::new(Readers {
+                options,
+                idle: Mutex::new(Vec::new()),
+                permits: Arc::new(Semaphore::new(max.max(1) as usize)),
+                acquire_timeout,
+            })),
+        }
+    }
+
+    pub(crate) fn postgres(pool: DatabaseConnection) -> Db {
+        Db {
+            inner: DbInner::Postgres(pool),
+        }
+    }
+
+    /// Closes the idle SQLite connections (those in use close when dropped).
+    pub(crate) async fn close(&self) {
+        if let DbInner::Sqlite(readers) = &self.inner {
+            readers.permits.close();
+            let idle = std::mem::take(&mut *readers.idle.lock().expect("not poisoned"));
+            for conn in idle {
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+impl Db {
+    /// One of SQLite's reading connections.
+    pub(crate) async fn lease(&self) -> Result<Lease<'_>, DbErr> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => readers.lease().await,
+            DbInner::Postgres(_) => Err(DbErr::Custom("SQLite only".into())),
+        }
+    }
+}
+
+impl Readers {
+    async fn lease(&self) -> Result<Lease<'_>, DbErr> {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+                .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
+        let idle = self.idle.lock().expect("not poisoned").pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let mut conn = self.options.connect().await.map_err(conn_err)?;
+                crate::prepare_connection(&mut conn)
+                    .await
+                    .map_err(conn_err)?;
+                conn
+            }
+        };
+        Ok(Lease {
+            conn: Some(conn),
+            readers: self,
+            _permit: permit,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        match &self.inner {
+            DbInner::Sqlite(_) => DbBackend::Sqlite,
+            DbInner::Postgres(db) => db.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => sqlite::execute(readers.lease().await?.conn(), &stmt).await,
+            DbInner::Postgres(db) => db.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => {
+                sqlite::execute_unprepared(readers.lease().await?.conn(), sql).await
+            }
+            DbInner::Postgres(db) => db.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => {
+                sqlite::query_one(readers.lease().await?.conn(), &stmt).await
+            }
+            DbInner::Postgres(db) => db.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => {
+                sqlite::query_all(readers.lease().await?.conn(), &stmt).await
+            }
+            DbInner::Postgres(db) => db.query_all_raw(stmt).await,
+        }
+    }
+}
