@@ -210,7 +210,7 @@ pub struct Tx {
 }
 
 enum TxInner {
-    /// SQLite: the writing connection, inside `BEGIN IMMEDIATE`.
+    /// SQLite: the writing connection; `BEGIN IMMEDIATE` goes with the first statement.
     Sqlite(SqliteTx),
     /// PostgreSQL: sqlx's own transaction, which SeaORM's statements run on just the same
     /// and which can also bulk-load with `COPY` (SeaORM's exposes no connection for it).
