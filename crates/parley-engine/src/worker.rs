@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use futures::FutureExt;
 use parley_domain::retry::backoff_ms;
 use parley_store::jobs::{self, ClaimedJob};
-use parley_store::{Store, now_ms};
+use parley_store::{Store, StoreResult, now_ms};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -225,26 +225,7 @@ impl RunContext {
         metrics::histogram!("parley_job_duration_seconds", "kind" => job.kind.clone())
             .record(started.elapsed().as_secs_f64());
 
-        let recorded = match self.store.writer().await {
-            Err(error) => Err(error),
-            Ok(writer) => match outcome {
-                Ok(()) => jobs::complete(&writer, &job).await,
-                Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
-                    let delay = backoff_ms(
-                        job.attempts as u32,
-                        self.config.backoff_base.as_millis() as i64,
-                        self.config.backoff_max.as_millis() as i64,
-                        rand::random::<f64>(),
-                    );
-                    tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, delay_ms = delay, %error, "job failed; will retry");
-                    jobs::retry_at(&writer, &job, &error, now_ms() + delay).await
-                }
-                Err(JobError::Retry(error) | JobError::Permanent(error)) => {
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job dead-lettered");
-                    jobs::bury(&writer, &job, &error).await
-                }
-            },
-        };
+        let recorded = self.record(&job, outcome).await;
         match recorded {
             Ok(true) => {}
             Ok(false) => {
@@ -252,6 +233,29 @@ impl RunContext {
             }
             Err(e) => {
                 tracing::warn!(job = %job.id, error = %e, "could not record the outcome; the job will run again after its lease")
+            }
+        }
+    }
+
+    /// Records the job's outcome: done, retried after a backoff, or dead-lettered. `false`
+    /// when the lease was lost meanwhile.
+    async fn record(&self, job: &ClaimedJob, outcome: Result<(), JobError>) -> StoreResult<bool> {
+        let writer = self.store.writer().await?;
+        match outcome {
+            Ok(()) => jobs::complete(&writer, job).await,
+            Err(JobError::Retry(error)) if job.attempts < job.max_attempts => {
+                let delay = backoff_ms(
+                    job.attempts as u32,
+                    self.config.backoff_base.as_millis() as i64,
+                    self.config.backoff_max.as_millis() as i64,
+                    rand::random::<f64>(),
+                );
+                tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, delay_ms = delay, %error, "job failed; will retry");
+                jobs::retry_at(&writer, job, &error, now_ms() + delay).await
+            }
+            Err(JobError::Retry(error) | JobError::Permanent(error)) => {
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, %error, "job dead-lettered");
+                jobs::bury(&writer, job, &error).await
             }
         }
     }

@@ -103,6 +103,15 @@ fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
 }
 
+/// Opens one SQLite connection Parley holds itself, readied like the pool's.
+pub(crate) async fn open_sqlite(
+    options: &SqliteConnectOptions,
+) -> Result<sqlx::SqliteConnection, DbErr> {
+    let mut conn = options.connect().await.map_err(conn_err)?;
+    prepare_connection(&mut conn).await.map_err(conn_err)?;
+    Ok(conn)
+}
+
 /// Readies each SQLite connection: stable query plans and the ranking function.
 pub(crate) async fn prepare_connection(
     conn: &mut sqlx::SqliteConnection,

@@ -7,13 +7,13 @@
 //! the reads themselves. A SQLite connection to a local file does not go stale the way a
 //! network one does, and one whose statement was cancelled finishes it before the next.
 
-use crate::write::{conn_err, sqlite};
+use crate::write::sqlite;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
     Statement,
 };
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -118,13 +118,7 @@ impl Readers {
         let idle = self.idle.lock().expect("not poisoned").pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => {
-                let mut conn = self.options.connect().await.map_err(conn_err)?;
-                crate::prepare_connection(&mut conn)
-                    .await
-                    .map_err(conn_err)?;
-                conn
-            }
+            None => crate::open_sqlite(&self.options).await?,
         };
         Ok(Lease {
             conn: Some(conn),

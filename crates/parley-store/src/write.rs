@@ -10,8 +10,8 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 use sea_query_sqlx::SqlxValues;
+use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{ConnectOptions, Connection};
 use std::sync::Arc;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -65,11 +65,7 @@ impl SqliteWriter {
     pub(crate) async fn turn(&self) -> Result<Writer, DbErr> {
         let mut slot = self.slot.clone().lock_owned().await;
         if slot.conn.is_none() {
-            let mut conn = self.options.connect().await.map_err(conn_err)?;
-            crate::prepare_connection(&mut conn)
-                .await
-                .map_err(conn_err)?;
-            slot.conn = Some(conn);
+            slot.conn = Some(crate::open_sqlite(&self.options).await?);
         }
         if slot.state == TxState::Open {
             rollback(&mut slot).await;
@@ -295,29 +291,33 @@ impl SqliteTx {
             .expect("a transaction is used only until it ends")
     }
 
-    /// Commits or rolls back. A failed commit is rolled back, so the connection is left
-    /// outside any transaction either way.
     async fn end(&mut self, commit: bool) -> Result<(), DbErr> {
-        let Some(Writer {
-            inner: WriterInner::Sqlite(slot),
-        }) = self.writer.take()
-        else {
-            return Ok(());
-        };
-        let mut slot = slot.into_inner();
-        if std::mem::replace(&mut slot.state, TxState::None) != TxState::Open {
-            return Ok(()); // nothing was sent: there is nothing to end
+        match self.writer.take() {
+            Some(writer) => end(writer, commit).await,
+            None => Ok(()),
         }
-        if !commit {
-            rollback(&mut slot).await;
-            return Ok(());
-        }
-        let committed = run(&mut slot, "COMMIT").await;
-        if committed.is_err() {
-            rollback(&mut slot).await;
-        }
-        committed
     }
+}
+
+/// Commits or rolls back the transaction on `writer`. A failed commit is rolled back, so the
+/// connection is left outside any transaction either way.
+async fn end(writer: Writer, commit: bool) -> Result<(), DbErr> {
+    let WriterInner::Sqlite(slot) = writer.inner else {
+        return Ok(());
+    };
+    let mut slot = slot.into_inner();
+    if std::mem::replace(&mut slot.state, TxState::None) != TxState::Open {
+        return Ok(()); // nothing was sent: there is nothing to end
+    }
+    if !commit {
+        rollback(&mut slot).await;
+        return Ok(());
+    }
+    let committed = run(&mut slot, "COMMIT").await;
+    if committed.is_err() {
+        rollback(&mut slot).await;
+    }
+    committed
 }
 
 impl Drop for SqliteTx {
@@ -325,14 +325,10 @@ impl Drop for SqliteTx {
     /// at once on a task that keeps the turn until then, so SQLite's write lock is not left
     /// held. Without a runtime the next writer rolls it back instead (see [`TxState::Open`]).
     fn drop(&mut self) {
-        if self.writer.is_some()
+        if let Some(writer) = self.writer.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            let mut tx = SqliteTx {
-                writer: self.writer.take(),
-                wrote: self.wrote.clone(),
-            };
-            runtime.spawn(async move { tx.end(false).await });
+            runtime.spawn(end(writer, false));
         }
     }
 }
