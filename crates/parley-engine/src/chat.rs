@@ -25,13 +25,15 @@ use parley_domain::identity::{
     VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
 };
 use parley_domain::image::{self, MAX_IMAGE_BYTES};
-use parley_domain::insight::{ConversationInsight, analyze_message, update_conversation};
+use parley_domain::insight::{
+    ConversationInsight, InsightConfig, MessageInsight, analyze_message, update_conversation,
+};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
     self as convs, Conversation, ConversationFilter, Message, NewMessage, Visitor,
 };
 use parley_store::repo::{images, outbox};
-use parley_store::{ConnectionTrait, Store, now_ms};
+use parley_store::{ConnectionTrait, Store, StoreResult, now_ms};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -318,8 +320,47 @@ pub async fn send(
         }
     }
     let visits = visits.clamp(1, u32::MAX as u64) as u32;
-    // Fold the message into the conversation's state in the same transaction as the
-    // message and its events: a trigger is written exactly when its message is.
+    let stored = store_question(store, conv, text, &insight, visits, client_id, config).await;
+    let (fresh, visitor_msg) = match (stored, client_id) {
+        // The same message arrived twice at once: the other request stored it.
+        (Err(parley_store::StoreError::Conflict(_)), Some(id)) => {
+            return already_sent(ctx, conv, id)
+                .await?
+                .ok_or_else(|| EngineError::Conflict("the message is being stored".into()));
+        }
+        (stored, _) => stored?,
+    };
+    publish_message(hub, conv, &visitor_msg);
+
+    let (events, receiver) = mpsc::channel(64);
+    // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
+    // the memory (summary) the answer builds on are the current ones.
+    if fresh.human_handoff {
+        let _ = events.send(ReplyEvent::Handoff).await;
+        return Ok((visitor_msg, receiver));
+    }
+    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
+    tokio::spawn(async move {
+        if let Err(e) = answer(&ctx, &bot, &conv, &question, events).await {
+            tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
+            metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
+        }
+    });
+    Ok((visitor_msg, receiver))
+}
+
+/// Stores the visitor's message with its events, and folds it into the conversation's state
+/// in the same transaction: a trigger is written exactly when its message is. Returns the
+/// conversation as the transaction saw it, and the message.
+async fn store_question(
+    store: &Store,
+    conv: &Conversation,
+    text: &str,
+    insight: &MessageInsight,
+    visits: u32,
+    client_id: Option<&str>,
+    config: &InsightConfig,
+) -> StoreResult<(Conversation, Message)> {
     let tx = store.begin().await?;
     let fresh = convs::get(&tx, conv.workspace_id, conv.id).await?;
     let state: ConversationInsight = fresh
@@ -327,8 +368,8 @@ pub async fn send(
         .as_ref()
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    let (state, triggers) = update_conversation(&state, &insight, visits, config);
-    let appended = convs::append_message(
+    let (state, triggers) = update_conversation(&state, insight, visits, config);
+    let message = convs::append_message(
         &tx,
         conv,
         NewMessage {
@@ -340,19 +381,8 @@ pub async fn send(
             ..Default::default()
         },
     )
-    .await;
-    let visitor_msg = match (appended, client_id) {
-        // The same message arrived twice at once: the other request stored it.
-        (Err(parley_store::StoreError::Conflict(_)), Some(id)) => {
-            drop(tx);
-            return already_sent(ctx, conv, id)
-                .await?
-                .ok_or_else(|| EngineError::Conflict("the message is being stored".into()));
-        }
-        (result, _) => result?,
-    };
-    let base =
-        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": visitor_msg.id});
+    .await?;
+    let base = json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": message.id});
     outbox::append(
         &tx,
         conv.workspace_id,
@@ -371,24 +401,10 @@ pub async fn send(
         }
         outbox::append(&tx, conv.workspace_id, &kind, with(&base, payload)).await?;
     }
+    // On SQLite the message, the conversation's update and the events go with the commit
+    // (see `ExecuteLater`): a message whose `client_id` is taken fails here.
     tx.commit().await?;
-    publish_message(hub, conv, &visitor_msg);
-
-    let (events, receiver) = mpsc::channel(64);
-    // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
-    // the memory (summary) the answer builds on are the current ones.
-    if fresh.human_handoff {
-        let _ = events.send(ReplyEvent::Handoff).await;
-        return Ok((visitor_msg, receiver));
-    }
-    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
-    tokio::spawn(async move {
-        if let Err(e) = answer(&ctx, &bot, &conv, &question, events).await {
-            tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
-            metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
-        }
-    });
-    Ok((visitor_msg, receiver))
+    Ok((fresh, message))
 }
 
 /// A message already stored under `client_id`, with a stream holding its answer when one is

@@ -23,7 +23,7 @@ pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBa
 mod read;
 mod write;
 pub use read::Db;
-pub use write::{Tx, Writer};
+pub use write::{ExecuteLater, Tx, Writer};
 
 use sea_orm::{Database, Statement};
 use sea_orm_migration::MigratorTrait;

@@ -35,6 +35,8 @@ struct Slot {
     /// Opened by the first writer (the store connects lazily).
     conn: Option<SqliteConnection>,
     state: TxState,
+    /// A transaction's writes held back by [`ExecuteLater`], to go with its next statement.
+    held: Vec<Statement>,
 }
 
 /// Where the writing connection is in a transaction.
@@ -55,6 +57,7 @@ impl SqliteWriter {
             slot: Arc::new(Mutex::new(Slot {
                 conn: None,
                 state: TxState::None,
+                held: Vec::new(),
             })),
             options: Arc::new(options),
             wrote,
@@ -71,6 +74,7 @@ impl SqliteWriter {
             rollback(&mut slot).await;
         }
         slot.state = TxState::None;
+        slot.held.clear();
         Ok(Writer {
             inner: WriterInner::Sqlite(Mutex::new(slot)),
         })
@@ -88,8 +92,31 @@ impl Slot {
         self.conn.as_mut().expect("connected by `turn`")
     }
 
-    /// The statement to send: with `BEGIN IMMEDIATE` before it if it is the first of a
-    /// transaction (sqlx runs both in one command, binding the values to the second).
+    /// Sends the held writes (after `BEGIN IMMEDIATE` if due), then `end` if given, as one
+    /// command: one round trip to SQLite's thread. Does nothing when there is nothing to send.
+    async fn send_held(&mut self, end: Option<&str>) -> Result<(), DbErr> {
+        if self.held.is_empty() && end.is_none() {
+            return Ok(());
+        }
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        if self.state == TxState::Begun {
+            sql.push_str("BEGIN IMMEDIATE; ");
+            self.state = TxState::Open;
+        }
+        for stmt in self.held.drain(..) {
+            sql.push_str(&stmt.sql);
+            sql.push_str("; ");
+            values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+        }
+        sql.push_str(end.unwrap_or_default());
+        let batch = Statement::from_sql_and_values(DbBackend::Sqlite, sql, values);
+        sqlite::execute(self.conn(), &batch).await.map(drop)
+    }
+
+    /// The statement to send (after [`send_held`](Self::send_held)): with `BEGIN IMMEDIATE`
+    /// before it if it is the first of a transaction (sqlx runs both in one command, binding
+    /// the values to the second).
     fn next<'a>(&mut self, stmt: &'a Statement) -> std::borrow::Cow<'a, Statement> {
         if self.state != TxState::Begun {
             return std::borrow::Cow::Borrowed(stmt);
@@ -102,16 +129,10 @@ impl Slot {
     }
 }
 
-/// Runs `COMMIT` or `ROLLBACK` on the writing connection (prepared once).
-async fn run(slot: &mut Slot, sql: &'static str) -> Result<(), DbErr> {
-    let done = sqlx::query(sql).execute(slot.conn()).await;
-    done.map(drop).map_err(exec_err)
-}
-
 /// Rolls back whatever transaction is open. SQLite refuses only when none is (its `BEGIN`
 /// failed, or an error already rolled it back), so that refusal is no failure.
 async fn rollback(slot: &mut Slot) {
-    if let Err(error) = run(slot, "ROLLBACK").await {
+    if let Err(error) = sqlx::query("ROLLBACK").execute(slot.conn()).await {
         tracing::debug!(%error, "nothing to roll back");
     }
 }
@@ -143,6 +164,55 @@ impl Writer {
             inner: WriterInner::Postgres(db),
         }
     }
+
+    /// Holds `stmt` back until the transaction's next statement or its commit (SQLite).
+    async fn hold(&self, stmt: Statement) -> Result<(), DbErr> {
+        match &self.inner {
+            WriterInner::Sqlite(slot) => {
+                slot.lock().await.held.push(stmt);
+                Ok(())
+            }
+            WriterInner::Postgres(db) => db.execute_raw(stmt).await.map(drop),
+        }
+    }
+}
+
+/// Where a write whose outcome nobody reads can wait for the next statement.
+///
+/// On SQLite each statement is a round trip to the connection's own thread, and a
+/// transaction holds the one write turn for all of its trips. So inside a SQLite [`Tx`] such
+/// a write is held back and sent in one command with the transaction's next statement or
+/// with its `COMMIT`. Everywhere else it runs at once.
+#[async_trait::async_trait]
+pub trait ExecuteLater: ConnectionTrait {
+    /// Runs `stmt` now or with the transaction's next statement (which then reads what it
+    /// wrote). A failure then fails that statement or the commit, and so the transaction.
+    async fn execute_later(&self, stmt: Statement) -> Result<(), DbErr> {
+        self.execute_raw(stmt).await.map(drop)
+    }
+}
+
+impl ExecuteLater for Writer {}
+impl ExecuteLater for crate::Db {}
+impl ExecuteLater for sea_orm::DatabaseConnection {}
+
+#[async_trait::async_trait]
+impl ExecuteLater for Tx {
+    async fn execute_later(&self, stmt: Statement) -> Result<(), DbErr> {
+        match &self.inner {
+            TxInner::Sqlite(tx) if binds_in_order(&stmt.sql) => tx.writer().hold(stmt).await,
+            _ => self.execute_raw(stmt).await.map(drop),
+        }
+    }
+}
+
+/// Whether sqlx binds the statement's values in order even after other statements in one
+/// command: plain `?` placeholders (what SeaORM writes for SQLite). Numbered ones (`?1`,
+/// `$1`) count from the command's first value instead.
+fn binds_in_order(sql: &str) -> bool {
+    !sql.as_bytes()
+        .windows(2)
+        .any(|w| matches!(w[0], b'?' | b'$') && w[1].is_ascii_digit())
 }
 
 #[async_trait::async_trait]
@@ -158,6 +228,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
+                slot.send_held(None).await?;
                 let stmt = slot.next(&stmt);
                 sqlite::execute(slot.conn(), &stmt).await
             }
@@ -169,6 +240,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
+                slot.send_held(None).await?;
                 let stmt = Statement::from_string(DbBackend::Sqlite, sql);
                 let sql = slot.next(&stmt);
                 sqlite::execute_unprepared(slot.conn(), &sql.sql).await
@@ -181,6 +253,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
+                slot.send_held(None).await?;
                 let stmt = slot.next(&stmt);
                 sqlite::query_one(slot.conn(), &stmt).await
             }
@@ -192,6 +265,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
+                slot.send_held(None).await?;
                 let stmt = slot.next(&stmt);
                 sqlite::query_all(slot.conn(), &stmt).await
             }
@@ -306,14 +380,21 @@ async fn end(writer: Writer, commit: bool) -> Result<(), DbErr> {
         return Ok(());
     };
     let mut slot = slot.into_inner();
-    if std::mem::replace(&mut slot.state, TxState::None) != TxState::Open {
+    if !commit {
+        slot.held.clear();
+    }
+    if slot.state == TxState::Begun && slot.held.is_empty() {
+        slot.state = TxState::None;
         return Ok(()); // nothing was sent: there is nothing to end
     }
     if !commit {
+        slot.state = TxState::None;
         rollback(&mut slot).await;
         return Ok(());
     }
-    let committed = run(&mut slot, "COMMIT").await;
+    // The held writes and COMMIT, after BEGIN if nothing was sent yet: one command.
+    let committed = slot.send_held(Some("COMMIT")).await;
+    slot.state = TxState::None;
     if committed.is_err() {
         rollback(&mut slot).await;
     }

@@ -872,3 +872,88 @@ async fn a_visitor_conversation_is_checked_and_counted_in_one_read() {
         );
     }
 }
+
+/// Writes a transaction holds back for its next statement (`ExecuteLater`: a message, its
+/// conversation's counters, events) are read by that statement, committed or dropped with
+/// the transaction, and one that is refused fails the commit and leaves nothing behind.
+#[tokio::test]
+async fn held_writes_are_read_committed_or_dropped_with_their_transaction() {
+    use parley_store::repo::outbox;
+    use parley_store::{ConnectionTrait, ExecuteLater, StoreError};
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        let b = bot(c, ws.id, "pk").await;
+        let visitor = convs::create_visitor(c, ws.id, b, None).await.unwrap();
+        let conv = convs::create_conversation(c, &visitor).await.unwrap();
+        let question = |id: &str| NewMessage {
+            role: "visitor".into(),
+            body: format!("question {id}"),
+            client_id: Some(id.into()),
+            ..Default::default()
+        };
+
+        let tx = db.store.begin().await.unwrap();
+        let kept = convs::append_message(&tx, &conv, question("a"))
+            .await
+            .unwrap();
+        outbox::append(&tx, ws.id, "kept", serde_json::json!({}))
+            .await
+            .unwrap();
+        let seen = convs::get(&tx, ws.id, conv.id).await.unwrap();
+        assert_eq!(
+            seen.message_count, 1,
+            "{}: read by the next statement",
+            db.name
+        );
+        // A statement with numbered placeholders runs at once, after the held ones.
+        let numbered = sea_orm::Statement::from_sql_and_values(
+            c.get_database_backend(),
+            "UPDATE conversations SET status = $1 WHERE id = $2",
+            ["resolved".into(), conv.id.into()],
+        );
+        tx.execute_later(numbered).await.unwrap();
+        outbox::append(&tx, ws.id, "with commit", serde_json::json!({}))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let tx = db.store.begin().await.unwrap();
+        convs::append_message(&tx, &conv, question("b"))
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        let tx = db.store.begin().await.unwrap();
+        convs::append_message(&tx, &conv, question("c"))
+            .await
+            .unwrap();
+        drop(tx);
+
+        // "a" is taken: PostgreSQL refuses the insert, SQLite the commit it was held for.
+        let tx = db.store.begin().await.unwrap();
+        outbox::append(&tx, ws.id, "refused", serde_json::json!({}))
+            .await
+            .unwrap();
+        let refused = match convs::append_message(&tx, &conv, question("a")).await {
+            Ok(_) => tx.commit().await.map_err(StoreError::from),
+            Err(e) => Err(e),
+        };
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{}: {refused:?}",
+            db.name
+        );
+
+        let messages = convs::messages(c, conv.id).await.unwrap();
+        assert_eq!(messages, vec![kept], "{}", db.name);
+        let now = convs::get(c, ws.id, conv.id).await.unwrap();
+        assert_eq!((now.message_count, now.status.as_str()), (1, "resolved"));
+        let kinds: Vec<String> = outbox::pending(c, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect();
+        assert_eq!(kinds, ["kept", "with commit"], "{}", db.name);
+    }
+}

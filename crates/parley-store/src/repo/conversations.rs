@@ -2,12 +2,12 @@
 
 use super::{from_json, to_json};
 use crate::entities::{conversation, message, note, visitor};
-use crate::{StoreError, StoreResult, now_ms};
+use crate::{ExecuteLater, StoreError, StoreResult, now_ms};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    QueryTrait, TryIntoModel,
     sea_query::{Expr, ExprTrait, Func},
 };
 use uuid::Uuid;
@@ -213,12 +213,15 @@ pub async fn find_sent(
 }
 
 /// Appends a message and updates the conversation's preview, counters and activity time.
+/// Inside a transaction both are written with its next statement or its commit (see
+/// [`ExecuteLater`]), so a refused message (its `client_id` taken) may fail the commit.
 pub async fn append_message(
-    c: &impl ConnectionTrait,
+    c: &impl ExecuteLater,
     conv: &Conversation,
     new: NewMessage,
 ) -> StoreResult<Message> {
     let now = now_ms();
+    let backend = c.get_database_backend();
     let msg = message::ActiveModel {
         id: Set(Uuid::now_v7()),
         workspace_id: Set(conv.workspace_id),
@@ -238,15 +241,17 @@ pub async fn append_message(
         attachments: Set(new.attachments),
         client_id: Set(new.client_id),
         created_at: Set(now),
-    }
-    .insert(c)
-    .await?;
+    };
+    c.execute_later(message::Entity::insert(msg.clone()).build(backend))
+        .await?;
+    // Every column is given: the stored row is the one sent.
+    let msg = msg.try_into_model()?;
     let preview: String = msg.body.chars().take(140).collect();
     let mut update = conversation::Entity::update_many();
     if let Some(insight) = new.conversation_insight {
         update = update.col_expr(conversation::Column::Insight, Expr::val(insight));
     }
-    update
+    let update = update
         .col_expr(conversation::Column::Preview, Expr::val(preview))
         .col_expr(
             conversation::Column::MessageCount,
@@ -255,8 +260,8 @@ pub async fn append_message(
         .col_expr(conversation::Column::LastMessageAt, Expr::val(now))
         .col_expr(conversation::Column::UpdatedAt, Expr::val(now))
         .filter(conversation::Column::Id.eq(conv.id))
-        .exec(c)
-        .await?;
+        .build(backend);
+    c.execute_later(update).await?;
     Ok(msg)
 }
 

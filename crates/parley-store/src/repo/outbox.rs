@@ -5,11 +5,11 @@
 //! instead of at its next poll; other nodes find the event by polling.
 
 use crate::entities::outbox;
-use crate::{StoreResult, now_ms, raw};
+use crate::{ExecuteLater, StoreResult, now_ms, raw};
 use sea_orm::DbBackend;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    QuerySelect, QueryTrait, sea_query::Expr,
 };
 use std::sync::LazyLock;
 use tokio::sync::watch;
@@ -17,8 +17,10 @@ use uuid::Uuid;
 
 pub type OutboxEvent = outbox::Model;
 
+/// Appends an event; inside a transaction it is written with the transaction's next
+/// statement or its commit (see [`ExecuteLater`]).
 pub async fn append(
-    c: &impl ConnectionTrait,
+    c: &impl ExecuteLater,
     workspace_id: Uuid,
     event_type: &str,
     payload: serde_json::Value,
@@ -33,9 +35,8 @@ pub async fn append(
         dispatched_at: Set(None),
     };
     // Nothing needs the row back: no RETURNING, no read.
-    outbox::Entity::insert(model)
-        .exec_without_returning(c)
-        .await?;
+    let insert = outbox::Entity::insert(model).build(c.get_database_backend());
+    c.execute_later(insert).await?;
     // Before the commit, so a woken dispatcher may not see it yet: it then polls again
     // shortly (see the dispatcher), which is cheaper than threading a hook through commits.
     SIGNAL.send_modify(|n| *n = n.wrapping_add(1));
