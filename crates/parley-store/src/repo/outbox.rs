@@ -90,11 +90,13 @@ pub async fn pending(c: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<Ou
         .await?)
 }
 
-pub async fn mark_dispatched(c: &impl ConnectionTrait, ids: &[Uuid]) -> StoreResult<()> {
-    outbox::Entity::update_many()
+/// Marks the events dispatched; inside a transaction, with its next statement or its
+/// commit (see [`ExecuteLater`]).
+pub async fn mark_dispatched(c: &impl ExecuteLater, ids: &[Uuid]) -> StoreResult<()> {
+    let update = outbox::Entity::update_many()
         .col_expr(outbox::Column::DispatchedAt, Expr::val(now_ms()))
         .filter(outbox::Column::Id.is_in(ids.iter().copied()))
-        .exec(c)
-        .await?;
+        .build(c.get_database_backend());
+    c.execute_later(update).await?;
     Ok(())
 }
