@@ -176,6 +176,7 @@ async fn main() {
                     db.name
                 );
             }
+            db.close().await;
         }
         for files in [1, 4].into_iter().filter(|_| only != "retrieval") {
             let db = make(backend).await;
@@ -185,6 +186,7 @@ async fn main() {
                 "{{\"backend\":\"{}\",\"files\":{files},\"ingestion_mb_per_s\":{mbps:.1}}}",
                 db.name
             );
+            db.close().await;
         }
     }
 }

@@ -284,6 +284,9 @@ async fn bench(db: TestDb) -> anyhow::Result<Value> {
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
     tokio::time::sleep(Duration::from_millis(200)).await;
+    if let Ok(db) = std::sync::Arc::try_unwrap(db) {
+        db.close().await;
+    }
     Ok(report)
 }
 

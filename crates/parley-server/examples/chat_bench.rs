@@ -142,6 +142,7 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
             "requests_per_s": rps.round(), "cpu_ms_per_request": cpu_ms_per_request,
         })
     );
+    db.close().await;
 }
 
 #[tokio::main]

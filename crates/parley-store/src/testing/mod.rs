@@ -121,22 +121,35 @@ impl Drop for TestDb {
         if let Some((url, schema)) = self.pg.take() {
             // Drop cannot await, and must not block: the test's runtime may still be running
             // a transaction on this schema, which DROP SCHEMA would wait for. A thread of its
-            // own drops it when it can; a lock timeout keeps it from waiting forever.
+            // own drops it when it can (unless the process exits first: see `close`).
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build();
                 if let Ok(rt) = rt {
-                    rt.block_on(async {
-                        if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
-                            let sql = format!(
-                                "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
-                            );
-                            let _ = store.db().execute_unprepared(&sql).await;
-                        }
-                    });
+                    rt.block_on(drop_schema(url, schema));
                 }
             });
         }
+    }
+}
+
+impl TestDb {
+    /// Removes the database now and waits for it. A process that exits right after (a
+    /// benchmark) ends the thread `Drop` leaves it to, and a PostgreSQL schema with all its
+    /// rows would stay behind and slow the server down for every later run.
+    pub async fn close(mut self) {
+        if let Some((url, schema)) = self.pg.take() {
+            drop_schema(url, schema).await;
+        }
+    }
+}
+
+/// Drops a test's PostgreSQL schema; a lock timeout keeps it from waiting forever.
+async fn drop_schema(url: String, schema: String) {
+    if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
+        let sql = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
+        let _ = store.db().execute_unprepared(&sql).await;
+        store.close().await;
     }
 }
