@@ -382,15 +382,14 @@ async fn end(writer: Writer, commit: bool) -> Result<(), DbErr> {
     let mut slot = slot.into_inner();
     if !commit {
         slot.held.clear();
+        if std::mem::replace(&mut slot.state, TxState::None) == TxState::Open {
+            rollback(&mut slot).await;
+        }
+        return Ok(());
     }
     if slot.state == TxState::Begun && slot.held.is_empty() {
         slot.state = TxState::None;
-        return Ok(()); // nothing was sent: there is nothing to end
-    }
-    if !commit {
-        slot.state = TxState::None;
-        rollback(&mut slot).await;
-        return Ok(());
+        return Ok(()); // nothing was sent: there is nothing to commit
     }
     // The held writes and COMMIT, after BEGIN if nothing was sent yet: one command.
     let committed = slot.send_held(Some("COMMIT")).await;
