@@ -132,10 +132,11 @@ impl WorkerPool {
                 }
                 continue;
             }
-            let claimed = match self.store.writer().await {
-                Ok(writer) => jobs::claim(&writer, free as u64, lease_ms).await,
-                Err(error) => Err(error),
-            };
+            let claimed = async {
+                let writer = self.store.writer().await?;
+                jobs::claim(&writer, free as u64, lease_ms).await
+            }
+            .await;
             match claimed {
                 Ok(batch) if !batch.is_empty() => {
                     db_failures = 0;

@@ -114,18 +114,22 @@ impl Slot {
         sqlite::execute(self.conn(), &batch).await.map(drop)
     }
 
-    /// The statement to send (after [`send_held`](Self::send_held)): with `BEGIN IMMEDIATE`
+    /// Sends the held writes, then returns the statement to send: with `BEGIN IMMEDIATE`
     /// before it if it is the first of a transaction (sqlx runs both in one command, binding
     /// the values to the second).
-    fn next<'a>(&mut self, stmt: &'a Statement) -> std::borrow::Cow<'a, Statement> {
+    async fn next<'a>(
+        &mut self,
+        stmt: &'a Statement,
+    ) -> Result<std::borrow::Cow<'a, Statement>, DbErr> {
+        self.send_held(None).await?;
         if self.state != TxState::Begun {
-            return std::borrow::Cow::Borrowed(stmt);
+            return Ok(std::borrow::Cow::Borrowed(stmt));
         }
         self.state = TxState::Open;
-        std::borrow::Cow::Owned(Statement {
+        Ok(std::borrow::Cow::Owned(Statement {
             sql: format!("BEGIN IMMEDIATE; {}", stmt.sql),
             ..stmt.clone()
-        })
+        }))
     }
 }
 
@@ -228,8 +232,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                slot.send_held(None).await?;
-                let stmt = slot.next(&stmt);
+                let stmt = slot.next(&stmt).await?;
                 sqlite::execute(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.execute_raw(stmt).await,
@@ -240,9 +243,8 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                slot.send_held(None).await?;
                 let stmt = Statement::from_string(DbBackend::Sqlite, sql);
-                let sql = slot.next(&stmt);
+                let sql = slot.next(&stmt).await?;
                 sqlite::execute_unprepared(slot.conn(), &sql.sql).await
             }
             WriterInner::Postgres(db) => db.execute_unprepared(sql).await,
@@ -253,8 +255,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                slot.send_held(None).await?;
-                let stmt = slot.next(&stmt);
+                let stmt = slot.next(&stmt).await?;
                 sqlite::query_one(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.query_one_raw(stmt).await,
@@ -265,8 +266,7 @@ impl ConnectionTrait for Writer {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
                 let mut slot = slot.lock().await;
-                slot.send_held(None).await?;
-                let stmt = slot.next(&stmt);
+                let stmt = slot.next(&stmt).await?;
                 sqlite::query_all(slot.conn(), &stmt).await
             }
             WriterInner::Postgres(db) => db.query_all_raw(stmt).await,
