@@ -307,6 +307,16 @@ pub async fn send(
             "a message may have at most {MAX_MESSAGE_CHARS} characters"
         )));
     }
+    let started = Instant::now();
+    // Retrieval needs only the question, so it starts now and runs on other connections
+    // while the message is scored and stored: the answer waits for the longer of the two
+    // rather than for both. Dropped (and so stopped) if nothing is answered.
+    let retrieval = (!conv.human_handoff).then(|| {
+        let (ctx, bot, question) = (ctx.clone(), bot.clone(), text.to_string());
+        Abortable(tokio::spawn(async move {
+            retrieve(&ctx, &bot, &question, PASSAGES).await
+        }))
+    });
     let (store, hub) = (&ctx.store, &ctx.hub);
     let config = &bot.insight.config;
     let matcher = ctx.intents.matcher(bot);
@@ -335,13 +345,18 @@ pub async fn send(
     let (events, receiver) = mpsc::channel(64);
     // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
     // the memory (summary) the answer builds on are the current ones.
-    if fresh.human_handoff {
+    let Some(retrieval) = retrieval.filter(|_| !fresh.human_handoff) else {
         let _ = events.send(ReplyEvent::Handoff).await;
         return Ok((visitor_msg, receiver));
-    }
+    };
     let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
     tokio::spawn(async move {
-        if let Err(e) = answer(&ctx, &bot, &conv, &question, events).await {
+        let asked = Asked {
+            question: &question,
+            started,
+            retrieval,
+        };
+        if let Err(e) = answer(&ctx, &bot, &conv, asked, events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -497,25 +512,52 @@ pub async fn attach_image(
     Ok(message)
 }
 
+/// A spawned task that is stopped when its handle is dropped.
+struct Abortable<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Abortable<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The stored question an answer is for.
+struct Asked<'a> {
+    question: &'a str,
+    /// When the question arrived: the reply's latency counts from here.
+    started: Instant,
+    /// Its retrieval, started as it arrived.
+    retrieval: Abortable<EngineResult<Retrieved>>,
+}
+
 async fn answer(
     ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
-    question: &str,
+    mut asked: Asked<'_>,
     events: mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<()> {
-    let (store, hub) = (&ctx.store, &ctx.hub);
-    let started = Instant::now();
-    let retrieved = match retrieve(ctx, bot, question, PASSAGES).await {
-        Ok(r) => r,
-        Err(e) => {
+    let (store, hub, question) = (&ctx.store, &ctx.hub, asked.question);
+    // A model's prompt carries the recent turns: read them while retrieval finishes.
+    let recent = match &bot.model {
+        Some(_) => Some(recent_turns(ctx, bot, conv).await?),
+        None => None,
+    };
+    let retrieved = match (&mut asked.retrieval.0).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
             Retrieved::default()
         }
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieval stopped; answering with the fallback");
+            Retrieved::default()
+        }
     };
-    let reply = match (&bot.model, retrieved.faq_answer()) {
-        (Some(settings), None) => {
-            model_reply(ctx, bot, settings, conv, question, &retrieved, &events).await?
+    let reply = match (&bot.model, recent, retrieved.faq_answer()) {
+        (Some(settings), Some(history), None) => {
+            let asked = (question, history.as_slice());
+            model_reply(ctx, bot, settings, conv, asked, &retrieved, &events).await?
         }
         _ => {
             let (text, citations) = extractive_reply(bot, question, &retrieved);
@@ -543,7 +585,7 @@ async fn answer(
         &tx,
         conv,
         NewMessage {
-            latency_ms: Some(started.elapsed().as_millis() as i32),
+            latency_ms: Some(asked.started.elapsed().as_millis() as i32),
             ..reply
         },
     )
@@ -584,23 +626,10 @@ async fn model_reply(
     bot: &Bot,
     settings: &ModelSettings,
     conv: &Conversation,
-    question: &str,
+    (question, history): (&str, &[Turn]),
     retrieved: &Retrieved,
     events: &mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<NewMessage> {
-    // `conv` is as the question's transaction read it, before the question was counted.
-    let carried = unsummarized(
-        conv.message_count.max(0) as usize + 1,
-        conv.summarized_count.max(0) as usize,
-        bot.behaviour.memory_turns as usize,
-    );
-    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, carried as u64).await?;
-    recent.pop(); // the question itself, just stored
-    let history: Vec<Turn> = recent
-        .iter()
-        .filter(|m| m.role != "system")
-        .map(turn)
-        .collect();
     let passages: Vec<Passage> = retrieved
         .passages
         .iter()
@@ -614,7 +643,7 @@ async fn model_reply(
         &PromptInput {
             system_prompt: &bot.behaviour.system_prompt,
             summary: &conv.summary,
-            history: &history,
+            history,
             passages: &passages,
             question,
             budget: settings.context_tokens.saturating_sub(settings.max_tokens) as usize,
@@ -676,6 +705,27 @@ async fn model_reply(
         model: Some(settings.model.clone()),
         ..Default::default()
     })
+}
+
+/// The turns before the stored question that the memory window carries into the prompt.
+async fn recent_turns(
+    ctx: &ChatContext,
+    bot: &Bot,
+    conv: &Conversation,
+) -> EngineResult<Vec<Turn>> {
+    // `conv` is as the question's transaction read it, before the question was counted.
+    let carried = unsummarized(
+        conv.message_count.max(0) as usize + 1,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    );
+    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, carried as u64).await?;
+    recent.pop(); // the question itself, just stored
+    Ok(recent
+        .iter()
+        .filter(|m| m.role != "system")
+        .map(turn)
+        .collect())
 }
 
 /// The offline answer: a close FAQ's answer, else quoted passages, else the bot's fallback.

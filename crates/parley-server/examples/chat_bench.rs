@@ -138,7 +138,9 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
             "backend": name, "chunks": chunks, "index_seconds": (index_s * 10.0).round() / 10.0,
             "visitors": visitors(), "rate": rate(), "requests": all.len(),
             "request_p50_ms": (percentile(&all, 0.5) * 100.0).round() / 100.0,
+            "request_p90_ms": (percentile(&all, 0.9) * 100.0).round() / 100.0,
             "request_p99_ms": (percentile(&all, 0.99) * 100.0).round() / 100.0,
+            "request_p999_ms": (percentile(&all, 0.999) * 100.0).round() / 100.0,
             "requests_per_s": rps.round(), "cpu_ms_per_request": cpu_ms_per_request,
         })
     );
