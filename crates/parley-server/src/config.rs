@@ -107,7 +107,9 @@ pub struct Config {
     pub bind: String,
     pub data_dir: PathBuf,
     pub database_url: String,
-    pub db_max_connections: u32,
+    /// When set, PostgreSQL's pool size and SQLite's reading connections alike (see
+    /// `StoreConfig` for their defaults).
+    pub db_max_connections: Option<u32>,
     pub public_url: String,
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
@@ -157,7 +159,7 @@ impl Config {
             bind,
             data_dir,
             database_url,
-            db_max_connections: s.db_max_connections.unwrap_or(10).max(1),
+            db_max_connections: s.db_max_connections.map(|n| n.max(1)),
             public_url: public_url.trim_end_matches('/').to_string(),
             admin_email: s.admin_email,
             admin_password: s.admin_password,
@@ -217,7 +219,10 @@ impl Config {
     /// The store settings for this configuration.
     pub fn store(&self) -> parley_store::StoreConfig {
         let mut store = parley_store::StoreConfig::new(self.database_url.clone());
-        store.max_connections = self.db_max_connections;
+        if let Some(n) = self.db_max_connections {
+            store.max_connections = n;
+            store.sqlite_readers = n;
+        }
         store
     }
 }

@@ -37,7 +37,14 @@ use write::{SqliteWriter, conn_err};
 pub struct StoreConfig {
     /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
     pub url: String,
+    /// PostgreSQL's pool size.
     pub max_connections: u32,
+    /// SQLite's reading connections; by default one per core. Reads of a local file are
+    /// CPU work, and more of them at once than there are cores only makes the kernel share
+    /// the cores out in time slices, which stretches the slowest reads: with 8 clients
+    /// searching 100k chunks at once, retrieval's p99 was 20–22 ms over 10 connections and
+    /// 8–10 ms over 2 (same throughput), as the rest wait their turn in order instead.
+    pub sqlite_readers: u32,
     /// How long a request waits for a connection before failing with "unavailable": short,
     /// so a database outage turns into quick 503s instead of piled-up requests.
     pub acquire_timeout: Duration,
@@ -50,6 +57,9 @@ impl StoreConfig {
         Self {
             url: url.into(),
             max_connections: 10,
+            sqlite_readers: std::thread::available_parallelism()
+                .map_or(2, |n| n.get() as u32)
+                .max(2),
             acquire_timeout: Duration::from_secs(3),
             pg_schema: None,
         }
@@ -189,7 +199,7 @@ impl Store {
         let options = sqlite_settings(options).disable_statement_logging();
         let db = Db::sqlite(
             options.clone(),
-            config.max_connections,
+            config.sqlite_readers,
             config.acquire_timeout,
         );
         let (wrote, written) = tokio::sync::mpsc::channel(1);
