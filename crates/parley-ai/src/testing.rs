@@ -18,9 +18,13 @@ use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The most chat request bodies [`Recorded`] keeps: more than any test sends, while a
+/// benchmark's thousands of requests neither grow memory nor pay for copies without end.
+pub const MAX_RECORDED: usize = 1000;
+
 #[derive(Default)]
 pub struct Recorded {
-    /// Bodies of the chat requests received, in order.
+    /// Bodies of the first [`MAX_RECORDED`] chat requests received, in order.
     pub chat_requests: Vec<Value>,
     pub rate_limited_once: bool,
     /// Model name -> the answer it gives, for tests that need a particular reply.
@@ -97,11 +101,12 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
             "'model' and 'messages' are required.",
         );
     };
-    mock.recorded
-        .lock()
-        .unwrap()
-        .chat_requests
-        .push(body.clone());
+    {
+        let mut recorded = mock.recorded.lock().unwrap();
+        if recorded.chat_requests.len() < MAX_RECORDED {
+            recorded.chat_requests.push(body.clone());
+        }
+    }
     match model.as_str() {
         "broken" => {
             return error(

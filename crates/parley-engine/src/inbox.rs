@@ -258,15 +258,23 @@ pub fn message_event(conv: &Conversation, m: &Message) -> LiveEvent {
     }
 }
 
-/// The live event for a changed conversation (status, handoff).
+/// The live event for a changed conversation: the fields an agent changes (status,
+/// handoff, tags), so other agents' inboxes follow. The widget's stream passes the visitor
+/// only [`VISITOR_CONVERSATION_FIELDS`] of it: tags are the team's own.
 pub fn conversation_event(conv: &Conversation) -> LiveEvent {
     LiveEvent {
         workspace_id: conv.workspace_id,
         conversation_id: Some(conv.id),
         kind: "conversation.updated",
-        data: json!({"conversation_id": conv.id, "status": conv.status, "human_handoff": conv.human_handoff}),
+        data: json!({
+            "conversation_id": conv.id, "status": conv.status, "human_handoff": conv.human_handoff,
+            "tags": conv.tags,
+        }),
     }
 }
+
+/// The fields of `conversation.updated` a visitor's widget may see.
+pub const VISITOR_CONVERSATION_FIELDS: [&str; 3] = ["conversation_id", "status", "human_handoff"];
 
 /// Epoch milliseconds as RFC 3339 UTC, the API's time format.
 fn rfc3339(ms: i64) -> String {

@@ -28,6 +28,29 @@ async fn widget(
     req.send().await.unwrap().json().await.unwrap()
 }
 
+/// The data of the next `kind` event on an SSE stream (events of other kinds skipped).
+async fn next_event<B: AsRef<[u8]>>(
+    live: &mut (impl futures::Stream<Item = reqwest::Result<B>> + Unpin),
+    kind: &str,
+) -> Value {
+    let mut buffer = String::new();
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            if event.lines().any(|l| l == format!("event: {kind}")) {
+                let data = event.lines().find_map(|l| l.strip_prefix("data: "));
+                return serde_json::from_str(data.expect("data")).expect("JSON");
+            }
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), live.next())
+            .await
+            .unwrap_or_else(|_| panic!("a {kind} event"))
+            .expect("the stream goes on")
+            .unwrap();
+        buffer.push_str(&String::from_utf8_lossy(chunk.as_ref()));
+    }
+}
+
 #[tokio::test]
 async fn agents_work_conversations_and_see_them_live() {
     for db in test_stores().await {
@@ -145,6 +168,18 @@ async fn agents_work_conversations_and_see_them_live() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{note}");
+        // The visitor's own live stream, opened before the agent tags and resolves.
+        let mut visitor_live = reqwest::Client::new()
+            .get(format!(
+                "{}/widget/v1/conversations/{conv}/stream",
+                app.base
+            ))
+            .header("x-parley-bot", key)
+            .header("x-parley-session", &session)
+            .send()
+            .await
+            .unwrap()
+            .bytes_stream();
         let (_, updated) = owner
             .call(
                 Method::PATCH,
@@ -154,6 +189,20 @@ async fn agents_work_conversations_and_see_them_live() {
             .await;
         assert_eq!(updated["tags"], json!(["warranty"]));
         assert_eq!(updated["status"], "resolved");
+        // Other agents see the change live, tags included; the visitor sees the status only.
+        let mut staff = next_event(&mut live, "conversation.updated").await;
+        while staff["status"] != "resolved" {
+            // the handoff's update came first
+            staff = next_event(&mut live, "conversation.updated").await;
+        }
+        assert_eq!(staff["tags"], json!(["warranty"]), "{}", db.name);
+        let visitor = next_event(&mut visitor_live, "conversation.updated").await;
+        assert_eq!(
+            visitor,
+            json!({"conversation_id": conv, "status": "resolved", "human_handoff": true}),
+            "{}",
+            db.name
+        );
         let events = outbox::pending(app.store.db(), 100).await.unwrap();
         assert!(
             events

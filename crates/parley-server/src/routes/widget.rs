@@ -20,6 +20,7 @@ use parley_domain::image::MAX_IMAGE_BYTES;
 use parley_domain::throttle::{Limit, Throttle};
 use parley_engine::EngineError;
 use parley_engine::chat::{self, ImageUpload, ReplyEvent, VisitorProof};
+use parley_engine::inbox::VISITOR_CONVERSATION_FIELDS;
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{Conversation, Message};
 use parley_store::repo::{faqs, images as stored_images};
@@ -541,7 +542,8 @@ fn json_event(name: &str, data: &impl Serialize) -> Event {
 
 /// Live updates of one conversation for the widget, as Server-Sent Events: `message.created`
 /// for agent, system and bot messages (an agent's replies after handoff appear live) and
-/// `conversation.updated`. Read it with `fetch` (it needs the widget's headers).
+/// `conversation.updated` (its status and handoff only). Read it with `fetch` (it needs the
+/// widget's headers).
 #[utoipa::path(get, path = "/widget/v1/conversations/{id}/stream", tag = "widget", params(("id" = Uuid, Path)), responses(
     (status = 200, content_type = "text/event-stream", description = "an endless event stream"),
     (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -563,6 +565,11 @@ async fn conversation_stream(
                         && e.data["message"]["role"] != "visitor" =>
                 {
                     images::link_live_message(&key, &mut e.data);
+                    if e.kind == "conversation.updated"
+                        && let Some(fields) = e.data.as_object_mut()
+                    {
+                        fields.retain(|k, _| VISITOR_CONVERSATION_FIELDS.contains(&k.as_str()));
+                    }
                     Some(Ok::<_, Infallible>(
                         Event::default().event(e.kind).data(e.data.to_string()),
                     ))

@@ -836,7 +836,8 @@ export interface paths {
         /**
          * Live updates of one conversation for the widget, as Server-Sent Events: `message.created`
          *     for agent, system and bot messages (an agent's replies after handoff appear live) and
-         *     `conversation.updated`. Read it with `fetch` (it needs the widget's headers).
+         *     `conversation.updated` (its status and handoff only). Read it with `fetch` (it needs the
+         *     widget's headers).
          */
         get: operations["conversation_stream"];
         put?: never;
