@@ -21,10 +21,12 @@ use parley_domain::throttle::{Limit, Throttle};
 use parley_engine::EngineError;
 use parley_engine::chat::{self, ImageUpload, ReplyEvent, VisitorProof};
 use parley_engine::inbox::VISITOR_CONVERSATION_FIELDS;
+use parley_engine::live::{LiveEvent, RESYNC};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{Conversation, Message};
 use parley_store::repo::{faqs, images as stored_images};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::sync::Mutex;
 use utoipa::{IntoParams, ToSchema};
@@ -560,28 +562,36 @@ async fn conversation_stream(
     let events =
         tokio_stream::wrappers::BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| {
             let event = match e {
-                Ok(mut e)
-                    if e.conversation_id == Some(conv.id)
-                        && e.data["message"]["role"] != "visitor" =>
-                {
-                    images::link_live_message(&key, &mut e.data);
-                    if e.kind == "conversation.updated"
-                        && let Some(fields) = e.data.as_object_mut()
-                    {
-                        fields.retain(|k, _| VISITOR_CONVERSATION_FIELDS.contains(&k.as_str()));
-                    }
-                    Some(Ok::<_, Infallible>(
-                        Event::default().event(e.kind).data(e.data.to_string()),
-                    ))
-                }
+                Ok(e) if e.conversation_id == Some(conv.id) => for_visitor(&key, e),
                 Ok(_) => None,
-                Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
+                Err(_) => Some((RESYNC, json!({}))),
             };
-            std::future::ready(event)
+            std::future::ready(event.map(|(kind, data)| {
+                Ok::<_, Infallible>(Event::default().event(kind).data(data.to_string()))
+            }))
         });
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// What of a live event about their conversation a visitor sees: others' messages (their
+/// own they have), the conversation's status and handoff, and resyncs. Nothing else, such
+/// as its workflows' executions or the team's tags, leaves the team.
+fn for_visitor(key: &[u8], mut e: LiveEvent) -> Option<(&'static str, Value)> {
+    match e.kind {
+        "message.created" if e.data["message"]["role"] != "visitor" => {
+            images::link_live_message(key, &mut e.data);
+        }
+        "conversation.updated" => {
+            e.data
+                .as_object_mut()?
+                .retain(|k, _| VISITOR_CONVERSATION_FIELDS.contains(&k.as_str()));
+        }
+        RESYNC => {}
+        _ => return None,
+    }
+    Some((e.kind, e.data))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -698,4 +708,47 @@ async fn image(
         ),
     ];
     Ok((headers, data).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: &'static str, data: Value) -> LiveEvent {
+        LiveEvent {
+            workspace_id: Uuid::nil(),
+            conversation_id: Some(Uuid::nil()),
+            kind,
+            data,
+        }
+    }
+
+    #[test]
+    fn visitors_see_others_messages_status_and_handoff_and_nothing_of_the_teams() {
+        let key = b"key";
+        let bot = json!({"message": {"role": "bot", "text": "Hi", "attachments": []}});
+        assert_eq!(
+            for_visitor(key, event("message.created", bot.clone())),
+            Some(("message.created", bot))
+        );
+        let own = json!({"message": {"role": "visitor", "text": "Hello"}});
+        assert_eq!(for_visitor(key, event("message.created", own)), None);
+        let updated = json!({"conversation_id": "c", "status": "open", "human_handoff": true, "tags": ["vip"]});
+        assert_eq!(
+            for_visitor(key, event("conversation.updated", updated)),
+            Some((
+                "conversation.updated",
+                json!({"conversation_id": "c", "status": "open", "human_handoff": true})
+            ))
+        );
+        let execution = json!({"execution_id": "e", "state": {"deal_id": "42"}});
+        assert_eq!(
+            for_visitor(key, event("execution.updated", execution)),
+            None
+        );
+        assert_eq!(
+            for_visitor(key, event(RESYNC, json!({}))),
+            Some((RESYNC, json!({})))
+        );
+    }
 }
