@@ -177,7 +177,8 @@ impl Auth {
                 ip,
                 ..Default::default()
             };
-            if let Err(e) = audit::record(self.store.db(), workspace.id, entry).await {
+            let writer = self.store.writer().await;
+            if let Err(e) = async { audit::record(&writer?, workspace.id, entry).await }.await {
                 tracing::warn!(error = %e, "could not audit a failed login");
             }
         }
@@ -202,7 +203,7 @@ impl Auth {
         };
         if now - session.last_seen_at > TOUCH_EVERY_MS {
             let expires = now + self.session_ttl.as_millis() as i64;
-            sessions::touch(self.store.db(), session.id, now, expires).await?;
+            sessions::touch(&self.store.writer().await?, session.id, now, expires).await?;
         }
         Ok(Some(Authenticated {
             actor: Actor {
@@ -240,7 +241,7 @@ impl Auth {
         };
         let now = now_ms();
         if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY_MS) {
-            tokens::touch(self.store.db(), token.id, now).await?;
+            tokens::touch(&self.store.writer().await?, token.id, now).await?;
         }
         Ok(Some(Authenticated {
             actor: Actor {

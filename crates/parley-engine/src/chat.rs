@@ -37,6 +37,7 @@ use parley_store::{ConnectionTrait, Store, StoreResult, now_ms};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
 use uuid::Uuid;
 
 /// Longest visitor message, in characters.
@@ -141,12 +142,13 @@ pub async fn identify(
         match convs::get_visitor(store.db(), bot.id, claims.visitor_id).await {
             Ok(v) => v,
             Err(parley_store::StoreError::NotFound) => {
-                convs::create_visitor(store.db(), bot.workspace_id, bot.id, None).await?
+                convs::create_visitor(&store.writer().await?, bot.workspace_id, bot.id, None)
+                    .await?
             }
             Err(e) => return Err(e.into()),
         }
     } else {
-        convs::create_visitor(store.db(), bot.workspace_id, bot.id, None).await?
+        convs::create_visitor(&store.writer().await?, bot.workspace_id, bot.id, None).await?
     };
     let claims = VisitorClaims {
         visitor_id: visitor.id,
@@ -311,12 +313,13 @@ pub async fn send(
     // Retrieval needs only the question, so it starts now and runs on other connections
     // while the message is scored and stored: the answer waits for the longer of the two
     // rather than for both. Dropped (and so stopped) if nothing is answered.
-    let retrieval = (!conv.human_handoff).then(|| {
+    let start_retrieval = || {
         let (ctx, bot, question) = (ctx.clone(), bot.clone(), text.to_string());
-        Abortable(tokio::spawn(async move {
+        AbortOnDropHandle::new(tokio::spawn(async move {
             retrieve(&ctx, &bot, &question, PASSAGES).await
         }))
-    });
+    };
+    let retrieval = (!conv.human_handoff).then(start_retrieval);
     let (store, hub) = (&ctx.store, &ctx.hub);
     let config = &bot.insight.config;
     let matcher = ctx.intents.matcher(bot);
@@ -345,10 +348,12 @@ pub async fn send(
     let (events, receiver) = mpsc::channel(64);
     // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
     // the memory (summary) the answer builds on are the current ones.
-    let Some(retrieval) = retrieval.filter(|_| !fresh.human_handoff) else {
+    if fresh.human_handoff {
         let _ = events.send(ReplyEvent::Handoff).await;
         return Ok((visitor_msg, receiver));
-    };
+    }
+    // Not started if the conversation was handed off when the request read it.
+    let retrieval = retrieval.unwrap_or_else(start_retrieval);
     let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
     tokio::spawn(async move {
         let asked = Asked {
@@ -512,22 +517,13 @@ pub async fn attach_image(
     Ok(message)
 }
 
-/// A spawned task that is stopped when its handle is dropped.
-struct Abortable<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for Abortable<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// The stored question an answer is for.
 struct Asked<'a> {
     question: &'a str,
     /// When the question arrived: the reply's latency counts from here.
     started: Instant,
     /// Its retrieval, started as it arrived.
-    retrieval: Abortable<EngineResult<Retrieved>>,
+    retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
 }
 
 async fn answer(
@@ -538,26 +534,34 @@ async fn answer(
     events: mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<()> {
     let (store, hub, question) = (&ctx.store, &ctx.hub, asked.question);
-    // A model's prompt carries the recent turns: read them while retrieval finishes.
-    let recent = match &bot.model {
-        Some(_) => Some(recent_turns(ctx, bot, conv).await?),
-        None => None,
+    // A model's prompt carries the recent turns: read them while retrieval finishes (a
+    // close FAQ's answer then leaves them unused). Without them the model still answers.
+    let history = match &bot.model {
+        Some(_) => recent_turns(ctx, bot, conv).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading the recent turns failed; answering without");
+            Vec::new()
+        }),
+        None => Vec::new(),
     };
-    let retrieved = match (&mut asked.retrieval.0).await {
+    let retrieved = match (&mut asked.retrieval).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
             Retrieved::default()
         }
         Err(e) => {
-            tracing::warn!(error = %e, "retrieval stopped; answering with the fallback");
+            tracing::warn!(error = %e, "retrieval panicked; answering with the fallback");
             Retrieved::default()
         }
     };
-    let reply = match (&bot.model, recent, retrieved.faq_answer()) {
-        (Some(settings), Some(history), None) => {
-            let asked = (question, history.as_slice());
-            model_reply(ctx, bot, settings, conv, asked, &retrieved, &events).await?
+    let reply = match (&bot.model, retrieved.faq_answer()) {
+        (Some(settings), None) => {
+            let asked = Question {
+                text: question,
+                history: &history,
+                retrieved: &retrieved,
+            };
+            model_reply(ctx, bot, settings, conv, asked, &events).await?
         }
         _ => {
             let (text, citations) = extractive_reply(bot, question, &retrieved);
@@ -618,6 +622,14 @@ async fn answer(
     }
 }
 
+/// A question with what its answer draws on.
+struct Question<'a> {
+    text: &'a str,
+    /// The turns before it that the memory window carries.
+    history: &'a [Turn],
+    retrieved: &'a Retrieved,
+}
+
 /// Asks the bot's model, with the retrieved passages and the conversation's memory in the
 /// prompt, streaming its tokens. Any failure gives the visitor the bot's fallback message
 /// (their own message is already stored) and is logged and counted.
@@ -626,8 +638,11 @@ async fn model_reply(
     bot: &Bot,
     settings: &ModelSettings,
     conv: &Conversation,
-    (question, history): (&str, &[Turn]),
-    retrieved: &Retrieved,
+    Question {
+        text: question,
+        history,
+        retrieved,
+    }: Question<'_>,
     events: &mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<NewMessage> {
     let passages: Vec<Passage> = retrieved

@@ -144,7 +144,7 @@ pub async fn add_note(store: &Store, actor: &Actor, id: Uuid, text: &str) -> Eng
         return Err(EngineError::Invalid(errors));
     }
     let conv = convs::get(store.db(), actor.workspace_id, id).await?;
-    Ok(convs::add_note(store.db(), &conv, actor.user_id, text.trim()).await?)
+    Ok(convs::add_note(&store.writer().await?, &conv, actor.user_id, text.trim()).await?)
 }
 
 /// An agent takes the conversation over (the bot stops answering) or hands it back. The
@@ -222,8 +222,10 @@ pub async fn reply(
     if !conv.human_handoff {
         return Err(EngineError::Conflict("not_taken_over".into()));
     }
+    // The message and its conversation's counters, together.
+    let tx = store.begin().await?;
     let message = convs::append_message(
-        store.db(),
+        &tx,
         &conv,
         NewMessage {
             role: "agent".into(),
@@ -232,6 +234,7 @@ pub async fn reply(
         },
     )
     .await?;
+    tx.commit().await?;
     publish_message(hub, &conv, &message);
     Ok(message)
 }

@@ -22,7 +22,8 @@ pub struct Settings {
     /// `sqlite://...` or `postgres://...`; defaults to SQLite in the data directory.
     #[arg(long, global = true, env = "PARLEY_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// Largest database connection pool.
+    /// Database connections: PostgreSQL's pool (default 10), or SQLite's reading connections
+    /// (default one per core, at least 2).
     #[arg(long, global = true, env = "PARLEY_DB_MAX_CONNECTIONS")]
     pub db_max_connections: Option<u32>,
     /// The URL visitors and the team reach Parley at (embed snippets, secure cookies).

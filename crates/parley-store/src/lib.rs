@@ -37,9 +37,9 @@ use write::{SqliteWriter, conn_err};
 pub struct StoreConfig {
     /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
     pub url: String,
-    /// PostgreSQL's pool size.
+    /// PostgreSQL's pool size (and SeaORM's SQLite pool, which only migrations use).
     pub max_connections: u32,
-    /// SQLite's reading connections; by default one per core. Reads of a local file are
+    /// SQLite's reading connections; by default one per core, at least 2. Reads of a local file are
     /// CPU work, and more of them at once than there are cores only makes the kernel share
     /// the cores out in time slices, which stretches the slowest reads: with 8 clients
     /// searching 100k chunks at once, retrieval's p99 was 20–22 ms over 10 connections and
@@ -88,16 +88,29 @@ const WAL_BACKSTOP_PAGES: &str = "10000";
 /// SQLite's own autocheckpoint runs inside the commit that takes the WAL past 1,000
 /// pages: that commit copies up to 4 MB and syncs twice while holding the write turn, so
 /// every writer queued behind it waits. Here a pooled connection does it shortly after
-/// writes instead, in passive mode (it never blocks the writer or readers). Ends when the
-/// last [`Store`] holding the writer is dropped.
-async fn checkpoint_wal(db: Db, mut wrote: tokio::sync::mpsc::Receiver<()>) {
+/// writes instead, in passive mode (it never blocks the writer or readers), over a
+/// connection of its own (not one of the few readers). Ends when the last [`Store`]
+/// holding the writer is dropped.
+async fn checkpoint_wal(options: SqliteConnectOptions, mut wrote: tokio::sync::mpsc::Receiver<()>) {
+    let passive = Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
+    let mut conn = None;
     while wrote.recv().await.is_some() {
         tokio::time::sleep(CHECKPOINT_DELAY).await;
         while wrote.try_recv().is_ok() {}
-        let passive = Statement::from_string(DbBackend::Sqlite, "PRAGMA wal_checkpoint(PASSIVE)");
-        if let Err(error) = db.query_one_raw(passive).await {
+        let checkpointed = async {
+            let conn = match &mut conn {
+                Some(conn) => conn,
+                None => conn.insert(open_sqlite(&options).await?),
+            };
+            write::sqlite::query_one(conn, &passive).await
+        }
+        .await;
+        if let Err(error) = checkpointed {
             tracing::debug!(%error, "WAL checkpoint failed; the next write retries it");
         }
+    }
+    if let Some(conn) = conn {
+        let _ = sqlx::Connection::close(conn).await;
     }
 }
 
@@ -203,7 +216,7 @@ impl Store {
             config.acquire_timeout,
         );
         let (wrote, written) = tokio::sync::mpsc::channel(1);
-        tokio::spawn(checkpoint_wal(db.clone(), written));
+        tokio::spawn(checkpoint_wal(options.clone(), written));
         Ok(Store {
             db,
             orm,

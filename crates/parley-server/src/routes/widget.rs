@@ -575,6 +575,17 @@ async fn conversation_stream(
         .into_response())
 }
 
+/// A message's fields a visitor sees: [`MessageView`]'s (not the model, its latency or the
+/// message's scores).
+const MESSAGE_VIEW_FIELDS: [&str; 6] = [
+    "id",
+    "role",
+    "text",
+    "citations",
+    "attachments",
+    "created_at",
+];
+
 /// What of a live event about their conversation a visitor sees: others' messages (their
 /// own they have), the conversation's status and handoff, and resyncs. Nothing else, such
 /// as its workflows' executions or the team's tags, leaves the team.
@@ -582,6 +593,11 @@ fn for_visitor(key: &[u8], mut e: LiveEvent) -> Option<(&'static str, Value)> {
     match e.kind {
         "message.created" if e.data["message"]["role"] != "visitor" => {
             images::link_live_message(key, &mut e.data);
+            let data = e.data.as_object_mut()?;
+            data.retain(|k, _| k == "conversation_id" || k == "message");
+            data.get_mut("message")?
+                .as_object_mut()?
+                .retain(|k, _| MESSAGE_VIEW_FIELDS.contains(&k.as_str()));
         }
         "conversation.updated" => {
             e.data
@@ -726,10 +742,17 @@ mod tests {
     #[test]
     fn visitors_see_others_messages_status_and_handoff_and_nothing_of_the_teams() {
         let key = b"key";
-        let bot = json!({"message": {"role": "bot", "text": "Hi", "attachments": []}});
+        let view = json!({"id": "m", "role": "bot", "text": "Hi", "citations": [], "attachments": [], "created_at": "t"});
+        let mut bot = json!({"conversation_id": "c", "message": view.clone()});
+        bot["message"]["model"] = json!("gpt-4o-mini");
+        bot["message"]["latency_ms"] = json!(12);
+        bot["message"]["insight"] = json!({"sentiment": 0.2});
         assert_eq!(
-            for_visitor(key, event("message.created", bot.clone())),
-            Some(("message.created", bot))
+            for_visitor(key, event("message.created", bot)),
+            Some((
+                "message.created",
+                json!({"conversation_id": "c", "message": view})
+            ))
         );
         let own = json!({"message": {"role": "visitor", "text": "Hello"}});
         assert_eq!(for_visitor(key, event("message.created", own)), None);
