@@ -356,12 +356,7 @@ pub async fn send(
     let retrieval = retrieval.unwrap_or_else(start_retrieval);
     let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
     tokio::spawn(async move {
-        let asked = Asked {
-            question: &question,
-            started,
-            retrieval,
-        };
-        if let Err(e) = answer(&ctx, &bot, &conv, asked, events).await {
+        if let Err(e) = answer(&ctx, &bot, &conv, &question, started, retrieval, events).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -517,23 +512,18 @@ pub async fn attach_image(
     Ok(message)
 }
 
-/// The stored question an answer is for.
-struct Asked<'a> {
-    question: &'a str,
-    /// When the question arrived: the reply's latency counts from here.
-    started: Instant,
-    /// Its retrieval, started as it arrived.
-    retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
-}
-
+/// Answers the stored `question`, which arrived at `started` (the reply's latency counts
+/// from there) and whose `retrieval` started then.
 async fn answer(
     ctx: &ChatContext,
     bot: &Bot,
     conv: &Conversation,
-    mut asked: Asked<'_>,
+    question: &str,
+    started: Instant,
+    retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
     events: mpsc::Sender<ReplyEvent>,
 ) -> EngineResult<()> {
-    let (store, hub, question) = (&ctx.store, &ctx.hub, asked.question);
+    let (store, hub) = (&ctx.store, &ctx.hub);
     // A model's prompt carries the recent turns: read them while retrieval finishes (a
     // close FAQ's answer then leaves them unused). Without them the model still answers.
     let history = match &bot.model {
@@ -543,7 +533,7 @@ async fn answer(
         }),
         None => Vec::new(),
     };
-    let retrieved = match (&mut asked.retrieval).await {
+    let retrieved = match retrieval.await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
@@ -589,7 +579,7 @@ async fn answer(
         &tx,
         conv,
         NewMessage {
-            latency_ms: Some(asked.started.elapsed().as_millis() as i32),
+            latency_ms: Some(started.elapsed().as_millis() as i32),
             ..reply
         },
     )
