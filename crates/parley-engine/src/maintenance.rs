@@ -24,8 +24,9 @@ pub async fn run(store: Store, every: Duration, shutdown: CancellationToken) {
 
 pub async fn sweep(store: &Store) -> parley_store::StoreResult<(u64, u64)> {
     let now = now_ms();
-    let sessions = sessions::purge_expired(store.db(), now).await?;
-    let jobs = jobs::purge_done(store.db(), now - KEEP_DONE_JOBS.as_millis() as i64).await?;
+    let writer = store.writer().await?;
+    let sessions = sessions::purge_expired(&writer, now).await?;
+    let jobs = jobs::purge_done(&writer, now - KEEP_DONE_JOBS.as_millis() as i64).await?;
     if sessions + jobs > 0 {
         tracing::info!(sessions, jobs, "maintenance removed expired rows");
     }

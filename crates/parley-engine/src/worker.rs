@@ -273,7 +273,10 @@ impl RunContext {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                match jobs::extend_lease(self.store.db(), job, lease_ms).await {
+                // In the write turn (after a transaction of the job's own, if one is open).
+                let extended =
+                    async { jobs::extend_lease(&self.store.writer().await?, job, lease_ms).await };
+                match extended.await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(job = %job.id, "lease lost while running"),
                     Err(e) => tracing::warn!(job = %job.id, error = %e, "could not extend lease"),
