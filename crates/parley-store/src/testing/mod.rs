@@ -60,10 +60,16 @@ pub async fn postgres(url: &str) -> TestDb {
 }
 
 async fn postgres_at(url: &str, migrations: Option<u32>) -> TestDb {
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let schema = format!(
+        "t_{}_{}",
+        crate::now_ms() / 1000,
+        uuid::Uuid::new_v4().simple()
+    );
     let admin = Store::connect(&StoreConfig::new(url))
         .await
         .expect("postgres");
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT.get_or_init(|| drop_stale_schemas(&admin)).await;
     admin
         .db()
         .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
@@ -141,6 +147,36 @@ impl TestDb {
     pub async fn close(mut self) {
         if let Some((url, schema)) = self.pg.take() {
             drop_schema(url, schema).await;
+        }
+    }
+}
+
+/// A test schema (`t_<unix seconds>_<random>`) this much older than now was left behind.
+const STALE_SCHEMA_SECS: i64 = 3600;
+
+/// Drops the test schemas that earlier runs left behind: a test binary that exits while its
+/// `Drop` threads are still at work leaves its schemas, and every run adds a few. Run once
+/// per process; a schema is stale when its name is an hour old, or of the older form
+/// without a time (`t_<random>`).
+async fn drop_stale_schemas(admin: &Store) {
+    let names =
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 't\\_%'";
+    let names = sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, names);
+    let Ok(rows) = admin.db().query_all_raw(names).await else {
+        return;
+    };
+    let now = crate::now_ms() / 1000;
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "schema_name") else {
+            continue;
+        };
+        let made: Option<i64> = name
+            .strip_prefix("t_")
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(secs, _)| secs.parse().ok());
+        if made.is_none_or(|made| now - made > STALE_SCHEMA_SECS) {
+            let sql = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
+            let _ = admin.db().execute_unprepared(&sql).await;
         }
     }
 }
