@@ -177,8 +177,9 @@ impl Auth {
                 ip,
                 ..Default::default()
             };
-            let writer = self.store.writer().await;
-            if let Err(e) = async { audit::record(&writer?, workspace.id, entry).await }.await {
+            let audited =
+                async { audit::record(&self.store.writer().await?, workspace.id, entry).await };
+            if let Err(e) = audited.await {
                 tracing::warn!(error = %e, "could not audit a failed login");
             }
         }

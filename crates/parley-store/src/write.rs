@@ -98,12 +98,8 @@ impl Slot {
         if self.held.is_empty() && end.is_none() {
             return Ok(());
         }
-        let mut sql = String::new();
+        let mut sql = self.begin().to_string();
         let mut values = Vec::new();
-        if self.state == TxState::Begun {
-            sql.push_str("BEGIN IMMEDIATE; ");
-            self.state = TxState::Open;
-        }
         for stmt in self.held.drain(..) {
             sql.push_str(&stmt.sql);
             sql.push_str("; ");
@@ -122,14 +118,23 @@ impl Slot {
         stmt: &'a Statement,
     ) -> Result<std::borrow::Cow<'a, Statement>, DbErr> {
         self.send_held(None).await?;
+        Ok(match self.begin() {
+            "" => std::borrow::Cow::Borrowed(stmt),
+            begin => std::borrow::Cow::Owned(Statement {
+                sql: format!("{begin}{}", stmt.sql),
+                ..stmt.clone()
+            }),
+        })
+    }
+
+    /// `BEGIN IMMEDIATE; ` to put before what is sent next if the transaction is begun but
+    /// not yet sent (and it counts as sent from now), else nothing.
+    fn begin(&mut self) -> &'static str {
         if self.state != TxState::Begun {
-            return Ok(std::borrow::Cow::Borrowed(stmt));
+            return "";
         }
         self.state = TxState::Open;
-        Ok(std::borrow::Cow::Owned(Statement {
-            sql: format!("BEGIN IMMEDIATE; {}", stmt.sql),
-            ..stmt.clone()
-        }))
+        "BEGIN IMMEDIATE; "
     }
 }
 

@@ -175,17 +175,21 @@ async fn drop_stale_schemas(admin: &Store) {
             .and_then(|rest| rest.split_once('_'))
             .and_then(|(secs, _)| secs.parse().ok());
         if made.is_none_or(|made| now - made > STALE_SCHEMA_SECS) {
-            let sql = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{name}\" CASCADE");
-            let _ = admin.db().execute_unprepared(&sql).await;
+            drop_schema_in(admin, &name).await;
         }
     }
 }
 
-/// Drops a test's PostgreSQL schema; a lock timeout keeps it from waiting forever.
+/// Drops a test's PostgreSQL schema over a connection of its own.
 async fn drop_schema(url: String, schema: String) {
     if let Ok(store) = Store::connect(&StoreConfig::new(url)).await {
-        let sql = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {schema} CASCADE");
-        let _ = store.db().execute_unprepared(&sql).await;
+        drop_schema_in(&store, &schema).await;
         store.close().await;
     }
+}
+
+/// Drops a test schema with everything in it; a lock timeout keeps it from waiting forever.
+async fn drop_schema_in(store: &Store, schema: &str) {
+    let sql = format!("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+    let _ = store.db().execute_unprepared(&sql).await;
 }
