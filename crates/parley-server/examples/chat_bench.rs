@@ -24,6 +24,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+/// The allocator the `parley` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::Widget;
 use parley_store::repo::bots;
 use parley_store::testing::corpus::{Rng, index, sentence, vocabulary};
