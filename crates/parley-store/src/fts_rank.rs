@@ -175,8 +175,11 @@ pub(crate) async fn register(conn: &mut sqlx::SqliteConnection) -> Result<(), sq
 }
 
 /// Finds the connection's FTS5 API (`SELECT fts5(?1)` with a bound pointer, as the FTS5
-/// documentation prescribes) and adds the function to it.
-unsafe fn create_function(db: *mut ffi::sqlite3) -> c_int {
+/// documentation prescribes) and adds the function to it; returns SQLite's result code.
+///
+/// # Safety
+/// `db` must be an open connection no other thread uses during the call.
+pub(crate) unsafe fn create_function(db: *mut ffi::sqlite3) -> c_int {
     unsafe {
         let mut stmt: *mut ffi::sqlite3_stmt = std::ptr::null_mut();
         let rc = ffi::sqlite3_prepare_v2(

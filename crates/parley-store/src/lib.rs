@@ -9,6 +9,7 @@ mod copy_binary;
 pub mod entities;
 mod error;
 mod fts_rank;
+mod inline;
 pub mod jobs;
 mod notify;
 pub use notify::{Listener, MAX_PAYLOAD_BYTES};
@@ -160,10 +161,25 @@ async fn query_plan_stability(
     value: std::ffi::c_int,
 ) -> Result<std::ffi::c_int, sqlx::Error> {
     let mut handle = conn.lock_handle().await?;
-    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: the handle is this connection's, open and held locked for the call.
+    unsafe { query_plan_stability_of(handle.as_raw_handle().as_ptr(), value) }.map_err(|rc| {
+        sqlx::Error::Protocol(format!(
+            "could not set query plan stability (sqlite error {rc})"
+        ))
+    })
+}
+
+/// [`query_plan_stability`] on a raw handle; the error is SQLite's result code.
+///
+/// # Safety
+/// `db` must be an open connection no other thread uses during the call.
+unsafe fn query_plan_stability_of(
+    db: *mut libsqlite3_sys::sqlite3,
+    value: std::ffi::c_int,
+) -> Result<std::ffi::c_int, std::ffi::c_int> {
     let mut now: std::ffi::c_int = -1;
-    // SAFETY: `db` is this connection's open handle, held locked for the call;
-    // SQLITE_DBCONFIG_ENABLE_QPSG takes an int and a pointer to an int it reports into.
+    // SAFETY: SQLITE_DBCONFIG_ENABLE_QPSG takes an int and a pointer to an int it reports
+    // into; the caller vouches for `db`.
     let rc = unsafe {
         libsqlite3_sys::sqlite3_db_config(
             db,
@@ -172,12 +188,10 @@ async fn query_plan_stability(
             &mut now as *mut std::ffi::c_int,
         )
     };
-    if rc != libsqlite3_sys::SQLITE_OK {
-        return Err(sqlx::Error::Protocol(format!(
-            "could not set query plan stability (sqlite error {rc})"
-        )));
+    match rc {
+        libsqlite3_sys::SQLITE_OK => Ok(now),
+        rc => Err(rc),
     }
-    Ok(now)
 }
 
 impl Store {

@@ -7,10 +7,12 @@
 //! the reads themselves. A SQLite connection to a local file does not go stale the way a
 //! network one does, and one whose statement was cancelled finishes it before the next.
 
+use crate::StoreResult;
+use crate::inline::{InlineReaders, Row};
 use crate::write::sqlite;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
-    Statement,
+    Statement, Value,
 };
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
@@ -32,6 +34,8 @@ enum DbInner {
 
 /// SQLite's reading connections.
 struct Readers {
+    /// For [`Db::rows`].
+    inline: InlineReaders,
     options: SqliteConnectOptions,
     /// Connections not in use; more are opened, up to the permits, as needed.
     idle: Mutex<Vec<SqliteConnection>>,
@@ -71,6 +75,7 @@ impl Db {
     pub(crate) fn sqlite(options: SqliteConnectOptions, max: u32, acquire_timeout: Duration) -> Db {
         Db {
             inner: DbInner::Sqlite(Arc::new(Readers {
+                inline: InlineReaders::new(options.get_filename().to_path_buf()),
                 options,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(max.max(1) as usize)),
@@ -85,10 +90,25 @@ impl Db {
         }
     }
 
+    /// Runs one hand-written read (`$1`-style parameters): on SQLite on the calling thread
+    /// (see [`crate::inline`]), on PostgreSQL through the pool.
+    pub(crate) async fn rows(&self, sql: &str, values: Vec<Value>) -> StoreResult<Vec<Row>> {
+        match &self.inner {
+            DbInner::Sqlite(readers) => readers.inline.rows(&sql.replace('$', "?"), &values),
+            DbInner::Postgres(db) => Ok(db
+                .query_all_raw(crate::raw(DbBackend::Postgres, sql, values))
+                .await?
+                .into_iter()
+                .map(Row::Orm)
+                .collect()),
+        }
+    }
+
     /// Closes the idle SQLite connections (those in use close when dropped).
     pub(crate) async fn close(&self) {
         if let DbInner::Sqlite(readers) = &self.inner {
             readers.permits.close();
+            readers.inline.close();
             let idle = std::mem::take(&mut *readers.idle.lock().expect("not poisoned"));
             for conn in idle {
                 let _ = conn.close().await;

@@ -33,7 +33,7 @@ async fn replace(
 
 /// A search that counts the question's words afresh.
 async fn search(
-    c: &impl parley_store::ConnectionTrait,
+    c: &parley_store::Db,
     ws: Uuid,
     bot: Uuid,
     words: &[String],

@@ -4,7 +4,7 @@ pub use super::word_counts::WordCounts;
 use crate::copy_binary::BinaryRows;
 use crate::entities::{chunk, document, document_source};
 use crate::fts_rank::{self, idf};
-use crate::{StoreError, StoreResult, Tx, now_ms, raw};
+use crate::{Db, StoreError, StoreResult, Tx, now_ms, raw};
 use parley_domain::knowledge::lexemes::{Lexemer, MAX_COUNTED_LEXEME};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
@@ -553,7 +553,7 @@ pub struct ChunkHit {
 ///   ranking is over the first ones found, which only happens for questions made of words
 ///   that are each in hundreds of chunks.
 pub async fn search(
-    c: &impl ConnectionTrait,
+    c: &Db,
     remembered: &WordCounts,
     workspace_id: Uuid,
     bot_id: Uuid,
@@ -620,7 +620,7 @@ enum Match {
 /// One ranked full-text query over the bot's chunks: the best `limit` of (at most)
 /// [`RANKED_CANDIDATES`] matches, then their rows.
 async fn ranked(
-    c: &impl ConnectionTrait,
+    c: &Db,
     workspace_id: Uuid,
     bot_id: Uuid,
     selected: &Selected<'_>,
@@ -705,17 +705,17 @@ async fn ranked(
             .concat()
         }
     };
-    let rows = c.query_all_raw(raw(backend, &sql, values)).await?;
+    let rows = c.rows(&sql, values).await?;
     rows.iter()
         .map(|r| {
             Ok(ChunkHit {
-                id: r.try_get("", "id")?,
-                document_id: r.try_get("", "document_id")?,
-                document_name: r.try_get("", "document_name")?,
-                heading: r.try_get("", "heading")?,
-                body: r.try_get("", "body")?,
-                token_count: r.try_get("", "token_count")?,
-                score: r.try_get("", "score")?,
+                id: r.get("id")?,
+                document_id: r.get("document_id")?,
+                document_name: r.get("document_name")?,
+                heading: r.get("heading")?,
+                body: r.get("body")?,
+                token_count: r.get("token_count")?,
+                score: r.get("score")?,
             })
         })
         .collect()
@@ -724,7 +724,7 @@ async fn ranked(
 /// SQLite: makes sure the lengths of the bot's FTS rows are held in memory at `version` for
 /// `parley_bm25` (read once per version of the bot's chunks; every row carries the version
 /// its statement saw).
-async fn hold_lengths(c: &impl ConnectionTrait, bot_id: Uuid, version: i64) -> StoreResult<()> {
+async fn hold_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
     /// One load at a time: searches arriving together wait for the first one's load.
     static LOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let key = fts_rank::bot_key(bot_id);
@@ -737,19 +737,13 @@ async fn hold_lengths(c: &impl ConnectionTrait, bot_id: Uuid, version: i64) -> S
     }
     let sql = "SELECT s.version, d.id, d.sz FROM search_slots s, chunks_fts_docsize d \
                WHERE s.bot_id = $1 AND d.id BETWEEN s.slot << 40 AND (s.slot << 40) + 1099511627775";
-    let rows = c
-        .query_all_raw(raw(DbBackend::Sqlite, sql, vec![bot_id.into()]))
-        .await?;
-    let Some(read_at) = rows
-        .first()
-        .map(|r| r.try_get::<i64>("", "version"))
-        .transpose()?
-    else {
+    let rows = c.rows(sql, vec![bot_id.into()]).await?;
+    let Some(read_at) = rows.first().map(|r| r.get::<i64>("version")).transpose()? else {
         return Ok(());
     };
     let lengths = rows
         .iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "sz")?)))
+        .map(|r| Ok((r.get("id")?, r.get("sz")?)))
         .collect::<StoreResult<Vec<(i64, Vec<u8>)>>>()?;
     fts_rank::remember_lengths(key, read_at, lengths);
     Ok(())
@@ -783,7 +777,7 @@ struct Selected<'a> {
 /// Drops the common words of a question (like stop words, but learnt from the bot's own
 /// chunks: BM25 would give them little weight anyway), keeping at least the rarest two.
 async fn selective_words<'a>(
-    c: &impl ConnectionTrait,
+    c: &Db,
     remembered: &WordCounts,
     bot_id: Uuid,
     words: Vec<&'a String>,
@@ -827,11 +821,7 @@ async fn selective_words<'a>(
 
 /// PostgreSQL: in how many of the bot's chunks each lexeme occurs, from the term counts
 /// kept at ingestion (counting matches would visit a heap row per match).
-async fn counted_chunks(
-    c: &impl ConnectionTrait,
-    bot_id: Uuid,
-    lexemes: &[&String],
-) -> StoreResult<Vec<i64>> {
+async fn counted_chunks(c: &Db, bot_id: Uuid, lexemes: &[&String]) -> StoreResult<Vec<i64>> {
     let sql = format!(
         "SELECT term, chunks FROM search_terms WHERE bot_id = $1 AND term IN ({})",
         parameters(2, lexemes.len())
@@ -839,11 +829,8 @@ async fn counted_chunks(
     let mut values: Vec<Value> = vec![bot_id.into()];
     values.extend(lexemes.iter().map(|l| l.as_str().into()));
     let mut chunks: HashMap<String, i64> = HashMap::new();
-    for row in c
-        .query_all_raw(raw(DbBackend::Postgres, &sql, values))
-        .await?
-    {
-        chunks.insert(row.try_get("", "term")?, row.try_get("", "chunks")?);
+    for row in c.rows(&sql, values).await? {
+        chunks.insert(row.get("term")?, row.get("chunks")?);
     }
     Ok(lexemes
         .iter()
@@ -856,7 +843,7 @@ async fn counted_chunks(
 /// are counted by one query, which also reads the version (FTS5 reads only the bot's rowid
 /// range, so each count is a short doclist walk).
 async fn matching_chunks(
-    c: &impl ConnectionTrait,
+    c: &Db,
     remembered: &WordCounts,
     bot_id: Uuid,
     words: &[&String],
@@ -896,7 +883,7 @@ async fn matching_chunks(
 /// The bot's search-slot version and chunk count, and each word's matches up to the
 /// threshold, in one query; `None` when the bot has no slot (it never had chunks).
 async fn count_words(
-    c: &impl ConnectionTrait,
+    c: &Db,
     bot_id: Uuid,
     words: &[&String],
 ) -> StoreResult<Option<(i64, u64, Vec<i64>)>> {
@@ -905,7 +892,10 @@ async fn count_words(
                     FROM search_slots WHERE bot_id = $1) \
          SELECT (SELECT version FROM s) AS version, (SELECT chunks FROM s) AS total",
     );
-    let mut values: Vec<Value> = vec![bot_id.into(), COMMON_WORD_CHUNKS.into()];
+    let mut values: Vec<Value> = vec![bot_id.into()];
+    if !words.is_empty() {
+        values.push(COMMON_WORD_CHUNKS.into());
+    }
     for (i, w) in words.iter().enumerate() {
         sql.push(',');
         values.push(format!("\"{w}\"").into());
@@ -915,19 +905,16 @@ async fn count_words(
             values.len()
         ));
     }
-    let Some(row) = c
-        .query_one_raw(raw(DbBackend::Sqlite, &sql, values))
-        .await?
-    else {
+    let Some(row) = c.rows(&sql, values).await?.into_iter().next() else {
         return Ok(None);
     };
-    let Some(version) = row.try_get::<Option<i64>>("", "version")? else {
+    let Some(version) = row.get::<Option<i64>>("version")? else {
         return Ok(None);
     };
-    let total: i64 = row.try_get("", "total")?;
+    let total: i64 = row.get("total")?;
     let counts = (0..words.len())
-        .map(|i| row.try_get("", &format!("n{i}")))
-        .collect::<Result<_, _>>()?;
+        .map(|i| row.get(&format!("n{i}")))
+        .collect::<StoreResult<_>>()?;
     Ok(Some((version, total.max(0) as u64, counts)))
 }
 

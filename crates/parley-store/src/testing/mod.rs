@@ -11,7 +11,7 @@ pub struct TestDb {
     pub store: Store,
     /// `sqlite` or `postgres`, for assertion messages.
     pub name: &'static str,
-    sqlite_file: Option<PathBuf>,
+    pub(crate) sqlite_file: Option<PathBuf>,
     pg: Option<(String, String)>,
 }
 
