@@ -231,6 +231,22 @@ impl Column for Uuid {
     }
 }
 
+impl Column for bool {
+    fn from_inline(value: &SqlValue) -> Option<Self> {
+        i64::from_inline(value).map(|i| i != 0)
+    }
+}
+
+/// JSON is stored as text, as sqlx stores it.
+impl Column for serde_json::Value {
+    fn from_inline(value: &SqlValue) -> Option<Self> {
+        match value {
+            SqlValue::Text(s) => serde_json::from_str(s).ok(),
+            _ => None,
+        }
+    }
+}
+
 impl<T: Column> Column for Option<T>
 where
     Option<T>: TryGetable,

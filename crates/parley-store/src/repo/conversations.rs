@@ -2,7 +2,8 @@
 
 use super::{from_json, to_json};
 use crate::entities::{conversation, message, note, visitor};
-use crate::{ExecuteLater, StoreError, StoreResult, now_ms};
+use crate::inline::Row;
+use crate::{Db, ExecuteLater, StoreError, StoreResult, now_ms};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
@@ -294,19 +295,12 @@ pub async fn messages_range(
 }
 
 /// The newest `n` messages, oldest first.
-pub async fn recent_messages(
-    c: &impl ConnectionTrait,
-    conversation_id: Uuid,
-    n: u64,
-) -> StoreResult<Vec<Message>> {
-    let mut newest = message::Entity::find()
-        .filter(message::Column::ConversationId.eq(conversation_id))
-        .order_by_desc(message::Column::Id)
-        .limit(n)
-        .all(c)
+pub async fn recent_messages(c: &Db, conversation_id: Uuid, n: u64) -> StoreResult<Vec<Message>> {
+    let sql = "SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2";
+    let rows = c
+        .rows(sql, vec![conversation_id.into(), (n as i64).into()])
         .await?;
-    newest.reverse();
-    Ok(newest)
+    rows.iter().rev().map(message_of).collect()
 }
 
 pub async fn set_summary(
@@ -412,33 +406,70 @@ pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> 
 /// conversations the visitor has had (their visits, for lead engagement). `None` when the
 /// bot has no such visitor; `Some((None, _))` when the conversation is not theirs.
 pub async fn visitor_conversation(
-    c: &impl ConnectionTrait,
+    c: &Db,
     bot_id: Uuid,
     visitor_id: Uuid,
     id: Uuid,
 ) -> StoreResult<Option<(Option<Conversation>, u64)>> {
-    use sea_orm::FromQueryResult;
     let sql = "SELECT conversations.*, \
                       (SELECT count(*) FROM conversations mine WHERE mine.visitor_id = visitors.id) AS visits \
                FROM visitors LEFT JOIN conversations \
                  ON conversations.id = $3 AND conversations.visitor_id = visitors.id \
                WHERE visitors.id = $2 AND visitors.bot_id = $1";
-    let row = c
-        .query_one_raw(crate::raw(
-            c.get_database_backend(),
-            sql,
-            vec![bot_id.into(), visitor_id.into(), id.into()],
-        ))
+    let rows = c
+        .rows(sql, vec![bot_id.into(), visitor_id.into(), id.into()])
         .await?;
-    let Some(row) = row else {
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let visits: i64 = row.try_get("", "visits")?;
-    let conversation = match row.try_get::<Option<Uuid>>("", "id")? {
-        Some(_) => Some(Conversation::from_query_result(&row, "")?),
+    let visits: i64 = row.get("visits")?;
+    let conversation = match row.get::<Option<Uuid>>("id")? {
+        Some(_) => Some(conversation_of(row)?),
         None => None,
     };
     Ok(Some((conversation, u64::try_from(visits).unwrap_or(0))))
+}
+
+/// A conversation from a hand-written read of `conversations.*`.
+fn conversation_of(row: &Row) -> StoreResult<Conversation> {
+    Ok(Conversation {
+        id: row.get("id")?,
+        workspace_id: row.get("workspace_id")?,
+        bot_id: row.get("bot_id")?,
+        visitor_id: row.get("visitor_id")?,
+        status: row.get("status")?,
+        human_handoff: row.get("human_handoff")?,
+        preview: row.get("preview")?,
+        summary: row.get("summary")?,
+        summarized_count: row.get("summarized_count")?,
+        message_count: row.get("message_count")?,
+        tags: row.get("tags")?,
+        insight: row.get("insight")?,
+        lead_stage: row.get("lead_stage")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
+        last_message_at: row.get("last_message_at")?,
+    })
+}
+
+/// A message from a hand-written read of `messages.*`.
+fn message_of(row: &Row) -> StoreResult<Message> {
+    Ok(Message {
+        id: row.get("id")?,
+        workspace_id: row.get("workspace_id")?,
+        conversation_id: row.get("conversation_id")?,
+        role: row.get("role")?,
+        body: row.get("body")?,
+        citations: row.get("citations")?,
+        model: row.get("model")?,
+        prompt_tokens: row.get("prompt_tokens")?,
+        completion_tokens: row.get("completion_tokens")?,
+        latency_ms: row.get("latency_ms")?,
+        insight: row.get("insight")?,
+        attachments: row.get("attachments")?,
+        client_id: row.get("client_id")?,
+        created_at: row.get("created_at")?,
+    })
 }
 
 /// A conversation of this workspace with its visitor's email, in one query (workflow
