@@ -13,7 +13,7 @@ use crate::vault::Vault;
 use crate::{EngineError, EngineResult};
 use futures::StreamExt;
 use parley_ai::openai::{Delta, Endpoint};
-use parley_ai::tokenizer::{count_tokens, count_tokens_cached};
+use parley_ai::tokenizer::count_tokens_cached;
 use parley_domain::account::normalize_email;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
@@ -702,9 +702,11 @@ async fn model_reply(
     Ok(NewMessage {
         role: "bot".into(),
         prompt_tokens: Some(usage.map_or(prompt.tokens as u32, |u| u.prompt_tokens) as i32),
-        completion_tokens: Some(
-            usage.map_or(count_tokens(&text) as u32, |u| u.completion_tokens) as i32,
-        ),
+        // Counted only when the server reported no usage.
+        completion_tokens: Some(usage.map_or_else(
+            || count_tokens_cached(&text) as u32,
+            |u| u.completion_tokens,
+        ) as i32),
         body: text,
         citations: json!(citations),
         model: Some(settings.model.clone()),

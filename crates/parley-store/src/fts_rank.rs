@@ -117,6 +117,19 @@ impl QueryState {
         } else {
             0
         };
+        // Rowids rise by at least one a row, so the row is at most `rowid - rowids[from]`
+        // rows on, and exactly there where none are missing between (a bot's chunks are
+        // numbered in a run): one probe instead of a search.
+        let exact = rowids
+            .get(from)
+            .and_then(|&r| usize::try_from(rowid.checked_sub(r)?).ok())
+            .and_then(|d| from.checked_add(d));
+        if let Some(at) = exact
+            && rowids.get(at) == Some(&rowid)
+        {
+            self.at = at;
+            return Some(lengths.tokens[at]);
+        }
         // Galloping: steps doubling from the last row found, then a binary search of the
         // last step (rows near each other are found in a few compares).
         let mut step = 1;
@@ -356,6 +369,41 @@ mod tests {
             average: 1.0,
         };
         assert_eq!(empty.length(0), None);
+    }
+
+    /// A run of rowids with a gap: rows before and after the gap are found, by the probe
+    /// or by the search.
+    #[test]
+    fn rows_of_a_run_with_gaps_are_found() {
+        let rowids: Vec<i64> = (100..600).chain(900..1000).collect();
+        let tokens: Vec<u32> = (0..rowids.len() as u32).collect();
+        let mut state = QueryState {
+            lengths: Some(Arc::new(Lengths {
+                version: 1,
+                rowids: rowids.clone(),
+                tokens,
+            })),
+            at: 0,
+            average: 1.0,
+        };
+        for (i, &rowid) in rowids.iter().enumerate().step_by(7) {
+            assert_eq!(state.length(rowid), Some(i as u32), "row {rowid}");
+        }
+        for missing in [99, 600, 899, 1000] {
+            assert_eq!(state.length(missing), None, "row {missing}");
+        }
+        assert_eq!(state.length(100), Some(0));
+        assert_eq!(state.length(950), Some(550));
+        let mut none_held = QueryState {
+            lengths: Some(Arc::new(Lengths {
+                version: 1,
+                rowids: Vec::new(),
+                tokens: Vec::new(),
+            })),
+            at: 0,
+            average: 1.0,
+        };
+        assert_eq!(none_held.length(5), None);
     }
 
     #[test]
