@@ -24,10 +24,6 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-/// The allocator the `parley` binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use common::Widget;
 use parley_store::repo::bots;
 use parley_store::testing::corpus::{Rng, index, sentence, vocabulary};
@@ -36,6 +32,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The allocator the `parley` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Concurrent visitors (`BENCH_VISITORS`, default 8).
 fn visitors() -> u64 {

@@ -128,7 +128,8 @@ impl QueryState {
             && rowids.get(at) == Some(&rowid)
         {
             self.at = at;
-            return Some(lengths.tokens[at]);
+            // `get`: this runs inside SQLite, where a panic would abort the process.
+            return lengths.tokens.get(at).copied();
         }
         // Galloping: steps doubling from the last row found, then a binary search of the
         // last step (rows near each other are found in a few compares).
@@ -140,7 +141,9 @@ impl QueryState {
         let until = (from + step + 1).min(rowids.len());
         let at = from + rowids[from..until].partition_point(|&r| r < rowid);
         self.at = at;
-        (rowids.get(at) == Some(&rowid)).then(|| lengths.tokens[at])
+        (rowids.get(at) == Some(&rowid))
+            .then(|| lengths.tokens.get(at).copied())
+            .flatten()
     }
 }
 

@@ -3,23 +3,30 @@
 //! sqlx runs each SQLite connection on a thread of its own: a statement is sent there and
 //! its rows are sent back, two thread switches per statement. On two cores those cost more
 //! than a short read itself: at saturation the kernel's futex and scheduler work was 14% of
-//! `chat_bench`'s CPU. Retrieval's reads (see [`crate::Db::rows`]) go through here instead:
-//! rusqlite connections to the same file, used on the async task's own thread. A read
-//! there holds its worker thread for as long as the statement runs, well under a
-//! millisecond for these, which is less than the switches cost.
+//! `chat_bench`'s CPU. The reads on every chat message (retrieval's counts and rankings, the
+//! widget's conversation check, a model's recent turns; see [`crate::Db::rows`]) go through
+//! here instead: rusqlite connections to the same file, used on the async task's own
+//! thread. Such a read holds its worker thread for as long as the statement runs, well
+//! under a millisecond for these, which is less than the switches cost; long reads stay on
+//! sqlx's threads.
+//!
+//! The file is opened by path: an in-memory SQLite database (which Parley does not use)
+//! cannot be read this way.
 
 use crate::{StoreError, StoreResult};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sea_orm::{DbErr, QueryResult, RuntimeErr, TryGetable, Value};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
 /// How long a read waits out a lock SQLite holds briefly (recovering the WAL index). In WAL
-/// mode reads never wait for writers, so this is short: the wait blocks a worker thread.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(1);
+/// mode reads never wait for writers, so this is short: the wait blocks a worker thread,
+/// and a read that gives up fails as "unavailable".
+const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
 /// Distinct statements each connection keeps prepared (retrieval's vary with the number
 /// of words asked).
 const CACHED_STATEMENTS: usize = 64;
@@ -29,6 +36,8 @@ pub(crate) struct InlineReaders {
     path: PathBuf,
     /// Connections not in use: as many as threads have read at once.
     idle: Mutex<Vec<Connection>>,
+    /// Set by [`InlineReaders::close`]: reads fail, connections are not kept.
+    closed: AtomicBool,
 }
 
 impl InlineReaders {
@@ -36,31 +45,41 @@ impl InlineReaders {
         InlineReaders {
             path,
             idle: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
         }
     }
 
     /// Runs one read whose parameters are numbered (`?1`, `?2`, …) in `values`' order.
     pub(crate) fn rows(&self, sql: &str, values: &[Value]) -> StoreResult<Vec<Row>> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable("the database is closed".into()));
+        }
+        let idle = self.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
             None => self.open().map_err(failed)?,
         };
         let rows = read(&conn, sql, values).map_err(failed);
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(conn);
+        if !self.closed.load(Ordering::Acquire) {
+            self.idle().push(conn);
+        }
         rows
     }
 
-    /// Closes the idle connections.
+    /// Closes the idle connections; those in use close when their read ends.
     pub(crate) fn close(&self) {
-        std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+        self.closed.store(true, Ordering::Release);
+        std::mem::take(&mut *self.idle());
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Opens a connection readied like sqlx's: stable plans, `parley_bm25`, and no writes.
     fn open(&self) -> rusqlite::Result<Connection> {
+        // Read-write, as a WAL reader updates the shared-memory index; `query_only` below
+        // refuses every write. No mutex: one thread uses a connection at a time.
         let conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -114,15 +133,31 @@ fn read(conn: &Connection, sql: &str, values: &[Value]) -> rusqlite::Result<Vec<
 fn parameter(value: &Value) -> rusqlite::Result<SqlValue> {
     Ok(match value {
         Value::Bool(Some(b)) => SqlValue::Integer(*b as i64),
+        Value::TinyInt(Some(i)) => SqlValue::Integer(*i as i64),
+        Value::SmallInt(Some(i)) => SqlValue::Integer(*i as i64),
         Value::Int(Some(i)) => SqlValue::Integer(*i as i64),
         Value::BigInt(Some(i)) => SqlValue::Integer(*i),
+        Value::TinyUnsigned(Some(i)) => SqlValue::Integer(*i as i64),
+        Value::SmallUnsigned(Some(i)) => SqlValue::Integer(*i as i64),
+        Value::Unsigned(Some(i)) => SqlValue::Integer(*i as i64),
+        Value::BigUnsigned(Some(i)) => SqlValue::Integer(
+            i64::try_from(*i).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
+        ),
+        Value::Float(Some(f)) => SqlValue::Real(*f as f64),
         Value::Double(Some(f)) => SqlValue::Real(*f),
         Value::String(Some(s)) => SqlValue::Text(s.clone()),
         Value::Bytes(Some(b)) => SqlValue::Blob(b.clone()),
         Value::Uuid(Some(u)) => SqlValue::Blob(u.as_bytes().to_vec()),
         Value::Bool(None)
+        | Value::TinyInt(None)
+        | Value::SmallInt(None)
         | Value::Int(None)
         | Value::BigInt(None)
+        | Value::TinyUnsigned(None)
+        | Value::SmallUnsigned(None)
+        | Value::Unsigned(None)
+        | Value::BigUnsigned(None)
+        | Value::Float(None)
         | Value::Double(None)
         | Value::String(None)
         | Value::Bytes(None)
@@ -225,7 +260,6 @@ impl Column for Uuid {
     fn from_inline(value: &SqlValue) -> Option<Self> {
         match value {
             SqlValue::Blob(b) => Uuid::from_slice(b).ok(),
-            SqlValue::Text(s) => s.parse().ok(),
             _ => None,
         }
     }
@@ -337,6 +371,12 @@ mod tests {
         assert!(inline.rows("SELECT ?1", &values[..2]).is_err());
         assert!(inline.rows("SELECT nonsense FROM", &[]).is_err());
         // A failed read puts its connection back.
-        assert_eq!(inline.idle.lock().unwrap().len(), 1);
+        assert_eq!(inline.idle().len(), 1);
+        inline.close();
+        assert!(matches!(
+            inline.rows("SELECT 1", &[]),
+            Err(StoreError::Unavailable(_))
+        ));
+        assert!(inline.idle().is_empty());
     }
 }

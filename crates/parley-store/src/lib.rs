@@ -40,7 +40,8 @@ pub struct StoreConfig {
     pub url: String,
     /// PostgreSQL's pool size (and SeaORM's SQLite pool, which only migrations use).
     pub max_connections: u32,
-    /// SQLite's reading connections; by default one per core, at least 2. Reads of a local file are
+    /// SQLite's reading connections (besides the chat's hot reads, which run on the calling
+    /// thread, see `Db::rows`); by default one per core, at least 2. Reads of a local file are
     /// CPU work, and more of them at once than there are cores only makes the kernel share
     /// the cores out in time slices, which stretches the slowest reads: with 8 clients
     /// searching 100k chunks at once, retrieval's p99 was 20–22 ms over 10 connections and
@@ -332,9 +333,14 @@ pub fn now_ms() -> i64 {
 pub(crate) fn raw(backend: DbBackend, pg_sql: &str, values: Vec<sea_orm::Value>) -> Statement {
     let sql = match backend {
         DbBackend::Postgres => pg_sql.to_string(),
-        _ => pg_sql.replace('$', "?"),
+        _ => sqlite_sql(pg_sql),
     };
     Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// `$1`-style SQL as SQLite's `?1` (hand-written SQL holds no other `$`).
+pub(crate) fn sqlite_sql(pg_sql: &str) -> String {
+    pg_sql.replace('$', "?")
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //! it), which for a chat message's handful of reads was as many extra thread switches as
 //! the reads themselves. A SQLite connection to a local file does not go stale the way a
 //! network one does, and one whose statement was cancelled finishes it before the next.
+//!
+//! The chat's hot reads skip those threads too: [`Db::rows`] runs them on the calling
+//! thread (see [`crate::inline`]).
 
 use crate::StoreResult;
 use crate::inline::{InlineReaders, Row};
@@ -90,11 +93,12 @@ impl Db {
         }
     }
 
-    /// Runs one hand-written read (`$1`-style parameters): on SQLite on the calling thread
-    /// (see [`crate::inline`]), on PostgreSQL through the pool.
+    /// Runs one hand-written read of committed data (`$1`-style parameters): on SQLite on the
+    /// calling thread (see [`crate::inline`]), on PostgreSQL through the pool. For short
+    /// reads on hot paths: a long one would hold an async worker thread.
     pub(crate) async fn rows(&self, sql: &str, values: Vec<Value>) -> StoreResult<Vec<Row>> {
         match &self.inner {
-            DbInner::Sqlite(readers) => readers.inline.rows(&sql.replace('$', "?"), &values),
+            DbInner::Sqlite(readers) => readers.inline.rows(&crate::sqlite_sql(sql), &values),
             DbInner::Postgres(db) => Ok(db
                 .query_all_raw(crate::raw(DbBackend::Postgres, sql, values))
                 .await?
@@ -104,7 +108,8 @@ impl Db {
         }
     }
 
-    /// Closes the idle SQLite connections (those in use close when dropped).
+    /// Closes the idle SQLite connections; those in use close when dropped, and later reads
+    /// fail as "unavailable".
     pub(crate) async fn close(&self) {
         if let DbInner::Sqlite(readers) = &self.inner {
             readers.permits.close();

@@ -338,6 +338,35 @@ async fn conversations_filter_by_text_status_and_visitor() {
         assert_eq!(open.len(), 1, "{}", db.name);
         let recent = convs::recent_messages(c, first.id, 1).await.unwrap();
         assert_eq!(recent[0].body, "It ships today.");
+        // Read inline on SQLite and through SeaORM alike: every field of a full message.
+        let full = convs::append_message(
+            c,
+            &first,
+            NewMessage {
+                role: "bot".into(),
+                body: "Full".into(),
+                citations: serde_json::json!([{"kind": "faq", "n": 1}]),
+                model: Some("m".into()),
+                prompt_tokens: Some(12),
+                completion_tokens: Some(3),
+                latency_ms: Some(40),
+                insight: Some(serde_json::json!({"sentiment": -0.5})),
+                attachments: Some(serde_json::json!([{"kind": "image"}])),
+                client_id: Some("c-1".into()),
+                conversation_insight: None,
+            },
+        )
+        .await
+        .unwrap();
+        let stored = convs::messages_range(c, first.id, 0, 10).await.unwrap();
+        assert_eq!(stored.last(), Some(&full), "{}", db.name);
+        let recent = convs::recent_messages(c, first.id, 10).await.unwrap();
+        assert_eq!(recent, stored, "{}", db.name);
+        let (checked, _) = convs::visitor_conversation(c, first.bot_id, first.visitor_id, first.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(checked, Some(convs::get(c, ws.id, first.id).await.unwrap()));
         let other = accounts::create_workspace(c, "X").await.unwrap();
         assert!(
             convs::get(c, other.id, first.id).await.is_err(),

@@ -294,12 +294,12 @@ pub async fn messages_range(
         .await?)
 }
 
-/// The newest `n` messages, oldest first.
+/// The newest `n` messages, oldest first, as committed (a read on the chat's hot path, see
+/// [`Db::rows`]).
 pub async fn recent_messages(c: &Db, conversation_id: Uuid, n: u64) -> StoreResult<Vec<Message>> {
     let sql = "SELECT * FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2";
-    let rows = c
-        .rows(sql, vec![conversation_id.into(), (n as i64).into()])
-        .await?;
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let rows = c.rows(sql, vec![conversation_id.into(), n.into()]).await?;
     rows.iter().rev().map(message_of).collect()
 }
 
@@ -404,7 +404,8 @@ pub async fn set_lead_stage(c: &impl ConnectionTrait, id: Uuid, stage: &str) -> 
 /// What a widget request about one conversation checks, read in one query: whether the
 /// visitor exists for the bot, conversation `id` when it is theirs, and how many
 /// conversations the visitor has had (their visits, for lead engagement). `None` when the
-/// bot has no such visitor; `Some((None, _))` when the conversation is not theirs.
+/// bot has no such visitor; `Some((None, _))` when the conversation is not theirs. Reads what
+/// is committed (on every widget request, so through [`Db::rows`]).
 pub async fn visitor_conversation(
     c: &Db,
     bot_id: Uuid,

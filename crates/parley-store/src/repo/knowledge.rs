@@ -737,13 +737,21 @@ async fn hold_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
     }
     let sql = "SELECT s.version, d.id, d.sz FROM search_slots s, chunks_fts_docsize d \
                WHERE s.bot_id = $1 AND d.id BETWEEN s.slot << 40 AND (s.slot << 40) + 1099511627775";
-    let rows = c.rows(sql, vec![bot_id.into()]).await?;
-    let Some(read_at) = rows.first().map(|r| r.get::<i64>("version")).transpose()? else {
+    // Every row of the bot (100,000 at 100,000 chunks): through a reading connection's own
+    // thread, not inline, so no async worker is held for the tens of milliseconds it takes.
+    let rows = c
+        .query_all_raw(raw(DbBackend::Sqlite, sql, vec![bot_id.into()]))
+        .await?;
+    let Some(read_at) = rows
+        .first()
+        .map(|r| r.try_get::<i64>("", "version"))
+        .transpose()?
+    else {
         return Ok(());
     };
     let lengths = rows
         .iter()
-        .map(|r| Ok((r.get("id")?, r.get("sz")?)))
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "sz")?)))
         .collect::<StoreResult<Vec<(i64, Vec<u8>)>>>()?;
     fts_rank::remember_lengths(key, read_at, lengths);
     Ok(())
