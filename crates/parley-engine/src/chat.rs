@@ -276,6 +276,9 @@ pub enum ReplyEvent {
 /// `client_id` is the sender's own id for the message: a retry with the same id (after a
 /// network failure) gets the stored message and its answer back instead of a second copy.
 /// `visits` is how many conversations the visitor has had (see [`visitor_conversation`]).
+/// With `tokens`, the reply's text also arrives piece by piece as it is produced
+/// ([`ReplyEvent::Token`]); without, only whole once stored, which spares a client that
+/// waits for the whole reply a message per word.
 pub async fn send(
     ctx: &ChatContext,
     bot: &Bot,
@@ -283,6 +286,7 @@ pub async fn send(
     visits: u64,
     text: &str,
     client_id: Option<&str>,
+    tokens: bool,
 ) -> EngineResult<(Message, mpsc::Receiver<ReplyEvent>)> {
     let text = text.trim();
     if text.is_empty() {
@@ -355,8 +359,9 @@ pub async fn send(
     // Not started if the conversation was handed off when the request read it.
     let retrieval = retrieval.unwrap_or_else(start_retrieval);
     let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
+    let replies = Replies { events, tokens };
     tokio::spawn(async move {
-        if let Err(e) = answer(&ctx, &bot, &conv, &question, started, retrieval, events).await {
+        if let Err(e) = answer(&ctx, &bot, &conv, &question, started, retrieval, replies).await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -521,7 +526,7 @@ async fn answer(
     question: &str,
     started: Instant,
     retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
-    events: mpsc::Sender<ReplyEvent>,
+    replies: Replies,
 ) -> EngineResult<()> {
     let (store, hub) = (&ctx.store, &ctx.hub);
     // A model's prompt carries the recent turns: read them while retrieval finishes (a
@@ -551,17 +556,13 @@ async fn answer(
                 history: &history,
                 retrieved: &retrieved,
             };
-            model_reply(ctx, bot, settings, conv, asked, &events).await?
+            model_reply(ctx, bot, settings, conv, asked, &replies).await?
         }
         _ => {
             let (text, citations) = extractive_reply(bot, question, &retrieved);
-            // Stream word by word so the widget renders the same way it does for a model.
+            // Word by word, so the widget renders it the way it renders a model's.
             for piece in text.split_inclusive(' ') {
-                if events
-                    .send(ReplyEvent::Token(piece.to_string()))
-                    .await
-                    .is_err()
-                {
+                if !replies.token(piece).await {
                     break; // the visitor left; the reply is still stored below
                 }
             }
@@ -603,12 +604,32 @@ async fn answer(
     tx.commit().await?;
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
     publish_message(hub, conv, &reply);
-    let _ = events.send(ReplyEvent::Done(Box::new(reply))).await;
+    let _ = replies.events.send(ReplyEvent::Done(Box::new(reply))).await;
     // The visitor has the answer: end the stream before the model summarises (below).
-    drop(events);
+    drop(replies);
     match &bot.model {
         Some(settings) if fold_due => update_memory(ctx, bot, settings, conv.id).await,
         _ => Ok(()),
+    }
+}
+
+/// Where a reply's events go.
+struct Replies {
+    events: mpsc::Sender<ReplyEvent>,
+    /// Whether the text also goes piece by piece (see [`send`]).
+    tokens: bool,
+}
+
+impl Replies {
+    /// Sends the next piece of the text, when pieces are wanted; false once the visitor
+    /// has left.
+    async fn token(&self, piece: &str) -> bool {
+        !self.tokens
+            || self
+                .events
+                .send(ReplyEvent::Token(piece.to_string()))
+                .await
+                .is_ok()
     }
 }
 
@@ -633,7 +654,7 @@ async fn model_reply(
         history,
         retrieved,
     }: Question<'_>,
-    events: &mpsc::Sender<ReplyEvent>,
+    replies: &Replies,
 ) -> EngineResult<NewMessage> {
     let passages: Vec<Passage> = retrieved
         .passages
@@ -671,8 +692,9 @@ async fn model_reply(
         while let Some(delta) = stream.next().await {
             match delta? {
                 Delta::Text(piece) => {
+                    // A visitor who left still gets the whole reply stored.
+                    replies.token(&piece).await;
                     text.push_str(&piece);
-                    let _ = events.send(ReplyEvent::Token(piece)).await;
                 }
                 Delta::Usage(u) => usage = Some(u),
             }

@@ -488,6 +488,10 @@ async fn send_message(
         EngineError::Unauthenticated => invalid_session(),
         e => e.into(),
     })?;
+    let wants_stream = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
     let (message, mut replies) = chat::send(
         &state.chat,
         &bot,
@@ -495,12 +499,9 @@ async fn send_message(
         visits,
         &body.text,
         body.client_id.as_deref(),
+        wants_stream,
     )
     .await?;
-    let wants_stream = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/event-stream"));
     let key = state.visitor_key.clone();
     if !wants_stream {
         let mut reply = None;
