@@ -112,39 +112,40 @@ impl QueryState {
     fn length(&mut self, rowid: i64) -> Option<u32> {
         let lengths = self.lengths.as_ref()?;
         let rowids = &lengths.rowids;
-        let mut from = if rowids.get(self.at).is_some_and(|&r| r <= rowid) {
+        let from = if rowids.get(self.at).is_some_and(|&r| r <= rowid) {
             self.at
         } else {
             0
         };
         // Rowids rise by at least one a row, so the row is at most `rowid - rowids[from]`
         // rows on, and exactly there where none are missing between (a bot's chunks are
-        // numbered in a run): one probe instead of a search.
-        let exact = rowids
+        // numbered in a run): one probe, and a search only when it misses.
+        let probe = rowids
             .get(from)
             .and_then(|&r| usize::try_from(rowid.checked_sub(r)?).ok())
-            .and_then(|d| from.checked_add(d));
-        if let Some(at) = exact
-            && rowids.get(at) == Some(&rowid)
-        {
-            self.at = at;
-            // `get`: this runs inside SQLite, where a panic would abort the process.
-            return lengths.tokens.get(at).copied();
-        }
-        // Galloping: steps doubling from the last row found, then a binary search of the
-        // last step (rows near each other are found in a few compares).
-        let mut step = 1;
-        while from + step < rowids.len() && rowids[from + step] < rowid {
-            from += step;
-            step *= 2;
-        }
-        let until = (from + step + 1).min(rowids.len());
-        let at = from + rowids[from..until].partition_point(|&r| r < rowid);
+            .and_then(|d| from.checked_add(d))
+            .filter(|&at| rowids.get(at) == Some(&rowid));
+        let at = probe.unwrap_or_else(|| gallop(rowids, from, rowid));
         self.at = at;
-        (rowids.get(at) == Some(&rowid))
-            .then(|| lengths.tokens.get(at).copied())
-            .flatten()
+        // `get`: this runs inside SQLite, where a panic would abort the process.
+        rowids
+            .get(at)
+            .filter(|&&r| r == rowid)
+            .and_then(|_| lengths.tokens.get(at).copied())
     }
+}
+
+/// Where `rowid` is, or would be, in ascending `rowids`, searched for from `from`: steps
+/// doubling, then a binary search of the last step (rows near each other are found in a
+/// few compares).
+fn gallop(rowids: &[i64], mut from: usize, rowid: i64) -> usize {
+    let mut step = 1;
+    while from + step < rowids.len() && rowids[from + step] < rowid {
+        from += step;
+        step *= 2;
+    }
+    let until = (from + step + 1).min(rowids.len());
+    from + rowids[from..until].partition_point(|&r| r < rowid)
 }
 
 unsafe extern "C" fn drop_query_state(state: *mut c_void) {
