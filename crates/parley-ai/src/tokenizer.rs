@@ -25,9 +25,9 @@ const COUNTED_WORDS: usize = 65_536;
 const COUNTED_WORD_BYTES: usize = 64;
 
 /// [`count_tokens`] for the texts of chat prompts (instructions, questions, turns,
-/// summaries) and replies, by word through one process-wide [`WordCounter`]: a new question is mostly
-/// words seen before, and encoding prompt texts whole was a twentieth of a chat request's
-/// CPU. Words not yet known are encoded outside the lock.
+/// summaries) and replies, by word through one process-wide [`WordCounter`]: a new question
+/// is mostly words seen before, and encoding prompt texts whole was a twentieth of a chat
+/// request's CPU. Words not yet known are encoded outside the lock.
 pub fn count_tokens_cached(text: &str) -> usize {
     static KNOWN: LazyLock<Mutex<WordCounter>> = LazyLock::new(Default::default);
     let lock = || KNOWN.lock().unwrap_or_else(|e| e.into_inner());

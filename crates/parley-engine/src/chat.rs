@@ -621,13 +621,13 @@ struct Replies {
 }
 
 impl Replies {
-    /// Sends the next piece of the text, when pieces are wanted; false once the visitor
-    /// has left.
-    async fn token(&self, piece: &str) -> bool {
+    /// Sends the next piece of the text, when pieces are wanted (it becomes a `String`
+    /// only then); false once the visitor has left.
+    async fn token(&self, piece: impl Into<String>) -> bool {
         !self.tokens
             || self
                 .events
-                .send(ReplyEvent::Token(piece.to_string()))
+                .send(ReplyEvent::Token(piece.into()))
                 .await
                 .is_ok()
     }
@@ -692,9 +692,9 @@ async fn model_reply(
         while let Some(delta) = stream.next().await {
             match delta? {
                 Delta::Text(piece) => {
-                    // A visitor who left still gets the whole reply stored.
-                    replies.token(&piece).await;
                     text.push_str(&piece);
+                    // A visitor who left still gets the whole reply stored.
+                    replies.token(piece).await;
                 }
                 Delta::Usage(u) => usage = Some(u),
             }
