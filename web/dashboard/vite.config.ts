@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { APP_BASE } from './src/app/base.ts';
+import { APP_BASE } from './src/lib/base.ts';
 
 const backend = process.env.PARLEY_DEV_BACKEND ?? 'http://127.0.0.1:8080';
 

@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createApi } from './api/client';
 import { ApiProvider } from './api/context';
 import { App } from './app/App';
-import { SessionProvider, UNAUTHENTICATED_EVENT } from './features/auth/session';
+import { SessionProvider, UNAUTHENTICATED_EVENT } from './lib/session';
 import { ToastProvider } from './ui/Toast';
 import './styles.css';
 

@@ -1,6 +1,16 @@
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { paths } from './schema';
+import type {
+  ConversationDetail,
+  ConversationList,
+  ConversationQuery,
+  ConversationSummary,
+  ConversationUpdate,
+  HandoffAction,
+  InboxMessage,
+} from './conversations';
 import { ApiError, errorFromResponse } from './errors';
+import type { Analysis, InsightSettings } from './insight';
+import type { paths } from './schema';
 import type {
   BotCreate,
   BotUpdate,
@@ -13,16 +23,6 @@ import type {
   UploadResult,
 } from './types';
 import { postFile, type UploadProgress } from './upload';
-import type {
-  ConversationDetail,
-  ConversationList,
-  ConversationQuery,
-  ConversationSummary,
-  ConversationUpdate,
-  HandoffAction,
-  InboxMessage,
-} from '../features/inbox/types';
-import type { Analysis, InsightSettings } from '../features/intents/types';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -118,7 +118,7 @@ export function createApi(options: ApiClientOptions = {}) {
   const seg = encodeURIComponent;
   /**
    * The schema is looser than the contract in places: the inbox's plain-string enums and
-   * bare citation objects (see inbox/types.ts), custom intents' optional lists (intents/types.ts).
+   * bare citation objects (see conversations.ts), custom intents' optional lists (insight.ts).
    */
   const narrow = <T>(value: unknown): T => value as T;
   const remember = (me: Me): Me => {

@@ -1,63 +1,20 @@
-import { useEffect } from 'react';
+import { useEffect, type ReactNode } from 'react';
+import { LoginPage } from '../features/auth/LoginPage';
 import { BotDetailPage } from '../features/bots/BotDetailPage';
 import { BotsPage } from '../features/bots/BotsPage';
-import { LoginPage } from '../features/auth/LoginPage';
-import { canManage, useSession } from '../features/auth/session';
-import { TokensPage } from '../features/tokens/TokensPage';
 import { FaqsPage } from '../features/faqs/FaqsPage';
 import { InboxPage } from '../features/inbox/InboxPage';
 import { IntentsPage } from '../features/intents/IntentsPage';
 import { KnowledgePage } from '../features/knowledge/KnowledgePage';
+import { TokensPage } from '../features/tokens/TokensPage';
+import { Link, navigate, useLocation } from '../lib/router';
+import { useSession } from '../lib/session';
 import { Button } from '../ui/Button';
-import { Loading, PageHeader } from './Page';
-import { Link, matchPath, navigate, useLocation } from './router';
+import { formatDateTime } from '../ui/format';
+import { Loading, PageHeader } from '../ui/Page';
+import { BotSubpage } from './BotSubpage';
+import { TITLES, resolveRoute, type Route } from './routes';
 import { Shell } from './Shell';
-import type { Me } from '../api/types';
-
-/** Which page a path shows, and where to send the user instead, if anywhere. */
-export type Route =
-  | { page: 'login' }
-  | { page: 'bots' }
-  | { page: 'bot'; id: string }
-  | { page: 'knowledge'; id: string }
-  | { page: 'faqs'; id: string }
-  | { page: 'intents'; id: string }
-  | { page: 'inbox'; conversationId?: string }
-  | { page: 'tokens' }
-  | { page: 'not-found' }
-  | { redirect: string };
-
-export function resolveRoute(path: string, me: Me | null): Route {
-  if (path === '/login') return me ? { redirect: '/bots' } : { page: 'login' };
-  if (!me) return { redirect: path === '/' ? '/login' : `/login?next=${encodeURIComponent(path)}` };
-  if (path === '/' || path === '') return { redirect: '/bots' };
-  if (matchPath('/bots', path)) return { page: 'bots' };
-  const bot = matchPath('/bots/:id', path);
-  if (bot?.id) return { page: 'bot', id: bot.id };
-  const knowledge = matchPath('/bots/:id/knowledge', path);
-  if (knowledge?.id) return { page: 'knowledge', id: knowledge.id };
-  const faqs = matchPath('/bots/:id/faqs', path);
-  if (faqs?.id) return { page: 'faqs', id: faqs.id };
-  const intents = matchPath('/bots/:id/intents', path);
-  if (intents?.id) return { page: 'intents', id: intents.id };
-  if (matchPath('/inbox', path)) return { page: 'inbox' };
-  const conversation = matchPath('/inbox/:id', path);
-  if (conversation?.id) return { page: 'inbox', conversationId: conversation.id };
-  if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
-  return { page: 'not-found' };
-}
-
-const TITLES: Record<string, string> = {
-  login: 'Sign in',
-  bots: 'Bots',
-  bot: 'Bot',
-  knowledge: 'Knowledge',
-  faqs: 'FAQ',
-  intents: 'Intents',
-  inbox: 'Inbox',
-  tokens: 'API tokens',
-  'not-found': 'Not found',
-};
 
 export function App() {
   const { state, retry } = useSession();
@@ -71,16 +28,16 @@ export function App() {
   }, [redirect]);
 
   useEffect(() => {
-    if (route && 'page' in route) document.title = `${TITLES[route.page] ?? 'Parley'} · Parley`;
+    if (route && 'page' in route) document.title = `${TITLES[route.page]} · Parley`;
   }, [route]);
 
-  if (state.status === 'loading') {
-    return (
-      <div className="boot">
-        <Loading label="Loading Parley" />
-      </div>
-    );
-  }
+  const booting = (
+    <div className="boot">
+      <Loading label="Loading Parley" />
+    </div>
+  );
+
+  if (state.status === 'loading') return booting;
   if (state.status === 'error') {
     return (
       <main className="auth-page">
@@ -97,23 +54,75 @@ export function App() {
     );
   }
   if (!route || 'redirect' in route) return null;
-  if (route.page === 'login') return <LoginPage />;
+  if (route.page === 'login') {
+    return <LoginPage />;
+  }
+  return <Shell>{page(route)}</Shell>;
+}
 
-  return (
-    <Shell>
-      {route.page === 'bots' && <BotsPage />}
-      {route.page === 'bot' && <BotDetailPage id={route.id} />}
-      {route.page === 'knowledge' && <KnowledgePage key={route.id} id={route.id} />}
-      {route.page === 'faqs' && <FaqsPage key={route.id} id={route.id} />}
-      {route.page === 'intents' && <IntentsPage key={route.id} id={route.id} />}
-      {route.page === 'inbox' && <InboxPage conversationId={route.conversationId} />}
-      {route.page === 'tokens' && <TokensPage />}
-      {route.page === 'not-found' && (
+/** The page inside the shell. A bot's pages share its frame (header and tabs), which loads the bot. */
+function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): ReactNode {
+  switch (route.page) {
+    case 'bots':
+      return <BotsPage />;
+    case 'bot':
+      return (
+        <BotSubpage
+          key={`bot:${route.id}`}
+          id={route.id}
+          tab="settings"
+          description={(bot) => (
+            <>
+              Created {formatDateTime(bot.created_at)} · Updated {formatDateTime(bot.updated_at)}
+            </>
+          )}
+        >
+          {(bot, onBotChange) => <BotDetailPage key={bot.id} bot={bot} onBotChange={onBotChange} />}
+        </BotSubpage>
+      );
+    case 'knowledge':
+      return (
+        <BotSubpage
+          key={`knowledge:${route.id}`}
+          id={route.id}
+          tab="knowledge"
+          description="Documents the bot answers from. Uploads are split into passages and indexed."
+        >
+          {(bot) => <KnowledgePage bot={bot} />}
+        </BotSubpage>
+      );
+    case 'faqs':
+      return (
+        <BotSubpage
+          key={`faqs:${route.id}`}
+          id={route.id}
+          tab="faqs"
+          description="Questions the bot answers word for word, checked before the documents."
+        >
+          {(bot) => <FaqsPage bot={bot} />}
+        </BotSubpage>
+      );
+    case 'intents':
+      return (
+        <BotSubpage
+          key={`intents:${route.id}`}
+          id={route.id}
+          tab="intents"
+          description="What visitors want, detected on every message: the built-in intents plus your own."
+        >
+          {(bot) => <IntentsPage bot={bot} />}
+        </BotSubpage>
+      );
+    case 'inbox':
+      return <InboxPage conversationId={route.conversationId} />;
+    case 'tokens':
+      return <TokensPage />;
+    case 'not-found':
+      return (
         <>
           <PageHeader title="Page not found" description="There is nothing at this address." />
           <Link to="/bots">Go to Bots</Link>
         </>
-      )}
-    </Shell>
-  );
+      );
+  }
 }

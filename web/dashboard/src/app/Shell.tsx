@@ -1,9 +1,9 @@
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/errors';
-import { canManage, useMe, useSession } from '../features/auth/session';
+import { Link, navigate, useLocation } from '../lib/router';
+import { canManage, useMe, useSession } from '../lib/session';
 import { Button } from '../ui/Button';
 import { useToast } from '../ui/Toast';
-import { Link, navigate, useLocation } from './router';
 
 interface NavItem {
   to: string;

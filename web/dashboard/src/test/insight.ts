@@ -1,5 +1,5 @@
-// Insight payloads for tests, shaped like the server's (see inbox/types.ts).
-import type { ConversationInsight, IntentMatch, LeadFields, MessageInsight } from '../features/inbox/types';
+// Insight payloads for tests, shaped like the server's (see api/insight.ts).
+import type { ConversationInsight, IntentMatch, LeadFields, MessageInsight } from '../api/insight';
 
 /** No lead fields stated: the server sends an empty object, leaving out every field. */
 export const NO_FIELDS: LeadFields = {};

@@ -2,7 +2,7 @@ import { render } from '@testing-library/react';
 import { createApi } from '../api/client';
 import { ApiProvider } from '../api/context';
 import { App } from '../app/App';
-import { SessionProvider, UNAUTHENTICATED_EVENT } from '../features/auth/session';
+import { SessionProvider, UNAUTHENTICATED_EVENT } from '../lib/session';
 import { ToastProvider } from '../ui/Toast';
 import { fakeFetch, type Handler } from './fakeFetch';
 

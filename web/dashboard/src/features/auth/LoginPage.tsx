@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError } from '../../api/errors';
-import { navigate, useLocation } from '../../app/router';
+import { navigate, useLocation } from '../../lib/router';
+import { useSession } from '../../lib/session';
 import { useSecondsUntil } from '../../lib/useSecondsUntil';
 import { Button } from '../../ui/Button';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
 import { loginErrorMessage, safeNext, tooManyAttemptsMessage } from './loginErrors';
-import { useSession } from './session';
 
 type FieldErrors = Partial<Record<'email' | 'password', string>>;
 

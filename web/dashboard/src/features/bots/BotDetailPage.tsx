@@ -2,17 +2,14 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Bot, RotatableKey } from '../../api/types';
-import { Link, navigate } from '../../app/router';
-import { LoadError, Loading, PageHeader } from '../../app/Page';
-import { useResource } from '../../lib/useResource';
+import { navigate } from '../../lib/router';
+import { canManage, useMe } from '../../lib/session';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { Field } from '../../ui/Field';
-import { formatDateTime } from '../../ui/format';
 import { Input, Textarea } from '../../ui/Input';
 import { ConfirmDialog } from '../../ui/Modal';
 import { useToast } from '../../ui/Toast';
-import { canManage, useMe } from '../auth/session';
 import {
   MEMORY_TURNS_MAX,
   MEMORY_TURNS_MIN,
@@ -27,38 +24,12 @@ import {
 import { EmbedSnippet } from './EmbedSnippet';
 import { KeysCard, rotatedMessage } from './KeysCard';
 import { WidgetPreview } from './WidgetPreview';
-import { BotTabs } from './BotTabs';
 
-export function BotDetailPage({ id }: { id: string }) {
-  const api = useApi();
-  const bot = useResource(() => api.bots.get(id), id);
-
-  if (bot.error !== undefined) {
-    const notFound = bot.error instanceof ApiError && bot.error.status === 404;
-    return (
-      <>
-        <PageHeader title={notFound ? 'Bot not found' : 'Bot'} back={<BackLink />} />
-        {notFound ? (
-          <p className="muted">This bot does not exist or was deleted.</p>
-        ) : (
-          <LoadError error={bot.error} onRetry={bot.reload} />
-        )}
-      </>
-    );
-  }
-  if (bot.data === undefined) return <Loading label="Loading bot" />;
-  return <BotEditor key={bot.data.id} bot={bot.data} onBotChange={bot.setData} />;
-}
-
-export function BackLink() {
-  return (
-    <Link to="/bots" className="back-link" aria-label="Back to Bots">
-      <span aria-hidden="true">←</span> Bots
-    </Link>
-  );
-}
-
-function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => void }) {
+/**
+ * /bots/:id: the bot's settings, inside the app's bot sub-page frame (header
+ * and tabs), which loaded the bot and shows what `onBotChange` gives it.
+ */
+export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => void }) {
   const api = useApi();
   const me = useMe();
   const toast = useToast();
@@ -148,16 +119,6 @@ function BotEditor({ bot, onBotChange }: { bot: Bot; onBotChange: (bot: Bot) => 
 
   return (
     <>
-      <PageHeader
-        back={<BackLink />}
-        title={bot.name}
-        description={
-          <>
-            Created {formatDateTime(bot.created_at)} · Updated {formatDateTime(bot.updated_at)}
-          </>
-        }
-      />
-      <BotTabs botId={bot.id} current="settings" />
       {readOnly && (
         <div className="alert alert-info" role="note">
           You have read-only access to bots. Ask an admin to make changes.

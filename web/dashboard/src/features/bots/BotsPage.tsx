@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { Bot } from '../../api/types';
-import { Link } from '../../app/router';
-import { PageHeader, LoadError, Loading } from '../../app/Page';
+import { Link } from '../../lib/router';
+import { canManage, useMe } from '../../lib/session';
 import { useResource } from '../../lib/useResource';
 import { Button } from '../../ui/Button';
 import { formatDate } from '../../ui/format';
+import { PageHeader, LoadError, Loading } from '../../ui/Page';
 import { Table } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
-import { canManage, useMe } from '../auth/session';
 import { NewBotDialog } from './NewBotDialog';
 
 export function BotsPage() {

@@ -2,28 +2,20 @@ import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../../api/context';
 import { errorMessage } from '../../api/errors';
 import type { Bot, Faq } from '../../api/types';
-import { LoadError, Loading } from '../../app/Page';
+import { canManage, useMe } from '../../lib/session';
 import { useResource } from '../../lib/useResource';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { ConfirmDialog } from '../../ui/Modal';
+import { LoadError, Loading } from '../../ui/Page';
 import { useToast } from '../../ui/Toast';
-import { canManage, useMe } from '../auth/session';
-import { BotSubpage } from '../bots/BotSubpage';
 import { FaqDialog } from './FaqDialog';
 import { moveItem, reorderIds, sortFaqs, type FaqFormValues } from './faqs';
 
-export function FaqsPage({ id }: { id: string }) {
-  return (
-    <BotSubpage id={id} tab="faqs" description="Questions the bot answers word for word, checked before the documents.">
-      {(bot) => <Faqs bot={bot} />}
-    </BotSubpage>
-  );
-}
-
 type Editing = { faq: Faq | null } | null;
 
-function Faqs({ bot }: { bot: Bot }) {
+/** /bots/:id/faqs, inside the app's bot sub-page frame (header and tabs). */
+export function FaqsPage({ bot }: { bot: Bot }) {
   const api = useApi();
   const me = useMe();
   const toast = useToast();

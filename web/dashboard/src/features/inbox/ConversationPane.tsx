@@ -1,19 +1,19 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApi } from '../../api/context';
+import type { Citation, ConversationDetail, ConversationSummary, InboxMessage } from '../../api/conversations';
 import { ApiError, errorMessage } from '../../api/errors';
-import { Link } from '../../app/router';
+import { Link } from '../../lib/router';
+import { useMe } from '../../lib/session';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { Input, Textarea } from '../../ui/Input';
+import { visitorScores } from '../../ui/insight/insight';
+import { IntentChips, PriorityBadge, SentimentBadge } from '../../ui/insight/InsightBadges';
+import { LeadPanel } from '../../ui/insight/LeadPanel';
+import { SentimentTrend } from '../../ui/insight/SentimentTrend';
 import { useToast } from '../../ui/Toast';
-import { useMe } from '../auth/session';
 import { addTag, appendMessage, removeTag, visitorLabel } from './inbox';
-import { visitorScores } from './insight';
-import { IntentChips, PriorityBadge, SentimentBadge } from './InsightBadges';
-import { LeadPanel } from './LeadPanel';
-import { SentimentTrend } from './SentimentTrend';
-import type { Citation, ConversationDetail, ConversationSummary, InboxMessage } from './types';
 
 const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
 

@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import type { ConversationSummary, InboxMessage } from '../../api/conversations';
+import type { ConversationInsight, Trend } from '../../api/insight';
 import { ME, bot, json, type Handler, type Recorded } from '../../test/fakeFetch';
-import { renderApp } from '../../test/renderApp';
 import { NO_INSIGHT, messageInsight } from '../../test/insight';
-import type { ConversationInsight, ConversationSummary, InboxMessage, Trend } from './types';
+import { renderApp } from '../../test/renderApp';
 
 afterEach(cleanup);
 

@@ -1,15 +1,16 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../api/context';
+import type { ConversationDetail, ConversationList, ConversationSummary, LiveEvent } from '../../api/conversations';
 import { errorMessage } from '../../api/errors';
-import { LoadError, Loading, PageHeader } from '../../app/Page';
-import { Link, navigate } from '../../app/router';
+import { Link, navigate } from '../../lib/router';
 import { useResource } from '../../lib/useResource';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { Input, Select } from '../../ui/Input';
+import { PriorityBadge, SentimentDot } from '../../ui/insight/InsightBadges';
+import { LoadError, Loading, PageHeader } from '../../ui/Page';
 import { ConversationPane } from './ConversationPane';
-import { PriorityBadge, SentimentDot } from './InsightBadges';
 import {
   DEFAULT_FILTERS,
   applyLiveEvent,
@@ -21,7 +22,6 @@ import {
   type InboxFilters,
   type StatusFilter,
 } from './inbox';
-import type { ConversationDetail, ConversationList, ConversationSummary, LiveEvent } from './types';
 import { useLiveEvents } from './useLiveEvents';
 
 const STATUS_OPTIONS: Array<{ value: StatusFilter; label: string }> = [

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationSearch } from '../../api/client';
+import type { ConversationDetail, ConversationSummary, InboxMessage } from '../../api/conversations';
+import { NO_INSIGHT } from '../../test/insight';
 import {
   DEFAULT_FILTERS,
   addTag,
@@ -13,8 +15,6 @@ import {
   withFreshInsight,
   type InboxFilters,
 } from './inbox';
-import { NO_INSIGHT } from '../../test/insight';
-import type { ConversationDetail, ConversationSummary, InboxMessage } from './types';
 
 function conv(id: string, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
   return {

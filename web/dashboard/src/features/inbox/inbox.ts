@@ -6,8 +6,8 @@ import type {
   ConversationSummary,
   InboxMessage,
   LiveEvent,
-} from './types';
-import { LIVE_EVENT_TYPES } from './types';
+} from '../../api/conversations';
+import { LIVE_EVENT_TYPES } from '../../api/conversations';
 
 export type StatusFilter = 'open' | 'resolved' | 'all';
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { LIVE_EVENT_TYPES, type LiveEvent } from '../../api/conversations';
 import { parseLiveEvent } from './inbox';
-import { LIVE_EVENT_TYPES, type LiveEvent } from './types';
 
 export const FALLBACK_POLL_MS = 5000;
 

@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import type { CustomIntent } from '../../api/insight';
 import { ME, bot, errorBody, json } from '../../test/fakeFetch';
 import { NO_FIELDS } from '../../test/insight';
 import { renderApp } from '../../test/renderApp';
-import type { CustomIntent } from './types';
 
 afterEach(cleanup);
 

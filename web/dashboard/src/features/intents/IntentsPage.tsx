@@ -1,15 +1,15 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
+import type { InsightSettings } from '../../api/insight';
 import type { Bot } from '../../api/types';
-import { LoadError, Loading } from '../../app/Page';
+import { canManage, useMe } from '../../lib/session';
 import { useResource } from '../../lib/useResource';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
+import { intentLabel } from '../../ui/insight/insight';
+import { LoadError, Loading } from '../../ui/Page';
 import { useToast } from '../../ui/Toast';
-import { canManage, useMe } from '../auth/session';
-import { BotSubpage } from '../bots/BotSubpage';
-import { intentLabel } from '../inbox/insight';
 import { IntentFields } from './IntentFields';
 import {
   BUILTIN_INTENTS,
@@ -23,17 +23,9 @@ import {
   type IntentDraft,
 } from './intents';
 import { TryMessage } from './TryMessage';
-import type { InsightSettings } from './types';
 
-export function IntentsPage({ id }: { id: string }) {
-  return (
-    <BotSubpage id={id} tab="intents" description="What visitors want, detected on every message: the built-in intents plus your own.">
-      {(bot) => <Intents bot={bot} />}
-    </BotSubpage>
-  );
-}
-
-function Intents({ bot }: { bot: Bot }) {
+/** /bots/:id/intents, inside the app's bot sub-page frame (header and tabs). */
+export function IntentsPage({ bot }: { bot: Bot }) {
   const api = useApi();
   const settings = useResource(() => api.intents.get(bot.id), `intents:${bot.id}`);
   if (settings.error !== undefined && settings.data === undefined) return <LoadError error={settings.error} onRetry={settings.reload} />;

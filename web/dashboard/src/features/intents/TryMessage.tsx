@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { errorMessage } from '../../api/errors';
+import type { Analysis } from '../../api/insight';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { Textarea } from '../../ui/Input';
-import { IntentChips, SentimentBadge } from '../inbox/InsightBadges';
-import { LeadFieldList } from '../inbox/LeadPanel';
-import type { Analysis } from './types';
+import { IntentChips, SentimentBadge } from '../../ui/insight/InsightBadges';
+import { LeadFieldList } from '../../ui/insight/LeadPanel';
 
 /**
  * Runs a sample visitor message through the bot's analysis, so an owner can

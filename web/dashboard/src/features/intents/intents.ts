@@ -1,7 +1,7 @@
 // The custom intents editor without React: drafts as the form holds them
 // (one-per-line text), conversion to the API's CustomIntent, and the checks
 // the server makes, run first so mistakes show at the field that has them.
-import type { CustomIntent } from './types';
+import type { CustomIntent } from '../../api/insight';
 
 /** The server's built-in intents (crates/parley-domain/src/insight/intent.rs): custom names may not reuse them. */
 export const BUILTIN_INTENTS = [

@@ -2,17 +2,16 @@ import { useCallback, useEffect, useReducer, useRef, useState, type DragEvent } 
 import { useApi } from '../../api/context';
 import { errorMessage } from '../../api/errors';
 import type { Bot, Document, DocumentList } from '../../api/types';
-import { LoadError, Loading } from '../../app/Page';
+import { canManage, useMe } from '../../lib/session';
 import { useResource } from '../../lib/useResource';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { ConfirmDialog } from '../../ui/Modal';
+import { LoadError, Loading } from '../../ui/Page';
 import { Table } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
-import { canManage, useMe } from '../auth/session';
-import { BotSubpage } from '../bots/BotSubpage';
 import { ingestSummary, isIngesting, mergeDocument, statusLabel, statusTone } from './progress';
 import { SearchBox } from './SearchBox';
 import { ACCEPTED_TYPES, formatBytes, nextToStart, uploadPercent, uploadsReducer, type UploadEntry } from './uploads';
@@ -20,17 +19,10 @@ import { ACCEPTED_TYPES, formatBytes, nextToStart, uploadPercent, uploadsReducer
 /** How often the document list is refreshed while something is being ingested. */
 export const POLL_MS = 1500;
 
-export function KnowledgePage({ id }: { id: string }) {
-  return (
-    <BotSubpage id={id} tab="knowledge" description="Documents the bot answers from. Uploads are split into passages and indexed.">
-      {(bot) => <Knowledge bot={bot} />}
-    </BotSubpage>
-  );
-}
-
 let uploadSeq = 0;
 
-function Knowledge({ bot }: { bot: Bot }) {
+/** /bots/:id/knowledge, inside the app's bot sub-page frame (header and tabs). */
+export function KnowledgePage({ bot }: { bot: Bot }) {
   const api = useApi();
   const me = useMe();
   const toast = useToast();

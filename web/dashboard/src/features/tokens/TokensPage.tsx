@@ -1,12 +1,12 @@
 import { useState } from 'react';
 import { useApi } from '../../api/context';
 import type { ApiToken, TokenCreated } from '../../api/types';
-import { LoadError, Loading, PageHeader } from '../../app/Page';
 import { useResource } from '../../lib/useResource';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatDate, formatDateTime, formatRelative } from '../../ui/format';
 import { ConfirmDialog } from '../../ui/Modal';
+import { LoadError, Loading, PageHeader } from '../../ui/Page';
 import { Table } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
 import { CreateTokenDialog } from './CreateTokenDialog';

@@ -1,11 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen, within } from '@testing-library/react';
+import type { LeadState } from '../../api/insight';
 import { NO_FIELDS, NO_INSIGHT } from '../../test/insight';
 import { IntentChips, PriorityBadge, SentimentBadge, SentimentDot } from './InsightBadges';
 import { LeadPanel } from './LeadPanel';
 import { SentimentTrend } from './SentimentTrend';
-import type { LeadState } from './types';
 
 afterEach(cleanup);
 

@@ -1,11 +1,12 @@
-// Inbox types, from the generated OpenAPI schema. They pick the fields of the
-// conversations contract the inbox uses (so fields the server adds later do
-// not matter here, while a renamed or removed one fails the typecheck) and
-// narrow what the schema leaves loose: status and role are plain strings
-// there, citations bare objects. The stream events are not in the OpenAPI
-// document (SSE), so they are written out below, mirroring the contract of
-// GET /api/v1/stream.
-import type { components } from '../../api/schema';
+// Conversation (inbox) types, from the generated OpenAPI schema. They pick the
+// fields of the conversations contract the inbox uses (so fields the server
+// adds later do not matter here, while a renamed or removed one fails the
+// typecheck) and narrow what the schema leaves loose: status and role are plain
+// strings there, citations bare objects. The stream events are not in the
+// OpenAPI document (SSE), so they are written out below, mirroring the
+// contract of GET /api/v1/stream. Insight types are in insight.ts.
+import type { ConversationInsight, MessageInsight } from './insight';
+import type { components } from './schema';
 
 type Schemas = components['schemas'];
 
@@ -38,22 +39,6 @@ export interface Citation {
   heading?: string;
   document_id?: string;
   faq_id?: string;
-}
-
-export type Sentiment = Schemas['Sentiment'];
-export type SentimentLabel = Schemas['SentimentLabel'];
-export type IntentMatch = Schemas['IntentMatch'];
-/** The server leaves out the fields that were not stated (the schema calls them nullable). */
-export type LeadFields = Partial<Schemas['LeadFields']>;
-export type Signal = Schemas['Signal'];
-export type Priority = Schemas['Priority'];
-export type Trend = Schemas['Trend'];
-export type MessageInsight = Pick<Schemas['MessageInsight'], 'sentiment' | 'intents'> & { fields: LeadFields };
-export type ConversationSentiment = Pick<Schemas['ConversationSentiment'], 'count' | 'average' | 'first' | 'last' | 'trend'>;
-export type LeadState = Pick<Schemas['LeadState'], 'score' | 'breakdown' | 'priority' | 'qualified_fired'> & { fields: LeadFields };
-export interface ConversationInsight {
-  sentiment: ConversationSentiment;
-  lead: LeadState;
 }
 
 export type InboxMessage = Pick<Schemas['InboxMessage'], 'id' | 'text' | 'model' | 'latency_ms' | 'created_at'> & {

@@ -1,9 +1,9 @@
 // Small insight marks: a message's sentiment and intents, a conversation's
 // sentiment dot and lead priority. Colour is never the only carrier: each has
 // text (visible or for screen readers) saying the same.
-import { Badge } from '../../ui/Badge';
+import type { IntentMatch, Priority, SentimentLabel } from '../../api/insight';
+import { Badge } from '../Badge';
 import { INTENT_THRESHOLD, PRIORITY_LABEL, formatScore, intentLabel, intentTitle, labelOf, sentimentText } from './insight';
-import type { IntentMatch, Priority, SentimentLabel } from './types';
 
 const LABEL_TEXT: Record<SentimentLabel, string> = { positive: 'Positive', neutral: 'Neutral', negative: 'Negative' };
 

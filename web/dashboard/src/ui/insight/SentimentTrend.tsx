@@ -1,5 +1,5 @@
+import type { ConversationSentiment } from '../../api/insight';
 import { TREND_ARROW, formatScore, labelOf, sparkline, trendSummary } from './insight';
-import type { ConversationSentiment } from './types';
 
 const WIDTH = 168;
 const HEIGHT = 44;

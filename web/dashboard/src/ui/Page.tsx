@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { errorMessage } from '../api/errors';
-import { Button } from '../ui/Button';
+import { Button } from './Button';
 
 export function PageHeader({
   title,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Me } from '../api/types';
 import { ME } from '../test/fakeFetch';
-import { resolveRoute } from './App';
+import { resolveRoute } from './routes';
 
 const owner = ME as unknown as Me;
 const agent = { ...owner, role: 'agent' } as Me;

@@ -1,7 +1,7 @@
-import { Badge } from '../../ui/Badge';
-import { PriorityBadge } from './InsightBadges';
+import type { LeadFields, LeadState } from '../../api/insight';
+import { Badge } from '../Badge';
 import { breakdownTotal, formatPoints, leadFieldRows, signalLabel } from './insight';
-import type { LeadFields, LeadState } from './types';
+import { PriorityBadge } from './InsightBadges';
 
 /**
  * The conversation's lead: score with its bar and priority, the signals that

@@ -1,7 +1,10 @@
+// Who is signed in: the app's auth gate and shell use it, and so does every
+// feature that checks a role or signs in. Shared code rather than the auth
+// feature's, because a feature may not import another feature.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useApi } from '../../api/context';
-import { ApiError, errorMessage } from '../../api/errors';
-import type { Me, Role } from '../../api/types';
+import { useApi } from '../api/context';
+import { ApiError, errorMessage } from '../api/errors';
+import type { Me, Role } from '../api/types';
 
 export const UNAUTHENTICATED_EVENT = 'parley:unauthenticated';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { InboxMessage } from '../../api/conversations';
 import { NO_FIELDS, messageInsight } from '../../test/insight';
 import {
   breakdownTotal,
@@ -12,7 +13,6 @@ import {
   trendSummary,
   visitorScores,
 } from './insight';
-import type { InboxMessage } from './types';
 
 describe('sentiment text', () => {
   it('signs scores and labels them like the server', () => {

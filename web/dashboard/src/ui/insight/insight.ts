@@ -1,7 +1,8 @@
-// Insight shown in the inbox, without React: how sentiment scores, intents,
-// lead signals and lead fields read as text, and the geometry of the
-// conversation's sentiment sparkline.
-import type { InboxMessage, IntentMatch, LeadFields, Priority, SentimentLabel, Signal, Trend } from './types';
+// Insight without React, shared by the inbox and the intents page: how
+// sentiment scores, intents, lead signals and lead fields read as text, and the
+// geometry of a conversation's sentiment sparkline.
+import type { InboxMessage } from '../../api/conversations';
+import type { IntentMatch, LeadFields, Priority, SentimentLabel, Signal, Trend } from '../../api/insight';
 
 /**
  * The server's default intent threshold: an intent at or above it counts
