@@ -1,12 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
-import { LoginPage } from '../features/auth/LoginPage';
-import { BotDetailPage } from '../features/bots/BotDetailPage';
-import { BotsPage } from '../features/bots/BotsPage';
-import { FaqsPage } from '../features/faqs/FaqsPage';
-import { InboxPage } from '../features/inbox/InboxPage';
-import { IntentsPage } from '../features/intents/IntentsPage';
-import { KnowledgePage } from '../features/knowledge/KnowledgePage';
-import { TokensPage } from '../features/tokens/TokensPage';
+import { Suspense, lazy, useEffect, type ReactNode } from 'react';
 import { Link, navigate, useLocation } from '../lib/router';
 import { useSession } from '../lib/session';
 import { Button } from '../ui/Button';
@@ -15,6 +7,23 @@ import { Loading, PageHeader } from '../ui/Page';
 import { BotSubpage } from './BotSubpage';
 import { TITLES, resolveRoute, type Route } from './routes';
 import { Shell } from './Shell';
+
+// Every page is its own chunk, fetched the first time it is shown, so the first
+// load is the shell and the sign-in page whatever pages are added later. The
+// pages are named exports; each is unwrapped for React.lazy here.
+const LoginPage = lazy(() => import('../features/auth/LoginPage').then((m) => ({ default: m.LoginPage })));
+const BotsPage = lazy(() => import('../features/bots/BotsPage').then((m) => ({ default: m.BotsPage })));
+const BotDetailPage = lazy(() => import('../features/bots/BotDetailPage').then((m) => ({ default: m.BotDetailPage })));
+const KnowledgePage = lazy(() => import('../features/knowledge/KnowledgePage').then((m) => ({ default: m.KnowledgePage })));
+const FaqsPage = lazy(() => import('../features/faqs/FaqsPage').then((m) => ({ default: m.FaqsPage })));
+const IntentsPage = lazy(() => import('../features/intents/IntentsPage').then((m) => ({ default: m.IntentsPage })));
+const InboxPage = lazy(() => import('../features/inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
+const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
+
+/** While a page's chunk is on its way: the shell (and a bot's header and tabs) stay, the page area says so. */
+function PageSuspense({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading label="Loading page" />}>{children}</Suspense>;
+}
 
 export function App() {
   const { state, retry } = useSession();
@@ -55,7 +64,11 @@ export function App() {
   }
   if (!route || 'redirect' in route) return null;
   if (route.page === 'login') {
-    return <LoginPage />;
+    return (
+      <Suspense fallback={booting}>
+        <LoginPage />
+      </Suspense>
+    );
   }
   return <Shell>{page(route)}</Shell>;
 }
@@ -64,7 +77,11 @@ export function App() {
 function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): ReactNode {
   switch (route.page) {
     case 'bots':
-      return <BotsPage />;
+      return (
+        <PageSuspense>
+          <BotsPage />
+        </PageSuspense>
+      );
     case 'bot':
       return (
         <BotSubpage
@@ -77,7 +94,11 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
             </>
           )}
         >
-          {(bot, onBotChange) => <BotDetailPage key={bot.id} bot={bot} onBotChange={onBotChange} />}
+          {(bot, onBotChange) => (
+            <PageSuspense>
+              <BotDetailPage key={bot.id} bot={bot} onBotChange={onBotChange} />
+            </PageSuspense>
+          )}
         </BotSubpage>
       );
     case 'knowledge':
@@ -88,7 +109,11 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="knowledge"
           description="Documents the bot answers from. Uploads are split into passages and indexed."
         >
-          {(bot) => <KnowledgePage bot={bot} />}
+          {(bot) => (
+            <PageSuspense>
+              <KnowledgePage bot={bot} />
+            </PageSuspense>
+          )}
         </BotSubpage>
       );
     case 'faqs':
@@ -99,7 +124,11 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="faqs"
           description="Questions the bot answers word for word, checked before the documents."
         >
-          {(bot) => <FaqsPage bot={bot} />}
+          {(bot) => (
+            <PageSuspense>
+              <FaqsPage bot={bot} />
+            </PageSuspense>
+          )}
         </BotSubpage>
       );
     case 'intents':
@@ -110,13 +139,25 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="intents"
           description="What visitors want, detected on every message: the built-in intents plus your own."
         >
-          {(bot) => <IntentsPage bot={bot} />}
+          {(bot) => (
+            <PageSuspense>
+              <IntentsPage bot={bot} />
+            </PageSuspense>
+          )}
         </BotSubpage>
       );
     case 'inbox':
-      return <InboxPage conversationId={route.conversationId} />;
+      return (
+        <PageSuspense>
+          <InboxPage conversationId={route.conversationId} />
+        </PageSuspense>
+      );
     case 'tokens':
-      return <TokensPage />;
+      return (
+        <PageSuspense>
+          <TokensPage />
+        </PageSuspense>
+      );
     case 'not-found':
       return (
         <>
