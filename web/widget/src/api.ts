@@ -4,7 +4,7 @@
  * usually not the host page's origin (CORS is answered by the server).
  */
 import { readSse, type SseEvent } from './sse';
-import type { Conversation, ConversationDetail, Message, Started, WidgetConfig } from './types';
+import type { ConversationDetail, ConversationList, StartConversation, Started, UploadedImage, WidgetConfig } from './types';
 
 /** An HTTP error answer: `{error: {code, message}}` with its status. */
 export class ApiError extends Error {
@@ -56,11 +56,11 @@ export class Api {
   }
 
   /** Starts a conversation (or resumes `conversation_id`) and hands out the session token. */
-  start(body: { email?: string; user_hash?: string; conversation_id?: string }): Promise<Started> {
+  start(body: StartConversation): Promise<Started> {
     return this.json('POST', '/widget/v1/conversations', body);
   }
 
-  history(filter: HistoryFilter): Promise<{ items: Conversation[] }> {
+  history(filter: HistoryFilter): Promise<ConversationList> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(filter)) if (v) qs.set(k, v);
     const query = qs.toString();
@@ -85,7 +85,7 @@ export class Api {
   }
 
   /** Uploads one image (multipart, part `image`) with an optional caption. */
-  async upload(id: string, file: Blob, name: string, caption: string): Promise<{ message: Message }> {
+  async upload(id: string, file: Blob, name: string, caption: string): Promise<UploadedImage> {
     const form = new FormData();
     form.append('image', file, name);
     if (caption) form.append('caption', caption);

@@ -1,72 +1,38 @@
-/** The widget API's shapes (crates/parley-server/src/routes/widget.rs). */
+/**
+ * The widget API's shapes, from the server's OpenAPI document
+ * (web/dashboard/openapi.json, generated into api-schema.d.ts by `npm run gen:api`).
+ * Types only: nothing here reaches widget.js. Where the widget reads a field
+ * more narrowly or more leniently than the schema, it says so below.
+ */
+import type { components } from './api-schema';
 
-export interface Appearance {
-  title: string;
-  greeting: string;
-  /** `#rrggbb`. */
-  primary_color: string;
-  position: 'left' | 'right';
-  avatar_url: string | null;
-}
+type Schemas = components['schemas'];
 
-export interface Faq {
-  id: string;
-  question: string;
-  answer: string;
-}
+export type Appearance = Schemas['Appearance'];
+export type Faq = Schemas['WidgetFaq'];
+export type WidgetConfig = Schemas['WidgetConfig'];
 
-export interface WidgetConfig {
-  name: string;
-  appearance: Appearance;
-  faqs: Faq[];
-}
+/**
+ * `{kind: "faq" | "passage", title, heading?, …}`. `url` is not in the API:
+ * a citation that carries one is shown as a link.
+ */
+export type Citation = Schemas['Citation'] & { url?: string };
 
-/** `{kind: "faq" | "passage", title, heading?, url?}`; other fields are ignored. */
-export interface Citation {
-  kind?: string;
-  title?: string;
-  heading?: string;
-  url?: string;
-}
+export type Attachment = Schemas['Attachment'];
 
-export interface Attachment {
-  kind: string;
-  /** Signed, short-lived, relative to the API origin. */
-  url: string;
-  content_type: string;
-  bytes: number;
-  name: string;
-}
-
+/** The schema types it as a string. */
 export type Role = 'visitor' | 'bot' | 'agent' | 'system';
 
-export interface Message {
-  id: string;
+export type Message = Omit<Schemas['MessageView'], 'role' | 'citations' | 'attachments'> & {
   role: Role;
-  text: string;
   citations: Citation[];
   /** Missing on servers (and live events) from before image uploads. */
   attachments?: Attachment[];
-  created_at: string;
-}
+};
 
-export interface Conversation {
-  id: string;
-  status: string;
-  preview: string;
-  message_count: number;
-  created_at: string;
-  last_message_at: string;
-}
-
-export interface Started {
-  conversation: Conversation;
-  session_token: string;
-  email_verified: boolean;
-  messages: Message[];
-}
-
-export interface ConversationDetail {
-  conversation: Conversation;
-  messages: Message[];
-}
+export type Conversation = Schemas['ConversationView'];
+export type ConversationList = Schemas['VisitorConversationList'];
+export type StartConversation = Schemas['StartConversation'];
+export type Started = Omit<Schemas['StartedConversation'], 'messages'> & { messages: Message[] };
+export type ConversationDetail = Omit<Schemas['VisitorConversationDetail'], 'messages'> & { messages: Message[] };
+export type UploadedImage = Omit<Schemas['UploadedImage'], 'message'> & { message: Message };
