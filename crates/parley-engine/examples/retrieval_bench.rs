@@ -12,9 +12,9 @@
 
 use parley_domain::bot::{Appearance, Behaviour};
 use parley_domain::knowledge::sections::markdown_sections;
-use parley_engine::chat::ChatContext;
 use parley_engine::knowledge::{chunk_and_store, retrieve};
 use parley_engine::live::Hub;
+use parley_engine::services::Services;
 use parley_store::Store;
 use parley_store::repo::{accounts, bots, faqs};
 use parley_store::testing::corpus::{Rng, empty_document, index, sentence, vocabulary};
@@ -64,7 +64,7 @@ async fn query_latencies(
     clients: u64,
 ) -> (f64, f64, f64) {
     let vocab = Arc::new(vocab.to_vec());
-    let ctx = ChatContext::new(store.clone(), Hub::default(), &[7; 32]);
+    let ctx = Services::new(store.clone(), Hub::default(), &[7; 32]);
     let bot = bots::get(store.db(), ws, bot).await.unwrap();
     let started = Instant::now();
     let mut tasks = Vec::new();

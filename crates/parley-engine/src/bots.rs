@@ -47,7 +47,7 @@ pub async fn seal_identity_secrets(store: &Store, vault: &Vault) -> EngineResult
             ..Default::default()
         };
         bots::update(store.db(), bot.workspace_id, bot.id, changes).await?;
-        crate::held::forget(bot.id);
+        crate::widget_cache::forget(bot.id);
     }
     Ok(plain.len())
 }
@@ -217,7 +217,7 @@ async fn change(
     )
     .await?;
     tx.commit().await?;
-    crate::held::forget(id);
+    crate::widget_cache::forget(id);
     Ok(bot)
 }
 
@@ -237,7 +237,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
     )
     .await?;
     tx.commit().await?;
-    crate::held::forget(id);
+    crate::widget_cache::forget(id);
     Ok(())
 }
 

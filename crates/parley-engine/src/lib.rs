@@ -8,15 +8,17 @@ pub mod bootstrap;
 pub mod bots;
 pub mod chat;
 mod error;
-pub mod held;
 pub mod inbox;
 pub mod insight;
 pub mod knowledge;
 pub mod live;
 pub mod maintenance;
 pub mod secrets;
+pub mod services;
 pub mod tokens;
 pub mod vault;
+pub mod vector_cache;
+pub mod widget_cache;
 pub mod worker;
 pub mod workflows;
 

@@ -3,8 +3,10 @@
 //! broadcast in-process at once and, on PostgreSQL, relayed to the other nodes through
 //! LISTEN/NOTIFY. Subscribers filter by workspace or conversation.
 
+use parley_store::repo::conversations::{Conversation, Message};
 use parley_store::{MAX_PAYLOAD_BYTES, Store};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -161,6 +163,57 @@ async fn receive_notifications(store: Store, hub: Hub, shutdown: CancellationTok
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     }
+}
+
+/// Announces a new message to the workspace's dashboards and the conversation's widget.
+pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
+    hub.publish(message_event(conv, m));
+}
+
+/// The live event for a new message (published once its transaction committed).
+pub fn message_event(conv: &Conversation, m: &Message) -> LiveEvent {
+    LiveEvent {
+        workspace_id: conv.workspace_id,
+        conversation_id: Some(conv.id),
+        kind: "message.created",
+        data: json!({
+            "conversation_id": conv.id,
+            "message": {
+                "id": m.id, "role": m.role, "text": m.body, "citations": m.citations, "model": m.model,
+                "latency_ms": m.latency_ms, "created_at": rfc3339(m.created_at), "insight": m.insight,
+                "attachments": m.attachments,
+            },
+        }),
+    }
+}
+
+/// The live event for a changed conversation: the fields an agent changes (status,
+/// handoff, tags), so other agents' inboxes follow. The widget's stream passes the visitor
+/// only [`VISITOR_CONVERSATION_FIELDS`] of it: tags are the team's own.
+pub fn conversation_event(conv: &Conversation) -> LiveEvent {
+    LiveEvent {
+        workspace_id: conv.workspace_id,
+        conversation_id: Some(conv.id),
+        kind: "conversation.updated",
+        data: json!({
+            "conversation_id": conv.id, "status": conv.status, "human_handoff": conv.human_handoff,
+            "tags": conv.tags,
+        }),
+    }
+}
+
+/// The fields of `conversation.updated` a visitor's widget may see.
+pub const VISITOR_CONVERSATION_FIELDS: [&str; 3] = ["conversation_id", "status", "human_handoff"];
+
+/// Epoch milliseconds as RFC 3339 UTC, the API's time format.
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

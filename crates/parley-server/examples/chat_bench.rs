@@ -23,10 +23,10 @@
 //! BENCH_RATE=100 cargo run --release -p parley-server --example chat_bench -- 100000
 //! ```
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../tests/api/helpers.rs"]
+mod helpers;
 
-use common::Widget;
+use helpers::Widget;
 use parley_store::repo::bots;
 use parley_store::testing::corpus::{Rng, index, sentence, vocabulary};
 use parley_store::testing::{TestDb, postgres, sqlite};
@@ -73,7 +73,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
     let name = db.name;
     // Every visitor asks from 127.0.0.1: no widget rate limit.
-    let app = common::start_with_widget_rate(&db, 0).await;
+    let app = helpers::start_with_widget_rate(&db, 0).await;
     let owner = app.owner().await;
     let bot = owner.create_bot("Bench").await;
     let model = parley_ai::testing::start().await;
@@ -181,7 +181,7 @@ async fn run(db: TestDb, chunks: usize, questions: usize, vocab: &[String]) {
 
 #[tokio::main]
 async fn main() {
-    common::install_tls();
+    helpers::install_tls();
     let counts: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

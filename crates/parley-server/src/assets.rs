@@ -2,7 +2,7 @@
 //! embed them in the binary; debug builds read them from disk, so a rebuilt dashboard shows
 //! without recompiling Rust.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -2,9 +2,9 @@
 //! Cookie-authenticated writes must echo the session's CSRF token in `X-CSRF-Token`: a
 //! cross-site form can send the cookie but cannot read the token.
 
-use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::ClientIp;
+use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::{Method, StatusCode, header, request::Parts};
 use parley_engine::auth::{Authenticated, secrets_match};

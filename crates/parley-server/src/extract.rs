@@ -1,11 +1,13 @@
 //! Request extractors that turn every malformed input into the JSON error shape: bodies
-//! (415, 413, 400 naming the field), ids in paths (404) and the client's address.
+//! (415, 413, 400 naming the field), ids in paths (404), the client's address and the widget's
+//! bot.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use parley_store::repo::bots::Bot;
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use uuid::Uuid;
@@ -143,4 +145,65 @@ pub fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
             "must be between 1 and 200",
         ))
     }
+}
+
+/// The header that carries a bot's public widget key.
+pub const BOT_HEADER: &str = "x-parley-bot";
+/// The header that carries a visitor's signed session token.
+pub const SESSION_HEADER: &str = "x-parley-session";
+
+/// The bot a widget request is for, after the key and origin checks.
+/// The bot a widget request is for, after the key and origin checks.
+#[derive(Clone)]
+pub struct WidgetBot(pub Bot);
+
+impl FromRequestParts<AppState> for WidgetBot {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // The widget write limit found it already.
+        if let Some(found) = parts.extensions.get::<WidgetBot>() {
+            return Ok(found.clone());
+        }
+        let key = parts
+            .headers
+            .get(BOT_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let bot = match key {
+            "" => None,
+            key => parley_engine::widget_cache::bot_by_key(&state.store, key).await?,
+        };
+        let bot = bot.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_bot_key",
+                "unknown or missing X-Parley-Bot key",
+            )
+        })?;
+        if !bot.allowed_origins.is_empty() {
+            let origin = parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase());
+            if !origin.is_some_and(|o| bot.allowed_origins.contains(&o)) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "origin_not_allowed",
+                    "this page's origin is not allowed for this bot",
+                ));
+            }
+        }
+        Ok(WidgetBot(bot))
+    }
+}
+
+/// The visitor's session token from `X-Parley-Session`, if one was sent.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .filter(|t| !t.is_empty())
 }

@@ -1,17 +1,23 @@
 //! Parley's HTTP server: the admin API, health and metrics, the OpenAPI document and the
 //! embedded dashboard, plus the `parley` command's building blocks.
 
-pub mod app;
 mod assets;
 mod caller;
 pub mod config;
 mod error;
 mod extract;
 mod images;
+mod limits;
 mod metrics;
+mod middleware;
 pub mod openapi;
+pub mod router;
 mod routes;
+pub mod serve;
+pub mod state;
 pub mod telemetry;
 
-pub use app::{AppState, build_router, serve};
 pub use error::ApiError;
+pub use router::build_router;
+pub use serve::serve;
+pub use state::AppState;

@@ -91,7 +91,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve => parley_server::serve(config).await,
         Command::Analyze(args) => analyze::run(args),
         Command::Openapi => {
-            println!("{}", parley_server::openapi::document().to_pretty_json()?);
+            println!(
+                "{}",
+                parley_server::router::openapi_document().to_pretty_json()?
+            );
             Ok(())
         }
         Command::Migrate => {

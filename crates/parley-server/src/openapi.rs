@@ -48,8 +48,3 @@ impl Modify for Security {
         );
     }
 }
-
-/// The whole document, as `GET /api/openapi.json` serves it.
-pub fn document() -> utoipa::openapi::OpenApi {
-    crate::app::api_routes().split_for_parts().1
-}

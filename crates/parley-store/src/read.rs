@@ -8,10 +8,10 @@
 //! network one does, and one whose statement was cancelled finishes it before the next.
 //!
 //! The chat's hot reads skip those threads too: [`Db::rows`] runs them on the calling
-//! thread (see [`crate::inline`]).
+//! thread (see [`crate::sqlite::inline`]).
 
 use crate::StoreResult;
-use crate::inline::{InlineReaders, Row};
+use crate::sqlite::inline::{InlineReaders, Row};
 use crate::write::sqlite;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
@@ -94,7 +94,7 @@ impl Db {
     }
 
     /// Runs one hand-written read of committed data (`$1`-style parameters): on SQLite on the
-    /// calling thread (see [`crate::inline`]), on PostgreSQL through the pool. For short
+    /// calling thread (see [`crate::sqlite::inline`]), on PostgreSQL through the pool. For short
     /// reads on hot paths: a long one would hold an async worker thread.
     pub(crate) async fn rows(&self, sql: &str, values: Vec<Value>) -> StoreResult<Vec<Row>> {
         match &self.inner {
@@ -143,7 +143,7 @@ impl Readers {
         let idle = self.idle.lock().expect("not poisoned").pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => crate::open_sqlite(&self.options).await?,
+            None => crate::sqlite::open_sqlite(&self.options).await?,
         };
         Ok(Lease {
             conn: Some(conn),

@@ -20,7 +20,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub(crate) struct SqliteWriter {
     slot: Arc<Mutex<Slot>>,
     options: Arc<SqliteConnectOptions>,
-    /// Told of each committed transaction, for [`checkpoint_wal`](crate::checkpoint_wal).
+    /// Told of each committed transaction, for [`checkpoint_wal`](crate::sqlite::checkpoint_wal).
     pub(crate) wrote: tokio::sync::mpsc::Sender<()>,
 }
 
@@ -68,7 +68,7 @@ impl SqliteWriter {
     pub(crate) async fn turn(&self) -> Result<Writer, DbErr> {
         let mut slot = self.slot.clone().lock_owned().await;
         if slot.conn.is_none() {
-            slot.conn = Some(crate::open_sqlite(&self.options).await?);
+            slot.conn = Some(crate::sqlite::open_sqlite(&self.options).await?);
         }
         if slot.state == TxState::Open {
             rollback(&mut slot).await;

@@ -5,7 +5,7 @@
 
 use super::parse::{self, ParseError};
 use super::vectors;
-use crate::chat::ChatContext;
+use crate::services::Services;
 use crate::worker::{JobError, JobHandler};
 use async_trait::async_trait;
 use parley_ai::openai::Endpoint;
@@ -23,14 +23,14 @@ use uuid::Uuid;
 pub const INGEST_JOB: &str = "ingest_document";
 
 pub struct IngestHandler {
-    pub chat: ChatContext,
+    pub services: Services,
 }
 
 #[async_trait]
 impl JobHandler for IngestHandler {
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
         let id = document_id(job)?;
-        let db = self.chat.store.db();
+        let db = self.services.store.db();
         let Some(doc) = knowledge::find_document(db, id).await? else {
             return Ok(()); // deleted (or replaced) before it was ingested
         };
@@ -56,7 +56,7 @@ impl JobHandler for IngestHandler {
         let id = document_id(job)?;
         let reason = "processing stopped before it finished on every attempt (the server \
                       restarted while reading it); upload it again to retry";
-        let db = self.chat.store.db();
+        let db = self.services.store.db();
         match knowledge::find_document(db, id).await? {
             // Stored by an attempt whose worker died before it could say so: nothing failed.
             Some(doc) if doc.status == knowledge::QUEUED || doc.status == knowledge::PROCESSING => {
@@ -99,7 +99,7 @@ impl IngestHandler {
                 tx
             }
             Err(error) => {
-                let tx = self.chat.store.begin().await?;
+                let tx = self.services.store.begin().await?;
                 knowledge::set_status(&tx, id, knowledge::FAILED, Some(error.to_string()), 0)
                     .await?;
                 tracing::info!(document = %id, %error, "document could not be read");
@@ -128,7 +128,7 @@ impl IngestHandler {
         sections: Vec<Section>,
     ) -> Result<(Tx, usize, Option<String>), JobError> {
         let Some(endpoint) = self.embedding_endpoint(doc).await else {
-            let (tx, stored) = chunk_and_store(&self.chat.store, doc, sections).await?;
+            let (tx, stored) = chunk_and_store(&self.services.store, doc, sections).await?;
             return Ok((tx, stored, None));
         };
         let chunks = chunk_off_async(sections).await?;
@@ -141,7 +141,7 @@ impl IngestHandler {
                 ..new_chunk(c)
             })
             .collect();
-        let tx = self.chat.store.begin().await?;
+        let tx = self.services.store.begin().await?;
         knowledge::replace_chunks(&tx, doc, &rows).await?;
         Ok((tx, rows.len(), note))
     }
@@ -263,10 +263,10 @@ pub fn chunk_document(sections: &[Section]) -> Vec<Chunk> {
 impl IngestHandler {
     /// Where the bot's chunks are embedded, when it has an embedding model.
     async fn embedding_endpoint(&self, doc: &knowledge::Document) -> Option<Endpoint> {
-        let bot = bots::get(self.chat.store.db(), doc.workspace_id, doc.bot_id)
+        let bot = bots::get(self.services.store.db(), doc.workspace_id, doc.bot_id)
             .await
             .ok()?;
-        vectors::endpoint(&self.chat, &bot)
+        vectors::endpoint(&self.services, &bot)
     }
 
     /// The chunks' embeddings. When the provider fails, the document is still indexed for
@@ -281,7 +281,7 @@ impl IngestHandler {
             .iter()
             .map(|c| format!("{}\n{}", c.heading, c.text))
             .collect();
-        match vectors::embed_all(&self.chat, endpoint, &texts).await {
+        match vectors::embed_all(&self.services, endpoint, &texts).await {
             Ok(embeddings) => (Some(embeddings), None),
             Err(error) => {
                 tracing::warn!(document = %doc.id, %error, "embedding failed; indexed for full text only");
@@ -392,7 +392,7 @@ mod tests {
                 .await
                 .unwrap();
             let handler = IngestHandler {
-                chat: ChatContext::new(db.store.clone(), Default::default(), &[7; 32]),
+                services: Services::new(db.store.clone(), Default::default(), &[7; 32]),
             };
             let job = |attempts| ClaimedJob {
                 id: Uuid::now_v7(),
@@ -440,7 +440,7 @@ mod tests {
             let c = db.store.db();
             let (ws, bot) = workspace_with_bot(c).await;
             let handler = IngestHandler {
-                chat: ChatContext::new(db.store.clone(), Default::default(), &[7; 32]),
+                services: Services::new(db.store.clone(), Default::default(), &[7; 32]),
             };
             let job = |doc: &knowledge::Document| ClaimedJob {
                 id: Uuid::now_v7(),

@@ -7,7 +7,6 @@ mod vectors;
 
 pub use ingest::{INGEST_JOB, IngestHandler, chunk_and_store, chunk_document};
 pub use retrieve::{Retrieved, retrieve};
-pub use vectors::VectorCache;
 
 use crate::error::invalid;
 use crate::{Actor, EngineError, EngineResult};
@@ -261,7 +260,7 @@ pub async fn create_faq(
     )
     .await?;
     tx.commit().await?;
-    crate::held::forget(bot_id);
+    crate::widget_cache::forget(bot_id);
     Ok(faq)
 }
 
@@ -284,7 +283,7 @@ pub async fn update_faq(
     )
     .await?;
     tx.commit().await?;
-    crate::held::forget(bot_id);
+    crate::widget_cache::forget(bot_id);
     Ok(faq)
 }
 
@@ -300,7 +299,7 @@ pub async fn delete_faq(store: &Store, actor: &Actor, bot_id: Uuid, id: Uuid) ->
     )
     .await?;
     tx.commit().await?;
-    crate::held::forget(bot_id);
+    crate::widget_cache::forget(bot_id);
     Ok(())
 }
 
@@ -321,13 +320,13 @@ pub async fn reorder_faqs(
     }
     let list = faqs::list(&tx, actor.workspace_id, bot_id, false).await?;
     tx.commit().await?;
-    crate::held::forget(bot_id);
+    crate::widget_cache::forget(bot_id);
     Ok(list)
 }
 
 /// What a question would retrieve: the "test retrieval" box.
 pub async fn search(
-    ctx: &crate::chat::ChatContext,
+    ctx: &crate::services::Services,
     actor: &Actor,
     bot_id: Uuid,
     query: &str,

@@ -3,7 +3,7 @@
 
 use super::vectors;
 use crate::EngineResult;
-use crate::chat::ChatContext;
+use crate::services::Services;
 use parley_domain::knowledge::faq::{CLOSE_MATCH, rank_faqs};
 use parley_domain::knowledge::fusion::reciprocal_rank_fusion;
 use parley_domain::knowledge::terms::query_words;
@@ -42,13 +42,13 @@ const FUSION_DEPTH: u64 = 20;
 /// FAQs and passages for a question: full text, fused with the nearest chunks by meaning
 /// when the bot has an embedding model.
 pub async fn retrieve(
-    ctx: &ChatContext,
+    ctx: &Services,
     bot: &Bot,
     question: &str,
     limit: u64,
 ) -> EngineResult<Retrieved> {
     let db = ctx.store.db();
-    let all_faqs = crate::held::enabled_faqs(&ctx.store, bot).await?;
+    let all_faqs = crate::widget_cache::enabled_faqs(&ctx.store, bot).await?;
     let ranked = rank_faqs(question, all_faqs.iter().map(|f| f.question.as_str()));
     let faqs = ranked
         .into_iter()
@@ -87,7 +87,7 @@ pub async fn retrieve(
 /// Merges the full-text and by-meaning rankings by reciprocal rank; each passage's score
 /// becomes its fused score.
 async fn fuse(
-    ctx: &ChatContext,
+    ctx: &Services,
     bot: &Bot,
     by_text: Vec<ChunkHit>,
     by_meaning: Vec<Uuid>,

@@ -1,10 +1,10 @@
 //! `/api/v1/audit`: the workspace's audit log, newest first.
 
-use super::rfc3339;
-use crate::app::AppState;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, page_limit};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use parley_store::repo::audit;

@@ -1,9 +1,9 @@
 //! Logging in and out of the dashboard.
 
-use crate::app::AppState;
 use crate::caller::{Caller, SessionCookie, session_set_cookie};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ClientIp};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -1,10 +1,10 @@
 //! `/api/v1/bots`: create, read, update, delete and re-key chatbots.
 
-use super::rfc3339;
-use crate::app::AppState;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -101,7 +101,7 @@ fn view(state: &AppState, caller: &Caller, bot: Bot) -> BotView {
         .actor
         .role
         .can_manage()
-        .then(|| bots::identity_secret(&state.chat.vault, &bot))
+        .then(|| bots::identity_secret(&state.services.vault, &bot))
         .flatten();
     BotView {
         model: bot.model.map(|settings| ModelView {
@@ -148,7 +148,7 @@ async fn create_bot(
         appearance: body.appearance,
         behaviour: body.behaviour,
     };
-    let bot = bots::create(&state.store, &state.chat.vault, &caller.0.actor, input).await?;
+    let bot = bots::create(&state.store, &state.services.vault, &caller.0.actor, input).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &caller, bot))))
 }
 
@@ -194,7 +194,7 @@ async fn delete_bot(
 ) -> ApiResult<StatusCode> {
     let id = parse_id(&id)?;
     bots::delete(&state.store, &caller.0.actor, id).await?;
-    state.chat.word_counts.forget(id);
+    state.services.word_counts.forget(id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -214,7 +214,7 @@ async fn rotate_key(
     };
     let bot = bots::rotate(
         &state.store,
-        &state.chat.vault,
+        &state.services.vault,
         &caller.0.actor,
         parse_id(&id)?,
         key,
@@ -244,7 +244,7 @@ async fn set_model(
 ) -> ApiResult<Json<BotView>> {
     let bot = bots::set_model(
         &state.store,
-        &state.chat.vault,
+        &state.services.vault,
         &caller.0.actor,
         parse_id(&id)?,
         body.settings,
@@ -320,5 +320,5 @@ async fn analyze(
         ));
     }
     let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
-    Ok(Json(state.chat.intents.analyze(&bot, &body.text)))
+    Ok(Json(state.services.intents.analyze(&bot, &body.text)))
 }

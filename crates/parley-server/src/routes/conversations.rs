@@ -1,12 +1,12 @@
 //! `/api/v1/conversations` (the agent inbox) and `/api/v1/stream` (live events).
 
-use super::rfc3339;
-use super::widget::parse_time;
-use crate::app::AppState;
+use super::shared::parse_time;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
 use crate::images::{self, Attachment};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -149,7 +149,7 @@ pub struct InboxMessage {
     /// `visitor`, `bot`, `agent` or `system`.
     role: String,
     text: String,
-    #[schema(value_type = Vec<super::widget::Citation>)]
+    #[schema(value_type = Vec<super::shared::Citation>)]
     citations: serde_json::Value,
     #[schema(required)]
     model: Option<String>,

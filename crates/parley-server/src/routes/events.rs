@@ -1,10 +1,10 @@
 //! `POST /api/v1/events`: events from other systems, for workflows with an
 //! `external:<name>` trigger.
 
-use crate::app::AppState;
 use crate::caller::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

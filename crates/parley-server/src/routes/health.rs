@@ -1,6 +1,6 @@
 //! Liveness, readiness (database and queue) and Prometheus metrics.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};

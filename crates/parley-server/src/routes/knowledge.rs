@@ -1,10 +1,10 @@
 //! `/api/v1/bots/{id}/documents`, `/faqs` and `/search`: a bot's knowledge.
 
-use super::rfc3339;
-use crate::app::AppState;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
@@ -364,7 +364,7 @@ async fn search(
     ApiJson(body): ApiJson<SearchRequest>,
 ) -> ApiResult<Json<SearchResult>> {
     let found = knowledge::search(
-        &state.chat,
+        &state.services,
         &caller.actor,
         parse_id(&id)?,
         &body.query,

@@ -8,13 +8,12 @@ pub mod conversations;
 pub mod events;
 pub mod health;
 pub mod knowledge;
+pub mod shared;
 pub mod tokens;
 pub mod widget;
 pub mod workflows;
 
-use crate::app::AppState;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Everything under `/api/v1`.
@@ -28,12 +27,4 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(workflows::router())
         .merge(events::router())
-}
-
-/// Stored epoch milliseconds as RFC 3339 UTC, the API's time format.
-pub fn rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }

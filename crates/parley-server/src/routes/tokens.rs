@@ -1,10 +1,10 @@
 //! `/api/v1/tokens`: API tokens for scripts and other systems.
 
-use super::rfc3339;
-use crate::app::AppState;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

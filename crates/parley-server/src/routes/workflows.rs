@@ -1,12 +1,12 @@
 //! `/api/v1/workflows` (builder, versions, activation, import/export, templates, dry run,
 //! execution log) and `/api/v1/executions/{id}` (detail, resume, cancel).
 
-use super::rfc3339;
-use super::widget::parse_time;
-use crate::app::AppState;
+use super::shared::parse_time;
+use super::shared::rfc3339;
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

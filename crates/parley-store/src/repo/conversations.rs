@@ -2,7 +2,7 @@
 
 use super::{from_json, to_json};
 use crate::entities::{conversation, message, note, visitor};
-use crate::inline::Row;
+use crate::sqlite::inline::Row;
 use crate::{Db, ExecuteLater, StoreError, StoreResult, now_ms};
 use sea_orm::{
     ActiveModelTrait,

@@ -1,9 +1,9 @@
 //! Documents and their chunks, with the full-text index kept in the same transaction.
 
 pub use super::word_counts::WordCounts;
-use crate::copy_binary::BinaryRows;
 use crate::entities::{chunk, document, document_source};
-use crate::fts_rank::{self, idf};
+use crate::postgres::copy_binary::BinaryRows;
+use crate::sqlite::bm25::{self, idf};
 use crate::{Db, StoreError, StoreResult, Tx, now_ms, raw};
 use parley_domain::knowledge::lexemes::{Lexemer, MAX_COUNTED_LEXEME};
 use sea_orm::{
@@ -425,7 +425,7 @@ pub(crate) async fn delete_search_slot(c: &impl ConnectionTrait, bot_id: Uuid) -
         c.execute_raw(raw(DbBackend::Sqlite, sql, vec![bot_id.into()]))
             .await?;
     }
-    fts_rank::forget_lengths(fts_rank::bot_key(bot_id));
+    bm25::forget_lengths(bm25::bot_key(bot_id));
     Ok(())
 }
 
@@ -697,7 +697,7 @@ async fn ranked(
                 values,
                 vec![
                     RANKED_CANDIDATES.into(),
-                    fts_rank::bot_key(bot_id).into(),
+                    bm25::bot_key(bot_id).into(),
                     version.into(),
                 ],
                 selected.idfs.iter().map(|&idf| idf.into()).collect(),
@@ -727,12 +727,12 @@ async fn ranked(
 async fn hold_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
     /// One load at a time: searches arriving together wait for the first one's load.
     static LOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let key = fts_rank::bot_key(bot_id);
-    if version < 0 || fts_rank::has_lengths(key, version) {
+    let key = bm25::bot_key(bot_id);
+    if version < 0 || bm25::has_lengths(key, version) {
         return Ok(());
     }
     let _loading = LOADING.lock().await;
-    if fts_rank::has_lengths(key, version) {
+    if bm25::has_lengths(key, version) {
         return Ok(());
     }
     let sql = "SELECT s.version, d.id, d.sz FROM search_slots s, chunks_fts_docsize d \
@@ -753,7 +753,7 @@ async fn hold_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
         .iter()
         .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "sz")?)))
         .collect::<StoreResult<Vec<(i64, Vec<u8>)>>>()?;
-    fts_rank::remember_lengths(key, read_at, lengths);
+    bm25::remember_lengths(key, read_at, lengths);
     Ok(())
 }
 
@@ -1065,8 +1065,8 @@ mod tests {
             .unwrap()
             .unwrap();
         let version: i64 = row.try_get("", "version").unwrap();
-        let key = fts_rank::bot_key(bot);
-        assert!(fts_rank::has_lengths(key, version));
+        let key = bm25::bot_key(bot);
+        assert!(bm25::has_lengths(key, version));
         let scores = |version: i64| async move {
             let sql = "SELECT parley_bm25(chunks_fts, $1, $2, 2.0, 1.0) AS s FROM chunks_fts \
                        WHERE chunks_fts MATCH 'lantern' ORDER BY rowid";

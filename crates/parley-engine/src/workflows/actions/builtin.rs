@@ -3,7 +3,7 @@
 //! for why that makes them idempotent) and returns the live events to publish.
 
 use super::{Action, ActionCall, ActionError, Actions, Done, Effect};
-use crate::inbox::{conversation_event, message_event};
+use crate::live::{conversation_event, message_event};
 use async_trait::async_trait;
 use parley_store::Tx;
 use parley_store::repo::conversations::{self as convs, Conversation, NewMessage};

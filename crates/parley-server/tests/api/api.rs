@@ -1,8 +1,8 @@
 //! The admin API end to end over HTTP, on every test database.
 
-mod common;
+use crate::helpers;
 
-use common::{OWNER_EMAIL, start};
+use helpers::{OWNER_EMAIL, start};
 use parley_domain::Role;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
@@ -63,7 +63,7 @@ fn committed_openapi_document_is_current() {
     ))
     .unwrap();
     let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
-    let current = serde_json::to_value(parley_server::openapi::document()).unwrap();
+    let current = serde_json::to_value(parley_server::router::openapi_document()).unwrap();
     assert!(
         committed == current,
         "web/dashboard/openapi.json is stale: run `make openapi`"
@@ -140,7 +140,7 @@ async fn login_errors_cookies_and_csrf() {
             .send(
                 Method::POST,
                 login,
-                Some(json!({"email": OWNER_EMAIL, "password": common::OWNER_PASSWORD})),
+                Some(json!({"email": OWNER_EMAIL, "password": helpers::OWNER_PASSWORD})),
             )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -204,7 +204,7 @@ async fn login_is_throttled_with_retry_after() {
             .send(
                 Method::POST,
                 "/api/v1/auth/login",
-                Some(json!({"email": OWNER_EMAIL, "password": common::OWNER_PASSWORD})),
+                Some(json!({"email": OWNER_EMAIL, "password": helpers::OWNER_PASSWORD})),
             )
             .await;
         assert_eq!(

@@ -1,9 +1,9 @@
 //! Visitors' images: checked by their bytes, stored once by hash, shown through short-lived
 //! signed links, announced to the automation engine; on every test database.
 
-mod common;
+use crate::helpers;
 
-use common::{Widget, start};
+use helpers::{Widget, start};
 use parley_store::testing::test_stores;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};

@@ -89,8 +89,8 @@ impl InlineReaders {
         conn.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         // SAFETY: the handle is this connection's, open, and used by this thread alone.
         let setup = unsafe {
-            crate::query_plan_stability_of(conn.handle(), 1).and_then(|_| {
-                match crate::fts_rank::create_function(conn.handle()) {
+            crate::sqlite::query_plan_stability_of(conn.handle(), 1).and_then(|_| {
+                match crate::sqlite::bm25::create_function(conn.handle()) {
                     libsqlite3_sys::SQLITE_OK => Ok(0),
                     rc => Err(rc),
                 }
@@ -313,7 +313,7 @@ mod tests {
         let conn = inline.open().unwrap();
         // SAFETY: the connection is open and used by this thread alone.
         assert_eq!(
-            unsafe { crate::query_plan_stability_of(conn.handle(), -1) },
+            unsafe { crate::sqlite::query_plan_stability_of(conn.handle(), -1) },
             Ok(1)
         );
         let err = conn.execute("DELETE FROM workspaces", []).unwrap_err();

@@ -1,8 +1,8 @@
 //! Knowledge and the widget chat path end to end over HTTP, on every test database.
 
-mod common;
+use crate::helpers;
 
-use common::{Widget, start};
+use helpers::{Widget, start};
 use parley_domain::identity::user_hash;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Waits (bounded) until every document of the bot is ingested or failed.
-async fn wait_ingested(owner: &common::Session, bot: &str) -> Value {
+async fn wait_ingested(owner: &helpers::Session, bot: &str) -> Value {
     for _ in 0..200 {
         let (_, list) = owner
             .call(Method::GET, &format!("/api/v1/bots/{bot}/documents"), None)
@@ -715,7 +715,7 @@ async fn a_retried_message_is_stored_once() {
 #[tokio::test]
 async fn widget_writes_are_limited_per_address_and_bot() {
     for db in test_stores().await {
-        let app = common::start_with_widget_rate(&db, 3).await;
+        let app = helpers::start_with_widget_rate(&db, 3).await;
         let owner = app.owner().await;
         let bot = owner.create_bot("Limited").await;
         let mut widget = Widget::of(&app, &bot);

@@ -69,7 +69,7 @@ pub async fn start_with_workflows(db: &TestDb) -> TestApp {
 async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config) -> TestApp {
     install_tls();
     let key = b"test signing key of at least 32 bytes".to_vec();
-    let chat = parley_engine::chat::ChatContext::new(
+    let chat = parley_engine::services::Services::new(
         store.clone(),
         parley_engine::live::Hub::default(),
         &key,
@@ -90,13 +90,13 @@ async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config)
     };
     let pool = parley_engine::worker::WorkerPool::new(
         store.clone(),
-        parley_server::app::job_registry(&chat, &config),
+        parley_server::serve::job_registry(&chat, &config),
         workers,
     );
     let wake = pool.waker();
     tokio::spawn(pool.run(stop.clone()));
     if dispatch {
-        tokio::spawn(parley_server::app::dispatcher(&chat, wake.clone()).run(stop.clone()));
+        tokio::spawn(parley_server::serve::dispatcher(&chat, wake.clone()).run(stop.clone()));
     }
     let state = AppState::new(config, key, wake, chat);
     let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -2,11 +2,11 @@
 //! SIGKILL mid-run loses no execution and its webhook steps keep their idempotency keys;
 //! two nodes on one PostgreSQL database run every execution exactly once.
 
-mod common;
+use crate::helpers;
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use common::Session;
+use helpers::Session;
 use parley_store::ConnectionTrait;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -218,7 +218,7 @@ async fn post_events(s: &Session, event: &str, range: std::ops::Range<i64>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_node_resumes_every_execution_with_stable_keys() {
-    common::install_tls();
+    helpers::install_tls();
     let data = std::env::temp_dir().join(format!("parley-durable-{}", uuid::Uuid::new_v4()));
     let (url, counts) = receiver(Duration::from_millis(40)).await;
     let node = serve(&data, None);
@@ -284,7 +284,7 @@ async fn two_nodes_on_postgres_run_every_execution_exactly_once() {
     if admin_url.is_empty() {
         return;
     }
-    common::install_tls();
+    helpers::install_tls();
     // A fresh database of its own, so both nodes start from an empty schema.
     let name = format!("parley_two_{}", uuid::Uuid::new_v4().simple());
     let admin = parley_store::Store::connect(&parley_store::StoreConfig::new(admin_url.clone()))

@@ -1,14 +1,14 @@
 //! Per-bot insight settings over HTTP: custom intents, the try-a-message box, and a model's
 //! second opinion on messages the phrases leave unsure; on every test database.
 
-mod common;
+use crate::helpers;
 
-use common::{Widget, start};
+use helpers::{Widget, start};
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn events_named(app: &common::TestApp, name: &str) -> Vec<Value> {
+async fn events_named(app: &helpers::TestApp, name: &str) -> Vec<Value> {
     let rows = parley_store::repo::outbox::pending(app.store.db(), 1000)
         .await
         .unwrap();
@@ -161,7 +161,7 @@ async fn a_model_decides_what_the_phrases_leave_unsure() {
 }
 
 /// A bot that keeps one exchange in its window, so the second one already summarises.
-async fn one_turn_memory_bot(owner: &common::Session, name: &str) -> Value {
+async fn one_turn_memory_bot(owner: &helpers::Session, name: &str) -> Value {
     memory_bot(owner, name, 1).await
 }
 
@@ -181,7 +181,7 @@ fn summary_requests(mock: &parley_ai::testing::MockOpenAi) -> Vec<Value> {
         .collect()
 }
 
-async fn memory_bot(owner: &common::Session, name: &str, turns: u32) -> Value {
+async fn memory_bot(owner: &helpers::Session, name: &str, turns: u32) -> Value {
     let behaviour =
         json!({"system_prompt": "Be brief.", "memory_turns": turns, "fallback_message": "Sorry."});
     let (_, bot) = owner

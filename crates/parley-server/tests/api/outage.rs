@@ -2,7 +2,7 @@
 //! itself when the database returns. PostgreSQL only (a SQLite file cannot go away), through
 //! a TCP proxy this test switches off and on.
 
-mod common;
+use crate::helpers;
 
 use parley_store::{Store, StoreConfig};
 use reqwest::{Method, StatusCode};
@@ -73,7 +73,7 @@ async fn database_outage_gives_503_then_recovers() {
     config.pg_schema = Some(schema.to_string());
     config.acquire_timeout = Duration::from_secs(1);
     let store = Store::connect(&config).await.unwrap();
-    let app = common::start_with(store, "postgres").await;
+    let app = helpers::start_with(store, "postgres").await;
     let owner = app.owner().await;
     assert_eq!(
         owner.call(Method::GET, "/api/v1/bots", None).await.0,

@@ -2,13 +2,13 @@
 //! events (widget messages and the event API) starting executions, filters, delays,
 //! retries, resume, cancel, dry runs and idempotent re-runs.
 
-mod common;
+use crate::helpers;
 
-use common::{TestApp, Widget};
+use helpers::{TestApp, Widget};
 
 /// Every test here needs events dispatched to workflows.
 async fn start(db: &parley_store::testing::TestDb) -> TestApp {
-    common::start_with_workflows(db).await
+    helpers::start_with_workflows(db).await
 }
 use futures::StreamExt;
 use parley_store::ConnectionTrait;
@@ -63,7 +63,7 @@ fn single(event: &str, action: Value) -> Value {
     })
 }
 
-async fn create_active(s: &common::Session, name: &str, graph: Value) -> Value {
+async fn create_active(s: &helpers::Session, name: &str, graph: Value) -> Value {
     let (status, wf) = s
         .call(
             Method::POST,
@@ -87,7 +87,7 @@ async fn create_active(s: &common::Session, name: &str, graph: Value) -> Value {
 
 /// Polls the workflow's executions until `done` holds for the list (10 s at most).
 async fn wait_executions(
-    s: &common::Session,
+    s: &helpers::Session,
     workflow: &str,
     done: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
@@ -113,7 +113,7 @@ async fn wait_executions(
     }
 }
 
-async fn execution(s: &common::Session, id: &str) -> Value {
+async fn execution(s: &helpers::Session, id: &str) -> Value {
     let (status, body) = s
         .call(Method::GET, &format!("/api/v1/executions/{id}"), None)
         .await;
@@ -121,7 +121,7 @@ async fn execution(s: &common::Session, id: &str) -> Value {
     body
 }
 
-async fn wait_status(s: &common::Session, id: &str, want: &str) -> Value {
+async fn wait_status(s: &helpers::Session, id: &str, want: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let e = execution(s, id).await;
@@ -133,13 +133,13 @@ async fn wait_status(s: &common::Session, id: &str, want: &str) -> Value {
     }
 }
 
-async fn first_bot(app: &TestApp) -> (common::Session, Value) {
+async fn first_bot(app: &TestApp) -> (helpers::Session, Value) {
     let owner = app.owner().await;
     let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
     (owner, bots["items"][0].clone())
 }
 
-async fn conversation(s: &common::Session, id: &str) -> Value {
+async fn conversation(s: &helpers::Session, id: &str) -> Value {
     let (status, c) = s
         .call(Method::GET, &format!("/api/v1/conversations/{id}"), None)
         .await;

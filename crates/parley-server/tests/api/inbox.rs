@@ -1,10 +1,10 @@
 //! The agent inbox over HTTP, on every test database: lists, transcripts, notes, tags,
 //! status, handoff, agent replies and live events.
 
-mod common;
+use crate::helpers;
 
-use common::start;
 use futures::StreamExt;
+use helpers::start;
 use parley_store::repo::outbox;
 use parley_store::testing::test_stores;
 use reqwest::{Method, StatusCode};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 async fn widget(
-    app: &common::TestApp,
+    app: &helpers::TestApp,
     key: &str,
     path: &str,
     session: Option<&str>,

@@ -1,0 +1,306 @@
+//! Answering a stored question: a close FAQ, the bot's model with the retrieved passages and
+//! the conversation's memory, or the extractive answer offline; the reply streams as it is made.
+
+use super::memory::{left_window, save_summary, update_memory};
+use super::*;
+use crate::EngineResult;
+use crate::knowledge::Retrieved;
+use crate::live::publish_message;
+use crate::services::Services;
+use futures::StreamExt;
+use parley_ai::openai::Delta;
+use parley_ai::tokenizer::count_tokens_cached;
+use parley_domain::bot::ModelSettings;
+use parley_domain::chat::memory::{PromptInput, assemble};
+use parley_domain::chat::memory::{Turn, fold_into_summary, to_summarize, unsummarized};
+use parley_domain::chat::{Passage, extractive};
+use parley_store::repo::bots::Bot;
+use parley_store::repo::conversations::{self as convs, Conversation, Message, NewMessage};
+use serde_json::json;
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
+
+/// What the visitor sees while a reply is produced.
+#[derive(Debug, Clone)]
+pub enum ReplyEvent {
+    /// The next piece of the answer's text.
+    Token(String),
+    /// The stored reply, with citations.
+    Done(Box<Message>),
+    /// An agent has taken over: no bot reply will come.
+    Handoff,
+}
+
+/// Answers the stored `question`, which arrived at `started` (the reply's latency counts
+/// from there) and whose `retrieval` started then.
+pub(super) async fn answer(
+    ctx: &Services,
+    bot: &Bot,
+    conv: &Conversation,
+    question: &str,
+    started: Instant,
+    retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
+    replies: Replies,
+) -> EngineResult<()> {
+    let (store, hub) = (&ctx.store, &ctx.hub);
+    // A model's prompt carries the recent turns: read them while retrieval finishes (a
+    // close FAQ's answer then leaves them unused). Without them the model still answers.
+    let history = match &bot.model {
+        Some(_) => recent_turns(ctx, bot, conv).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "reading the recent turns failed; answering without");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    let retrieved = match retrieval.await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
+            Retrieved::default()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieval panicked; answering with the fallback");
+            Retrieved::default()
+        }
+    };
+    let reply = match (&bot.model, retrieved.faq_answer()) {
+        (Some(settings), None) => {
+            let asked = Question {
+                text: question,
+                history: &history,
+                retrieved: &retrieved,
+            };
+            model_reply(ctx, bot, settings, conv, asked, &replies).await?
+        }
+        _ => {
+            let (text, citations) = extractive_reply(bot, question, &retrieved);
+            // Word by word, so the widget renders it the way it renders a model's.
+            for piece in text.split_inclusive(' ') {
+                if !replies.token(piece).await {
+                    break; // the visitor left; the reply is still stored below
+                }
+            }
+            NewMessage {
+                role: "bot".into(),
+                body: text,
+                citations,
+                model: Some(EXTRACTIVE_MODEL.into()),
+                ..Default::default()
+            }
+        }
+    };
+    let tx = store.begin().await?;
+    let reply = convs::append_message(
+        &tx,
+        conv,
+        NewMessage {
+            latency_ms: Some(started.elapsed().as_millis() as i32),
+            ..reply
+        },
+    )
+    .await?;
+    // Whether this reply completes a batch of turns for the summary, as `conv` counted
+    // before the question (a message added meanwhile only moves the fold to a later reply).
+    let fold_due = to_summarize(
+        conv.message_count.max(0) as usize + 2,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    ) > 0;
+    // Without a model the summary is a quick fold: it goes in with the reply, so the next
+    // question always finds memory matching its window, at no extra transaction.
+    if bot.model.is_none()
+        && fold_due
+        && let Some((conv, turns)) = left_window(&tx, bot, conv.id).await?
+    {
+        let summary = fold_into_summary(&conv.summary, &turns, SUMMARY_CHARS);
+        save_summary(&tx, &conv, &summary, turns.len()).await?;
+    }
+    tx.commit().await?;
+    metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
+    publish_message(hub, conv, &reply);
+    let _ = replies.events.send(ReplyEvent::Done(Box::new(reply))).await;
+    // The visitor has the answer: end the stream before the model summarises (below).
+    drop(replies);
+    match &bot.model {
+        Some(settings) if fold_due => update_memory(ctx, bot, settings, conv.id).await,
+        _ => Ok(()),
+    }
+}
+
+/// Where a reply's events go.
+pub(super) struct Replies {
+    pub(super) events: mpsc::Sender<ReplyEvent>,
+    /// Whether the text also goes piece by piece (see [`send`]).
+    pub(super) tokens: bool,
+}
+
+impl Replies {
+    /// Sends the next piece of the text, when pieces are wanted (it becomes a `String`
+    /// only then); false once the visitor has left.
+    async fn token(&self, piece: impl Into<String>) -> bool {
+        !self.tokens
+            || self
+                .events
+                .send(ReplyEvent::Token(piece.into()))
+                .await
+                .is_ok()
+    }
+}
+
+/// A question with what its answer draws on.
+struct Question<'a> {
+    text: &'a str,
+    /// The turns before it that the memory window carries.
+    history: &'a [Turn],
+    retrieved: &'a Retrieved,
+}
+
+/// Asks the bot's model, with the retrieved passages and the conversation's memory in the
+/// prompt, streaming its tokens. Any failure gives the visitor the bot's fallback message
+/// (their own message is already stored) and is logged and counted.
+async fn model_reply(
+    ctx: &Services,
+    bot: &Bot,
+    settings: &ModelSettings,
+    conv: &Conversation,
+    Question {
+        text: question,
+        history,
+        retrieved,
+    }: Question<'_>,
+    replies: &Replies,
+) -> EngineResult<NewMessage> {
+    let passages: Vec<Passage> = retrieved
+        .passages
+        .iter()
+        .map(|p| Passage {
+            heading: &p.heading,
+            text: &p.body,
+            tokens: usize::try_from(p.token_count).ok(),
+        })
+        .collect();
+    let prompt = assemble(
+        &PromptInput {
+            system_prompt: &bot.behaviour.system_prompt,
+            summary: &conv.summary,
+            history,
+            passages: &passages,
+            question,
+            budget: settings.context_tokens.saturating_sub(settings.max_tokens) as usize,
+        },
+        &count_tokens_cached,
+    );
+    let endpoint = ctx.endpoint(bot, settings);
+    let mut text = String::new();
+    let mut usage = None;
+    let outcome = async {
+        let mut stream = ctx
+            .ai
+            .chat_stream(
+                &endpoint,
+                &prompt.messages,
+                settings.max_tokens,
+                settings.temperature,
+            )
+            .await?;
+        while let Some(delta) = stream.next().await {
+            match delta? {
+                Delta::Text(piece) => {
+                    text.push_str(&piece);
+                    // A visitor who left still gets the whole reply stored.
+                    replies.token(piece).await;
+                }
+                Delta::Usage(u) => usage = Some(u),
+            }
+        }
+        Ok::<(), parley_ai::openai::AiError>(())
+    }
+    .await;
+    if let Err(error) = outcome {
+        tracing::warn!(bot = %bot.id, model = %settings.model, %error, "the model failed; sent the fallback");
+        metrics::counter!("parley_model_errors_total").increment(1);
+        return Ok(NewMessage {
+            role: "bot".into(),
+            body: bot.behaviour.fallback_message.clone(),
+            citations: json!([]),
+            model: Some(settings.model.clone()),
+            ..Default::default()
+        });
+    }
+    // Cite the passages the answer refers to as [n].
+    let citations: Vec<serde_json::Value> = (0..prompt.passages_used)
+        .filter(|i| text.contains(&format!("[{}]", i + 1)))
+        .map(|i| {
+            let p = &retrieved.passages[i];
+            json!({"kind": "passage", "n": i + 1, "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
+        })
+        .collect();
+    Ok(NewMessage {
+        role: "bot".into(),
+        prompt_tokens: Some(usage.map_or(prompt.tokens as u32, |u| u.prompt_tokens) as i32),
+        // Counted only when the server reported no usage.
+        completion_tokens: Some(usage.map_or_else(
+            || count_tokens_cached(&text) as u32,
+            |u| u.completion_tokens,
+        ) as i32),
+        body: text,
+        citations: json!(citations),
+        model: Some(settings.model.clone()),
+        ..Default::default()
+    })
+}
+
+/// The turns before the stored question that the memory window carries into the prompt.
+async fn recent_turns(ctx: &Services, bot: &Bot, conv: &Conversation) -> EngineResult<Vec<Turn>> {
+    // `conv` is as the question's transaction read it, before the question was counted.
+    let carried = unsummarized(
+        conv.message_count.max(0) as usize + 1,
+        conv.summarized_count.max(0) as usize,
+        bot.behaviour.memory_turns as usize,
+    );
+    let mut recent = convs::recent_messages(ctx.store.db(), conv.id, carried as u64).await?;
+    recent.pop(); // the question itself, just stored
+    Ok(recent
+        .iter()
+        .filter(|m| m.role != "system")
+        .map(turn)
+        .collect())
+}
+
+/// The offline answer: a close FAQ's answer, else quoted passages, else the bot's fallback.
+fn extractive_reply(
+    bot: &Bot,
+    question: &str,
+    retrieved: &Retrieved,
+) -> (String, serde_json::Value) {
+    if let Some(faq) = retrieved.faq_answer() {
+        return (
+            faq.answer.clone(),
+            json!([{"kind": "faq", "faq_id": faq.id, "title": faq.question}]),
+        );
+    }
+    let passages: Vec<Passage> = retrieved
+        .passages
+        .iter()
+        .map(|p| Passage {
+            heading: &p.heading,
+            text: &p.body,
+            tokens: None,
+        })
+        .collect();
+    match extractive::answer(question, &passages, MAX_ANSWER_WORDS) {
+        Some(answer) => {
+            let citations: Vec<serde_json::Value> = answer
+                .cited
+                .iter()
+                .map(|&i| {
+                    let p = &retrieved.passages[i];
+                    json!({"kind": "passage", "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
+                })
+                .collect();
+            (answer.text, json!(citations))
+        }
+        None => (bot.behaviour.fallback_message.clone(), json!([])),
+    }
+}

@@ -1,0 +1,56 @@
+//! The services every use case that answers or embeds shares: storage, live events, the vault
+//! that opens model keys, the model client and the caches in front of them. Chat and knowledge
+//! both take it, so it lives apart from either.
+
+use crate::live::Hub;
+use crate::vault::Vault;
+use parley_ai::openai::Endpoint;
+use parley_domain::bot::ModelSettings;
+use parley_store::Store;
+use parley_store::repo::bots::Bot;
+use std::time::Duration;
+
+/// What answering needs: storage, live events, the vault for model keys, the model client.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub hub: Hub,
+    pub vault: Vault,
+    pub ai: parley_ai::openai::Client,
+    pub intents: crate::insight::IntentCache,
+    pub vectors: crate::vector_cache::VectorCache,
+    /// Word counts full-text search reuses while the bot's chunks are unchanged (SQLite).
+    pub word_counts: parley_store::repo::knowledge::WordCounts,
+}
+
+impl Services {
+    /// `key` is the server's secret; model keys are sealed under it.
+    pub fn new(store: Store, hub: Hub, key: &[u8]) -> Self {
+        Self {
+            store,
+            hub,
+            vault: Vault::new(key),
+            ai: parley_ai::openai::Client::new(),
+            intents: Default::default(),
+            vectors: Default::default(),
+            word_counts: Default::default(),
+        }
+    }
+
+    /// Where the bot's model is, with its key opened.
+    pub(crate) fn endpoint(&self, bot: &Bot, settings: &ModelSettings) -> Endpoint {
+        Endpoint {
+            base_url: settings.base_url.clone(),
+            api_key: bot
+                .model_api_key
+                .as_deref()
+                .and_then(|k| self.vault.open(k)),
+            model: settings.model.clone(),
+            timeout: MODEL_TIMEOUT,
+            max_attempts: 3,
+        }
+    }
+}
+
+/// How long a model may take to start (and continue) answering.
+const MODEL_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,0 +1,3 @@
+//! Layers around the routes.
+
+pub mod widget;

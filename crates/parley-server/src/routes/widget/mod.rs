@@ -1,0 +1,114 @@
+//! The widget API under `/widget/v1/`, called cross-origin from the host's pages.
+//! Authenticated by the bot's public key (`X-Parley-Bot`) and its allowed origins; the
+//! visitor by the signed session token (`X-Parley-Session`) Parley hands out.
+
+mod conversations;
+mod images;
+mod messages;
+mod views;
+
+use crate::error::ApiError;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{WidgetBot, session_token};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use parley_domain::bot::Appearance;
+use parley_domain::image::MAX_IMAGE_BYTES;
+use parley_engine::chat;
+use parley_store::repo::bots::Bot;
+use parley_store::repo::faqs;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use conversations::*;
+use images::*;
+use messages::*;
+pub use views::{ConversationView, MessageView, conversation_view, message_view};
+
+//: &str = "x-parley-bot";
+//: &str = "x-parley-session";
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(config))
+        .routes(routes!(start_conversation, history))
+        .routes(routes!(get_conversation))
+        .routes(routes!(send_message))
+        .routes(routes!(conversation_stream))
+        .merge(
+            // Only the image upload may exceed the general body limit.
+            OpenApiRouter::new()
+                .routes(routes!(upload_image))
+                .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
+        )
+        .routes(routes!(image))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WidgetConfig {
+    name: String,
+    appearance: Appearance,
+    faqs: Vec<WidgetFaq>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WidgetFaq {
+    id: Uuid,
+    question: String,
+    answer: String,
+}
+
+/// The bot's look and FAQs, for rendering the widget.
+#[utoipa::path(get, path = "/widget/v1/config", tag = "widget", responses(
+    (status = 200, body = WidgetConfig), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+))]
+async fn config(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+) -> ApiResult<Json<WidgetConfig>> {
+    let faqs = faqs::list(state.store.db(), bot.workspace_id, bot.id, true).await?;
+    Ok(Json(WidgetConfig {
+        name: bot.name,
+        appearance: bot.appearance,
+        faqs: faqs
+            .into_iter()
+            .map(|f| WidgetFaq {
+                id: f.id,
+                question: f.question,
+                answer: f.answer,
+            })
+            .collect(),
+    }))
+}
+
+/// The visitor behind `X-Parley-Session`; without a valid one, 403.
+pub(super) async fn visitor(
+    state: &AppState,
+    bot: &Bot,
+    headers: &HeaderMap,
+) -> ApiResult<parley_store::repo::conversations::Visitor> {
+    let token = session_token(headers).ok_or_else(no_session)?;
+    chat::visitor_from_token(&state.store, &state.visitor_key, bot, &token)
+        .await
+        .map_err(|_| invalid_session())
+}
+
+pub(super) fn no_session() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "no_session",
+        "send the X-Parley-Session token this browser was given",
+    )
+}
+
+pub(super) fn invalid_session() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "invalid_session",
+        "the session token is not valid for this bot",
+    )
+}

@@ -1,0 +1,15 @@
+//! The HTTP API's tests, compiled into one binary (one link instead of one per file): each
+//! module starts the real application on 127.0.0.1:0 through [`helpers`], on SQLite and, when
+//! `PARLEY_TEST_DATABASE_URL` is set, on PostgreSQL too.
+
+mod helpers;
+
+mod api;
+mod chat;
+mod cli;
+mod images;
+mod inbox;
+mod insight;
+mod outage;
+mod workflows;
+mod workflows_durability;
