@@ -134,7 +134,7 @@ mod tests {
     #[tokio::test]
     async fn cached_reads_are_reused_until_forgotten() {
         let db = parley_store::testing::sqlite().await;
-        let c = db.store.db();
+        let c = &db.store.writer().await.unwrap();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
         let new = bots::NewBot {
             name: "Lamps".into(),

@@ -13,6 +13,7 @@ mod postgres;
 pub use postgres::notify::{Listener, MAX_PAYLOAD_BYTES};
 pub mod repo;
 mod sqlite;
+mod statement;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -29,8 +30,9 @@ use sea_orm_migration::MigratorTrait;
 use sqlite::{checkpoint_wal, prepare_connection, sqlite_settings};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
+use statement::conn_err;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use write::{SqliteWriter, conn_err};
+use write::SqliteWriter;
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -107,17 +109,19 @@ impl Store {
         }
         let options: SqliteConnectOptions = config.url.parse().map_err(conn_err)?;
         let options = sqlite_settings(options).disable_statement_logging();
-        let db = Db::sqlite(
-            options.clone(),
-            config.sqlite_readers,
-            config.acquire_timeout,
-        );
         let (wrote, written) = tokio::sync::mpsc::channel(1);
         tokio::spawn(checkpoint_wal(options.clone(), written));
+        let writer = SqliteWriter::new(options.clone(), wrote);
+        let db = Db::sqlite(
+            options,
+            config.sqlite_readers,
+            config.acquire_timeout,
+            writer.clone(),
+        );
         Ok(Store {
             db,
             orm,
-            sqlite_writer: Some(SqliteWriter::new(options, wrote)),
+            sqlite_writer: Some(writer),
         })
     }
 
@@ -168,8 +172,8 @@ impl Store {
     /// SQLite this process's one writing connection, once its earlier writers are done; on
     /// PostgreSQL the pool. SQLite has one writer anyway; a writer that finds the lock taken
     /// sleeps in SQLite's busy handler (1, 2, 5, 10 … ms), so under load the lock sits idle
-    /// while waiters sleep. Queueing here hands it over at once. Writes through
-    /// [`Store::db`] still work, through the busy handler.
+    /// while waiters sleep. Queueing here hands it over at once. A single write sent to
+    /// [`Store::db`] takes this turn by itself.
     pub async fn writer(&self) -> StoreResult<Writer> {
         match &self.sqlite_writer {
             Some(writer) => Ok(writer.turn().await?),
@@ -228,6 +232,7 @@ pub(crate) fn sqlite_sql(pg_sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::read::writes as read_writes;
     use crate::sqlite::query_plan_stability;
 
     /// Every SQLite connection, reading or writing, plans its statements once (see
@@ -246,6 +251,49 @@ mod tests {
             query_plan_stability(turn.sqlite_conn(), -1).await.unwrap(),
             1
         );
+    }
+
+    /// On SQLite a single write sent to the reading connections goes to the writer in its
+    /// turn: it waits for an open transaction to end instead of for the lock in SQLite's
+    /// busy handler, and is then read back like any other.
+    #[tokio::test]
+    async fn sqlite_writes_sent_to_the_readers_take_the_write_turn() {
+        let db = testing::sqlite().await;
+        let tx = db.store.begin().await.unwrap();
+        tx.execute_unprepared(
+            "INSERT INTO workspaces (id, name, created_at) VALUES (x'01', 'a', 0)",
+        )
+        .await
+        .unwrap();
+        let reader = db.store.db().clone();
+        let single = tokio::spawn(async move {
+            reader
+                .execute_unprepared(
+                    "INSERT INTO workspaces (id, name, created_at) VALUES (x'02', 'b', 0)",
+                )
+                .await
+        });
+        tx.commit().await.unwrap();
+        single.await.unwrap().unwrap();
+        let names = db
+            .store
+            .db()
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT name FROM workspaces WHERE id IN (x'01', x'02') ORDER BY name",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(names.len(), 2);
+        for verb in [
+            "INSERT INTO t",
+            " update t",
+            "DELETE FROM t",
+            "REPLACE INTO t",
+        ] {
+            assert!(read_writes(verb), "{verb}");
+        }
+        assert!(!read_writes("SELECT 1") && !read_writes("WITH s AS (SELECT 1) SELECT 1"));
     }
 
     /// A committed transaction's pages reach the database file by themselves, though far

@@ -12,7 +12,8 @@
 
 use crate::StoreResult;
 use crate::sqlite::inline::{InlineReaders, Row};
-use crate::write::sqlite;
+use crate::statement::sqlite;
+use crate::write::SqliteWriter;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, ExecResult, QueryResult,
     Statement, Value,
@@ -23,7 +24,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Reads (and writes that need no turn) on either backend; cheap to clone.
+/// How long a single write sent to [`Db`] waits for SQLite's write turn: as long as the
+/// busy handler would (`busy_timeout`).
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Reads on either backend, and single writes; cheap to clone. On SQLite a write sent here
+/// takes the writing connection's turn by itself (see [`writes`]); a transaction takes it
+/// with [`Store::begin`](crate::Store::begin).
 #[derive(Clone, Debug)]
 pub struct Db {
     inner: DbInner,
@@ -35,8 +42,9 @@ enum DbInner {
     Postgres(DatabaseConnection),
 }
 
-/// SQLite's reading connections.
+/// SQLite's reading connections, and the writer that single writes sent here go to.
 struct Readers {
+    writer: SqliteWriter,
     /// For [`Db::rows`].
     inline: InlineReaders,
     options: SqliteConnectOptions,
@@ -75,9 +83,15 @@ impl Lease<'_> {
 }
 
 impl Db {
-    pub(crate) fn sqlite(options: SqliteConnectOptions, max: u32, acquire_timeout: Duration) -> Db {
+    pub(crate) fn sqlite(
+        options: SqliteConnectOptions,
+        max: u32,
+        acquire_timeout: Duration,
+        writer: SqliteWriter,
+    ) -> Db {
         Db {
             inner: DbInner::Sqlite(Arc::new(Readers {
+                writer,
                 inline: InlineReaders::new(options.get_filename().to_path_buf()),
                 options,
                 idle: Mutex::new(Vec::new()),
@@ -134,6 +148,14 @@ impl Db {
 }
 
 impl Readers {
+    /// The writer's turn for one write, waited for as long as SQLite's busy handler would
+    /// have (a caller that holds the turn itself gets an error, not a deadlock).
+    async fn write_turn(&self) -> Result<crate::Writer, DbErr> {
+        tokio::time::timeout(WRITE_TURN_TIMEOUT, self.writer.turn())
+            .await
+            .map_err(|_| DbErr::Custom("timed out waiting for SQLite's write turn".into()))?
+    }
+
     async fn lease(&self) -> Result<Lease<'_>, DbErr> {
         let permit =
             tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
@@ -164,6 +186,9 @@ impl ConnectionTrait for Db {
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match &self.inner {
+            DbInner::Sqlite(readers) if writes(&stmt.sql) => {
+                readers.write_turn().await?.execute_raw(stmt).await
+            }
             DbInner::Sqlite(readers) => sqlite::execute(readers.lease().await?.conn(), &stmt).await,
             DbInner::Postgres(db) => db.execute_raw(stmt).await,
         }
@@ -171,6 +196,9 @@ impl ConnectionTrait for Db {
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match &self.inner {
+            DbInner::Sqlite(readers) if writes(sql) => {
+                readers.write_turn().await?.execute_unprepared(sql).await
+            }
             DbInner::Sqlite(readers) => {
                 sqlite::execute_unprepared(readers.lease().await?.conn(), sql).await
             }
@@ -180,6 +208,9 @@ impl ConnectionTrait for Db {
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match &self.inner {
+            DbInner::Sqlite(readers) if writes(&stmt.sql) => {
+                readers.write_turn().await?.query_one_raw(stmt).await
+            }
             DbInner::Sqlite(readers) => {
                 sqlite::query_one(readers.lease().await?.conn(), &stmt).await
             }
@@ -189,10 +220,24 @@ impl ConnectionTrait for Db {
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match &self.inner {
+            DbInner::Sqlite(readers) if writes(&stmt.sql) => {
+                readers.write_turn().await?.query_all_raw(stmt).await
+            }
             DbInner::Sqlite(readers) => {
                 sqlite::query_all(readers.lease().await?.conn(), &stmt).await
             }
             DbInner::Postgres(db) => db.query_all_raw(stmt).await,
         }
     }
+}
+
+/// Whether a statement changes data. On SQLite [`Db`] sends such a statement to this
+/// process's writing connection, in its turn: through a reading connection it would sleep
+/// in SQLite's busy handler whenever the writer holds the lock (1, 2, 5, 10 … ms at a
+/// time), a silent slowdown that a caller choosing `db()` for a write could not see.
+pub(crate) fn writes(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or("");
+    ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+        .iter()
+        .any(|verb| first.eq_ignore_ascii_case(verb))
 }

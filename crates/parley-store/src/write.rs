@@ -8,8 +8,8 @@
 //! turn. Holding the connection also keeps its page cache valid between transactions (SQLite
 //! drops a connection's cache whenever another one has written).
 
+use crate::statement::{exec_err, query, query_err, sqlite};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
-use sea_query_sqlx::SqlxValues;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use std::sync::Arc;
@@ -473,66 +473,4 @@ impl ConnectionTrait for Tx {
             }
         }
     }
-}
-
-/// SeaORM's statements on one SQLite connection Parley holds itself.
-pub(crate) mod sqlite {
-    use super::{exec_err, query, query_err};
-    use sea_orm::{DbErr, ExecResult, QueryResult, Statement};
-    use sqlx::Executor;
-    use sqlx::sqlite::SqliteConnection;
-
-    pub(crate) async fn execute(
-        conn: &mut SqliteConnection,
-        stmt: &Statement,
-    ) -> Result<ExecResult, DbErr> {
-        let done = query(stmt).execute(conn).await;
-        done.map(Into::into).map_err(exec_err)
-    }
-
-    pub(crate) async fn execute_unprepared(
-        conn: &mut SqliteConnection,
-        sql: &str,
-    ) -> Result<ExecResult, DbErr> {
-        let done = conn.execute(sqlx::AssertSqlSafe(sql.to_owned())).await;
-        done.map(Into::into).map_err(exec_err)
-    }
-
-    pub(crate) async fn query_one(
-        conn: &mut SqliteConnection,
-        stmt: &Statement,
-    ) -> Result<Option<QueryResult>, DbErr> {
-        let row = query(stmt).fetch_optional(conn).await;
-        row.map(|row| row.map(Into::into)).map_err(query_err)
-    }
-
-    pub(crate) async fn query_all(
-        conn: &mut SqliteConnection,
-        stmt: &Statement,
-    ) -> Result<Vec<QueryResult>, DbErr> {
-        let rows = query(stmt).fetch_all(conn).await;
-        rows.map(|rows| rows.into_iter().map(Into::into).collect())
-            .map_err(query_err)
-    }
-}
-
-/// A SeaORM statement as an sqlx query on either backend, with the same values bound.
-fn query<DB: sqlx::Database>(stmt: &Statement) -> sqlx::query::Query<'_, DB, SqlxValues>
-where
-    SqlxValues: sqlx::IntoArguments<DB>,
-{
-    let values = stmt.values.clone().unwrap_or(sea_orm::Values(Vec::new()));
-    sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
-}
-
-pub(crate) fn exec_err(error: sqlx::Error) -> DbErr {
-    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-pub(crate) fn conn_err(error: sqlx::Error) -> DbErr {
-    DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
-}
-
-fn query_err(error: sqlx::Error) -> DbErr {
-    DbErr::Query(sea_orm::RuntimeErr::SqlxError(Arc::new(error)))
 }

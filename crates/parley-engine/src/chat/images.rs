@@ -5,9 +5,11 @@ use crate::live::publish_message;
 use crate::services::Services;
 use crate::{EngineError, EngineResult};
 use parley_domain::image::{self, MAX_IMAGE_BYTES};
+use parley_store::Store;
 use parley_store::repo::conversations::{self as convs, Conversation, Message, NewMessage};
 use parley_store::repo::{images, outbox};
 use serde_json::json;
+use uuid::Uuid;
 
 /// An image the visitor sends, as the browser gave it.
 pub struct ImageUpload {
@@ -79,4 +81,9 @@ pub async fn attach_image(
     tx.commit().await?;
     publish_message(&ctx.hub, conv, &message);
     Ok(message)
+}
+
+/// A stored image's type and bytes, for a link the caller has already verified.
+pub async fn stored_image(store: &Store, id: Uuid) -> EngineResult<(String, Vec<u8>)> {
+    Ok(images::get(store.db(), id).await?)
 }

@@ -15,7 +15,7 @@ mod send;
 pub use answer::ReplyEvent;
 pub use conversations::{history, own_conversation, start, transcript, visitor_conversation};
 pub use identity::{Identified, VisitorProof, identify, visitor_from_token};
-pub use images::{ImageUpload, attach_image};
+pub use images::{ImageUpload, attach_image, stored_image};
 pub use memory::turn;
 pub use send::send;
 

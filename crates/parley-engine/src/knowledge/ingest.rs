@@ -15,7 +15,7 @@ use parley_domain::knowledge::sections::Section;
 use parley_store::jobs::ClaimedJob;
 use parley_store::repo::bots;
 use parley_store::repo::knowledge::{self, NewChunk, OwnedChunk};
-use parley_store::{DbBackend, Store, Tx};
+use parley_store::{Store, Tx};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -148,22 +148,14 @@ impl IngestHandler {
 }
 
 /// Chunks the sections and stores the chunks in a new transaction, returned open with how
-/// many it stored. On PostgreSQL the transaction opens first and the chunks are loaded as
-/// they are made, a group of sections at a time, so chunking and loading share the cores.
-/// On SQLite everything is chunked first: the transaction holds the one write lock.
+/// many it stored. Chunking runs on a blocking thread a group of sections at a time and
+/// hands each group's chunks to the store as they are made (see
+/// [`knowledge::store_chunks_as_made`] for what each backend does with them).
 pub async fn chunk_and_store(
     store: &Store,
     doc: &knowledge::Document,
     sections: Vec<Section>,
 ) -> Result<(Tx, usize), JobError> {
-    if store.backend() != DbBackend::Postgres {
-        let chunks = chunk_off_async(sections).await?;
-        let rows: Vec<NewChunk> = chunks.iter().map(new_chunk).collect();
-        let tx = store.begin().await?;
-        knowledge::replace_chunks(&tx, doc, &rows).await?;
-        return Ok((tx, rows.len()));
-    }
-    let tx = store.begin().await?;
     let (sender, batches) = tokio::sync::mpsc::channel(4);
     let chunking = tokio::task::spawn_blocking(move || {
         for group in groups(&sections, GROUP_BYTES) {
@@ -173,11 +165,11 @@ pub async fn chunk_and_store(
             }
         }
     });
-    let stored = knowledge::replace_chunks_as_made(&tx, doc, batches).await;
+    let stored = knowledge::store_chunks_as_made(store, doc, batches).await;
     chunking
         .await
         .map_err(|e| JobError::Retry(format!("chunking failed: {e}")))?;
-    Ok((tx, stored?))
+    Ok(stored?)
 }
 
 /// Chunks on a blocking thread: tokenizing is CPU work, kept off the async threads.
@@ -336,8 +328,9 @@ mod tests {
         let whole = chunk_document(&sections);
         for db in test_stores().await {
             let c = db.store.db();
-            let (ws, bot) = workspace_with_bot(c).await;
-            let doc = empty_document(c, ws, bot, "lanterns.md").await;
+            let (ws, bot) = workspace_with_bot(&db.store.writer().await.unwrap()).await;
+            let doc =
+                empty_document(&db.store.writer().await.unwrap(), ws, bot, "lanterns.md").await;
             let (tx, stored) = chunk_and_store(&db.store, &doc, sections.clone())
                 .await
                 .unwrap();
@@ -377,18 +370,23 @@ mod tests {
         let _ = rustls::crypto::ring::default_provider().install_default();
         for db in test_stores().await {
             let c = db.store.db();
-            let (ws, bot) = workspace_with_bot(c).await;
+            let (ws, bot) = workspace_with_bot(&db.store.writer().await.unwrap()).await;
             let source = knowledge::NewDocument {
                 name: "lamps.md",
                 content_type: "text/markdown",
                 sha256: "x",
                 content: b"# Lamps\n\nLanterns burn for ten hours.".to_vec(),
             };
-            let doc = knowledge::create_document(c, ws, bot, source)
-                .await
-                .unwrap();
+            let doc =
+                knowledge::create_document(&db.store.writer().await.unwrap(), ws, bot, source)
+                    .await
+                    .unwrap();
             // Storage that fails every time: the chunks table is gone.
-            c.execute_unprepared("ALTER TABLE chunks RENAME TO chunks_away")
+            db.store
+                .writer()
+                .await
+                .unwrap()
+                .execute_unprepared("ALTER TABLE chunks RENAME TO chunks_away")
                 .await
                 .unwrap();
             let handler = IngestHandler {
@@ -438,7 +436,7 @@ mod tests {
         let _ = rustls::crypto::ring::default_provider().install_default();
         for db in test_stores().await {
             let c = db.store.db();
-            let (ws, bot) = workspace_with_bot(c).await;
+            let (ws, bot) = workspace_with_bot(&db.store.writer().await.unwrap()).await;
             let handler = IngestHandler {
                 services: Services::new(db.store.clone(), Default::default(), &[7; 32]),
             };
@@ -450,14 +448,28 @@ mod tests {
                 max_attempts: 2,
                 lease_token: Uuid::now_v7(),
             };
-            let stuck = empty_document(c, ws, bot, "stuck.md").await;
-            knowledge::set_status(c, stuck.id, knowledge::PROCESSING, None, 0)
-                .await
-                .unwrap();
-            let stored = empty_document(c, ws, bot, "stored.md").await;
-            knowledge::set_status(c, stored.id, knowledge::READY, None, 4)
-                .await
-                .unwrap();
+            let stuck =
+                empty_document(&db.store.writer().await.unwrap(), ws, bot, "stuck.md").await;
+            knowledge::set_status(
+                &db.store.writer().await.unwrap(),
+                stuck.id,
+                knowledge::PROCESSING,
+                None,
+                0,
+            )
+            .await
+            .unwrap();
+            let stored =
+                empty_document(&db.store.writer().await.unwrap(), ws, bot, "stored.md").await;
+            knowledge::set_status(
+                &db.store.writer().await.unwrap(),
+                stored.id,
+                knowledge::READY,
+                None,
+                4,
+            )
+            .await
+            .unwrap();
             for doc in [&stuck, &stored] {
                 handler.abandoned(&job(doc), "lost").await.unwrap();
             }

@@ -7,7 +7,7 @@ use crate::extract::{ApiQuery, page_limit};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use parley_store::repo::audit;
+use parley_engine::audit;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -60,9 +60,8 @@ async fn list_audit(
     Caller(caller): Caller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditList>> {
-    caller.actor.require_manager()?;
     let limit = page_limit(q.limit)?;
-    let rows = audit::list(state.store.db(), caller.actor.workspace_id, limit, q.before).await?;
+    let rows = audit::list(&state.store, &caller.actor, limit, q.before).await?;
     let next_before = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id))
         .flatten();

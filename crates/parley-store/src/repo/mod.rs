@@ -12,7 +12,6 @@ pub mod knowledge;
 pub mod outbox;
 pub mod sessions;
 pub mod tokens;
-mod word_counts;
 pub mod workflows;
 
 use crate::StoreError;

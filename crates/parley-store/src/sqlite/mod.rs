@@ -8,7 +8,7 @@
 pub(crate) mod bm25;
 pub(crate) mod inline;
 
-use crate::write::conn_err;
+use crate::statement::conn_err;
 use sea_orm::{DbBackend, DbErr, Statement};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::SqliteConnectOptions;
@@ -51,7 +51,7 @@ pub(crate) async fn checkpoint_wal(
                 Some(conn) => conn,
                 None => conn.insert(open_sqlite(&options).await?),
             };
-            crate::write::sqlite::query_one(conn, &passive).await
+            crate::statement::sqlite::query_one(conn, &passive).await
         }
         .await;
         if let Err(error) = checkpointed {

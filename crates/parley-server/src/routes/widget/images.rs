@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use parley_domain::identity::verify_image_link;
 use parley_engine::chat::{self, ImageUpload};
-use parley_store::repo::images as stored_images;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -114,7 +113,7 @@ pub(super) async fn image(
             "this image link is not valid or has expired",
         ));
     }
-    let (content_type, data) = stored_images::get(state.store.db(), id).await?;
+    let (content_type, data) = chat::stored_image(&state.store, id).await?;
     let headers = [
         (header::CONTENT_TYPE, content_type),
         (

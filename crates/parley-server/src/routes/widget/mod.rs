@@ -18,7 +18,6 @@ use parley_domain::bot::Appearance;
 use parley_domain::image::MAX_IMAGE_BYTES;
 use parley_engine::chat;
 use parley_store::repo::bots::Bot;
-use parley_store::repo::faqs;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -70,16 +69,16 @@ async fn config(
     State(state): State<AppState>,
     WidgetBot(bot): WidgetBot,
 ) -> ApiResult<Json<WidgetConfig>> {
-    let faqs = faqs::list(state.store.db(), bot.workspace_id, bot.id, true).await?;
+    let faqs = parley_engine::widget_cache::enabled_faqs(&state.store, &bot).await?;
     Ok(Json(WidgetConfig {
         name: bot.name,
         appearance: bot.appearance,
         faqs: faqs
-            .into_iter()
+            .iter()
             .map(|f| WidgetFaq {
                 id: f.id,
-                question: f.question,
-                answer: f.answer,
+                question: f.question.clone(),
+                answer: f.answer.clone(),
             })
             .collect(),
     }))

@@ -1,0 +1,143 @@
+//! Uploaded documents: stored with their bytes, listed, their status moved along, deleted.
+
+use super::index::delete_chunks;
+use super::*;
+use crate::entities::{document, document_source};
+use crate::{StoreError, StoreResult, now_ms};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+pub struct NewDocument<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub content: Vec<u8>,
+}
+
+/// Stores an uploaded document (queued for ingestion) with its bytes.
+pub async fn create_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+    new: NewDocument<'_>,
+) -> StoreResult<Document> {
+    let now = now_ms();
+    let id = Uuid::now_v7();
+    let doc = document::ActiveModel {
+        id: Set(id),
+        workspace_id: Set(workspace_id),
+        bot_id: Set(bot_id),
+        name: Set(new.name.to_string()),
+        content_type: Set(new.content_type.to_string()),
+        size_bytes: Set(new.content.len() as i64),
+        sha256: Set(new.sha256.to_string()),
+        status: Set(QUEUED.into()),
+        error: Set(None),
+        chunk_count: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(c)
+    .await?;
+    document_source::ActiveModel {
+        document_id: Set(id),
+        content: Set(new.content),
+    }
+    .insert(c)
+    .await?;
+    Ok(doc)
+}
+
+/// The bot's documents, newest first.
+pub async fn list_documents(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Uuid,
+) -> StoreResult<Vec<Document>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::WorkspaceId.eq(workspace_id))
+        .filter(document::Column::BotId.eq(bot_id))
+        .order_by_desc(document::Column::CreatedAt)
+        .all(c)
+        .await?)
+}
+
+pub async fn get_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Document> {
+    document::Entity::find_by_id(id)
+        .filter(document::Column::WorkspaceId.eq(workspace_id))
+        .one(c)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Another document of the bot with this name (an upload of the same name replaces it).
+pub async fn find_by_name(
+    c: &impl ConnectionTrait,
+    bot_id: Uuid,
+    name: &str,
+) -> StoreResult<Vec<Document>> {
+    Ok(document::Entity::find()
+        .filter(document::Column::BotId.eq(bot_id))
+        .filter(document::Column::Name.eq(name))
+        .all(c)
+        .await?)
+}
+
+pub async fn set_status(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    status: &str,
+    error: Option<String>,
+    chunk_count: i32,
+) -> StoreResult<()> {
+    document::ActiveModel {
+        id: Set(id),
+        status: Set(status.to_string()),
+        error: Set(error),
+        chunk_count: Set(chunk_count),
+        updated_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .update(c)
+    .await?;
+    Ok(())
+}
+
+/// The uploaded bytes, until ingestion deletes them.
+pub async fn source(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<Option<Vec<u8>>> {
+    Ok(document_source::Entity::find_by_id(document_id)
+        .one(c)
+        .await?
+        .map(|s| s.content))
+}
+
+pub async fn delete_source(c: &impl ConnectionTrait, document_id: Uuid) -> StoreResult<()> {
+    document_source::Entity::delete_by_id(document_id)
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a document with its chunks and their index entries.
+pub async fn delete_document(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<()> {
+    let doc = get_document(c, workspace_id, id).await?;
+    delete_chunks(c, &doc).await?;
+    document::Entity::delete_by_id(doc.id).exec(c).await?;
+    Ok(())
+}
+
+/// A document by id alone, for the ingestion worker (the job names it; no tenant context).
+pub async fn find_document(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<Document>> {
+    Ok(document::Entity::find_by_id(id).one(c).await?)
+}
