@@ -14,7 +14,7 @@ run: web
 	$(CARGO) build --release --bin parley
 	./target/release/parley serve
 
-## Every check CI runs: formatting, lints, Rust tests (SQLite, plus PostgreSQL when
+## Every check CI runs: module circles, formatting, lints, Rust tests (SQLite, plus PostgreSQL when
 ## PARLEY_TEST_DATABASE_URL is set), dashboard type check and unit tests, browser tests.
 test: rust-lint rust-test web-test e2e
 
@@ -37,6 +37,8 @@ web: web-deps widget-deps
 	cd $(WIDGET) && npm run build
 
 rust-lint:
+	python3 scripts/module_cycles.py --self-test
+	python3 scripts/module_cycles.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
@@ -44,7 +46,7 @@ rust-test:
 	$(CARGO) test --workspace --locked
 
 web-test: web-deps widget-deps
-	cd $(DASHBOARD) && npm run typecheck && npm test
+	cd $(DASHBOARD) && npm run typecheck && npm run lint && npm test
 	cd $(WIDGET) && npm run typecheck && npm test
 
 ## Browser tests: the real debug binary serving the built dashboard, in headless Chromium.
@@ -56,6 +58,7 @@ e2e: web e2e-deps
 openapi: web-deps
 	$(CARGO) run --quiet --bin parley -- openapi > $(DASHBOARD)/openapi.json
 	cd $(DASHBOARD) && npm run gen:api
+	cd $(WIDGET) && npm run gen:api
 
 ## Bounded load against 127.0.0.1 only; prints requests/s and latency percentiles.
 bench:

@@ -92,9 +92,7 @@ pub async fn create_user(
         None => {
             accounts::oldest_workspace(&tx)
                 .await?
-                .ok_or_else(|| {
-                    EngineError::Conflict("no workspace exists yet: run `parley serve` once".into())
-                })?
+                .ok_or_else(|| EngineError::Conflict(crate::Conflict::NoWorkspace))?
                 .id
         }
     };

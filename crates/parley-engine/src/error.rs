@@ -21,7 +21,7 @@ pub enum EngineError {
     #[error("not found")]
     NotFound,
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Conflict),
     #[error("too large: {0}")]
     TooLarge(String),
     /// A file of a kind that is not accepted (HTTP 415).
@@ -35,11 +35,52 @@ pub enum EngineError {
     Internal(String),
 }
 
+/// Why a change does not fit the state it would change. Each has its own API code (the
+/// server maps them to 409 in one place), so a client can act on which it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Conflict {
+    /// A value that must be unique is taken (an email, a name, a message's client id).
+    #[error("this conflicts with existing data")]
+    Exists,
+    /// An agent's reply to a conversation nobody has taken over.
+    #[error("take the conversation over before replying")]
+    NotTakenOver,
+    /// Resuming an execution that has not failed (or has no failed step).
+    #[error("only a failed execution can be resumed")]
+    NotFailed,
+    /// Cancelling an execution that has ended.
+    #[error("the execution is already over")]
+    AlreadyFinished,
+    /// A retried message whose first request is still storing it.
+    #[error("the message is being stored; try again")]
+    MessageInFlight,
+    /// Adding a user before the first start made a workspace.
+    #[error("no workspace exists yet: run `parley serve` once")]
+    NoWorkspace,
+}
+
+impl Conflict {
+    /// The error code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Conflict::Exists => "conflict",
+            Conflict::NotTakenOver => "not_taken_over",
+            Conflict::NotFailed => "not_failed",
+            Conflict::AlreadyFinished => "already_finished",
+            Conflict::MessageInFlight => "message_in_flight",
+            Conflict::NoWorkspace => "no_workspace",
+        }
+    }
+}
+
 impl From<StoreError> for EngineError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => EngineError::NotFound,
-            StoreError::Conflict(msg) => EngineError::Conflict(msg),
+            StoreError::Conflict(msg) => {
+                tracing::debug!(%msg, "unique value taken");
+                EngineError::Conflict(Conflict::Exists)
+            }
             StoreError::Unavailable(msg) => EngineError::Unavailable(msg),
             other => EngineError::Internal(other.to_string()),
         }

@@ -220,7 +220,7 @@ pub async fn reply(
     }
     let conv = convs::get(store.db(), actor.workspace_id, id).await?;
     if !conv.human_handoff {
-        return Err(EngineError::Conflict("not_taken_over".into()));
+        return Err(EngineError::Conflict(crate::Conflict::NotTakenOver));
     }
     // The message and its conversation's counters, together.
     let tx = store.begin().await?;

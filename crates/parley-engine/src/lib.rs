@@ -23,7 +23,7 @@ pub mod widget_cache;
 pub mod worker;
 pub mod workflows;
 
-pub use error::{EngineError, EngineResult};
+pub use error::{Conflict, EngineError, EngineResult};
 
 use parley_domain::Role;
 use uuid::Uuid;

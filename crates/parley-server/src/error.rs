@@ -121,13 +121,8 @@ impl From<EngineError> for ApiError {
                 "your role does not allow this",
             ),
             EngineError::NotFound => ApiError::not_found(),
-            EngineError::Conflict(msg) => {
-                tracing::info!(%msg, "conflict");
-                ApiError::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    "this conflicts with existing data",
-                )
+            EngineError::Conflict(conflict) => {
+                ApiError::new(StatusCode::CONFLICT, conflict.code(), conflict.to_string())
             }
             EngineError::TooLarge(msg) => {
                 ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", msg)

@@ -1001,7 +1001,7 @@ export interface components {
         /** @description Where an answer came from (documentation of the stored JSON; never built in Rust). */
         Citation: {
             /** @description `faq` or `passage`. */
-            kind: string;
+            kind: components["schemas"]["CitationKind"];
             /** @description The FAQ's question, or the document's name. */
             title: string;
             /** @description The passage's heading path. */
@@ -1018,6 +1018,11 @@ export interface components {
             /** Format: uuid */
             document_id?: string | null;
         };
+        /**
+         * @description Where an answer's source is: an FAQ or a passage of a document.
+         * @enum {string}
+         */
+        CitationKind: "faq" | "passage";
         ConversationDetail: {
             conversation: components["schemas"]["ConversationSummary"];
             /** @description The rolling summary of turns older than the memory window. */
@@ -1109,6 +1114,11 @@ export interface components {
              */
             in_negative_episode: boolean;
         };
+        /**
+         * @description Whether a conversation is still being worked.
+         * @enum {string}
+         */
+        ConversationStatus: "open" | "resolved";
         ConversationSummary: {
             /** Format: uuid */
             id: string;
@@ -1117,8 +1127,7 @@ export interface components {
             /** Format: uuid */
             visitor_id: string;
             visitor_email: string | null;
-            /** @description `open` or `resolved`. */
-            status: string;
+            status: components["schemas"]["ConversationStatus"];
             /** @description True while an agent answers instead of the bot. */
             human_handoff: boolean;
             preview: string;
@@ -1140,14 +1149,13 @@ export interface components {
             last_message_at: string;
         };
         ConversationUpdate: {
-            /** @description `open` or `resolved`. */
-            status?: string | null;
+            status?: components["schemas"]["ConversationStatus"] | null;
             tags?: string[] | null;
         };
         ConversationView: {
             /** Format: uuid */
             id: string;
-            status: string;
+            status: components["schemas"]["ConversationStatus"];
             preview: string;
             /** Format: int32 */
             message_count: number;
@@ -1195,8 +1203,7 @@ export interface components {
             content_type: string;
             /** Format: int64 */
             size_bytes: number;
-            /** @description `queued`, `processing`, `ready` or `failed`. */
-            status: string;
+            status: components["schemas"]["DocumentStatus"];
             /** @description Why ingestion failed. */
             error: string | null;
             /** Format: int32 */
@@ -1208,6 +1215,11 @@ export interface components {
             items: components["schemas"]["Document"][];
             progress: components["schemas"]["IngestProgress"];
         };
+        /**
+         * @description Where a document is in ingestion.
+         * @enum {string}
+         */
+        DocumentStatus: "queued" | "processing" | "ready" | "failed";
         /** @description The path an event would take, for the builder's test panel. */
         DryRun: {
             steps: components["schemas"]["Step"][];
@@ -1262,6 +1274,11 @@ export interface components {
              */
             next_before: string | null;
         };
+        /**
+         * @description Where an execution of a workflow stands.
+         * @enum {string}
+         */
+        ExecutionStatus: "running" | "waiting" | "completed" | "failed" | "cancelled" | "filtered";
         ExecutionView: {
             /** Format: uuid */
             id: string;
@@ -1275,8 +1292,7 @@ export interface components {
             event_payload: Record<string, never>;
             /** Format: uuid */
             conversation_id: string | null;
-            /** @description `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`. */
-            status: string;
+            status: components["schemas"]["ExecutionStatus"];
             /** @description The state it is in or enters next. */
             state: string;
             error: string | null;
@@ -1326,8 +1342,7 @@ export interface components {
         InboxMessage: {
             /** Format: uuid */
             id: string;
-            /** @description `visitor`, `bot`, `agent` or `system`. */
-            role: string;
+            role: components["schemas"]["MessageRole"];
             text: string;
             citations: components["schemas"]["Citation"][];
             model: string | null;
@@ -1585,12 +1600,17 @@ export interface components {
              */
             chars: number;
         };
+        /**
+         * @description Who wrote a message.
+         * @enum {string}
+         */
+        MessageRole: "visitor" | "bot" | "agent" | "system";
         /** @description A message of a conversation. */
         MessageView: {
             /** Format: uuid */
             id: string;
             /** @description `visitor`, `bot`, `agent` or `system`. */
-            role: string;
+            role: components["schemas"]["MessageRole"];
             text: string;
             /** @description Where the answer came from: `{kind: "faq" | "passage", title, ...}`. */
             citations: components["schemas"]["Citation"][];
@@ -1878,6 +1898,11 @@ export interface components {
             /** @enum {string} */
             type: "end";
         };
+        /**
+         * @description Where one step of an execution stands.
+         * @enum {string}
+         */
+        StepStatus: "running" | "retrying" | "waiting" | "done" | "failed" | "cancelled";
         /** @description One node visit. */
         StepView: {
             /** Format: uuid */
@@ -1891,8 +1916,7 @@ export interface components {
             /** @description `trigger`, `condition`, `split`, `action`, `delay`, `end`, `failed` or `filtered`. */
             node_type: string;
             action: string | null;
-            /** @description `running`, `retrying`, `waiting`, `done`, `failed` or `cancelled`. */
-            status: string;
+            status: components["schemas"]["StepStatus"];
             /** Format: int32 */
             attempt: number;
             /** @description `true`/`false` for a condition or trigger filter, the branch id for a split. */
@@ -2022,14 +2046,18 @@ export interface components {
         WorkflowList: {
             items: components["schemas"]["WorkflowSummary"][];
         };
+        /**
+         * @description Whether a workflow runs on its events.
+         * @enum {string}
+         */
+        WorkflowStatus: "draft" | "active" | "paused";
         /** @description A workflow as lists show it. */
         WorkflowSummary: {
             /** Format: uuid */
             id: string;
             name: string;
             description: string;
-            /** @description `draft`, `active` or `paused`. */
-            status: string;
+            status: components["schemas"]["WorkflowStatus"];
             /**
              * Format: int32
              * @description The current version's number (the one that runs).
@@ -3066,8 +3094,7 @@ export interface operations {
         parameters: {
             query?: {
                 bot_id?: string;
-                /** @description `open` or `resolved`. */
-                status?: string;
+                status?: components["schemas"]["ConversationStatus"];
                 /** @description Text in the preview or any message. */
                 q?: string;
                 /** @description Last activity on or after (RFC 3339). */
@@ -3948,8 +3975,7 @@ export interface operations {
     list_executions: {
         parameters: {
             query?: {
-                /** @description `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`. */
-                status?: string;
+                status?: components["schemas"]["ExecutionStatus"];
                 /** @description Started on or after (RFC 3339). */
                 from?: string;
                 /** @description Started on or before (RFC 3339). */

@@ -493,14 +493,14 @@ pub async fn resume(
     let tx = store.begin().await?;
     let exec = execs::get(&tx, actor.workspace_id, id).await?;
     if exec.status != execs::FAILED {
-        return Err(EngineError::Conflict("not_failed".into()));
+        return Err(EngineError::Conflict(crate::Conflict::NotFailed));
     }
     let steps = execs::steps(&tx, id).await?;
     let failed = steps
         .iter()
         .rev()
         .find(|s| s.status == execs::FAILED && s.node_type == "action")
-        .ok_or_else(|| EngineError::Conflict("no_failed_step".into()))?;
+        .ok_or_else(|| EngineError::Conflict(crate::Conflict::NotFailed))?;
     execs::delete_steps_after(&tx, id, failed.seq).await?;
     execs::save_step(
         &tx,
@@ -542,7 +542,7 @@ pub async fn cancel(
     let tx = store.begin().await?;
     let exec = execs::get(&tx, actor.workspace_id, id).await?;
     if !execs::cancel(&tx, actor.workspace_id, id).await? {
-        return Err(EngineError::Conflict("already_finished".into()));
+        return Err(EngineError::Conflict(crate::Conflict::AlreadyFinished));
     }
     audit::record(
         &tx,

@@ -1,9 +1,9 @@
 //! `/api/v1/conversations` (the agent inbox) and `/api/v1/stream` (live events).
 
 use super::shared::parse_time;
-use super::shared::rfc3339;
+use super::shared::{ConversationStatus, MessageRole, rfc3339};
 use crate::caller::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
 use crate::images::{self, Attachment};
 use crate::state::AppState;
@@ -14,7 +14,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use parley_domain::insight::lead::Priority;
 use parley_domain::insight::{ConversationInsight, MessageInsight};
-use parley_engine::EngineError;
 use parley_engine::inbox::{self, InboxConversation};
 use parley_store::repo::conversations::{ConversationFilter, Message, Note};
 use serde::{Deserialize, Serialize};
@@ -42,7 +41,7 @@ pub struct ConversationSummary {
     visitor_id: Uuid,
     #[schema(required)]
     visitor_email: Option<String>,
-    /// `open` or `resolved`.
+    #[schema(value_type = ConversationStatus)]
     status: String,
     /// True while an agent answers instead of the bot.
     human_handoff: bool,
@@ -99,7 +98,7 @@ pub struct ConversationList {
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     bot_id: Option<Uuid>,
-    /// `open` or `resolved`.
+    #[param(value_type = Option<ConversationStatus>)]
     status: Option<String>,
     /// Text in the preview or any message.
     q: Option<String>,
@@ -146,7 +145,7 @@ async fn list_conversations(
 #[derive(Serialize, ToSchema)]
 pub struct InboxMessage {
     id: Uuid,
-    /// `visitor`, `bot`, `agent` or `system`.
+    #[schema(value_type = MessageRole)]
     role: String,
     text: String,
     #[schema(value_type = Vec<super::shared::Citation>)]
@@ -234,7 +233,7 @@ async fn get_conversation(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationUpdate {
-    /// `open` or `resolved`.
+    #[schema(value_type = Option<ConversationStatus>)]
     status: Option<String>,
     tags: Option<Vec<String>>,
 }
@@ -340,11 +339,6 @@ async fn agent_reply(
     .await
     {
         Ok(m) => Ok((StatusCode::CREATED, Json(message(&state.visitor_key, m)))),
-        Err(EngineError::Conflict(code)) if code == "not_taken_over" => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_taken_over",
-            "take the conversation over before replying",
-        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/bots/{id}/documents`, `/faqs` and `/search`: a bot's knowledge.
 
-use super::shared::rfc3339;
+use super::shared::{DocumentStatus, rfc3339};
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
@@ -39,7 +39,7 @@ pub struct DocumentView {
     name: String,
     content_type: String,
     size_bytes: i64,
-    /// `queued`, `processing`, `ready` or `failed`.
+    #[schema(value_type = DocumentStatus)]
     status: String,
     /// Why ingestion failed.
     #[schema(required)]

@@ -35,7 +35,7 @@ pub fn parse_time(field: &str, value: Option<&str>) -> ApiResult<Option<i64>> {
 #[allow(dead_code)]
 pub struct Citation {
     /// `faq` or `passage`.
-    kind: String,
+    kind: CitationKind,
     /// The FAQ's question, or the document's name.
     title: String,
     /// The passage's heading path.
@@ -46,3 +46,45 @@ pub struct Citation {
     chunk_id: Option<Uuid>,
     document_id: Option<Uuid>,
 }
+
+/// The fixed vocabularies the API answers with. The store keeps them as text (written only
+/// from the store's own constants); these enums give the OpenAPI document, and so every
+/// generated client, their exact values.
+macro_rules! vocabulary {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(ToSchema)]
+        #[schema(rename_all = "snake_case")]
+        #[allow(dead_code)]
+        pub enum $name { $($variant),+ }
+    };
+}
+
+vocabulary!(
+    /// Whether a conversation is still being worked.
+    ConversationStatus { Open, Resolved }
+);
+vocabulary!(
+    /// Who wrote a message.
+    MessageRole { Visitor, Bot, Agent, System }
+);
+vocabulary!(
+    /// Where an answer's source is: an FAQ or a passage of a document.
+    CitationKind { Faq, Passage }
+);
+vocabulary!(
+    /// Where a document is in ingestion.
+    DocumentStatus { Queued, Processing, Ready, Failed }
+);
+vocabulary!(
+    /// Whether a workflow runs on its events.
+    WorkflowStatus { Draft, Active, Paused }
+);
+vocabulary!(
+    /// Where an execution of a workflow stands.
+    ExecutionStatus { Running, Waiting, Completed, Failed, Cancelled, Filtered }
+);
+vocabulary!(
+    /// Where one step of an execution stands.
+    StepStatus { Running, Retrying, Waiting, Done, Failed, Cancelled }
+);

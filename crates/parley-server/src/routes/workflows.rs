@@ -2,16 +2,15 @@
 //! execution log) and `/api/v1/executions/{id}` (detail, resume, cancel).
 
 use super::shared::parse_time;
-use super::shared::rfc3339;
+use super::shared::{ExecutionStatus, StepStatus, WorkflowStatus, rfc3339};
 use crate::caller::Caller;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use parley_domain::workflow::{ActionSpec, BuiltinCatalog, DryRun};
-use parley_engine::EngineError;
 use parley_engine::workflows::{self, WorkflowDetail, WorkflowInput};
 use parley_store::repo::executions::{Execution, ExecutionFilter, Step};
 use parley_store::repo::workflows::{Workflow, WorkflowVersion};
@@ -46,7 +45,7 @@ pub struct WorkflowSummary {
     id: Uuid,
     name: String,
     description: String,
-    /// `draft`, `active` or `paused`.
+    #[schema(value_type = WorkflowStatus)]
     status: String,
     /// The current version's number (the one that runs).
     version: i32,
@@ -391,7 +390,7 @@ pub struct ExecutionView {
     event_payload: Value,
     #[schema(required)]
     conversation_id: Option<Uuid>,
-    /// `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`.
+    #[schema(value_type = ExecutionStatus)]
     status: String,
     /// The state it is in or enters next.
     state: String,
@@ -432,7 +431,7 @@ pub struct StepView {
     node_type: String,
     #[schema(required)]
     action: Option<String>,
-    /// `running`, `retrying`, `waiting`, `done`, `failed` or `cancelled`.
+    #[schema(value_type = StepStatus)]
     status: String,
     attempt: i32,
     /// `true`/`false` for a condition or trigger filter, the branch id for a split.
@@ -485,7 +484,7 @@ pub struct ExecutionList {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExecutionQuery {
-    /// `running`, `waiting`, `completed`, `failed`, `cancelled` or `filtered`.
+    #[param(value_type = Option<ExecutionStatus>)]
     status: Option<String>,
     /// Started on or after (RFC 3339).
     from: Option<String>,
@@ -613,15 +612,6 @@ async fn get_execution(
     Ok(Json(detail(found)))
 }
 
-fn conflict(e: EngineError, code: &str, status_code: &'static str, message: &str) -> ApiError {
-    match e {
-        EngineError::Conflict(c) if c == code => {
-            ApiError::new(StatusCode::CONFLICT, status_code, message)
-        }
-        other => other.into(),
-    }
-}
-
 /// Resumes a failed execution from its failed step (fresh attempts, same idempotency key).
 #[utoipa::path(post, path = "/api/v1/executions/{id}/resume", tag = "workflows", params(("id" = Uuid, Path)), responses(
     (status = 200, body = ExecutionDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
@@ -631,16 +621,7 @@ async fn resume_execution(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ExecutionDetail>> {
-    let found = workflows::resume(&state.store, &state.hub, &caller.actor, parse_id(&id)?)
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                "not_failed",
-                "not_failed",
-                "only a failed execution can be resumed",
-            )
-        })?;
+    let found = workflows::resume(&state.store, &state.hub, &caller.actor, parse_id(&id)?).await?;
     state.jobs_wake.notify_one();
     Ok(Json(detail(found)))
 }
@@ -654,15 +635,6 @@ async fn cancel_execution(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ExecutionDetail>> {
-    let found = workflows::cancel(&state.store, &state.hub, &caller.actor, parse_id(&id)?)
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                "already_finished",
-                "already_finished",
-                "the execution is already over",
-            )
-        })?;
+    let found = workflows::cancel(&state.store, &state.hub, &caller.actor, parse_id(&id)?).await?;
     Ok(Json(detail(found)))
 }

@@ -1,7 +1,7 @@
 //! What a visitor sees of conversations and messages.
 
 use crate::images::{self, Attachment};
-use crate::routes::shared::{Citation, rfc3339};
+use crate::routes::shared::{Citation, ConversationStatus, MessageRole, rfc3339};
 use parley_store::repo::conversations::{Conversation, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 #[derive(Serialize, ToSchema)]
 pub struct ConversationView {
     id: Uuid,
+    #[schema(value_type = ConversationStatus)]
     status: String,
     preview: String,
     message_count: i32,
@@ -22,6 +23,7 @@ pub struct ConversationView {
 pub struct MessageView {
     id: Uuid,
     /// `visitor`, `bot`, `agent` or `system`.
+    #[schema(value_type = MessageRole)]
     role: String,
     text: String,
     /// Where the answer came from: `{kind: "faq" | "passage", title, ...}`.
