@@ -92,7 +92,7 @@ pub async fn create_user(
         None => {
             accounts::oldest_workspace(&tx)
                 .await?
-                .ok_or_else(|| EngineError::Conflict(crate::Conflict::NoWorkspace))?
+                .ok_or(EngineError::Conflict(crate::Conflict::NoWorkspace))?
                 .id
         }
     };

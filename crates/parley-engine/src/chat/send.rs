@@ -94,7 +94,7 @@ pub async fn send(
         (Err(parley_store::StoreError::Conflict(_)), Some(id)) => {
             return already_sent(ctx, conv, id)
                 .await?
-                .ok_or_else(|| EngineError::Conflict(crate::Conflict::MessageInFlight));
+                .ok_or(EngineError::Conflict(crate::Conflict::MessageInFlight));
         }
         (stored, _) => stored?,
     };

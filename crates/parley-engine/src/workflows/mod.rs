@@ -500,7 +500,7 @@ pub async fn resume(
         .iter()
         .rev()
         .find(|s| s.status == execs::FAILED && s.node_type == "action")
-        .ok_or_else(|| EngineError::Conflict(crate::Conflict::NotFailed))?;
+        .ok_or(EngineError::Conflict(crate::Conflict::NotFailed))?;
     execs::delete_steps_after(&tx, id, failed.seq).await?;
     execs::save_step(
         &tx,
