@@ -35,8 +35,8 @@ struct Slot {
     /// Opened by the first writer (the store connects lazily).
     conn: Option<SqliteConnection>,
     state: TxState,
-    /// A transaction's writes held back by [`ExecuteLater`], to go with its next statement.
-    held: Vec<Statement>,
+    /// A transaction's writes deferred by [`ExecuteLater`], to go with its next statement.
+    deferred: Vec<Statement>,
 }
 
 /// Where the writing connection is in a transaction.
@@ -57,7 +57,7 @@ impl SqliteWriter {
             slot: Arc::new(Mutex::new(Slot {
                 conn: None,
                 state: TxState::None,
-                held: Vec::new(),
+                deferred: Vec::new(),
             })),
             options: Arc::new(options),
             wrote,
@@ -74,7 +74,7 @@ impl SqliteWriter {
             rollback(&mut slot).await;
         }
         slot.state = TxState::None;
-        slot.held.clear();
+        slot.deferred.clear();
         Ok(Writer {
             inner: WriterInner::Sqlite(Mutex::new(slot)),
         })
@@ -92,15 +92,15 @@ impl Slot {
         self.conn.as_mut().expect("connected by `turn`")
     }
 
-    /// Sends the held writes (after `BEGIN IMMEDIATE` if due), then `end` if given, as one
+    /// Sends the deferred writes (after `BEGIN IMMEDIATE` if due), then `end` if given, as one
     /// command: one round trip to SQLite's thread. Does nothing when there is nothing to send.
-    async fn send_held(&mut self, end: Option<&str>) -> Result<(), DbErr> {
-        if self.held.is_empty() && end.is_none() {
+    async fn send_deferred(&mut self, end: Option<&str>) -> Result<(), DbErr> {
+        if self.deferred.is_empty() && end.is_none() {
             return Ok(());
         }
         let mut sql = self.begin().to_string();
         let mut values = Vec::new();
-        for stmt in self.held.drain(..) {
+        for stmt in self.deferred.drain(..) {
             sql.push_str(&stmt.sql);
             sql.push_str("; ");
             values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
@@ -110,14 +110,14 @@ impl Slot {
         sqlite::execute(self.conn(), &batch).await.map(drop)
     }
 
-    /// Sends the held writes, then returns the statement to send: with `BEGIN IMMEDIATE`
+    /// Sends the deferred writes, then returns the statement to send: with `BEGIN IMMEDIATE`
     /// before it if it is the first of a transaction (sqlx runs both in one command, binding
     /// the values to the second).
     async fn next<'a>(
         &mut self,
         stmt: &'a Statement,
     ) -> Result<std::borrow::Cow<'a, Statement>, DbErr> {
-        self.send_held(None).await?;
+        self.send_deferred(None).await?;
         Ok(match self.begin() {
             "" => std::borrow::Cow::Borrowed(stmt),
             begin => std::borrow::Cow::Owned(Statement {
@@ -175,10 +175,10 @@ impl Writer {
     }
 
     /// Holds `stmt` back until the transaction's next statement or its commit (SQLite).
-    async fn hold(&self, stmt: Statement) -> Result<(), DbErr> {
+    async fn defer(&self, stmt: Statement) -> Result<(), DbErr> {
         match &self.inner {
             WriterInner::Sqlite(slot) => {
-                slot.lock().await.held.push(stmt);
+                slot.lock().await.deferred.push(stmt);
                 Ok(())
             }
             WriterInner::Postgres(db) => db.execute_raw(stmt).await.map(drop),
@@ -190,7 +190,7 @@ impl Writer {
 ///
 /// On SQLite each statement is a round trip to the connection's own thread, and a
 /// transaction holds the one write turn for all of its trips. So inside a SQLite [`Tx`] such
-/// a write is held back and sent in one command with the transaction's next statement or
+/// a write is deferred and sent in one command with the transaction's next statement or
 /// with its `COMMIT`. Everywhere else it runs at once.
 #[async_trait::async_trait]
 pub trait ExecuteLater: ConnectionTrait {
@@ -209,7 +209,7 @@ impl ExecuteLater for sea_orm::DatabaseConnection {}
 impl ExecuteLater for Tx {
     async fn execute_later(&self, stmt: Statement) -> Result<(), DbErr> {
         match &self.inner {
-            TxInner::Sqlite(tx) if binds_in_order(&stmt.sql) => tx.writer().hold(stmt).await,
+            TxInner::Sqlite(tx) if binds_in_order(&stmt.sql) => tx.writer().defer(stmt).await,
             _ => self.execute_raw(stmt).await.map(drop),
         }
     }
@@ -386,18 +386,18 @@ async fn end(writer: Writer, commit: bool) -> Result<(), DbErr> {
     };
     let mut slot = slot.into_inner();
     if !commit {
-        slot.held.clear();
+        slot.deferred.clear();
         if std::mem::replace(&mut slot.state, TxState::None) == TxState::Open {
             rollback(&mut slot).await;
         }
         return Ok(());
     }
-    if slot.state == TxState::Begun && slot.held.is_empty() {
+    if slot.state == TxState::Begun && slot.deferred.is_empty() {
         slot.state = TxState::None;
         return Ok(()); // nothing was sent: there is nothing to commit
     }
-    // The held writes and COMMIT, after BEGIN if nothing was sent yet: one command.
-    let committed = slot.send_held(Some("COMMIT")).await;
+    // The deferred writes and COMMIT, after BEGIN if nothing was sent yet: one command.
+    let committed = slot.send_deferred(Some("COMMIT")).await;
     slot.state = TxState::None;
     if committed.is_err() {
         rollback(&mut slot).await;

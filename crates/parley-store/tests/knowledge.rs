@@ -906,7 +906,7 @@ async fn a_visitor_conversation_is_checked_and_counted_in_one_read() {
 /// conversation's counters, events) are read by that statement, committed or dropped with
 /// the transaction, and one that is refused fails the commit and leaves nothing behind.
 #[tokio::test]
-async fn held_writes_are_read_committed_or_dropped_with_their_transaction() {
+async fn deferred_writes_are_read_committed_or_dropped_with_their_transaction() {
     use parley_store::repo::outbox;
     use parley_store::{ConnectionTrait, ExecuteLater, StoreError};
     for db in test_stores().await {
@@ -935,7 +935,7 @@ async fn held_writes_are_read_committed_or_dropped_with_their_transaction() {
             "{}: read by the next statement",
             db.name
         );
-        // A statement with numbered placeholders runs at once, after the held ones.
+        // A statement with numbered placeholders runs at once, after the deferred ones.
         let numbered = sea_orm::Statement::from_sql_and_values(
             c.get_database_backend(),
             "UPDATE conversations SET status = $1 WHERE id = $2",
@@ -958,7 +958,7 @@ async fn held_writes_are_read_committed_or_dropped_with_their_transaction() {
             .unwrap();
         drop(tx);
 
-        // "a" is taken: PostgreSQL refuses the insert, SQLite the commit it was held for.
+        // "a" is taken: PostgreSQL refuses the insert, SQLite the commit it was deferred to.
         let tx = db.store.begin().await.unwrap();
         outbox::append(&tx, ws.id, "refused", serde_json::json!({}))
             .await

@@ -58,15 +58,18 @@ pub fn bot_key(bot_id: Uuid) -> i64 {
     i64::from_le_bytes(bytes[8..16].try_into().expect("eight bytes"))
 }
 
-/// The bot's lengths, when held at `version`.
-fn held(bot_key: i64, version: i64) -> Option<Arc<Lengths>> {
-    let held = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
-    held.get(&bot_key).filter(|l| l.version == version).cloned()
+/// The bot's lengths, when cached at `version`.
+fn cached_lengths(bot_key: i64, version: i64) -> Option<Arc<Lengths>> {
+    let cached = LENGTHS.read().unwrap_or_else(|e| e.into_inner());
+    cached
+        .get(&bot_key)
+        .filter(|l| l.version == version)
+        .cloned()
 }
 
-/// Whether the bot's lengths are held at `version`.
+/// Whether the bot's lengths are cached at `version`.
 pub fn has_lengths(bot_key: i64, version: i64) -> bool {
-    held(bot_key, version).is_some()
+    cached_lengths(bot_key, version).is_some()
 }
 
 /// Keeps the bot's rows (FTS rowid and `chunks_fts_docsize.sz`, one varint per column) as
@@ -78,8 +81,8 @@ pub fn remember_lengths(bot_key: i64, version: i64, rows: Vec<(i64, Vec<u8>)>) {
         .collect();
     rows.sort_unstable_by_key(|(rowid, _)| *rowid);
     let (rowids, tokens) = rows.into_iter().unzip();
-    let mut held = LENGTHS.write().unwrap_or_else(|e| e.into_inner());
-    held.insert(
+    let mut cached = LENGTHS.write().unwrap_or_else(|e| e.into_inner());
+    cached.insert(
         bot_key,
         Arc::new(Lengths {
             version,
@@ -89,7 +92,7 @@ pub fn remember_lengths(bot_key: i64, version: i64, rows: Vec<(i64, Vec<u8>)>) {
     );
 }
 
-/// Drops the lengths held for a deleted bot.
+/// Drops the lengths cached for a deleted bot.
 pub fn forget_lengths(bot_key: i64) {
     LENGTHS
         .write()
@@ -108,7 +111,7 @@ struct QueryState {
 }
 
 impl QueryState {
-    /// The row's length, when held.
+    /// The row's length, when cached.
     fn length(&mut self, rowid: i64) -> Option<u32> {
         let lengths = self.lengths.as_ref()?;
         let rowids = &lengths.rowids;
@@ -320,7 +323,7 @@ unsafe fn query_state<'a>(
         ok(api.xRowCount?(fts, &mut rows))?;
         ok(api.xColumnTotalSize?(fts, -1, &mut all_tokens))?;
         let state = Box::into_raw(Box::new(QueryState {
-            lengths: held(
+            lengths: cached_lengths(
                 ffi::sqlite3_value_int64(key),
                 ffi::sqlite3_value_int64(version),
             ),

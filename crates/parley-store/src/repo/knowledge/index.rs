@@ -305,7 +305,7 @@ pub(super) async fn delete_chunks(c: &impl ConnectionTrait, doc: &Document) -> S
 }
 
 /// SQLite: removes a deleted bot's full-text rows (its whole rowid slot), its search slot
-/// and the chunk lengths held for it; nothing to do on PostgreSQL, where the `tsvector`s
+/// and the row lengths cached for it; nothing to do on PostgreSQL, where the `tsvector`s
 /// are the chunks' own and the term counts go by foreign key.
 pub(crate) async fn delete_search_slot(c: &impl ConnectionTrait, bot_id: Uuid) -> StoreResult<()> {
     if c.get_database_backend() == DbBackend::Postgres {

@@ -64,10 +64,10 @@ mod tests {
     use crate::testing::corpus::store_document;
     use sea_orm::DbBackend;
 
-    /// `parley_bm25` scores each row alike with the lengths held in memory and with FTS5's
+    /// `parley_bm25` scores each row alike with the row lengths cached in memory and with FTS5's
     /// own (a length over 127 tokens takes two varint bytes, over 16,383 three).
     #[tokio::test]
-    async fn held_lengths_score_as_fts5s_own() {
+    async fn cached_row_lengths_score_as_fts5s_own() {
         let db = crate::testing::sqlite().await;
         let c = db.store.db();
         let ws = accounts::create_workspace(c, "W").await.unwrap();
@@ -118,8 +118,8 @@ mod tests {
                 .map(|r| r.try_get::<f64>("", "s").unwrap())
                 .collect::<Vec<_>>()
         };
-        let (held, own) = (scores(version).await, scores(-1).await);
-        assert_eq!(held, own);
+        let (cached, own) = (scores(version).await, scores(-1).await);
+        assert_eq!(cached, own);
         assert!(
             own.windows(2).all(|w| w[0] > w[1]),
             "longer rows score lower: {own:?}"

@@ -181,7 +181,7 @@ async fn ranked(
         DbBackend::Postgres => [values, vec![bot_token(bot_id).into()]].concat(),
         _ => {
             let version = selected.version.unwrap_or(-1);
-            hold_lengths(c, bot_id, version).await?;
+            load_row_lengths(c, bot_id, version).await?;
             [
                 values,
                 vec![
@@ -210,10 +210,10 @@ async fn ranked(
         .collect()
 }
 
-/// SQLite: makes sure the lengths of the bot's FTS rows are held in memory at `version` for
+/// SQLite: makes sure the lengths of the bot's FTS rows are in memory at `version` for
 /// `parley_bm25` (read once per version of the bot's chunks; every row carries the version
 /// its statement saw).
-async fn hold_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
+async fn load_row_lengths(c: &Db, bot_id: Uuid, version: i64) -> StoreResult<()> {
     /// One load at a time: searches arriving together wait for the first one's load.
     static LOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let key = bm25::bot_key(bot_id);
