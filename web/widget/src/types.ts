@@ -20,11 +20,9 @@ export type Citation = Schemas['Citation'] & { url?: string };
 
 export type Attachment = Schemas['Attachment'];
 
-/** The schema types it as a string. */
-export type Role = 'visitor' | 'bot' | 'agent' | 'system';
+export type Role = Schemas['MessageRole'];
 
-export type Message = Omit<Schemas['MessageView'], 'role' | 'citations' | 'attachments'> & {
-  role: Role;
+export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> & {
   citations: Citation[];
   /** Missing on servers (and live events) from before image uploads. */
   attachments?: Attachment[];

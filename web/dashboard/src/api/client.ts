@@ -83,42 +83,10 @@ export function createApi(options: ApiClientOptions = {}) {
   };
   client.use(csrf);
 
-  const fetchImpl = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-
-  /**
-   * A JSON request the typed client cannot make (see conversations.list), with
-   * the same CSRF, 401 and error handling as `client`.
-   */
-  const raw = <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers = new Headers({ Accept: 'application/json' });
-    if (body !== undefined) headers.set('Content-Type', 'application/json');
-    if (!SAFE_METHODS.has(method) && csrfToken) headers.set(CSRF_HEADER, csrfToken);
-    const call = (async (): Promise<Result<T>> => {
-      const response = await fetchImpl(new Request(`${baseUrl}${path}`, {
-        method,
-        headers,
-        credentials: 'same-origin',
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      }));
-      if (response.status === 401) options.onUnauthenticated?.();
-      const text = response.status === 204 ? '' : await response.text();
-      let parsed: unknown = undefined;
-      if (text) {
-        try {
-          parsed = JSON.parse(text);
-        } catch (e) {
-          if (response.ok) throw e;
-          parsed = text;
-        }
-      }
-      return response.ok ? { data: parsed as T, response } : { error: parsed, response };
-    })();
-    return unwrap(call);
-  };
   const seg = encodeURIComponent;
   /**
-   * The schema is looser than the contract in places: the inbox's plain-string enums and
-   * bare citation objects (see conversations.ts), custom intents' optional lists (insight.ts).
+   * The schema is looser than the contract in one place: custom intents' lists
+   * and points are optional there, always sent by the server (insight.ts).
    */
   const narrow = <T>(value: unknown): T => value as T;
   const remember = (me: Me): Me => {
@@ -211,26 +179,18 @@ export function createApi(options: ApiClientOptions = {}) {
         unwrap(client.POST('/api/v1/bots/{id}/analyze', { params: { path: { id: botId } }, body: { text } })),
     },
     conversations: {
-      // The OpenAPI document declares this query as path parameters, so the
-      // typed client cannot send it; `raw` builds the query string.
-      list: (query: ConversationQuery = {}) => {
-        const search = conversationSearch(query);
-        return raw<ConversationList>('GET', `/api/v1/conversations${search ? `?${search}` : ''}`);
-      },
-      get: async (id: string) =>
-        narrow<ConversationDetail>(await unwrap(client.GET('/api/v1/conversations/{id}', { params: { path: { id } } }))),
-      update: async (id: string, body: ConversationUpdate) =>
-        narrow<ConversationSummary>(await unwrap(client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body }))),
+      list: (query: ConversationQuery = {}): Promise<ConversationList> =>
+        unwrap(client.GET('/api/v1/conversations', { params: { query: conversationQuery(query) } })),
+      get: (id: string): Promise<ConversationDetail> =>
+        unwrap(client.GET('/api/v1/conversations/{id}', { params: { path: { id } } })),
+      update: (id: string, body: ConversationUpdate): Promise<ConversationSummary> =>
+        unwrap(client.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body })),
       addNote: (id: string, text: string) =>
         unwrap(client.POST('/api/v1/conversations/{id}/notes', { params: { path: { id } }, body: { text } })),
-      handoff: async (id: string, action: HandoffAction) =>
-        narrow<ConversationSummary>(
-          await unwrap(client.POST('/api/v1/conversations/{id}/handoff', { params: { path: { id } }, body: { action } })),
-        ),
-      reply: async (id: string, text: string) =>
-        narrow<InboxMessage>(
-          await unwrap(client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { text } })),
-        ),
+      handoff: (id: string, action: HandoffAction): Promise<ConversationSummary> =>
+        unwrap(client.POST('/api/v1/conversations/{id}/handoff', { params: { path: { id } }, body: { action } })),
+      reply: (id: string, text: string): Promise<InboxMessage> =>
+        unwrap(client.POST('/api/v1/conversations/{id}/messages', { params: { path: { id } }, body: { text } })),
     },
     /** Where the live event stream is (for EventSource). */
     streamUrl: () => `${baseUrl}/api/v1/stream`,
@@ -246,14 +206,27 @@ export function createApi(options: ApiClientOptions = {}) {
 
 export type Api = ReturnType<typeof createApi>;
 
+const CONVERSATION_QUERY_KEYS = ['bot_id', 'status', 'q', 'from', 'to', 'before', 'limit'] as const;
+
+/** The query of GET /api/v1/conversations as sent: text trimmed, empty values left out. */
+export function conversationQuery(query: ConversationQuery): ConversationQuery {
+  const out: Record<string, string | number> = {};
+  for (const key of CONVERSATION_QUERY_KEYS) {
+    const value: unknown = query[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'number') {
+      out[key] = value;
+      continue;
+    }
+    const text = String(value).trim();
+    if (text !== '') out[key] = text;
+  }
+  return out as ConversationQuery;
+}
+
 /** The query string of GET /api/v1/conversations; empty values are left out. */
 export function conversationSearch(query: ConversationQuery): string {
   const params = new URLSearchParams();
-  for (const key of ['bot_id', 'status', 'q', 'from', 'to', 'before', 'limit'] as const) {
-    const value = query[key];
-    if (value === undefined || value === null) continue;
-    const text = String(value).trim();
-    if (text !== '') params.set(key, text);
-  }
+  for (const [key, value] of Object.entries(conversationQuery(query))) params.set(key, String(value));
   return params.toString();
 }

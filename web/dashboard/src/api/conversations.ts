@@ -1,17 +1,17 @@
 // Conversation (inbox) types, from the generated OpenAPI schema. They pick the
 // fields of the conversations contract the inbox uses (so fields the server
 // adds later do not matter here, while a renamed or removed one fails the
-// typecheck) and narrow what the schema leaves loose: status and role are plain
-// strings there, citations bare objects. The stream events are not in the
+// typecheck); statuses, roles and citations are the schema's own. Insight is
+// narrowed as in insight.ts. The stream events are not in the
 // OpenAPI document (SSE), so they are written out below, mirroring the
 // contract of GET /api/v1/stream. Insight types are in insight.ts.
 import type { ConversationInsight, MessageInsight } from './insight';
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type Schemas = components['schemas'];
 
-export type ConversationStatus = 'open' | 'resolved';
-export type MessageRole = 'visitor' | 'bot' | 'agent' | 'system';
+export type ConversationStatus = Schemas['ConversationStatus'];
+export type MessageRole = Schemas['MessageRole'];
 
 export type ConversationSummary = Pick<
   Schemas['ConversationSummary'],
@@ -19,6 +19,7 @@ export type ConversationSummary = Pick<
   | 'bot_id'
   | 'visitor_id'
   | 'visitor_email'
+  | 'status'
   | 'human_handoff'
   | 'preview'
   | 'message_count'
@@ -28,22 +29,17 @@ export type ConversationSummary = Pick<
   | 'lead_priority'
   | 'created_at'
   | 'last_message_at'
-> & { status: ConversationStatus };
+>;
 
 export type ConversationList = Pick<Schemas['ConversationList'], 'next_before'> & { items: ConversationSummary[] };
 
-/** One source of a bot answer (the schema types citations as bare objects). */
-export interface Citation {
-  kind: 'faq' | 'passage';
-  title: string;
-  heading?: string;
-  document_id?: string;
-  faq_id?: string;
-}
+/** One source of a bot answer. */
+export type Citation = Schemas['Citation'];
 
-export type InboxMessage = Pick<Schemas['InboxMessage'], 'id' | 'text' | 'model' | 'latency_ms' | 'created_at'> & {
-  role: MessageRole;
-  citations: Citation[];
+export type InboxMessage = Pick<
+  Schemas['InboxMessage'],
+  'id' | 'role' | 'text' | 'citations' | 'model' | 'latency_ms' | 'created_at'
+> & {
   /** Sentiment, intents and lead fields of a visitor message; null for others (and for messages older than the feature). */
   insight: MessageInsight | null;
 };
@@ -57,20 +53,12 @@ export type ConversationDetail = Pick<Schemas['ConversationDetail'], 'summary'> 
   notes: Note[];
 };
 
-export type ConversationUpdate = Pick<Schemas['ConversationUpdate'], 'tags'> & { status?: ConversationStatus };
+export type ConversationUpdate = Pick<Schemas['ConversationUpdate'], 'status' | 'tags'>;
 
 export type HandoffAction = Schemas['HandoffAction'];
 
-/** Query of GET /api/v1/conversations (the schema declares these as path parameters, so they are written out here). */
-export interface ConversationQuery {
-  bot_id?: string;
-  status?: ConversationStatus;
-  q?: string;
-  from?: string;
-  to?: string;
-  before?: string;
-  limit?: number;
-}
+/** Query of GET /api/v1/conversations. */
+export type ConversationQuery = NonNullable<operations['list_conversations']['parameters']['query']>;
 
 /** Events of GET /api/v1/stream, by SSE event name. */
 export type LiveEvent =

@@ -1,6 +1,7 @@
+import type { components } from '../../api/schema';
 import type { Document, IngestProgress } from '../../api/types';
 
-export type DocumentStatus = 'queued' | 'processing' | 'ready' | 'failed';
+export type DocumentStatus = components['schemas']['DocumentStatus'];
 
 export function isPending(status: string): boolean {
   return status === 'queued' || status === 'processing';
