@@ -235,9 +235,26 @@ impl ConnectionTrait for Db {
 /// process's writing connection, in its turn: through a reading connection it would sleep
 /// in SQLite's busy handler whenever the writer holds the lock (1, 2, 5, 10 … ms at a
 /// time), a silent slowdown that a caller choosing `db()` for a write could not see.
-pub(crate) fn writes(sql: &str) -> bool {
+fn writes(sql: &str) -> bool {
     let first = sql.split_whitespace().next().unwrap_or("");
     ["INSERT", "UPDATE", "DELETE", "REPLACE"]
         .iter()
         .any(|verb| first.eq_ignore_ascii_case(verb))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn statements_that_change_data_are_told_from_reads() {
+        for sql in [
+            "INSERT INTO t",
+            " update t",
+            "DELETE FROM t",
+            "REPLACE INTO t",
+        ] {
+            assert!(super::writes(sql), "{sql}");
+        }
+        assert!(!super::writes("SELECT 1"));
+        assert!(!super::writes("WITH s AS (SELECT 1) SELECT 1"));
+    }
 }

@@ -1,8 +1,9 @@
 //! Answering a stored question: a close FAQ, the bot's model with the retrieved passages and
 //! the conversation's memory, or the extractive answer offline; the reply streams as it is made.
 
+use super::EXTRACTIVE_MODEL;
+use super::memory::{SUMMARY_CHARS, turn};
 use super::memory::{left_window, save_summary, update_memory};
-use super::*;
 use crate::EngineResult;
 use crate::knowledge::Retrieved;
 use crate::live::publish_message;
@@ -20,6 +21,9 @@ use serde_json::json;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
+
+/// Longest extractive answer, in words.
+const MAX_ANSWER_WORDS: usize = 90;
 
 /// What the visitor sees while a reply is produced.
 #[derive(Debug, Clone)]

@@ -1,6 +1,6 @@
 //! Images a visitor sends: checked by their bytes, stored once per workspace by hash.
 
-use super::*;
+use super::MAX_MESSAGE_CHARS;
 use crate::live::publish_message;
 use crate::services::Services;
 use crate::{EngineError, EngineResult};

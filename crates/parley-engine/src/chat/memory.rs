@@ -1,7 +1,6 @@
 //! The conversation's memory: the turns that leave the window are folded into a rolling
 //! summary, by the bot's model when it has one.
 
-use super::*;
 use crate::EngineResult;
 use crate::services::Services;
 use parley_domain::bot::ModelSettings;
@@ -10,6 +9,9 @@ use parley_store::ConnectionTrait;
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{self as convs, Conversation, Message};
 use uuid::Uuid;
+
+/// The rolling summary's size limit, in characters.
+pub(super) const SUMMARY_CHARS: usize = 2000;
 
 /// The conversation as it stands and the turns to fold into its summary now (see
 /// [`to_summarize`]); `None` when there are none.
@@ -70,7 +72,7 @@ pub(super) async fn update_memory(
     Ok(())
 }
 
-pub fn turn(m: &Message) -> Turn {
+pub(super) fn turn(m: &Message) -> Turn {
     let speaker = match m.role.as_str() {
         "visitor" => Speaker::Visitor,
         "agent" => Speaker::Agent,

@@ -16,16 +16,9 @@ pub use answer::ReplyEvent;
 pub use conversations::{history, own_conversation, start, transcript, visitor_conversation};
 pub use identity::{Identified, VisitorProof, identify, visitor_from_token};
 pub use images::{ImageUpload, attach_image, stored_image};
-pub use memory::turn;
 pub use send::send;
 
 /// Longest visitor message, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
-/// Passages retrieved per question.
-const PASSAGES: u64 = 5;
-/// Longest extractive answer, in words.
-const MAX_ANSWER_WORDS: usize = 90;
-/// The rolling summary's size limit, in characters.
-const SUMMARY_CHARS: usize = 2000;
 /// The model name recorded on answers written without a model.
 pub const EXTRACTIVE_MODEL: &str = "extractive";

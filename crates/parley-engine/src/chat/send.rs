@@ -1,8 +1,8 @@
 //! A visitor's message: validated, scored and stored with its events in one transaction,
 //! then answered on a task of its own.
 
+use super::MAX_MESSAGE_CHARS;
 use super::answer::{Replies, ReplyEvent, answer};
-use super::*;
 use crate::insight::classify;
 use crate::knowledge::retrieve;
 use crate::live::publish_message;
@@ -19,6 +19,9 @@ use serde_json::json;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
+
+/// Passages retrieved per question.
+const PASSAGES: u64 = 5;
 
 /// Stores the visitor's message (with `message.received`) and, unless an agent has taken
 /// over, answers it. Returns the stored visitor message and a stream of reply events; the

@@ -94,11 +94,7 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
             </>
           )}
         >
-          {(bot, onBotChange) => (
-            <PageSuspense>
-              <BotDetailPage key={bot.id} bot={bot} onBotChange={onBotChange} />
-            </PageSuspense>
-          )}
+          {(bot, onBotChange) => <BotDetailPage key={bot.id} bot={bot} onBotChange={onBotChange} />}
         </BotSubpage>
       );
     case 'knowledge':
@@ -109,11 +105,7 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="knowledge"
           description="Documents the bot answers from. Uploads are split into passages and indexed."
         >
-          {(bot) => (
-            <PageSuspense>
-              <KnowledgePage bot={bot} />
-            </PageSuspense>
-          )}
+          {(bot) => <KnowledgePage bot={bot} />}
         </BotSubpage>
       );
     case 'faqs':
@@ -124,11 +116,7 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="faqs"
           description="Questions the bot answers word for word, checked before the documents."
         >
-          {(bot) => (
-            <PageSuspense>
-              <FaqsPage bot={bot} />
-            </PageSuspense>
-          )}
+          {(bot) => <FaqsPage bot={bot} />}
         </BotSubpage>
       );
     case 'intents':
@@ -139,11 +127,7 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
           tab="intents"
           description="What visitors want, detected on every message: the built-in intents plus your own."
         >
-          {(bot) => (
-            <PageSuspense>
-              <IntentsPage bot={bot} />
-            </PageSuspense>
-          )}
+          {(bot) => <IntentsPage bot={bot} />}
         </BotSubpage>
       );
     case 'inbox':

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { useApi } from '../api/context';
 import { ApiError } from '../api/errors';
 import type { Bot } from '../api/types';
@@ -10,7 +10,8 @@ import { BotTabs, type BotTab } from './BotTabs';
 /**
  * The frame of a bot's pages (settings, knowledge, FAQ, intents): loads the bot
  * and shows its header and tabs around the page, which gets the bot and a way
- * to replace it (a saved rename shows in the header).
+ * to replace it (a saved rename shows in the header). The page itself may be
+ * lazy: it loads inside the frame.
  */
 export function BotSubpage({
   id,
@@ -43,7 +44,7 @@ export function BotSubpage({
         description={typeof description === 'function' ? description(bot.data) : description}
       />
       <BotTabs botId={bot.data.id} current={tab} />
-      {children(bot.data, bot.setData)}
+      <Suspense fallback={<Loading label="Loading page" />}>{children(bot.data, bot.setData)}</Suspense>
     </>
   );
 }

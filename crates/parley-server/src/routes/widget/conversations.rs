@@ -1,6 +1,7 @@
 //! Starting, resuming and listing a visitor's conversations.
 
-use super::*;
+use super::views::{ConversationView, MessageView, conversation_view, message_view};
+use super::visitor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, parse_id};
 use crate::extract::{WidgetBot, session_token};

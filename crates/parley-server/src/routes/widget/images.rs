@@ -1,6 +1,7 @@
 //! Images a visitor sends, and the signed links that show them.
 
-use super::*;
+use super::views::{MessageView, message_view};
+use super::visitor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::WidgetBot;
 use crate::extract::parse_id;

@@ -1,7 +1,8 @@
 //! A visitor's messages, answered as JSON or streamed as Server-Sent Events, and the
 //! conversation's live stream.
 
-use super::*;
+use super::views::{MessageView, message_view};
+use super::{invalid_session, no_session, visitor};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
 use crate::extract::{WidgetBot, session_token};
@@ -192,6 +193,7 @@ fn for_visitor(key: &[u8], mut e: LiveEvent) -> Option<(&'static str, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     fn event(kind: &'static str, data: Value) -> LiveEvent {
         LiveEvent {

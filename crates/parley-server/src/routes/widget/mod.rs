@@ -7,8 +7,7 @@ mod images;
 mod messages;
 mod views;
 
-use crate::error::ApiError;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{WidgetBot, session_token};
 use crate::state::AppState;
 use axum::Json;
@@ -23,28 +22,23 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use conversations::*;
-use images::*;
-use messages::*;
-pub use views::{ConversationView, MessageView, conversation_view, message_view};
-
-//: &str = "x-parley-bot";
-//: &str = "x-parley-session";
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(config))
-        .routes(routes!(start_conversation, history))
-        .routes(routes!(get_conversation))
-        .routes(routes!(send_message))
-        .routes(routes!(conversation_stream))
+        .routes(routes!(
+            conversations::start_conversation,
+            conversations::history
+        ))
+        .routes(routes!(conversations::get_conversation))
+        .routes(routes!(messages::send_message))
+        .routes(routes!(messages::conversation_stream))
         .merge(
             // Only the image upload may exceed the general body limit.
             OpenApiRouter::new()
-                .routes(routes!(upload_image))
+                .routes(routes!(images::upload_image))
                 .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES + 64 * 1024)),
         )
-        .routes(routes!(image))
+        .routes(routes!(images::image))
 }
 
 #[derive(Serialize, ToSchema)]

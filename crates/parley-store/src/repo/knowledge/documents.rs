@@ -1,7 +1,7 @@
 //! Uploaded documents: stored with their bytes, listed, their status moved along, deleted.
 
 use super::index::delete_chunks;
-use super::*;
+use super::{Document, QUEUED};
 use crate::entities::{document, document_source};
 use crate::{StoreError, StoreResult, now_ms};
 use sea_orm::{

@@ -1,7 +1,7 @@
 //! The full-text index: a document's chunks replaced in batches with their FTS5 rows
 //! (SQLite) or `tsvector`s and term counts (PostgreSQL), in the ingestion's transaction.
 
-use super::*;
+use super::{Document, bot_token};
 use crate::entities::chunk;
 use crate::postgres::copy_binary::BinaryRows;
 use crate::sqlite::bm25;
