@@ -62,6 +62,10 @@ pub struct Settings {
     /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
     #[arg(long, global = true, env = "PARLEY_TRUST_PROXY")]
     pub trust_proxy: Option<bool>,
+    /// With `trust_proxy`: how many proxies in front of Parley append to `X-Forwarded-For`
+    /// (default 1). The client is the entry that many places from the right.
+    #[arg(long, global = true, env = "PARLEY_PROXY_HOPS")]
+    pub proxy_hops: Option<u32>,
     /// Hosts (`host[:port]`, comma-separated) workflow webhooks may call even though they
     /// resolve to private, loopback or link-local addresses.
     #[arg(long, global = true, env = "PARLEY_WEBHOOK_ALLOW_HOSTS")]
@@ -89,6 +93,7 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.or(other.max_body_bytes),
             session_ttl_hours: self.session_ttl_hours.or(other.session_ttl_hours),
             trust_proxy: self.trust_proxy.or(other.trust_proxy),
+            proxy_hops: self.proxy_hops.or(other.proxy_hops),
             secret_key: self.secret_key.or(other.secret_key),
             webhook_allow_hosts: self.webhook_allow_hosts.or(other.webhook_allow_hosts),
             widget_rate_per_minute: self.widget_rate_per_minute.or(other.widget_rate_per_minute),
@@ -119,7 +124,8 @@ pub struct Config {
     pub workers: usize,
     pub max_body_bytes: usize,
     pub session_ttl: Duration,
-    pub trust_proxy: bool,
+    /// Proxies whose `X-Forwarded-For` entries are trusted: 0 unless `trust_proxy`.
+    pub proxy_hops: usize,
     pub secret_key: Option<String>,
     pub webhook_allow_hosts: AllowHosts,
     /// Widget writes per address, bot and minute; 0: unlimited.
@@ -169,7 +175,11 @@ impl Config {
             workers: s.workers.unwrap_or(4),
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             session_ttl: Duration::from_secs(s.session_ttl_hours.unwrap_or(7 * 24).max(1) * 3600),
-            trust_proxy: s.trust_proxy.unwrap_or(false),
+            proxy_hops: match (s.trust_proxy.unwrap_or(false), s.proxy_hops) {
+                (false, _) => 0,
+                (true, Some(0)) => anyhow::bail!("PARLEY_PROXY_HOPS must be at least 1"),
+                (true, hops) => hops.unwrap_or(1) as usize,
+            },
             secret_key: s.secret_key,
             widget_rate_per_minute: s.widget_rate_per_minute.unwrap_or(60),
         })

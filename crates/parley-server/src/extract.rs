@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use parley_store::repo::bots::Bot;
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use uuid::Uuid;
 
 /// A JSON body, deserialized with the path of the first bad field reported.
@@ -93,8 +93,8 @@ pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found())
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` entry when a
-/// trusted proxy sits in front.
+/// The client's address: the socket peer, or, behind `proxy_hops` trusted proxies
+/// (`PARLEY_TRUST_PROXY`), the `X-Forwarded-For` entry that many places from the right.
 pub struct ClientIp(pub Option<String>);
 
 impl FromRequestParts<AppState> for ClientIp {
@@ -104,20 +104,52 @@ impl FromRequestParts<AppState> for ClientIp {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next());
-        if let (true, Some(first)) = (state.config.trust_proxy, forwarded) {
-            return Ok(ClientIp(Some(first.trim().to_string())));
-        }
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(ClientIp(peer))
+            .map(|c| c.0.ip());
+        let forwarded: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        let ip = client_address(peer, &forwarded, state.config.proxy_hops);
+        Ok(ClientIp(ip.map(|ip| ip.to_string())))
     }
+}
+
+/// Who sent a request that passed through `hops` trusted proxies, each of which appended
+/// the address it was called from to `X-Forwarded-For` (`forwarded`, all header lines in
+/// order). Only those last `hops` entries are the proxies' own: anything left of them the
+/// client wrote and could forge. A chain shorter than `hops`, or an entry that is not an
+/// address, means the request did not come the way the operator said: the peer is used.
+fn client_address(peer: Option<IpAddr>, forwarded: &[&str], hops: usize) -> Option<IpAddr> {
+    if hops == 0 {
+        return peer;
+    }
+    let entry = forwarded
+        .len()
+        .checked_sub(hops)
+        .map(|i| forwarded[i].trim());
+    entry.and_then(parse_forwarded).or(peer)
+}
+
+/// An address as proxies write it: `1.2.3.4`, `2001:db8::1`, `[2001:db8::1]` or either with
+/// a port.
+fn parse_forwarded(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            entry
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .ok()
+        })
 }
 
 /// A query string, deserialized; a malformed one is a 400 naming `query`.
@@ -206,4 +238,50 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn the_client_is_the_entry_the_trusted_proxies_added() {
+        let peer = ip("10.0.0.2");
+        // One proxy: it appended the client's address; the client wrote the rest.
+        let forged = ["6.6.6.6", " 203.0.113.7"];
+        assert_eq!(client_address(peer, &forged, 1), ip("203.0.113.7"));
+        // Two proxies: the second appended the first's address.
+        let chain = ["6.6.6.6", "203.0.113.7", "10.0.0.1"];
+        assert_eq!(client_address(peer, &chain, 2), ip("203.0.113.7"));
+        assert_eq!(
+            client_address(peer, &["[2001:db8::1]:443"], 1),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_address(peer, &["198.51.100.1:8443"], 1),
+            ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn without_trusted_proxies_or_a_usable_entry_the_peer_is_the_client() {
+        let peer = ip("192.0.2.9");
+        assert_eq!(client_address(peer, &["203.0.113.7"], 0), peer);
+        assert_eq!(client_address(peer, &[], 1), peer);
+        assert_eq!(
+            client_address(peer, &["203.0.113.7"], 2),
+            peer,
+            "chain too short"
+        );
+        assert_eq!(
+            client_address(peer, &["<script>"], 1),
+            peer,
+            "not an address"
+        );
+    }
 }

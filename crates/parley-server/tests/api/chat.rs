@@ -712,6 +712,43 @@ async fn a_retried_message_is_stored_once() {
     }
 }
 
+/// Behind a trusted proxy the address is the one the proxy appended: a client that writes
+/// its own `X-Forwarded-For` entries cannot get a fresh budget by rotating them.
+#[tokio::test]
+async fn forged_forwarded_addresses_share_the_clients_limit() {
+    for db in test_stores().await {
+        let config = parley_server::config::Config {
+            widget_rate_per_minute: 2,
+            proxy_hops: 1,
+            ..helpers::config()
+        };
+        let app = helpers::start_with_config(&db, config).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Proxied").await;
+        let widget = Widget::of(&app, &bot);
+        let start = |forwarded: &'static str| {
+            widget
+                .request(Method::POST, "/widget/v1/conversations")
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({}))
+                .send()
+        };
+        for forged in ["1.1.1.1, 203.0.113.7", "2.2.2.2, 203.0.113.7"] {
+            assert_eq!(
+                start(forged).await.unwrap().status(),
+                StatusCode::OK,
+                "{}",
+                db.name
+            );
+        }
+        let third = start("3.3.3.3, 203.0.113.7").await.unwrap();
+        assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS, "{}", db.name);
+        // Another client behind the same proxy has its own budget.
+        let other = start("203.0.113.8").await.unwrap();
+        assert_eq!(other.status(), StatusCode::OK, "{}", db.name);
+    }
+}
+
 #[tokio::test]
 async fn widget_writes_are_limited_per_address_and_bot() {
     for db in test_stores().await {

@@ -58,6 +58,11 @@ pub async fn start_with_widget_rate(db: &TestDb, per_minute: u32) -> TestApp {
         widget_rate_per_minute: per_minute,
         ..config()
     };
+    start_with_config(db, config).await
+}
+
+/// Like [`start`], with `config` (start from [`config`]).
+pub async fn start_with_config(db: &TestDb, config: Config) -> TestApp {
     serve(db.store.clone(), db.name, false, config).await
 }
 
