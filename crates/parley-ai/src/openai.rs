@@ -7,9 +7,12 @@
 
 use futures::{Stream, StreamExt};
 use parley_domain::chat::memory::PromptMessage;
+use parley_domain::egress::{AllowHosts, is_public};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -24,6 +27,9 @@ pub enum AiError {
     Network(String),
     #[error("unexpected answer from the model provider: {0}")]
     Protocol(String),
+    /// The endpoint is on an address outgoing calls may not reach (see [`ModelHosts`]).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Where and how to reach one model.
@@ -55,25 +61,51 @@ pub enum Delta {
 
 pub type DeltaStream = Pin<Box<dyn Stream<Item = Result<Delta, AiError>> + Send>>;
 
+/// The model client. It reaches only public addresses, besides the hosts the operator
+/// allowed (a local Ollama, vLLM or LM Studio): a bot's base URL is written by a workspace
+/// manager, and a model call carries the bot's key and returns what it read. Names are
+/// checked as they resolve, on every new connection, so a name that later points inward
+/// is refused then; an address written into the URL is checked before each request; and
+/// redirects are not followed, since a redirect's target is not checked.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
-}
-
-impl Default for Client {
-    fn default() -> Self {
-        Self::new()
-    }
+    allowed: Arc<AllowHosts>,
 }
 
 impl Client {
-    pub fn new() -> Self {
+    /// A client that may also reach the `allowed` hosts on private addresses.
+    pub fn new(allowed: AllowHosts) -> Self {
+        let allowed = Arc::new(allowed);
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("parley/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PublicResolver(allowed.clone())))
             .build()
             .expect("a TLS provider is installed at start-up");
-        Self { http }
+        Self { http, allowed }
+    }
+
+    /// Refuses a URL whose host is an address (no name to resolve) that is not public,
+    /// unless allowed.
+    fn check_address(&self, url: &str) -> Result<(), AiError> {
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| AiError::Refused(format!("the model URL is not valid: {e}")))?;
+        let host = parsed.host_str().unwrap_or("");
+        let Ok(ip) = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        else {
+            return Ok(()); // a name: checked as it resolves
+        };
+        let port = parsed.port_or_known_default().unwrap_or(0);
+        if is_public(ip) || self.allowed.allows(&ip.to_string(), port) {
+            Ok(())
+        } else {
+            Err(refused(&ip.to_string()))
+        }
     }
 
     /// Starts a streamed chat completion.
@@ -184,6 +216,7 @@ impl Client {
         body: &serde_json::Value,
     ) -> Result<reqwest::Response, AiError> {
         let url = format!("{}/{path}", endpoint.base_url.trim_end_matches('/'));
+        self.check_address(&url)?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -195,12 +228,12 @@ impl Client {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => error_from(response).await,
                 Err(e) if e.is_timeout() => AiError::Timeout(endpoint.timeout),
-                Err(e) => AiError::Network(e.to_string()),
+                Err(e) => network_error(&e),
             };
             let retryable = match &error {
                 AiError::RateLimited { .. } | AiError::Network(_) | AiError::Timeout(_) => true,
                 AiError::Http { status, .. } => *status >= 500,
-                AiError::Protocol(_) => false,
+                AiError::Protocol(_) | AiError::Refused(_) => false,
             };
             if !retryable || attempt >= endpoint.max_attempts.max(1) {
                 return Err(error);
@@ -344,6 +377,46 @@ fn parse_chunk(data: &str) -> Result<Option<Delta>, AiError> {
         })));
     }
     Ok(None)
+}
+
+/// A failed request as an error: [`AiError::Refused`] when the resolver refused the host,
+/// else a network error naming its causes (reqwest's own message leaves them out).
+fn network_error(error: &reqwest::Error) -> AiError {
+    let mut causes = vec![error.to_string()];
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(AiError::Refused(why)) = cause.downcast_ref::<AiError>() {
+            return AiError::Refused(why.clone());
+        }
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    AiError::Network(causes.join(": "))
+}
+
+fn refused(host: &str) -> AiError {
+    AiError::Refused(format!(
+        "refusing to call {host}: it is a private, loopback or link-local address (an operator can allow it with PARLEY_WEBHOOK_ALLOW_HOSTS)"
+    ))
+}
+
+/// Resolves model hosts and refuses names that resolve to any non-public address, unless
+/// the host is allowed.
+struct PublicResolver(Arc<AllowHosts>);
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let allowed = self.0.allows_host(&host);
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allowed && addrs.iter().any(|a| !is_public(a.ip())) {
+                return Err(refused(&host).into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ async fn collect(
 async fn streams_tokens_usage_and_done() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mock = parley_ai::testing::start().await;
-    let client = Client::new();
+    let client = Client::new(loopback());
     let (text, usage) = collect(
         &client,
         &endpoint(&mock.base_url, &mock.api_key, "gpt-test"),
@@ -68,7 +68,7 @@ async fn streams_tokens_usage_and_done() {
 async fn whole_completions_are_not_streamed_and_are_retried() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mock = parley_ai::testing::start().await;
-    let client = Client::new();
+    let client = Client::new(loopback());
     let e = endpoint(&mock.base_url, &mock.api_key, "rate-limit-once");
     let text = client
         .chat_text(&e, &question("what is my order status"), 50)
@@ -94,7 +94,7 @@ async fn whole_completions_are_not_streamed_and_are_retried() {
 async fn errors_are_clear_and_retried_when_worth_it() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mock = parley_ai::testing::start().await;
-    let client = Client::new();
+    let client = Client::new(loopback());
 
     let started = Instant::now();
     let (text, _) = collect(
@@ -151,11 +151,47 @@ async fn embeddings_come_back_in_order() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mock = parley_ai::testing::start().await;
     let e = endpoint(&mock.base_url, &mock.api_key, "text-embedding-test");
-    let v = Client::new()
+    let v = Client::new(loopback())
         .embed(&e, &["boots".into(), "tents".into(), "boots".into()])
         .await
         .unwrap();
     assert_eq!(v.len(), 3);
     assert_eq!(v[0], v[2]);
     assert_ne!(v[0], v[1]);
+}
+
+/// The contract server listens on loopback, which the client refuses unless allowed.
+fn loopback() -> parley_domain::egress::AllowHosts {
+    parley_domain::egress::AllowHosts::parse("127.0.0.1").unwrap()
+}
+
+/// A bot's base URL may name any host: without the operator's leave, a private or loopback
+/// one is refused before anything (the bot's key included) is sent, whether the URL holds
+/// the address itself or a name that resolves to it, and a redirect is not followed.
+#[tokio::test]
+async fn private_model_hosts_are_refused_unless_allowed() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mock = parley_ai::testing::start().await;
+    let guarded = Client::new(parley_domain::egress::AllowHosts::default());
+    let by_name = mock.base_url.replace("127.0.0.1", "localhost");
+    for base in [mock.base_url.as_str(), by_name.as_str()] {
+        let e = endpoint(base, &mock.api_key, "gpt-test");
+        let err = guarded
+            .chat_text(&e, &question("hi"), 10)
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, AiError::Refused(_)), "{base}: {err:?}");
+    }
+    assert!(
+        mock.recorded.lock().unwrap().chat_requests.is_empty(),
+        "nothing reached the server"
+    );
+    let allowed = Client::new(loopback())
+        .chat_text(
+            &endpoint(&mock.base_url, &mock.api_key, "gpt-test"),
+            &question("hi"),
+            10,
+        )
+        .await;
+    assert!(allowed.is_ok(), "{allowed:?}");
 }

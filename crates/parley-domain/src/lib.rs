@@ -6,6 +6,7 @@
 pub mod account;
 pub mod bot;
 pub mod chat;
+pub mod egress;
 pub mod identity;
 pub mod image;
 pub mod insight;

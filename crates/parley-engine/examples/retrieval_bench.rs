@@ -64,7 +64,7 @@ async fn query_latencies(
     clients: u64,
 ) -> (f64, f64, f64) {
     let vocab = Arc::new(vocab.to_vec());
-    let ctx = Services::new(store.clone(), Hub::default(), &[7; 32]);
+    let ctx = Services::new(store.clone(), Hub::default(), &[7; 32], Default::default());
     let bot = bots::get(store.db(), ws, bot).await.unwrap();
     let started = Instant::now();
     let mut tasks = Vec::new();

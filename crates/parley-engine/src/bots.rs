@@ -242,7 +242,9 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
 }
 
 /// Sets the bot's language model. `api_key`: `Some(key)` stores it sealed, `Some("")` removes
-/// it, `None` keeps the stored one.
+/// it, `None` keeps the stored one, but only while the base URL stays the same: the key is
+/// sent to whatever host the URL names, so a new URL needs the key given again (otherwise
+/// anyone who may change the URL could have the key sent to a host of their choosing).
 pub async fn set_model(
     store: &Store,
     vault: &Vault,
@@ -263,6 +265,18 @@ pub async fn set_model(
     }
     if !errors.is_empty() {
         return Err(EngineError::Invalid(errors));
+    }
+    if api_key.is_none() {
+        let bot = bots::get(store.db(), actor.workspace_id, id).await?;
+        let moved = bot.model.as_ref().is_some_and(|m| {
+            m.base_url.trim_end_matches('/') != settings.base_url.trim_end_matches('/')
+        });
+        if bot.model_api_key.is_some() && moved {
+            return Err(crate::error::invalid(
+                "api_key",
+                "send the API key again (or an empty one to remove it): the base URL changed, and the stored key goes only to the URL it was given for",
+            ));
+        }
     }
     let sealed = api_key.map(|k| {
         if k.trim().is_empty() {

@@ -6,6 +6,7 @@ use crate::live::Hub;
 use crate::vault::Vault;
 use parley_ai::openai::Endpoint;
 use parley_domain::bot::ModelSettings;
+use parley_domain::egress::AllowHosts;
 use parley_store::Store;
 use parley_store::repo::bots::Bot;
 use std::time::Duration;
@@ -24,13 +25,14 @@ pub struct Services {
 }
 
 impl Services {
-    /// `key` is the server's secret; model keys are sealed under it.
-    pub fn new(store: Store, hub: Hub, key: &[u8]) -> Self {
+    /// `key` is the server's secret; model keys are sealed under it. Models are reached on
+    /// public addresses, and on private ones only at the `model_hosts` the operator allowed.
+    pub fn new(store: Store, hub: Hub, key: &[u8], model_hosts: AllowHosts) -> Self {
         Self {
             store,
             hub,
             vault: Vault::new(key),
-            ai: parley_ai::openai::Client::new(),
+            ai: parley_ai::openai::Client::new(model_hosts),
             intents: Default::default(),
             vectors: Default::default(),
             word_counts: Default::default(),

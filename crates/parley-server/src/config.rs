@@ -66,8 +66,8 @@ pub struct Settings {
     /// (default 1). The client is the entry that many places from the right.
     #[arg(long, global = true, env = "PARLEY_PROXY_HOPS")]
     pub proxy_hops: Option<u32>,
-    /// Hosts (`host[:port]`, comma-separated) workflow webhooks may call even though they
-    /// resolve to private, loopback or link-local addresses.
+    /// Hosts (`host[:port]`, comma-separated) workflow webhooks and model base URLs may
+    /// reach even though they resolve to private, loopback or link-local addresses.
     #[arg(long, global = true, env = "PARLEY_WEBHOOK_ALLOW_HOSTS")]
     pub webhook_allow_hosts: Option<String>,
     /// Widget writes (conversations started, messages, images) one address may make to one

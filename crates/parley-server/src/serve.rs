@@ -41,7 +41,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     migrate_when_reachable(&store, &shutdown).await?;
     let visitor_key = config.signing_key()?;
     let hub = Hub::connected(&store, shutdown.clone());
-    let services = Services::new(store.clone(), hub, &visitor_key);
+    let services = Services::new(
+        store.clone(),
+        hub,
+        &visitor_key,
+        config.webhook_allow_hosts.clone(),
+    );
     let sealed = seal_identity_secrets(&store, &services.vault)
         .await
         .map_err(|e| anyhow::anyhow!("sealing identity secrets: {e}"))?;

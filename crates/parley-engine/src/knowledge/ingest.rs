@@ -390,7 +390,12 @@ mod tests {
                 .await
                 .unwrap();
             let handler = IngestHandler {
-                services: Services::new(db.store.clone(), Default::default(), &[7; 32]),
+                services: Services::new(
+                    db.store.clone(),
+                    Default::default(),
+                    &[7; 32],
+                    Default::default(),
+                ),
             };
             let job = |attempts| ClaimedJob {
                 id: Uuid::now_v7(),
@@ -438,7 +443,12 @@ mod tests {
             let c = db.store.db();
             let (ws, bot) = workspace_with_bot(&db.store.writer().await.unwrap()).await;
             let handler = IngestHandler {
-                services: Services::new(db.store.clone(), Default::default(), &[7; 32]),
+                services: Services::new(
+                    db.store.clone(),
+                    Default::default(),
+                    &[7; 32],
+                    Default::default(),
+                ),
             };
             let job = |doc: &knowledge::Document| ClaimedJob {
                 id: Uuid::now_v7(),

@@ -382,6 +382,44 @@ async fn history_needs_proof_of_identity() {
     }
 }
 
+/// The stored model key goes only to the base URL it was given for: moving the URL without
+/// the key again is refused (it would send the key to a host of the caller's choosing),
+/// while other changes keep it.
+#[tokio::test]
+async fn a_new_model_base_url_needs_the_key_again() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Keyed").await;
+        let path = format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap());
+        let model = |base: &str, key: Option<&str>| {
+            let mut m = json!({"base_url": base, "model": "gpt-test", "temperature": 0.2,
+                "max_tokens": 256, "context_tokens": 4096});
+            if let Some(key) = key {
+                m["api_key"] = json!(key);
+            }
+            m
+        };
+        let put = |body: Value| owner.call(Method::PUT, &path, Some(body));
+        let (status, _) = put(model("https://models.example/v1", Some("sk-secret"))).await;
+        assert_eq!(status, StatusCode::OK, "{}", db.name);
+        let (status, moved) = put(model("https://attacker.example/v1", None)).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {moved}",
+            db.name
+        );
+        assert!(moved["error"]["fields"]["api_key"].is_string(), "{moved}");
+        let (status, same) = put(model("https://models.example/v1/", None)).await;
+        assert_eq!(status, StatusCode::OK, "{}: {same}", db.name);
+        assert_eq!(same["model"]["has_api_key"], true, "the key is kept");
+        let (status, rekeyed) = put(model("https://other.example/v1", Some("sk-other"))).await;
+        assert_eq!(status, StatusCode::OK, "{}: {rekeyed}", db.name);
+        assert_eq!(rekeyed["model"]["has_api_key"], true);
+    }
+}
+
 #[tokio::test]
 async fn a_configured_model_answers_with_knowledge_and_memory_and_fails_gracefully() {
     let mock = parley_ai::testing::start().await;

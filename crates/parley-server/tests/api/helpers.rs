@@ -78,6 +78,7 @@ async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config)
         store.clone(),
         parley_engine::live::Hub::default(),
         &key,
+        config.webhook_allow_hosts.clone(),
     );
     let _ = parley_engine::bootstrap::ensure_initialized(
         &store,

@@ -11,10 +11,9 @@
 //! so the receiver can drop a repeat after a crash.
 
 mod builtin;
-mod egress;
 mod webhook;
 
-pub use egress::AllowHosts;
+pub use parley_domain::egress::AllowHosts;
 pub use webhook::{SIGNATURE_HEADER, Webhook, sign};
 
 use crate::live::LiveEvent;

@@ -1,5 +1,5 @@
 //! The webhook action: POST a JSON document to a URL, signed, with the step's idempotency
-//! key, to a checked address (see `egress`), within 10 seconds.
+//! key, to a checked address (see `parley_domain::egress`), within 10 seconds.
 //!
 //! Headers: `Content-Type: application/json`, `Idempotency-Key: <step key>` (the same on
 //! every attempt and after a crash: receivers drop repeats by it), and
@@ -7,10 +7,10 @@
 //! 2xx is success; 408, 429 and 5xx (and timeouts, refused connections) are retried; any
 //! other status fails the step at once.
 
-use super::egress::{AllowHosts, is_public};
 use super::{Action, ActionCall, ActionError, Done, Effect};
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
+use parley_domain::egress::{AllowHosts, is_public};
 use parley_store::Tx;
 use serde_json::{Value, json};
 use sha2::Sha256;

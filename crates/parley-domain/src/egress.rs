@@ -1,9 +1,10 @@
-//! Which addresses outgoing webhooks may reach. A workflow's URL is written by a workspace
-//! manager, but the host it names may resolve to anything, including the machine Parley
-//! runs on or its private network (server-side request forgery). So the host is resolved
-//! first and the request goes only to the addresses checked, and private, loopback,
-//! link-local and other special-purpose addresses are refused unless the operator listed
-//! the host in `PARLEY_WEBHOOK_ALLOW_HOSTS`.
+//! Which addresses Parley's outgoing calls may reach: workflow webhooks and bots' model
+//! endpoints. Their URLs are written by a workspace manager, but the host a URL names may
+//! resolve to anything, including the machine Parley runs on or its private network
+//! (server-side request forgery). So the callers resolve the host first and connect only to
+//! the addresses checked here: private, loopback, link-local and other special-purpose
+//! addresses are refused unless the operator listed the host in
+//! `PARLEY_WEBHOOK_ALLOW_HOSTS` (a local model server such as Ollama goes there too).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -23,6 +24,14 @@ impl AllowHosts {
             entries.push((host.to_ascii_lowercase(), port));
         }
         Ok(AllowHosts { entries })
+    }
+
+    /// Whether `host` is listed on any port: for a resolver, which is not told the port.
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.entries
+            .iter()
+            .any(|(h, _)| h.eq_ignore_ascii_case(host))
     }
 
     /// Whether `host` on `port` is listed (an entry without a port allows every port).
