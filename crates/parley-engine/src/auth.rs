@@ -127,7 +127,6 @@ impl Auth {
             .clear(&pair_key);
 
         let session_token = random_secret("");
-        let csrf_token = random_secret("");
         let tx = self.store.begin().await?;
         sessions::create(
             &tx,
@@ -135,7 +134,8 @@ impl Auth {
                 token_hash: &sha256_hex(&session_token),
                 user_id: user.id,
                 workspace_id: workspace.id,
-                csrf_token: &csrf_token,
+                // Derived from the session token when needed, never stored (see `csrf_for`).
+                csrf_token: "",
                 expires_at: now_ms() + self.session_ttl.as_millis() as i64,
                 ip: ip.clone(),
                 user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
@@ -158,13 +158,13 @@ impl Auth {
         tx.commit().await?;
         metrics::counter!("parley_logins_total", "outcome" => "ok").increment(1);
         Ok(LoginOutcome {
-            session_token,
             me: Me {
                 user,
                 workspace,
                 role,
-                csrf_token: Some(csrf_token),
+                csrf_token: Some(csrf_for(&session_token)),
             },
+            session_token,
         })
     }
 
@@ -214,7 +214,12 @@ impl Auth {
                 token_id: None,
                 ip,
             },
-            csrf_token: Some(session.csrf_token),
+            // Sessions from before CSRF tokens were derived keep the one they were given.
+            csrf_token: Some(if session.csrf_token.is_empty() {
+                csrf_for(token)
+            } else {
+                session.csrf_token
+            }),
         }))
     }
 
@@ -277,4 +282,11 @@ impl Auth {
 pub fn secrets_match(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// A session's CSRF token: a hash of its session token, so it is never stored. Anyone who
+/// can read the database sees only the session token's own hash (a different one), which
+/// yields neither; a page that can read the token was given it by the login response.
+fn csrf_for(session_token: &str) -> String {
+    sha256_hex(&format!("csrf:{session_token}"))
 }

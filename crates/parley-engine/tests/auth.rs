@@ -6,6 +6,7 @@ use parley_engine::bootstrap::ensure_initialized;
 use parley_engine::vault::Vault;
 use parley_engine::{EngineError, accounts, bots, tokens};
 use parley_store::testing::test_stores;
+use sea_orm::EntityTrait;
 use std::time::Duration;
 
 const PASSWORD: &str = "correct horse battery";
@@ -60,6 +61,20 @@ async fn first_start_login_session_and_tokens() {
             .unwrap()
             .expect("live session");
         assert_eq!(session.csrf_token, login.me.csrf_token);
+        let csrf = login.me.csrf_token.clone().unwrap();
+        assert_eq!(csrf.len(), 64, "a token, not a placeholder");
+        let stored: Vec<String> = parley_store::entities::session::Entity::find()
+            .all(store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.csrf_token)
+            .collect();
+        assert!(
+            stored.iter().all(|s| s != &csrf && s.is_empty()),
+            "{}: the CSRF token is not stored",
+            db.name
+        );
         assert!(auth.session("forged", None).await.unwrap().is_none());
 
         let demo = bots::list(store, &session.actor).await.unwrap();

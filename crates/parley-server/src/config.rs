@@ -189,6 +189,14 @@ impl Config {
         self.database_url.starts_with("sqlite:")
     }
 
+    /// The SQLite database file, when the database is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or("");
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
     /// Cookies are marked `Secure` when Parley is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.starts_with("https://")

@@ -27,11 +27,8 @@ use tokio_util::sync::CancellationToken;
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let _ = rustls::crypto::ring::default_provider().install_default();
-    if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!("creating the data directory {}", config.data_dir.display())
-        })?;
-    }
+    secure_data_dir(&config)
+        .with_context(|| format!("preparing the data directory {}", config.data_dir.display()))?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone()));
 
@@ -111,6 +108,37 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     store.close().await;
     tracing::info!("parley stopped");
+    Ok(())
+}
+
+/// Makes the data directory readable by Parley's user alone: it holds the SQLite database
+/// and the secret key. The directory becomes 0700 (tightened if it was looser) and the
+/// database file 0600 before SQLite opens it; SQLite gives its `-wal` and `-shm` files the
+/// database file's permissions.
+fn secure_data_dir(config: &Config) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::fs::{DirBuilder, OpenOptions, Permissions, set_permissions};
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        let dir = &config.data_dir;
+        DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        set_permissions(dir, Permissions::from_mode(0o700))?;
+        if let Some(db) = config.sqlite_path() {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(&db)?;
+            for suffix in ["", "-wal", "-shm"] {
+                let file = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+                if file.exists() {
+                    set_permissions(&file, Permissions::from_mode(0o600))?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(&config.data_dir)?;
     Ok(())
 }
 
@@ -201,5 +229,40 @@ pub fn dispatcher(services: &Services, jobs_wake: Arc<Notify>) -> Dispatcher {
         programs: Programs::default(),
         jobs_wake,
         config: DispatchConfig::default(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// The directory, the database and the WAL SQLite writes beside it are Parley's user's
+    /// alone, also when the directory was made looser before.
+    #[tokio::test]
+    async fn the_data_directory_and_database_files_are_private() {
+        let dir = std::env::temp_dir().join(format!("parley-perm-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let settings = crate::config::Settings {
+            data_dir: Some(dir.clone()),
+            ..Default::default()
+        };
+        let config = Config::resolve(settings, None).unwrap();
+        secure_data_dir(&config).unwrap();
+        let store = Store::connect(&config.store()).await.unwrap();
+        store.migrate().await.unwrap();
+        let db = config.sqlite_path().unwrap();
+        let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&db), 0o600);
+        assert!(wal.exists(), "WAL mode writes a -wal file");
+        assert_eq!(mode(&wal), 0o600);
+        store.close().await;
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
