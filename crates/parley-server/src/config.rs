@@ -74,6 +74,24 @@ pub struct Settings {
     /// bot per minute; 0 turns the limit off (a load test from one address). Default 60.
     #[arg(long, global = true, env = "PARLEY_WIDGET_RATE_PER_MINUTE")]
     pub widget_rate_per_minute: Option<u32>,
+    /// Connections open at once on this node; past it new ones get 503 (default 4096).
+    #[arg(long, global = true, env = "PARLEY_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+    /// Connections open at once from one client address (default 256).
+    #[arg(long, global = true, env = "PARLEY_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<u32>,
+    /// Seconds a connection may take to send a request's headers, or stay idle between requests (default 15).
+    #[arg(long, global = true, env = "PARLEY_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Live event streams (SSE) open at once on this node (default 2048).
+    #[arg(long, global = true, env = "PARLEY_MAX_STREAMS")]
+    pub max_streams: Option<u32>,
+    /// Visitors' live streams open at once for one bot (default 512).
+    #[arg(long, global = true, env = "PARLEY_MAX_STREAMS_PER_BOT")]
+    pub max_streams_per_bot: Option<u32>,
+    /// Live streams one visitor may hold open (default 8).
+    #[arg(long, global = true, env = "PARLEY_MAX_STREAMS_PER_VISITOR")]
+    pub max_streams_per_visitor: Option<u32>,
 }
 
 impl Settings {
@@ -97,6 +115,16 @@ impl Settings {
             secret_key: self.secret_key.or(other.secret_key),
             webhook_allow_hosts: self.webhook_allow_hosts.or(other.webhook_allow_hosts),
             widget_rate_per_minute: self.widget_rate_per_minute.or(other.widget_rate_per_minute),
+            max_connections: self.max_connections.or(other.max_connections),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .or(other.max_connections_per_address),
+            header_timeout_secs: self.header_timeout_secs.or(other.header_timeout_secs),
+            max_streams: self.max_streams.or(other.max_streams),
+            max_streams_per_bot: self.max_streams_per_bot.or(other.max_streams_per_bot),
+            max_streams_per_visitor: self
+                .max_streams_per_visitor
+                .or(other.max_streams_per_visitor),
         }
     }
 }
@@ -130,6 +158,9 @@ pub struct Config {
     pub webhook_allow_hosts: AllowHosts,
     /// Widget writes per address, bot and minute; 0: unlimited.
     pub widget_rate_per_minute: u32,
+    pub connections: crate::listener::ConnectionLimits,
+    /// Live streams: per visitor, per bot, per node.
+    pub streams: (usize, usize, usize),
 }
 
 impl Config {
@@ -182,6 +213,16 @@ impl Config {
             },
             secret_key: s.secret_key,
             widget_rate_per_minute: s.widget_rate_per_minute.unwrap_or(60),
+            connections: crate::listener::ConnectionLimits {
+                max: s.max_connections.unwrap_or(4096).max(1) as usize,
+                per_address: s.max_connections_per_address.unwrap_or(256).max(1) as usize,
+                header_timeout: Duration::from_secs(s.header_timeout_secs.unwrap_or(15).max(1)),
+            },
+            streams: (
+                s.max_streams_per_visitor.unwrap_or(8).max(1) as usize,
+                s.max_streams_per_bot.unwrap_or(512).max(1) as usize,
+                s.max_streams.unwrap_or(2048).max(1) as usize,
+            ),
         })
     }
 

@@ -8,6 +8,7 @@ mod error;
 mod extract;
 mod images;
 mod limits;
+pub mod listener;
 mod metrics;
 mod middleware;
 pub mod openapi;

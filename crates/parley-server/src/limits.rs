@@ -3,7 +3,8 @@
 use crate::error::{ApiError, ApiResult};
 use axum::http::StatusCode;
 use parley_domain::throttle::{Limit, Throttle};
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 /// Caps widget writes (conversations started, messages, images) per bot and client address
@@ -50,5 +51,89 @@ impl WidgetLimiter {
         }
         throttle.record(&keys, now);
         Ok(())
+    }
+}
+
+/// Caps on open live streams (Server-Sent Events): per visitor, per bot, and on this node.
+/// A stream holds a connection and a subscription for as long as it lasts, and one
+/// anonymous visitor can open many; past a cap a new one is refused with 429 (visitor or
+/// bot) or 503 (node) and `Retry-After`, while the open ones go on.
+pub struct StreamLimits {
+    pub per_visitor: usize,
+    pub per_bot: usize,
+    pub per_node: usize,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// The streams one request holds open; released when dropped (the stream ended).
+pub struct StreamSlots {
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    keys: Vec<String>,
+}
+
+impl StreamLimits {
+    pub fn new(per_visitor: usize, per_bot: usize, per_node: usize) -> Self {
+        Self {
+            per_visitor,
+            per_bot,
+            per_node,
+            open: Arc::default(),
+        }
+    }
+
+    /// One more stream for the visitor of the bot (`visitor` `None`: a team member's).
+    pub fn open(&self, bot: Option<Uuid>, visitor: Option<Uuid>) -> ApiResult<StreamSlots> {
+        let mut wanted = vec![(
+            "node".to_string(),
+            self.per_node,
+            StatusCode::SERVICE_UNAVAILABLE,
+        )];
+        if let Some(bot) = bot {
+            wanted.push((
+                format!("bot/{bot}"),
+                self.per_bot,
+                StatusCode::TOO_MANY_REQUESTS,
+            ));
+        }
+        if let Some(visitor) = visitor {
+            let key = format!("visitor/{visitor}");
+            wanted.push((key, self.per_visitor, StatusCode::TOO_MANY_REQUESTS));
+        }
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, max, status) in &wanted {
+            if open.get(key).copied().unwrap_or(0) >= (*max).max(1) {
+                metrics::counter!("parley_streams_refused_total").increment(1);
+                let what = key.split('/').next().unwrap_or("node");
+                return Err(ApiError {
+                    retry_after_secs: Some(5),
+                    ..ApiError::new(
+                        *status,
+                        "too_many_streams",
+                        format!("too many live streams open for this {what}; close one or retry"),
+                    )
+                });
+            }
+        }
+        for (key, _, _) in &wanted {
+            *open.entry(key.clone()).or_default() += 1;
+        }
+        Ok(StreamSlots {
+            open: self.open.clone(),
+            keys: wanted.into_iter().map(|(k, _, _)| k).collect(),
+        })
+    }
+}
+
+impl Drop for StreamSlots {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for key in &self.keys {
+            if let Some(n) = open.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    open.remove(key);
+                }
+            }
+        }
     }
 }

@@ -16,7 +16,6 @@ use parley_engine::workflows::dispatch::{DispatchConfig, Dispatcher};
 use parley_engine::workflows::executor::{Executor, ExecutorConfig, STEP_JOB};
 use parley_engine::workflows::programs::Programs;
 use parley_store::Store;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -91,18 +90,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ));
 
     let state = AppState::new(config.clone(), visitor_key, jobs_wake, services);
-    let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let limits = config.connections;
+    let app = build_router(state);
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
     println!(
         "Parley is listening on http://{address} (dashboard: {}/app/)",
         config.public_url
     );
 
-    let stop = shutdown.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-        .context("serving HTTP")?;
+    crate::listener::serve(listener, app, limits, shutdown.clone()).await;
     if let Some(workers) = workers {
         let _ = workers.await;
     }

@@ -1,7 +1,7 @@
 //! What every handler shares. It knows no routes: the router assembles those around it.
 
 use crate::config::Config;
-use crate::limits::WidgetLimiter;
+use crate::limits::{StreamLimits, WidgetLimiter};
 use crate::metrics;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parley_engine::auth::Auth;
@@ -28,6 +28,8 @@ pub struct AppState {
     pub services: Services,
     /// Widget writes per address and bot.
     pub widget_limiter: Arc<WidgetLimiter>,
+    /// Open live streams per visitor, bot and node.
+    pub streams: Arc<StreamLimits>,
 }
 
 impl AppState {
@@ -42,6 +44,10 @@ impl AppState {
         Self {
             auth,
             widget_limiter: Arc::new(WidgetLimiter::new(config.widget_rate_per_minute)),
+            streams: {
+                let (visitor, bot, node) = config.streams;
+                Arc::new(StreamLimits::new(visitor, bot, node))
+            },
             config: Arc::new(config),
             metrics: metrics::handle(),
             store: services.store.clone(),

@@ -347,21 +347,26 @@ async fn agent_reply(
 /// `conversation.updated`, `document.updated`.
 #[utoipa::path(get, path = "/api/v1/stream", tag = "inbox", responses(
     (status = 200, content_type = "text/event-stream", description = "an endless event stream"), (status = 401, body = ErrorBody),
+    (status = 503, body = ErrorBody, description = "too many streams open on this node"),
 ))]
 async fn stream(
     State(state): State<AppState>,
     Caller(caller): Caller,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let workspace = caller.actor.workspace_id;
+    let slots = state.streams.open(None, None)?;
     let key = state.visitor_key.clone();
-    let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| match e {
-        Ok(mut e) if e.workspace_id == workspace => {
-            images::link_live_message(&key, &mut e.data);
-            Some(Ok(Event::default().event(e.kind).data(e.data.to_string())))
+    let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| {
+        let _open_while_streaming = &slots;
+        match e {
+            Ok(mut e) if e.workspace_id == workspace => {
+                images::link_live_message(&key, &mut e.data);
+                Some(Ok(Event::default().event(e.kind).data(e.data.to_string())))
+            }
+            Ok(_) => None,
+            // A slow client missed events: tell it to refetch.
+            Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
         }
-        Ok(_) => None,
-        // A slow client missed events: tell it to refetch.
-        Err(_) => Some(Ok(Event::default().event("resync").data("{}"))),
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }

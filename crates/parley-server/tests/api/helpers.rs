@@ -8,7 +8,6 @@ use parley_store::Store;
 use parley_store::testing::TestDb;
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
 
 pub const OWNER_EMAIL: &str = "owner@example.com";
@@ -104,15 +103,15 @@ async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config)
     if dispatch {
         tokio::spawn(parley_server::serve::dispatcher(&chat, wake.clone()).run(stop.clone()));
     }
+    let limits = config.connections;
     let state = AppState::new(config, key, wake, chat);
-    let app = build_router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let token = stop.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
-            .unwrap();
-    });
+    let app = build_router(state);
+    tokio::spawn(parley_server::listener::serve(
+        listener,
+        app,
+        limits,
+        stop.clone(),
+    ));
     TestApp {
         base: format!("http://{addr}"),
         store,

@@ -10,6 +10,7 @@ mod cli;
 mod images;
 mod inbox;
 mod insight;
+mod limits;
 mod outage;
 mod workflows;
 mod workflows_durability;

@@ -129,6 +129,8 @@ fn json_event(name: &str, data: &impl Serialize) -> Event {
 #[utoipa::path(get, path = "/widget/v1/conversations/{id}/stream", tag = "widget", params(("id" = Uuid, Path)), responses(
     (status = 200, content_type = "text/event-stream", description = "an endless event stream"),
     (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 429, body = ErrorBody, description = "too many streams open for this visitor or bot"),
+    (status = 503, body = ErrorBody, description = "too many streams open on this node"),
 ))]
 pub(super) async fn conversation_stream(
     State(state): State<AppState>,
@@ -138,9 +140,11 @@ pub(super) async fn conversation_stream(
 ) -> ApiResult<Response> {
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let slots = state.streams.open(Some(bot.id), Some(visitor.id))?;
     let key = state.visitor_key.clone();
     let events =
         tokio_stream::wrappers::BroadcastStream::new(state.hub.subscribe()).filter_map(move |e| {
+            let _open_while_streaming = &slots;
             let event = match e {
                 Ok(e) if e.conversation_id == Some(conv.id) => for_visitor(&key, e),
                 Ok(_) => None,
