@@ -43,22 +43,41 @@ pub struct VisitorClaims {
     pub issued_at: i64,
 }
 
-/// `base64url(claims).base64url(hmac)` under the server's signing key.
+/// How long a visitor token is honoured after it was issued. The widget is given a fresh
+/// one each time it starts or resumes a conversation, so a visitor who comes back within
+/// this time keeps their history; one who does not becomes a new anonymous visitor.
+pub const VISITOR_TOKEN_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// The key a bot's visitor tokens are signed with: the server's key bound to the bot's
+/// stored identity secret, so rotating that secret revokes every token of the bot at once.
+pub fn visitor_token_key(server_key: &[u8], stored_identity_secret: &str) -> Vec<u8> {
+    let mut bound = b"visitor token\0".to_vec();
+    bound.extend_from_slice(stored_identity_secret.as_bytes());
+    mac(server_key, &bound)
+}
+
+/// `base64url(claims).base64url(hmac)` under `key` (see [`visitor_token_key`]).
 pub fn sign_visitor_token(key: &[u8], claims: &VisitorClaims) -> String {
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("plain struct"));
     let sig = URL_SAFE_NO_PAD.encode(mac(key, payload.as_bytes()));
     format!("{payload}.{sig}")
 }
 
-/// The claims of a token signed with `key`, or `None` for anything forged or malformed.
-pub fn verify_visitor_token(key: &[u8], token: &str) -> Option<VisitorClaims> {
+/// The claims of a token signed with `key` and issued within [`VISITOR_TOKEN_TTL_MS`] of
+/// `now` (epoch ms), or `None` for anything forged, malformed, expired or from the future.
+pub fn verify_visitor_token(key: &[u8], token: &str, now: i64) -> Option<VisitorClaims> {
     let (payload, sig) = token.split_once('.')?;
     let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
     let expected = mac(key, payload.as_bytes());
     if !bool::from(expected.ct_eq(&sig)) {
         return None;
     }
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    let claims: VisitorClaims =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let age = now - claims.issued_at;
+    (-60_000..VISITOR_TOKEN_TTL_MS)
+        .contains(&age)
+        .then_some(claims)
 }
 
 /// The signature of a short-lived link to an image: `image_id` until `expires_at` (epoch
@@ -113,12 +132,41 @@ mod tests {
             issued_at: 1,
         };
         let token = sign_visitor_token(b"key", &claims);
-        assert_eq!(verify_visitor_token(b"key", &token), Some(claims));
-        assert_eq!(verify_visitor_token(b"other key", &token), None);
+        assert_eq!(verify_visitor_token(b"key", &token, 2), Some(claims));
+        assert_eq!(verify_visitor_token(b"other key", &token, 2), None);
         let (payload, sig) = token.split_once('.').unwrap();
         let forged = format!("{}.{sig}", &payload[..payload.len() - 2]);
-        assert_eq!(verify_visitor_token(b"key", &forged), None);
-        assert_eq!(verify_visitor_token(b"key", "garbage"), None);
+        assert_eq!(verify_visitor_token(b"key", &forged, 2), None);
+        assert_eq!(verify_visitor_token(b"key", "garbage", 2), None);
+    }
+
+    #[test]
+    fn tokens_expire_and_die_with_their_bots_identity_secret() {
+        let claims = VisitorClaims {
+            visitor_id: Uuid::now_v7(),
+            bot_id: Uuid::now_v7(),
+            issued_at: 1_000_000,
+        };
+        let key = visitor_token_key(b"server", "sealed identity secret");
+        let token = sign_visitor_token(&key, &claims);
+        let last_day = claims.issued_at + VISITOR_TOKEN_TTL_MS - 1;
+        assert_eq!(verify_visitor_token(&key, &token, last_day), Some(claims));
+        assert_eq!(
+            verify_visitor_token(&key, &token, last_day + 1),
+            None,
+            "expired"
+        );
+        assert_eq!(
+            verify_visitor_token(&key, &token, 0),
+            None,
+            "from the future"
+        );
+        let rotated = visitor_token_key(b"server", "a new sealed identity secret");
+        assert_eq!(
+            verify_visitor_token(&rotated, &token, last_day),
+            None,
+            "rotated"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The visitor's conversations: start or resume one, check one is theirs, list their history.
 
+use super::identity::token_claims;
 use crate::{EngineError, EngineResult};
-use parley_domain::identity::verify_visitor_token;
 use parley_store::Store;
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
@@ -45,9 +45,7 @@ pub async fn visitor_conversation(
     token: &str,
     id: Uuid,
 ) -> EngineResult<(Conversation, u64)> {
-    let claims = verify_visitor_token(key, token)
-        .filter(|c| c.bot_id == bot.id)
-        .ok_or(EngineError::Unauthenticated)?;
+    let claims = token_claims(key, bot, token).ok_or(EngineError::Unauthenticated)?;
     match convs::visitor_conversation(store.db(), bot.id, claims.visitor_id, id).await? {
         None => Err(EngineError::Unauthenticated),
         Some((None, _)) => Err(EngineError::NotFound),

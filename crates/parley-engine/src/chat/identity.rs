@@ -5,7 +5,7 @@ use crate::services::Services;
 use crate::{EngineError, EngineResult};
 use parley_domain::account::normalize_email;
 use parley_domain::identity::{
-    VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token,
+    VisitorClaims, sign_visitor_token, verify_user_hash, verify_visitor_token, visitor_token_key,
 };
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{self as convs, Visitor};
@@ -51,8 +51,7 @@ pub async fn identify(
     } else if let Some(claims) = proof
         .session_token
         .as_deref()
-        .and_then(|t| verify_visitor_token(key, t))
-        .filter(|c| c.bot_id == bot.id)
+        .and_then(|t| token_claims(key, bot, t))
     {
         match convs::get_visitor(store.db(), bot.id, claims.visitor_id).await {
             Ok(v) => v,
@@ -71,7 +70,7 @@ pub async fn identify(
         issued_at: now_ms(),
     };
     Ok(Identified {
-        session_token: sign_visitor_token(key, &claims),
+        session_token: sign_visitor_token(&visitor_token_key(key, &bot.identity_secret), &claims),
         email_verified: verified_email.is_some(),
         visitor,
     })
@@ -84,10 +83,15 @@ pub async fn visitor_from_token(
     bot: &Bot,
     token: &str,
 ) -> EngineResult<Visitor> {
-    let claims = verify_visitor_token(key, token)
-        .filter(|c| c.bot_id == bot.id)
-        .ok_or(EngineError::Unauthenticated)?;
+    let claims = token_claims(key, bot, token).ok_or(EngineError::Unauthenticated)?;
     convs::get_visitor(store.db(), bot.id, claims.visitor_id)
         .await
         .map_err(|_| EngineError::Unauthenticated)
+}
+
+/// The claims of `token` when it is a live token of `bot`'s visitors: signed with the
+/// bot's token key (which its identity secret's rotation changes) and not expired.
+pub(super) fn token_claims(key: &[u8], bot: &Bot, token: &str) -> Option<VisitorClaims> {
+    let key = visitor_token_key(key, &bot.identity_secret);
+    verify_visitor_token(&key, token, now_ms()).filter(|c| c.bot_id == bot.id)
 }

@@ -248,6 +248,31 @@ async fn upload_ingest_search_and_chat_with_citations() {
     }
 }
 
+/// Rotating a bot's identity secret revokes its visitors' session tokens: a browser that
+/// kept one is a stranger afterwards (and starts over as a new visitor).
+#[tokio::test]
+async fn rotating_the_identity_secret_revokes_visitor_tokens() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Rotated").await;
+        let mut widget = Widget::of(&app, &bot);
+        let conv = widget.start().await;
+        let path = format!("/widget/v1/conversations/{conv}");
+        let (status, _) = widget.call(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{}", db.name);
+        let bot_path = format!("/api/v1/bots/{}/rotate", bot["id"].as_str().unwrap());
+        let rotate = json!({"key": "identity_secret"});
+        let (status, _) = owner.call(Method::POST, &bot_path, Some(rotate)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, refused) = widget.call(Method::GET, &path, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{}: {refused}", db.name);
+        assert_eq!(refused["error"]["code"], "invalid_session");
+        let again = widget.start().await;
+        assert_ne!(again, conv, "a new visitor starts a new conversation");
+    }
+}
+
 #[tokio::test]
 async fn history_needs_proof_of_identity() {
     for db in test_stores().await {
