@@ -18,6 +18,7 @@
 use parley_domain::Role;
 use parley_engine::Actor;
 use parley_engine::live::Hub;
+use parley_engine::vault::Vault;
 use parley_engine::worker::{Registry, WorkerConfig, WorkerPool};
 use parley_engine::workflows::actions::{Actions, AllowHosts};
 use parley_engine::workflows::dispatch::{DispatchConfig, Dispatcher};
@@ -32,6 +33,9 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+/// The master secret the benchmark's workflows are sealed under.
+const BENCH_KEY: &[u8] = b"workflow bench key of 32 bytes..";
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -100,7 +104,7 @@ async fn setup(db: &TestDb) -> anyhow::Result<Setup> {
         description: None,
         graph: Some(graph()),
     };
-    let wf = workflows::create(store, &actor, input)
+    let wf = workflows::create(store, &Vault::new(BENCH_KEY), &actor, input)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     workflows::set_status(store, &actor, wf.workflow.id, "active")
@@ -167,6 +171,7 @@ async fn bench(db: TestDb) -> anyhow::Result<Value> {
     let executor = Executor {
         store: db.store.clone(),
         hub: hub.clone(),
+        vault: Vault::new(BENCH_KEY),
         actions: std::sync::Arc::new(Actions::builtin(AllowHosts::default())),
         programs: Programs::default(),
         config: ExecutorConfig::default(),

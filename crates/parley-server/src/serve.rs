@@ -52,6 +52,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "identity secrets stored in the clear are now sealed"
         );
     }
+    let sealed = parley_engine::workflows::seal_signing_secrets(&store, &services.vault)
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing webhook signing secrets: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(
+            workflows = sealed,
+            "webhook signing secrets stored in the clear are now sealed"
+        );
+    }
     if let Some(first) = ensure_initialized(
         &store,
         &services.vault,
@@ -210,6 +219,7 @@ pub fn executor(services: &Services, config: &Config) -> Executor {
     Executor {
         store: services.store.clone(),
         hub: services.hub.clone(),
+        vault: services.vault.clone(),
         actions: Arc::new(Actions::builtin(config.webhook_allow_hosts.clone())),
         programs: Programs::default(),
         config: ExecutorConfig::default(),

@@ -19,6 +19,7 @@ use super::actions::{ActionCall, ActionError, Actions, Done, Effect};
 use super::context::{self, EventRef};
 use super::programs::{Program, Programs};
 use crate::live::{Hub, LiveEvent};
+use crate::vault::Vault;
 use crate::worker::{JobError, JobHandler};
 use async_trait::async_trait;
 use parley_domain::retry::backoff_ms;
@@ -81,6 +82,8 @@ impl Default for ExecutorConfig {
 pub struct Executor {
     pub store: Store,
     pub hub: Hub,
+    /// Opens workflows' webhook signing secrets.
+    pub vault: Vault,
     pub actions: Arc<Actions>,
     pub programs: Programs,
     pub config: ExecutorConfig,
@@ -419,9 +422,18 @@ impl Executor {
         };
         let signing_secret = match handler.effect() {
             Effect::Remote => {
-                workflows::get(self.store.db(), run.exec.workspace_id, run.exec.workflow_id)
-                    .await?
-                    .signing_secret
+                let workflow =
+                    workflows::get(self.store.db(), run.exec.workspace_id, run.exec.workflow_id)
+                        .await?;
+                match super::signing_secret(&self.vault, &workflow) {
+                    Some(secret) => secret,
+                    None => {
+                        let error = ActionError::Permanent(
+                            "the workflow's signing secret cannot be opened: was PARLEY_SECRET_KEY changed?".into(),
+                        );
+                        return self.failed(run, step, retries, error).await;
+                    }
+                }
             }
             Effect::Local => String::new(),
         };

@@ -14,6 +14,7 @@ pub mod programs;
 use crate::error::invalid;
 use crate::live::{Hub, LiveEvent};
 use crate::secrets::random_secret;
+use crate::vault::Vault;
 use crate::{Actor, EngineError, EngineResult};
 use context::EventRef;
 use parley_domain::FieldErrors;
@@ -117,6 +118,7 @@ pub async fn get(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<Workflo
 /// Creates a draft workflow with its first version.
 pub async fn create(
     store: &Store,
+    vault: &Vault,
     actor: &Actor,
     input: WorkflowInput,
 ) -> EngineResult<WorkflowDetail> {
@@ -132,7 +134,7 @@ pub async fn create(
         NewWorkflow {
             name,
             description: input.description.as_deref().unwrap_or("").trim(),
-            signing_secret: &random_secret(SIGNING_PREFIX),
+            signing_secret: &vault.seal(&random_secret(SIGNING_PREFIX)),
         },
     )
     .await?;
@@ -307,8 +309,32 @@ pub async fn export(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<Valu
     }))
 }
 
+/// The workflow's webhook signing secret in the clear, for its managers and the webhook
+/// action; `None` when it cannot be opened (the master secret changed).
+pub fn signing_secret(vault: &Vault, workflow: &Workflow) -> Option<String> {
+    if workflow.signing_secret.starts_with(SIGNING_PREFIX) {
+        return Some(workflow.signing_secret.clone()); // not sealed yet: see below
+    }
+    vault.open(&workflow.signing_secret)
+}
+
+/// Seals signing secrets stored in the clear (by versions before they were sealed); run at
+/// start-up. Returns how many it sealed; a second run seals none.
+pub async fn seal_signing_secrets(store: &Store, vault: &Vault) -> EngineResult<usize> {
+    let plain = wfs::plaintext_signing_secrets(store.db(), SIGNING_PREFIX).await?;
+    for (id, secret) in &plain {
+        wfs::set_signing_secret(&store.writer().await?, *id, &vault.seal(secret)).await?;
+    }
+    Ok(plain.len())
+}
+
 /// Creates a draft from an exported document.
-pub async fn import(store: &Store, actor: &Actor, document: Value) -> EngineResult<WorkflowDetail> {
+pub async fn import(
+    store: &Store,
+    vault: &Vault,
+    actor: &Actor,
+    document: Value,
+) -> EngineResult<WorkflowDetail> {
     if let Some(format) = document.get("format")
         && format != EXPORT_FORMAT
     {
@@ -317,6 +343,7 @@ pub async fn import(store: &Store, actor: &Actor, document: Value) -> EngineResu
     let text = |k: &str| document.get(k).and_then(Value::as_str).map(str::to_string);
     create(
         store,
+        vault,
         actor,
         WorkflowInput {
             name: text("name"),
@@ -357,6 +384,7 @@ pub fn templates() -> Vec<TemplateInfo> {
 /// Creates a draft workflow from the template `slug`.
 pub async fn import_template(
     store: &Store,
+    vault: &Vault,
     actor: &Actor,
     slug: &str,
 ) -> EngineResult<WorkflowDetail> {
@@ -366,6 +394,7 @@ pub async fn import_template(
         .ok_or(EngineError::NotFound)?;
     create(
         store,
+        vault,
         actor,
         WorkflowInput {
             name: Some(t.name.to_string()),

@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use parley_domain::workflow::{ActionSpec, BuiltinCatalog, DryRun};
+use parley_engine::vault::Vault;
 use parley_engine::workflows::{self, WorkflowDetail, WorkflowInput};
 use parley_store::repo::executions::{Execution, ExecutionFilter, Step};
 use parley_store::repo::workflows::{Workflow, WorkflowVersion};
@@ -88,7 +89,10 @@ pub struct WorkflowView {
     signing_secret: Option<String>,
 }
 
-fn view(d: WorkflowDetail, manager: bool) -> WorkflowView {
+fn view(vault: &Vault, d: WorkflowDetail, manager: bool) -> WorkflowView {
+    let signing_secret = manager
+        .then(|| workflows::signing_secret(vault, &d.workflow))
+        .flatten();
     let (graph, statechart) = d
         .version
         .map(|v| (v.graph, v.statechart))
@@ -98,7 +102,7 @@ fn view(d: WorkflowDetail, manager: bool) -> WorkflowView {
         graph,
         statechart,
         missing_integrations: d.missing_integrations,
-        signing_secret: manager.then_some(d.workflow.signing_secret),
+        signing_secret,
     }
 }
 
@@ -145,8 +149,11 @@ async fn create_workflow(
         description: body.description,
         graph: Some(body.graph),
     };
-    let d = workflows::create(&state.store, &caller.actor, input).await?;
-    Ok((StatusCode::CREATED, Json(view(d, true))))
+    let d = workflows::create(&state.store, &state.services.vault, &caller.actor, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state.services.vault, d, true)),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/workflows/{id}", tag = "workflows", params(("id" = Uuid, Path)), responses(
@@ -158,7 +165,11 @@ async fn get_workflow(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WorkflowView>> {
     let d = workflows::get(&state.store, &caller.actor, parse_id(&id)?).await?;
-    Ok(Json(view(d, caller.actor.role.can_manage())))
+    Ok(Json(view(
+        &state.services.vault,
+        d,
+        caller.actor.role.can_manage(),
+    )))
 }
 
 /// Fields to change; absent fields stay. A changed graph becomes a new version.
@@ -188,7 +199,7 @@ async fn update_workflow(
         graph: body.graph,
     };
     let d = workflows::update(&state.store, &caller.actor, parse_id(&id)?, input).await?;
-    Ok(Json(view(d, true)))
+    Ok(Json(view(&state.services.vault, d, true)))
 }
 
 /// Deletes the workflow with its versions and executions.
@@ -214,7 +225,7 @@ async fn activate(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WorkflowView>> {
     let d = workflows::set_status(&state.store, &caller.actor, parse_id(&id)?, "active").await?;
-    Ok(Json(view(d, true)))
+    Ok(Json(view(&state.services.vault, d, true)))
 }
 
 /// Stops starting executions; running ones finish.
@@ -227,7 +238,7 @@ async fn pause(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WorkflowView>> {
     let d = workflows::set_status(&state.store, &caller.actor, parse_id(&id)?, "paused").await?;
-    Ok(Json(view(d, true)))
+    Ok(Json(view(&state.services.vault, d, true)))
 }
 
 /// An immutable version.
@@ -313,8 +324,11 @@ async fn import_workflow(
     ApiJson(body): ApiJson<WorkflowDocument>,
 ) -> ApiResult<(StatusCode, Json<WorkflowView>)> {
     let document = serde_json::to_value(&body).unwrap_or_default();
-    let d = workflows::import(&state.store, &caller.actor, document).await?;
-    Ok((StatusCode::CREATED, Json(view(d, true))))
+    let d = workflows::import(&state.store, &state.services.vault, &caller.actor, document).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state.services.vault, d, true)),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -567,8 +581,12 @@ async fn import_template(
     Caller(caller): Caller,
     Path(slug): Path<String>,
 ) -> ApiResult<(StatusCode, Json<WorkflowView>)> {
-    let d = workflows::import_template(&state.store, &caller.actor, &slug).await?;
-    Ok((StatusCode::CREATED, Json(view(d, true))))
+    let d = workflows::import_template(&state.store, &state.services.vault, &caller.actor, &slug)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state.services.vault, d, true)),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

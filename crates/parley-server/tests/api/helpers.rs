@@ -10,6 +10,8 @@ use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+/// The master secret test servers run with.
+pub const SIGNING_KEY: &[u8] = b"test signing key of at least 32 bytes";
 pub const OWNER_EMAIL: &str = "owner@example.com";
 pub const OWNER_PASSWORD: &str = "correct horse battery";
 
@@ -72,7 +74,7 @@ pub async fn start_with_workflows(db: &TestDb) -> TestApp {
 
 async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config) -> TestApp {
     install_tls();
-    let key = b"test signing key of at least 32 bytes".to_vec();
+    let key = SIGNING_KEY.to_vec();
     let chat = parley_engine::services::Services::new(
         store.clone(),
         parley_engine::live::Hub::default(),

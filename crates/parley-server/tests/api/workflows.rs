@@ -225,8 +225,33 @@ async fn compile_errors_point_at_nodes_and_versions_are_immutable() {
             (Some(1), Some("draft"))
         );
         assert_eq!(wf["statechart"]["initial"], "t");
-        assert!(wf["signing_secret"].as_str().unwrap().starts_with("whsec_"));
+        let secret = wf["signing_secret"].as_str().unwrap();
+        assert!(secret.starts_with("whsec_"));
         let id = wf["id"].as_str().unwrap().to_string();
+        let plain =
+            parley_store::repo::workflows::plaintext_signing_secrets(app.store.db(), "whsec_")
+                .await
+                .unwrap();
+        assert!(
+            plain.iter().all(|(wid, _)| wid.to_string() != id),
+            "{}: the signing secret is stored sealed",
+            db.name
+        );
+        // A secret stored in the clear by an older version is sealed at start-up and reads
+        // back the same.
+        let uuid = id.parse().unwrap();
+        let writer = app.store.writer().await.unwrap();
+        parley_store::repo::workflows::set_signing_secret(&writer, uuid, "whsec_legacy")
+            .await
+            .unwrap();
+        drop(writer);
+        let vault = parley_engine::vault::Vault::new(helpers::SIGNING_KEY);
+        let sealed = parley_engine::workflows::seal_signing_secrets(&app.store, &vault).await;
+        assert_eq!(sealed.unwrap(), 1, "{}", db.name);
+        let (_, read) = owner
+            .call(Method::GET, &format!("/api/v1/workflows/{id}"), None)
+            .await;
+        assert_eq!(read["signing_secret"], "whsec_legacy", "{}", db.name);
         let path = format!("/api/v1/workflows/{id}");
         let (_, same) = owner
             .call(

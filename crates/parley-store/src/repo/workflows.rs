@@ -47,6 +47,34 @@ pub async fn create(
     .await?)
 }
 
+/// Workflows whose signing secret is stored in the clear (it starts with `prefix`), with it.
+pub async fn plaintext_signing_secrets(
+    c: &impl ConnectionTrait,
+    prefix: &str,
+) -> StoreResult<Vec<(Uuid, String)>> {
+    Ok(workflow::Entity::find()
+        .filter(workflow::Column::SigningSecret.starts_with(prefix))
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.signing_secret))
+        .collect())
+}
+
+/// Replaces a workflow's stored signing secret (with its sealed form).
+pub async fn set_signing_secret(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    stored: &str,
+) -> StoreResult<()> {
+    workflow::Entity::update_many()
+        .col_expr(workflow::Column::SigningSecret, stored.into())
+        .filter(workflow::Column::Id.eq(id))
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
 /// A compiled graph to store as the next version.
 pub struct NewVersion {
     pub graph: serde_json::Value,
