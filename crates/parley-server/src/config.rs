@@ -92,6 +92,15 @@ pub struct Settings {
     /// Live streams one visitor may hold open (default 8).
     #[arg(long, global = true, env = "PARLEY_MAX_STREAMS_PER_VISITOR")]
     pub max_streams_per_visitor: Option<u32>,
+    /// Megabytes of images one visitor may upload in 24 hours (default 50).
+    #[arg(long, global = true, env = "PARLEY_UPLOAD_MB_PER_VISITOR_DAY")]
+    pub upload_mb_per_visitor_day: Option<u64>,
+    /// Megabytes of images one bot's visitors may upload in 24 hours (default 2048).
+    #[arg(long, global = true, env = "PARLEY_UPLOAD_MB_PER_BOT_DAY")]
+    pub upload_mb_per_bot_day: Option<u64>,
+    /// Uploads are refused while the data directory's disk has less free space (default 512).
+    #[arg(long, global = true, env = "PARLEY_MIN_FREE_DISK_MB")]
+    pub min_free_disk_mb: Option<u64>,
 }
 
 impl Settings {
@@ -125,6 +134,11 @@ impl Settings {
             max_streams_per_visitor: self
                 .max_streams_per_visitor
                 .or(other.max_streams_per_visitor),
+            upload_mb_per_visitor_day: self
+                .upload_mb_per_visitor_day
+                .or(other.upload_mb_per_visitor_day),
+            upload_mb_per_bot_day: self.upload_mb_per_bot_day.or(other.upload_mb_per_bot_day),
+            min_free_disk_mb: self.min_free_disk_mb.or(other.min_free_disk_mb),
         }
     }
 }
@@ -161,6 +175,10 @@ pub struct Config {
     pub connections: crate::listener::ConnectionLimits,
     /// Live streams: per visitor, per bot, per node.
     pub streams: (usize, usize, usize),
+    /// Image bytes per visitor and per bot in 24 hours.
+    pub upload_quota: (u64, u64),
+    /// Free bytes below which uploads are refused (SQLite's data directory).
+    pub min_free_disk: u64,
 }
 
 impl Config {
@@ -223,6 +241,11 @@ impl Config {
                 s.max_streams_per_bot.unwrap_or(512).max(1) as usize,
                 s.max_streams.unwrap_or(2048).max(1) as usize,
             ),
+            upload_quota: (
+                s.upload_mb_per_visitor_day.unwrap_or(50) * 1024 * 1024,
+                s.upload_mb_per_bot_day.unwrap_or(2048) * 1024 * 1024,
+            ),
+            min_free_disk: s.min_free_disk_mb.unwrap_or(512) * 1024 * 1024,
         })
     }
 

@@ -137,3 +137,109 @@ impl Drop for StreamSlots {
         }
     }
 }
+
+/// Bytes of images visitors may upload in a day, per visitor and per bot, counted on this
+/// node over a sliding 24 hours (behind N nodes up to N times as much). Anonymous visitors
+/// can upload, so without it one address could fill the disk at the widget's write rate.
+pub struct UploadQuota {
+    pub per_visitor: u64,
+    pub per_bot: u64,
+    used: Mutex<HashMap<String, Vec<(i64, u64)>>>,
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+impl UploadQuota {
+    pub fn new(per_visitor: u64, per_bot: u64) -> Self {
+        Self {
+            per_visitor,
+            per_bot,
+            used: Mutex::default(),
+        }
+    }
+
+    /// Counts `bytes` for the visitor and the bot, or refuses them with 429 and
+    /// `Retry-After` when either would pass its day's quota. [`UploadQuota::release`] gives
+    /// them back when the upload is not stored after all.
+    pub fn reserve(&self, bot: Uuid, visitor: Uuid, bytes: u64, now: i64) -> ApiResult<()> {
+        let keys = [
+            (format!("visitor/{visitor}"), self.per_visitor),
+            (format!("bot/{bot}"), self.per_bot),
+        ];
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        for (key, quota) in &keys {
+            let entries = used.entry(key.clone()).or_default();
+            entries.retain(|(at, _)| now - at < DAY_MS);
+            let total: u64 = entries.iter().map(|(_, b)| b).sum();
+            if total + bytes > *quota {
+                let oldest = entries.first().map_or(now, |(at, _)| *at);
+                let secs = ((oldest + DAY_MS - now) / 1000).max(1) as u64;
+                let who = key.split('/').next().unwrap_or("visitor");
+                metrics::counter!("parley_uploads_refused_total", "quota" => who.to_string())
+                    .increment(1);
+                return Err(ApiError {
+                    retry_after_secs: Some(secs),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "upload_quota_exceeded",
+                        format!("this {who} has uploaded its images for today; try again later"),
+                    )
+                });
+            }
+        }
+        for (key, _) in &keys {
+            used.entry(key.clone()).or_default().push((now, bytes));
+        }
+        used.retain(|_, entries| !entries.is_empty());
+        Ok(())
+    }
+
+    /// Gives back a reservation made at `now` for an upload that was not stored.
+    pub fn release(&self, bot: Uuid, visitor: Uuid, bytes: u64, now: i64) {
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        for key in [format!("visitor/{visitor}"), format!("bot/{bot}")] {
+            if let Some(entries) = used.get_mut(&key)
+                && let Some(i) = entries.iter().rposition(|e| *e == (now, bytes))
+            {
+                entries.remove(i);
+            }
+        }
+    }
+}
+
+/// Refuses an upload with 507 when the file system holding `dir` has less than `min_free`
+/// bytes left: better one refused image than a database that cannot write.
+pub fn ensure_disk_room(dir: &std::path::Path, min_free: u64) -> ApiResult<()> {
+    match free_bytes(dir) {
+        Some(free) if free < min_free => {
+            metrics::counter!("parley_uploads_refused_total", "quota" => "disk").increment(1);
+            tracing::warn!(
+                free,
+                min_free,
+                "the data directory's disk is nearly full; refusing uploads"
+            );
+            Err(ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "disk_full",
+                "the server is out of space for uploads; try again later",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `dir`.
+#[cfg(unix)]
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a NUL-terminated string and `stat` a writable statvfs.
+    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
+    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
+    None
+}

@@ -1,7 +1,7 @@
 //! What every handler shares. It knows no routes: the router assembles those around it.
 
 use crate::config::Config;
-use crate::limits::{StreamLimits, WidgetLimiter};
+use crate::limits::{StreamLimits, UploadQuota, WidgetLimiter};
 use crate::metrics;
 use metrics_exporter_prometheus::PrometheusHandle;
 use parley_engine::auth::Auth;
@@ -30,6 +30,8 @@ pub struct AppState {
     pub widget_limiter: Arc<WidgetLimiter>,
     /// Open live streams per visitor, bot and node.
     pub streams: Arc<StreamLimits>,
+    /// Image bytes uploaded per visitor and bot in a day.
+    pub uploads: Arc<UploadQuota>,
 }
 
 impl AppState {
@@ -48,6 +50,10 @@ impl AppState {
                 let (visitor, bot, node) = config.streams;
                 Arc::new(StreamLimits::new(visitor, bot, node))
             },
+            uploads: Arc::new(UploadQuota::new(
+                config.upload_quota.0,
+                config.upload_quota.1,
+            )),
             config: Arc::new(config),
             metrics: metrics::handle(),
             store: services.store.clone(),

@@ -37,6 +37,18 @@ pub async fn attach_image(
     let content_type = image::sniff(&upload.bytes).ok_or_else(|| {
         EngineError::Unsupported("only JPEG, PNG, GIF and WebP images are accepted".into())
     })?;
+    let size = image::dimensions(&upload.bytes).ok_or_else(|| {
+        EngineError::Unsupported("the image's size could not be read: is the file complete?".into())
+    })?;
+    if !image::acceptable_size(size) {
+        return Err(EngineError::TooLarge(format!(
+            "an image may be at most {} pixels on a side and {} megapixels; this one is {} × {}",
+            image::MAX_IMAGE_SIDE,
+            image::MAX_IMAGE_PIXELS / 1_000_000,
+            size.0,
+            size.1
+        )));
+    }
     let caption = upload.caption.trim();
     if caption.chars().count() > MAX_MESSAGE_CHARS {
         return Err(EngineError::TooLarge(format!(

@@ -121,6 +121,19 @@ async fn images_are_checked_stored_once_and_served_by_signed_links_only() {
         big.resize(5 * 1024 * 1024 + 1, 0);
         let (status, body) = upload(&w, &conv, big, "big.png").await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        // A small file that declares 20,000 × 20,000 pixels (an image bomb).
+        let mut bomb = PNG.to_vec();
+        bomb[16..20].copy_from_slice(&20_000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&20_000u32.to_be_bytes());
+        let (status, body) = upload(&w, &conv, bomb, "bomb.png").await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("20000 × 20000"),
+            "{body}"
+        );
         let r = w
             .request(
                 Method::POST,
@@ -139,4 +152,58 @@ async fn images_are_checked_stored_once_and_served_by_signed_links_only() {
             "another visitor cannot post into this conversation: {status}"
         );
     }
+}
+
+/// A visitor's uploads count against a daily quota (refused uploads do not), another
+/// visitor has their own, and no upload is taken while the disk is nearly full.
+#[tokio::test]
+async fn uploads_stop_at_the_days_quota_and_a_nearly_full_disk() {
+    for db in test_stores().await {
+        let config = parley_server::config::Config {
+            upload_quota: (2 * PNG.len() as u64, 1 << 30),
+            ..helpers::config()
+        };
+        let app = helpers::start_with_config(&db, config).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Quota").await;
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let (status, _) = upload(&w, &conv, b"not an image".to_vec(), "x.png").await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        for name in ["one.png", "two.png"] {
+            let (status, body) = upload(&w, &conv, PNG.to_vec(), name).await;
+            assert_eq!(status, StatusCode::CREATED, "{}: {body}", db.name);
+        }
+        let (status, body) = upload(&w, &conv, PNG.to_vec(), "three.png").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{}: {body}", db.name);
+        assert_eq!(body["error"]["code"], "upload_quota_exceeded");
+        let mut other = Widget::of(&app, &bot);
+        let theirs = other.start().await;
+        let (status, _) = upload(&other, &theirs, PNG.to_vec(), "mine.png").await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "another visitor has their own quota"
+        );
+    }
+    let db = test_stores().await.remove(0);
+    assert_eq!(
+        db.name, "sqlite",
+        "the disk guard watches SQLite's data directory"
+    );
+    let data_dir = std::env::temp_dir();
+    let config = parley_server::config::Config {
+        data_dir,
+        database_url: "sqlite://unused.db".into(),
+        min_free_disk: u64::MAX,
+        ..helpers::config()
+    };
+    let app = helpers::start_with_config(&db, config).await;
+    let owner = app.owner().await;
+    let bot = owner.create_bot("Full").await;
+    let mut w = Widget::of(&app, &bot);
+    let conv = w.start().await;
+    let (status, body) = upload(&w, &conv, PNG.to_vec(), "box.png").await;
+    assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE, "{body}");
+    assert_eq!(body["error"]["code"], "disk_full");
 }

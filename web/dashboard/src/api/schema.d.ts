@@ -4445,7 +4445,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the widget's write rate or the day's upload quota */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the server's disk is nearly full */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

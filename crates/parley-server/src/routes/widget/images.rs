@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::WidgetBot;
 use crate::extract::parse_id;
 use crate::images::{self};
+use crate::limits::ensure_disk_room;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -30,7 +31,8 @@ pub struct UploadedImage {
     responses(
         (status = 201, body = UploadedImage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
-        (status = 429, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "the widget's write rate or the day's upload quota"),
+        (status = 507, body = ErrorBody, description = "the server's disk is nearly full"),
     ),
 )]
 pub(super) async fn upload_image(
@@ -58,12 +60,23 @@ pub(super) async fn upload_image(
     let (name, bytes) = image.ok_or_else(|| {
         ApiError::invalid_field("image", "send the image as an `image` file part")
     })?;
+    if state.config.is_sqlite() {
+        ensure_disk_room(&state.config.data_dir, state.config.min_free_disk)?;
+    }
+    let (size, now) = (bytes.len() as u64, parley_store::now_ms());
+    state.uploads.reserve(bot.id, visitor.id, size, now)?;
     let upload = ImageUpload {
         bytes,
         name,
         caption,
     };
-    let message = chat::attach_image(&state.services, &conv, upload).await?;
+    let message = match chat::attach_image(&state.services, &conv, upload).await {
+        Ok(message) => message,
+        Err(e) => {
+            state.uploads.release(bot.id, visitor.id, size, now);
+            return Err(e.into());
+        }
+    };
     Ok((
         StatusCode::CREATED,
         Json(UploadedImage {
