@@ -76,5 +76,77 @@ pub fn build_router(state: AppState) -> Router {
 
 /// The whole OpenAPI document, as `GET /api/openapi.json` serves it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api_routes().split_for_parts().1
+    let mut doc = api_routes().split_for_parts().1;
+    document_shared_answers(&mut doc);
+    doc
+}
+
+/// Adds the answers every route of a kind gives through a shared extractor, so each route
+/// need not repeat them and none can forget: 415 where a JSON body is read (`ApiJson`), 401
+/// on the widget API (`WidgetBot`'s key check) and on the admin API (`Caller`), 400 where a
+/// page size is read (`page_limit`).
+fn document_shared_answers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let answers = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                answers
+                    .entry(status.to_string())
+                    .or_insert_with(|| error(description).into());
+            };
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|body| match body {
+                    utoipa::openapi::RefOr::T(body) => {
+                        body.content.contains_key("application/json")
+                    }
+                    utoipa::openapi::RefOr::Ref(_) => false,
+                });
+            if json_body {
+                add("415", "the body was not sent as application/json");
+            }
+            let with_bot_key =
+                path.starts_with("/widget/v1/") && !path.starts_with("/widget/v1/images/");
+            if with_bot_key {
+                add("401", "unknown or missing X-Parley-Bot key");
+            }
+            let signed_in = path.starts_with("/api/v1/") && path != "/api/v1/auth/login";
+            if signed_in {
+                add(
+                    "401",
+                    "not signed in: no valid session cookie or bearer token",
+                );
+            }
+            let paged = operation.parameters.iter().flatten().any(|p| match p {
+                utoipa::openapi::RefOr::T(p) => p.name == "limit",
+                utoipa::openapi::RefOr::Ref(_) => false,
+            });
+            if paged {
+                add(
+                    "400",
+                    "a malformed query, such as a page size outside 1 to 200",
+                );
+            }
+        }
+    }
 }

@@ -58,6 +58,7 @@ pub struct BotList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotCreate {
+    #[schema(min_length = 1)]
     name: String,
     allowed_origins: Option<Vec<String>>,
     appearance: Option<Appearance>,
@@ -68,6 +69,7 @@ pub struct BotCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotUpdate {
+    #[schema(min_length = 1)]
     name: Option<String>,
     allowed_origins: Option<Vec<String>>,
     appearance: Option<Appearance>,
@@ -298,6 +300,7 @@ async fn set_insight(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeRequest {
+    #[schema(min_length = 1)]
     text: String,
 }
 

@@ -262,6 +262,7 @@ async fn update_conversation(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteCreate {
+    #[schema(min_length = 1)]
     text: String,
 }
 
@@ -316,6 +317,7 @@ async fn handoff(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentReply {
+    #[schema(min_length = 1)]
     text: String,
 }
 

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct EventPost {
     /// 1-64 letters, digits, `_`, `.` or `-`; triggers `external:<name>`.
+    #[schema(min_length = 1, max_length = 64)]
     name: String,
     /// Any JSON object; `conversation_id` ties the event to a conversation (the context
     /// then has its conversation, visitor and lead).

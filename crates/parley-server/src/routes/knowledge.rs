@@ -118,7 +118,7 @@ pub struct UploadItem {
 /// DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others.
 #[utoipa::path(post, path = "/api/v1/bots/{id}/documents", tag = "knowledge", params(("id" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", description = "one or more `files` parts"),
-    responses((status = 202, body = UploadResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    responses((status = 202, body = UploadResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)),
 )]
 async fn upload_documents(
     State(state): State<AppState>,
@@ -222,7 +222,9 @@ pub struct FaqList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaqCreate {
+    #[schema(min_length = 1)]
     question: String,
+    #[schema(min_length = 1)]
     answer: String,
     enabled: Option<bool>,
 }
@@ -230,7 +232,9 @@ pub struct FaqCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaqUpdate {
+    #[schema(min_length = 1)]
     question: Option<String>,
+    #[schema(min_length = 1)]
     answer: Option<String>,
     enabled: Option<bool>,
 }
@@ -324,6 +328,7 @@ async fn reorder_faqs(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchRequest {
+    #[schema(min_length = 1)]
     query: String,
     /// Passages to return, 1 to 50 (default 8).
     limit: Option<u64>,

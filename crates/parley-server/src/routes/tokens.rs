@@ -45,6 +45,7 @@ pub struct TokenList {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenCreate {
+    #[schema(min_length = 1)]
     name: String,
     /// `admin` or `agent`, at most your own role.
     role: Role,

@@ -127,6 +127,7 @@ async fn list_workflows(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowCreate {
+    #[schema(min_length = 1)]
     name: String,
     description: Option<String>,
     /// A React Flow graph (`{nodes, edges}`); see docs/workflows.md.
@@ -176,6 +177,7 @@ async fn get_workflow(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowUpdate {
+    #[schema(min_length = 1)]
     name: Option<String>,
     description: Option<String>,
     #[schema(value_type = Option<Object>)]

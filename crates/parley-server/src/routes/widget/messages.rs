@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
+    #[schema(min_length = 1)]
     text: String,
     /// The widget's own id for this message (1-64 letters, digits, `-`, `_`). A retry with
     /// the same id returns the stored message and its answer instead of storing it twice.
