@@ -6,7 +6,7 @@ DASHBOARD := web/dashboard
 WIDGET := web/widget
 E2E := web/e2e
 
-.PHONY: run test web web-deps widget-deps e2e-deps rust-test rust-lint web-test e2e openapi bench clean
+.PHONY: fuzz run test web web-deps widget-deps e2e-deps rust-test rust-lint web-test e2e openapi bench clean
 
 ## Build the dashboard and a release binary, then start Parley on SQLite in ./data with a
 ## demo workspace and bot. The first start prints the admin login.
@@ -59,6 +59,12 @@ openapi: web-deps
 	$(CARGO) run --quiet --bin parley -- openapi > $(DASHBOARD)/openapi.json
 	cd $(DASHBOARD) && npm run gen:api
 	cd $(WIDGET) && npm run gen:api
+
+## Schema-driven requests (schemathesis) against a fresh debug server on 127.0.0.1: no
+## server errors, every answer as the OpenAPI document says. FUZZ_EXAMPLES per operation.
+fuzz:
+	$(CARGO) build --bin parley
+	scripts/fuzz.sh
 
 ## Bounded load against 127.0.0.1 only; prints requests/s and latency percentiles.
 bench:
