@@ -208,6 +208,11 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             anyhow::bail!("PARLEY_PUBLIC_URL must start with http:// or https://");
         }
+        let proxy_hops = match (s.trust_proxy.unwrap_or(false), s.proxy_hops) {
+            (false, _) => 0,
+            (true, Some(0)) => anyhow::bail!("PARLEY_PROXY_HOPS must be at least 1"),
+            (true, hops) => hops.unwrap_or(1) as usize,
+        };
         let webhook_allow_hosts = AllowHosts::parse(s.webhook_allow_hosts.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!("PARLEY_WEBHOOK_ALLOW_HOSTS: {e}"))?;
         Ok(Config {
@@ -224,16 +229,16 @@ impl Config {
             workers: s.workers.unwrap_or(4),
             max_body_bytes: s.max_body_bytes.unwrap_or(1024 * 1024),
             session_ttl: Duration::from_secs(s.session_ttl_hours.unwrap_or(7 * 24).max(1) * 3600),
-            proxy_hops: match (s.trust_proxy.unwrap_or(false), s.proxy_hops) {
-                (false, _) => 0,
-                (true, Some(0)) => anyhow::bail!("PARLEY_PROXY_HOPS must be at least 1"),
-                (true, hops) => hops.unwrap_or(1) as usize,
-            },
+            proxy_hops,
             secret_key: s.secret_key,
             widget_rate_per_minute: s.widget_rate_per_minute.unwrap_or(60),
             connections: crate::listener::ConnectionLimits {
                 max: s.max_connections.unwrap_or(4096).max(1) as usize,
-                per_address: s.max_connections_per_address.unwrap_or(256).max(1) as usize,
+                // Behind trusted proxies every connection comes from a proxy's address.
+                per_address: match proxy_hops {
+                    0 => s.max_connections_per_address.unwrap_or(256).max(1) as usize,
+                    _ => usize::MAX,
+                },
                 header_timeout: Duration::from_secs(s.header_timeout_secs.unwrap_or(15).max(1)),
             },
             streams: (
@@ -313,6 +318,29 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Behind a proxy every connection comes from the proxy, so the per-address cap would
+    /// cap everyone at once: only the node's cap applies there.
+    #[test]
+    fn the_per_address_connection_cap_is_off_behind_trusted_proxies() {
+        let direct = Config::resolve(Settings::default(), None).unwrap();
+        assert_eq!(direct.connections.per_address, 256);
+        assert_eq!(direct.proxy_hops, 0);
+        let proxied = Settings {
+            trust_proxy: Some(true),
+            ..Default::default()
+        };
+        let proxied = Config::resolve(proxied, None).unwrap();
+        assert_eq!(proxied.proxy_hops, 1);
+        assert_eq!(proxied.connections.per_address, usize::MAX);
+        assert_eq!(proxied.connections.max, 4096);
+        let zero = Settings {
+            trust_proxy: Some(true),
+            proxy_hops: Some(0),
+            ..Default::default()
+        };
+        assert!(Config::resolve(zero, None).is_err());
+    }
 
     #[test]
     fn flags_beat_file_beats_defaults() {
