@@ -27,33 +27,52 @@ async fn wait_ingested(owner: &helpers::Session, bot: &str) -> Value {
     panic!("ingestion did not finish");
 }
 
+/// A bot for `https://shop.example` and an upload of five files: Markdown, HTML with a
+/// script, a program, a damaged PDF and text with stray NULs. Returns the owner's session,
+/// the bot and the upload's answer.
+async fn shop_with_uploads(app: &helpers::TestApp) -> (helpers::Session, Value, reqwest::Response) {
+    let owner = app.owner().await;
+    let (_, bot) = owner
+        .call(
+            Method::POST,
+            "/api/v1/bots",
+            Some(json!({"name": "Shop", "allowed_origins": ["https://shop.example"]})),
+        )
+        .await;
+    let bot_id = bot["id"].as_str().unwrap().to_string();
+    let form = reqwest::multipart::Form::new()
+        .part("files", reqwest::multipart::Part::bytes(b"# Returns\n\nYou can return unworn boots within 60 days for a full refund.\n\n# Shipping\n\nStandard shipping takes 3 to 5 business days.".to_vec()).file_name("policies.md"))
+        .part("files", reqwest::multipart::Part::bytes(b"<html><body><h1>Warranty</h1><p>Tents carry a lifetime warranty.</p><script>evil()</script></body></html>".to_vec()).file_name("warranty.html"))
+        .part("files", reqwest::multipart::Part::bytes(b"\x7fELF\x02\x01".to_vec()).file_name("program.exe"))
+        .part("files", reqwest::multipart::Part::bytes(b"%PDF-1.4 broken".to_vec()).file_name("broken.pdf"))
+        // A stray NUL (which PostgreSQL refuses in text) does not fail the document.
+        .part("files", reqwest::multipart::Part::bytes(b"# Stakes\0\n\nSteel\0stakes come with every tent.".to_vec()).file_name("stakes.txt"));
+    let response = owner
+        .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (owner, bot, response)
+}
+
+/// The shop's widget, from its allowed origin.
+fn shop_widget(app: &helpers::TestApp, bot: &Value) -> Widget {
+    Widget {
+        client: reqwest::Client::new(),
+        base: app.base.clone(),
+        key: bot["public_key"].as_str().unwrap().into(),
+        origin: Some("https://shop.example".into()),
+        session: None,
+    }
+}
+
 #[tokio::test]
-async fn upload_ingest_search_and_chat_with_citations() {
+async fn uploads_are_checked_ingested_with_clear_failures_and_searchable() {
     for db in test_stores().await {
         let app = start(&db).await;
-        let owner = app.owner().await;
-        let (_, bot) = owner
-            .call(
-                Method::POST,
-                "/api/v1/bots",
-                Some(json!({"name": "Shop", "allowed_origins": ["https://shop.example"]})),
-            )
-            .await;
+        let (owner, bot, response) = shop_with_uploads(&app).await;
         let bot_id = bot["id"].as_str().unwrap().to_string();
-
-        let form = reqwest::multipart::Form::new()
-            .part("files", reqwest::multipart::Part::bytes(b"# Returns\n\nYou can return unworn boots within 60 days for a full refund.\n\n# Shipping\n\nStandard shipping takes 3 to 5 business days.".to_vec()).file_name("policies.md"))
-            .part("files", reqwest::multipart::Part::bytes(b"<html><body><h1>Warranty</h1><p>Tents carry a lifetime warranty.</p><script>evil()</script></body></html>".to_vec()).file_name("warranty.html"))
-            .part("files", reqwest::multipart::Part::bytes(b"\x7fELF\x02\x01".to_vec()).file_name("program.exe"))
-            .part("files", reqwest::multipart::Part::bytes(b"%PDF-1.4 broken".to_vec()).file_name("broken.pdf"))
-            // A stray NUL (which PostgreSQL refuses in text) does not fail the document.
-            .part("files", reqwest::multipart::Part::bytes(b"# Stakes\0\n\nSteel\0stakes come with every tent.".to_vec()).file_name("stakes.txt"));
-        let response = owner
-            .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
         assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", db.name);
         let upload: Value = response.json().await.unwrap();
         let items = upload["items"].as_array().unwrap();
@@ -106,17 +125,22 @@ async fn upload_ingest_search_and_chat_with_citations() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+#[tokio::test]
+async fn the_widget_answers_from_knowledge_and_faqs_with_citations_as_json_and_sse() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let (owner, bot, response) = shop_with_uploads(&app).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED, "{}", db.name);
+        let bot_id = bot["id"].as_str().unwrap().to_string();
+        wait_ingested(&owner, &bot_id).await;
         let (_, faq) = owner.call(Method::POST, &format!("/api/v1/bots/{bot_id}/faqs"), Some(json!({"question": "Do you ship to Canada?", "answer": "Yes, in 7 to 14 business days."}))).await;
         assert!(faq["id"].is_string(), "{faq}");
 
         // The widget, from an allowed origin.
-        let mut w = Widget {
-            client: reqwest::Client::new(),
-            base: app.base.clone(),
-            key: bot["public_key"].as_str().unwrap().into(),
-            origin: Some("https://shop.example".into()),
-            session: None,
-        };
+        let mut w = shop_widget(&app, &bot);
         let (status, config) = w.call(Method::GET, "/widget/v1/config", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(config["faqs"][0]["question"], "Do you ship to Canada?");
@@ -204,8 +228,24 @@ async fn upload_ingest_search_and_chat_with_citations() {
             "{}: every message stored",
             db.name
         );
+    }
+}
 
-        // Bad input.
+#[tokio::test]
+async fn the_widget_refuses_blank_or_long_messages_other_origins_and_wrong_keys() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bot) = owner
+            .call(
+                Method::POST,
+                "/api/v1/bots",
+                Some(json!({"name": "Shop", "allowed_origins": ["https://shop.example"]})),
+            )
+            .await;
+        let mut w = shop_widget(&app, &bot);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
         let (status, _) = w
             .call(Method::POST, &path, Some(json!({"text": "   "})))
             .await;
