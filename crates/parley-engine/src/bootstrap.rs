@@ -147,3 +147,19 @@ async fn seed_demo_knowledge(
     }
     Ok(())
 }
+
+/// Seals the secrets older versions stored in the clear (bots' identity secrets, workflows'
+/// webhook signing secrets); run at start-up, before serving. Logs what it sealed; a second
+/// run seals nothing.
+pub async fn seal_plaintext_secrets(store: &Store, vault: &Vault) -> EngineResult<()> {
+    let bots = crate::bots::seal_identity_secrets(store, vault).await?;
+    let workflows = crate::workflows::seal_signing_secrets(store, vault).await?;
+    if bots + workflows > 0 {
+        tracing::info!(
+            bots,
+            workflows,
+            "secrets stored in the clear are now sealed"
+        );
+    }
+    Ok(())
+}

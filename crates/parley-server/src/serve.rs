@@ -5,8 +5,7 @@ use crate::config::Config;
 use crate::router::build_router;
 use crate::state::AppState;
 use anyhow::Context;
-use parley_engine::bootstrap::{FirstStart, ensure_initialized};
-use parley_engine::bots::seal_identity_secrets;
+use parley_engine::bootstrap::{FirstStart, ensure_initialized, seal_plaintext_secrets};
 use parley_engine::live::Hub;
 use parley_engine::maintenance;
 use parley_engine::services::Services;
@@ -43,24 +42,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         &visitor_key,
         config.webhook_allow_hosts.clone(),
     );
-    let sealed = seal_identity_secrets(&store, &services.vault)
+    seal_plaintext_secrets(&store, &services.vault)
         .await
-        .map_err(|e| anyhow::anyhow!("sealing identity secrets: {e}"))?;
-    if sealed > 0 {
-        tracing::info!(
-            bots = sealed,
-            "identity secrets stored in the clear are now sealed"
-        );
-    }
-    let sealed = parley_engine::workflows::seal_signing_secrets(&store, &services.vault)
-        .await
-        .map_err(|e| anyhow::anyhow!("sealing webhook signing secrets: {e}"))?;
-    if sealed > 0 {
-        tracing::info!(
-            workflows = sealed,
-            "webhook signing secrets stored in the clear are now sealed"
-        );
-    }
+        .map_err(|e| anyhow::anyhow!("sealing secrets stored in the clear: {e}"))?;
     if let Some(first) = ensure_initialized(
         &store,
         &services.vault,
