@@ -148,3 +148,33 @@ describe('errors', () => {
     expect(expired).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('send (routes not in the schema yet)', () => {
+  it('sends the query, the JSON body and the CSRF token, and parses the answer', async () => {
+    const { api, calls } = setup({
+      'GET /api/v1/conversations/counts': () => json(200, { all: 3 }),
+      'PUT /api/v1/conversations/c1/assignee': (r) => json(200, { id: 'c1', assignee: r.body }),
+      'POST /api/v1/presence': () => new Response(null, { status: 204 }),
+    });
+    await api.auth.login({ email: 'a@b.c', password: 'pw' });
+    expect(await api.send('GET', '/api/v1/conversations/counts', { query: { bot_id: 'b1', empty: '', gone: undefined } })).toEqual({ all: 3 });
+    expect(Object.fromEntries(calls.at(-1)!.query)).toEqual({ bot_id: 'b1' });
+    expect(calls.at(-1)!.headers.has(CSRF_HEADER)).toBe(false);
+
+    await api.send('PUT', '/api/v1/conversations/c1/assignee', { body: { user_id: null } });
+    expect(calls.at(-1)).toMatchObject({ method: 'PUT', body: { user_id: null } });
+    expect(calls.at(-1)!.headers.get(CSRF_HEADER)).toBe('csrf-123');
+    expect(calls.at(-1)!.headers.get('Content-Type')).toBe('application/json');
+
+    expect(await api.send('POST', '/api/v1/presence', { body: { status: 'online' } })).toBeUndefined();
+  });
+
+  it('throws the API error and reports an expired session', async () => {
+    const expired = vi.fn();
+    const { api } = setup({ 'GET /api/v1/agents': () => errorBody(401, 'unauthenticated', 'Sign in first') }, expired);
+    await expect(api.send('GET', '/api/v1/agents')).rejects.toMatchObject({ status: 401, code: 'unauthenticated', message: 'Sign in first' });
+    expect(expired).toHaveBeenCalledTimes(1);
+    const offline = createApi({ baseUrl: BASE, fetch: () => Promise.reject(new TypeError('Failed to fetch')) });
+    await expect(offline.send('GET', '/api/v1/agents')).rejects.toMatchObject({ status: 0, code: 'network_error' });
+  });
+});

@@ -84,6 +84,44 @@ export function createApi(options: ApiClientOptions = {}) {
   client.use(csrf);
 
   const seg = encodeURIComponent;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+
+  /**
+   * A call to an endpoint the generated schema does not describe yet (new routes before
+   * `make openapi`), with the same session cookie, CSRF token, 401 handling and errors as
+   * the typed calls. The caller names the answer's type; swap for a typed call once the
+   * schema has the route.
+   */
+  const send = async <T>(method: string, path: string, init: { query?: Record<string, string | number | undefined>; body?: unknown } = {}): Promise<T> => {
+    const url = new URL(`${baseUrl}${path}`, globalThis.location?.href ?? baseUrl);
+    for (const [key, value] of Object.entries(init.query ?? {})) {
+      if (value !== undefined && String(value).trim() !== '') url.searchParams.set(key, String(value).trim());
+    }
+    const headers = new Headers();
+    if (init.body !== undefined) headers.set('Content-Type', 'application/json');
+    if (!SAFE_METHODS.has(method.toUpperCase()) && csrfToken) headers.set(CSRF_HEADER, csrfToken);
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await doFetch(url.toString(), {
+        method,
+        headers,
+        credentials: 'same-origin',
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      const text = await response.text();
+      body = text ? (response.headers.get('Content-Type')?.includes('json') ? JSON.parse(text) : text) : undefined;
+    } catch (cause) {
+      const message =
+        cause instanceof SyntaxError
+          ? 'The server sent a response that could not be read.'
+          : 'Could not reach the server. Check your connection and try again.';
+      throw new ApiError({ status: 0, code: 'network_error', message });
+    }
+    if (response.status === 401 && !path.startsWith('/api/v1/auth/')) options.onUnauthenticated?.();
+    if (!response.ok) throw errorFromResponse(response, body);
+    return body as T;
+  };
   /**
    * The schema is looser than the contract in one place: custom intents' lists
    * and points are optional there, always sent by the server (insight.ts).
@@ -95,6 +133,7 @@ export function createApi(options: ApiClientOptions = {}) {
   };
 
   return {
+    send,
     setCsrfToken(token: string | null) {
       csrfToken = token;
     },
