@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/errors';
+import { usePresence } from '../lib/presence';
 import { Link, navigate, useLocation } from '../lib/router';
 import { canManage, useMe, useSession } from '../lib/session';
 import { Button } from '../ui/Button';
@@ -51,6 +52,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const [leaving, setLeaving] = useState(false);
   const manage = canManage(me.role);
+  // Online while any page of the signed-in app is open, away while its tab is hidden.
+  usePresence();
 
   const signOut = async () => {
     setLeaving(true);
