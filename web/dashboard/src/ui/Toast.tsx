@@ -2,13 +2,21 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 
 export type ToastTone = 'success' | 'error' | 'info';
 
+export interface ToastOptions {
+  /** A button in the toast (e.g. "Open conversation"); clicking it also dismisses the toast. */
+  action?: { label: string; onClick: () => void };
+  /** How long it stays; 4 s by default, twice that for errors. */
+  durationMs?: number;
+}
+
 interface ToastItem {
   id: number;
   message: string;
   tone: ToastTone;
+  action?: ToastOptions['action'];
 }
 
-type ShowToast = (message: string, tone?: ToastTone) => void;
+type ShowToast = (message: string, tone?: ToastTone, options?: ToastOptions) => void;
 
 const ToastContext = createContext<ShowToast | null>(null);
 
@@ -27,12 +35,12 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const show = useCallback<ShowToast>(
-    (message, tone = 'success') => {
+    (message, tone = 'success', options = {}) => {
       const id = nextId.current++;
-      setItems((list) => [...list.slice(-3), { id, message, tone }]);
+      setItems((list) => [...list.slice(-3), { id, message, tone, ...(options.action ? { action: options.action } : {}) }]);
       timers.current.set(
         id,
-        setTimeout(() => dismiss(id), tone === 'error' ? DURATION_MS * 2 : DURATION_MS),
+        setTimeout(() => dismiss(id), options.durationMs ?? (tone === 'error' ? DURATION_MS * 2 : DURATION_MS)),
       );
     },
     [dismiss],
@@ -52,6 +60,18 @@ export function ToastProvider({ children }: { children: ReactNode }) {
           <div key={t.id} className={`toast toast-${t.tone}`}>
             <span className="toast-dot" aria-hidden="true" />
             <span className="toast-message">{t.message}</span>
+            {t.action && (
+              <button
+                type="button"
+                className="toast-action"
+                onClick={() => {
+                  dismiss(t.id);
+                  t.action?.onClick();
+                }}
+              >
+                {t.action.label}
+              </button>
+            )}
             <button type="button" className="toast-close" aria-label="Dismiss notification" onClick={() => dismiss(t.id)}>
               ×
             </button>
