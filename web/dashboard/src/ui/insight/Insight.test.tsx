@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen, within } from '@testing-library/react';
 import type { LeadState } from '../../api/insight';
 import { NO_FIELDS, NO_INSIGHT } from '../../test/insight';
-import { IntentChips, PriorityBadge, SentimentBadge, SentimentDot } from './InsightBadges';
+import { IntentChips, PriorityBadge, SentimentBadge, SentimentDot, SentimentLabelBadge } from './InsightBadges';
 import { LeadPanel } from './LeadPanel';
 import { SentimentTrend } from './SentimentTrend';
 
@@ -14,6 +14,16 @@ describe('insight badges', () => {
     const { container } = render(<SentimentBadge label="negative" score={-0.62} />);
     expect(screen.getByText('Sentiment: negative (-0.62)')).toBeTruthy();
     expect(container.querySelector('.sentiment-negative')?.textContent).toContain('Negative -0.62');
+  });
+
+  it('names a conversation\'s sentiment in a word, with the score on hover', () => {
+    const { container, rerender } = render(<SentimentLabelBadge label="negative" score={-0.62} />);
+    const badge = container.querySelector('.sentiment-badge.sentiment-negative')!;
+    expect(badge.getAttribute('title')).toBe('Sentiment: negative (-0.62)');
+    expect(badge.textContent).toBe('Negative sentiment, score -0.62');
+    expect(screen.getByText('Negative')).toBeTruthy();
+    rerender(<SentimentLabelBadge label="neutral" score={null} />);
+    expect(container.textContent).toBe('Neutral');
   });
 
   it('labels the list dot and leaves it out before any visitor message', () => {

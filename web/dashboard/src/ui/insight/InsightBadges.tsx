@@ -20,6 +20,20 @@ export function SentimentBadge({ label, score }: { label: SentimentLabel; score:
   );
 }
 
+/**
+ * A conversation's sentiment as a word ("Negative", "Neutral", "Positive"), coloured by
+ * label, with the score on hover and for screen readers.
+ */
+export function SentimentLabelBadge({ label, score }: { label: SentimentLabel; score: number | null }) {
+  const title = score === null ? `Sentiment: ${label}` : sentimentText(label, score);
+  return (
+    <span className={`sentiment-badge sentiment-${label}`} title={title}>
+      {LABEL_TEXT[label]}
+      {score !== null && <span className="sr-only"> sentiment, score {formatScore(score)}</span>}
+    </span>
+  );
+}
+
 /** The conversation's rolling sentiment as a dot for list rows; nothing before any visitor message. */
 export function SentimentDot({ score }: { score: number | null }) {
   if (score === null) return null;
