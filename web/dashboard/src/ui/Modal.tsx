@@ -16,7 +16,8 @@ export interface DialogProps {
   footer?: ReactNode;
   /** While true, Escape and the backdrop do not close the dialog. */
   busy?: boolean;
-  size?: 'sm' | 'md';
+  /** lg: for what needs room, e.g. an image shown large. */
+  size?: 'sm' | 'md' | 'lg';
 }
 
 /**
