@@ -23,6 +23,7 @@ import {
 } from './botForm';
 import { EmbedSnippet } from './EmbedSnippet';
 import { KeysCard, rotatedMessage } from './KeysCard';
+import { ModelCard } from './ModelCard';
 import { WidgetPreview } from './WidgetPreview';
 
 /**
@@ -125,155 +126,158 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
         </div>
       )}
       <div className="detail-grid">
-        <form ref={formRef} className="detail-main" onSubmit={save} noValidate aria-label="Bot settings">
-          {formError && (
-            <div className="alert alert-error" role="alert">
-              {formError}
-            </div>
-          )}
-          <Card title="General" headingId="general-heading">
-            <div className="form-stack">
-              <Field label="Name" error={errors.name}>
-                {(p) => <Input {...p} name="name" required autoComplete="off" {...text('name')} />}
-              </Field>
-              <Field
-                label="Allowed origins"
-                error={errors.originsText}
-                hint={
-                  <>
-                    One origin per line, e.g. <code>https://www.example.com</code>. Leave empty to allow the widget on
-                    any origin.
-                  </>
-                }
-              >
-                {(p) => (
-                  <Textarea
-                    {...p}
-                    name="allowed_origins"
-                    rows={3}
-                    spellCheck={false}
-                    placeholder="https://www.example.com"
-                    className="mono"
-                    {...text('originsText')}
-                  />
-                )}
-              </Field>
-            </div>
-          </Card>
-
-          <Card title="Appearance" headingId="appearance-heading" description="How the chat widget looks on your site.">
-            <div className="appearance-layout">
+        <div className="detail-main">
+          <form ref={formRef} className="detail-form" onSubmit={save} noValidate aria-label="Bot settings">
+            {formError && (
+              <div className="alert alert-error" role="alert">
+                {formError}
+              </div>
+            )}
+            <Card title="General" headingId="general-heading">
               <div className="form-stack">
-                <Field label="Title" error={errors.title}>
-                  {(p) => <Input {...p} name="title" {...text('title')} />}
+                <Field label="Name" error={errors.name}>
+                  {(p) => <Input {...p} name="name" required autoComplete="off" {...text('name')} />}
                 </Field>
-                <Field label="Greeting" error={errors.greeting} hint="The first message visitors see.">
-                  {(p) => <Textarea {...p} name="greeting" rows={2} {...text('greeting')} />}
-                </Field>
-                <div className="form-row">
-                  <Field label="Primary colour" error={errors.primaryColor}>
-                    {(p) => (
-                      <div className="color-field">
-                        <input
-                          type="color"
-                          className="color-swatch"
-                          aria-label="Pick primary colour"
-                          value={/^#[0-9a-fA-F]{6}$/.test(values.primaryColor) ? values.primaryColor.toLowerCase() : '#000000'}
-                          disabled={readOnly}
-                          onChange={(e) => set('primaryColor', e.target.value)}
-                        />
-                        <Input {...p} name="primary_color" className="mono" maxLength={7} spellCheck={false} {...text('primaryColor')} />
-                      </div>
-                    )}
-                  </Field>
-                  <fieldset className="field segmented-field" disabled={readOnly}>
-                    <legend className="field-label">Position</legend>
-                    <div className="segmented">
-                      {(['left', 'right'] as const).map((side) => (
-                        <label key={side} className={values.position === side ? 'segment segment-on' : 'segment'}>
-                          <input
-                            type="radio"
-                            name="position"
-                            value={side}
-                            checked={values.position === side}
-                            onChange={() => set('position', side)}
-                          />
-                          {side === 'left' ? 'Left' : 'Right'}
-                        </label>
-                      ))}
-                    </div>
-                    {errors.position && <p className="field-error">{errors.position}</p>}
-                  </fieldset>
-                </div>
-                <Field label="Avatar URL" aside="Optional" error={errors.avatarUrl} hint="Square image, at least 64×64.">
+                <Field
+                  label="Allowed origins"
+                  error={errors.originsText}
+                  hint={
+                    <>
+                      One origin per line, e.g. <code>https://www.example.com</code>. Leave empty to allow the widget on
+                      any origin.
+                    </>
+                  }
+                >
                   {(p) => (
-                    <Input {...p} name="avatar_url" type="url" placeholder="https://…/avatar.png" spellCheck={false} {...text('avatarUrl')} />
+                    <Textarea
+                      {...p}
+                      name="allowed_origins"
+                      rows={3}
+                      spellCheck={false}
+                      placeholder="https://www.example.com"
+                      className="mono"
+                      {...text('originsText')}
+                    />
                   )}
                 </Field>
               </div>
-              <WidgetPreview values={values} />
-            </div>
-          </Card>
+            </Card>
 
-          <Card title="Behaviour" headingId="behaviour-heading" description="How the bot answers.">
-            <div className="form-stack">
-              <Field
-                label="System prompt"
-                error={errors.systemPrompt}
-                hint="Instructions given to the model before every conversation."
-              >
-                {(p) => <Textarea {...p} name="system_prompt" rows={6} {...text('systemPrompt')} />}
-              </Field>
-              <Field
-                label="Memory turns"
-                error={errors.memoryTurns}
-                hint={`How many recent turns the bot keeps in full (${MEMORY_TURNS_MIN}–${MEMORY_TURNS_MAX}); older turns are summarised.`}
-              >
-                {(p) => (
-                  <Input
-                    {...p}
-                    name="memory_turns"
-                    type="number"
-                    inputMode="numeric"
-                    min={MEMORY_TURNS_MIN}
-                    max={MEMORY_TURNS_MAX}
-                    step={1}
-                    className="input-narrow"
-                    {...text('memoryTurns')}
-                  />
-                )}
-              </Field>
-              <Field
-                label="Fallback message"
-                error={errors.fallbackMessage}
-                hint="Sent when the bot cannot find an answer in its knowledge."
-              >
-                {(p) => <Textarea {...p} name="fallback_message" rows={2} {...text('fallbackMessage')} />}
-              </Field>
-            </div>
-          </Card>
+            <Card title="Appearance" headingId="appearance-heading" description="How the chat widget looks on your site.">
+              <div className="appearance-layout">
+                <div className="form-stack">
+                  <Field label="Title" error={errors.title}>
+                    {(p) => <Input {...p} name="title" {...text('title')} />}
+                  </Field>
+                  <Field label="Greeting" error={errors.greeting} hint="The first message visitors see.">
+                    {(p) => <Textarea {...p} name="greeting" rows={2} {...text('greeting')} />}
+                  </Field>
+                  <div className="form-row">
+                    <Field label="Primary colour" error={errors.primaryColor}>
+                      {(p) => (
+                        <div className="color-field">
+                          <input
+                            type="color"
+                            className="color-swatch"
+                            aria-label="Pick primary colour"
+                            value={/^#[0-9a-fA-F]{6}$/.test(values.primaryColor) ? values.primaryColor.toLowerCase() : '#000000'}
+                            disabled={readOnly}
+                            onChange={(e) => set('primaryColor', e.target.value)}
+                          />
+                          <Input {...p} name="primary_color" className="mono" maxLength={7} spellCheck={false} {...text('primaryColor')} />
+                        </div>
+                      )}
+                    </Field>
+                    <fieldset className="field segmented-field" disabled={readOnly}>
+                      <legend className="field-label">Position</legend>
+                      <div className="segmented">
+                        {(['left', 'right'] as const).map((side) => (
+                          <label key={side} className={values.position === side ? 'segment segment-on' : 'segment'}>
+                            <input
+                              type="radio"
+                              name="position"
+                              value={side}
+                              checked={values.position === side}
+                              onChange={() => set('position', side)}
+                            />
+                            {side === 'left' ? 'Left' : 'Right'}
+                          </label>
+                        ))}
+                      </div>
+                      {errors.position && <p className="field-error">{errors.position}</p>}
+                    </fieldset>
+                  </div>
+                  <Field label="Avatar URL" aside="Optional" error={errors.avatarUrl} hint="Square image, at least 64×64.">
+                    {(p) => (
+                      <Input {...p} name="avatar_url" type="url" placeholder="https://…/avatar.png" spellCheck={false} {...text('avatarUrl')} />
+                    )}
+                  </Field>
+                </div>
+                <WidgetPreview values={values} />
+              </div>
+            </Card>
 
-          {manage && (
-            <div className={dirty ? 'save-bar save-bar-dirty' : 'save-bar'}>
-              <span className="save-bar-status" aria-live="polite">
-                {dirty ? 'You have unsaved changes' : 'All changes saved'}
-              </span>
-              <Button
-                onClick={() => {
-                  setValues(saved);
-                  setErrors({});
-                  setFormError(null);
-                }}
-                disabled={!dirty || saving}
-              >
-                Discard
-              </Button>
-              <Button type="submit" variant="primary" loading={saving} disabled={!dirty}>
-                Save changes
-              </Button>
-            </div>
-          )}
-        </form>
+            <Card title="Behaviour" headingId="behaviour-heading" description="How the bot answers.">
+              <div className="form-stack">
+                <Field
+                  label="System prompt"
+                  error={errors.systemPrompt}
+                  hint="Instructions given to the model before every conversation."
+                >
+                  {(p) => <Textarea {...p} name="system_prompt" rows={6} {...text('systemPrompt')} />}
+                </Field>
+                <Field
+                  label="Memory turns"
+                  error={errors.memoryTurns}
+                  hint={`How many recent turns the bot keeps in full (${MEMORY_TURNS_MIN}–${MEMORY_TURNS_MAX}); older turns are summarised.`}
+                >
+                  {(p) => (
+                    <Input
+                      {...p}
+                      name="memory_turns"
+                      type="number"
+                      inputMode="numeric"
+                      min={MEMORY_TURNS_MIN}
+                      max={MEMORY_TURNS_MAX}
+                      step={1}
+                      className="input-narrow"
+                      {...text('memoryTurns')}
+                    />
+                  )}
+                </Field>
+                <Field
+                  label="Fallback message"
+                  error={errors.fallbackMessage}
+                  hint="Sent when the bot cannot find an answer in its knowledge."
+                >
+                  {(p) => <Textarea {...p} name="fallback_message" rows={2} {...text('fallbackMessage')} />}
+                </Field>
+              </div>
+            </Card>
+
+            {manage && (
+              <div className={dirty ? 'save-bar save-bar-dirty' : 'save-bar'}>
+                <span className="save-bar-status" aria-live="polite">
+                  {dirty ? 'You have unsaved changes' : 'All changes saved'}
+                </span>
+                <Button
+                  onClick={() => {
+                    setValues(saved);
+                    setErrors({});
+                    setFormError(null);
+                  }}
+                  disabled={!dirty || saving}
+                >
+                  Discard
+                </Button>
+                <Button type="submit" variant="primary" loading={saving} disabled={!dirty}>
+                  Save changes
+                </Button>
+              </div>
+            )}
+          </form>
+          <ModelCard bot={bot} manage={manage} onBotChange={onBotChange} />
+        </div>
 
         <aside className="detail-side" aria-label="Install and keys">
           <EmbedSnippet snippet={bot.embed_snippet} />
