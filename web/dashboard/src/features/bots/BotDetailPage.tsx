@@ -24,6 +24,7 @@ import {
 import { EmbedSnippet } from './EmbedSnippet';
 import { KeysCard, rotatedMessage } from './KeysCard';
 import { ModelCard } from './ModelCard';
+import { TryPanel } from './TryPanel';
 import { WidgetPreview } from './WidgetPreview';
 
 /**
@@ -277,6 +278,7 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
             )}
           </form>
           <ModelCard bot={bot} manage={manage} onBotChange={onBotChange} />
+          <TryPanel botId={bot.id} />
         </div>
 
         <aside className="detail-side" aria-label="Install and keys">
