@@ -69,7 +69,30 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .chip{display:inline-flex;align-items:center;gap:4px;max-width:260px;padding:3px 9px 3px 6px;border:1px solid #d0d7de;border-radius:999px;background:#fff;font-size:12px;color:#57606a;text-decoration:none}
 .chip span{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .chip svg{width:14px;height:14px}
-a.chip:hover{border-color:var(--p)}
+a.chip:hover,button.chip:hover,.chip[aria-expanded=true]{border-color:var(--p);color:#1f2328}
+.src{display:flex;flex-direction:column;gap:6px}
+.quote{border-left:3px solid var(--p);background:#f6f8fa;border-radius:6px;padding:7px 10px;font-size:12.5px;max-height:160px;overflow-y:auto;overflow-wrap:anywhere}
+.passage+.passage{margin-top:6px}
+.ph{font-weight:600;color:#57606a}
+.who{display:flex;align-items:center;gap:6px;font-size:12px;font-weight:600;color:#57606a}
+.face{width:20px;height:20px;border-radius:50%;object-fit:cover;display:grid;place-items:center;background:#cfe6cf;color:#1d4426;font-size:11px;font-weight:700;flex:none}
+.rate{align-self:stretch;border:1px solid #e5e7eb;border-radius:12px;padding:10px 12px;background:#fff}
+.rate-form,.rate-done{display:flex;flex-direction:column;gap:6px}
+.rate-done{align-items:center;text-align:center}
+.rate-t{font-weight:650}
+.stars{display:flex;gap:2px}
+.star{width:36px;height:36px;display:grid;place-items:center;border-radius:8px;color:#6e7781}
+.stars svg{width:26px;height:26px;stroke-width:1.6}
+.star.on,.stars svg.on{color:#b7791f}
+.star.on svg,.stars svg.on{fill:#f2b84b}
+@media (hover:hover){.pick:hover .star:not(:disabled){color:#b7791f}.pick:hover .star:not(:disabled) svg{fill:#f8d48a}.pick .star:hover~.star:not(:disabled){color:#6e7781}.pick .star:hover~.star:not(:disabled) svg{fill:none}}
+.rate-l{font-size:12.5px;color:#57606a}
+.rate textarea{width:100%;resize:vertical;min-height:44px;padding:6px 8px}
+.rate-row{display:flex;align-items:center;gap:8px}
+.rate-err{flex:1;font-size:12.5px;color:#82071e}
+.rate-send{margin-left:auto;padding:6px 16px;border-radius:8px;background:var(--p);color:var(--pt);font-weight:600}
+.rate button:disabled{opacity:.5;cursor:default}
+.stars.shown svg{width:20px;height:20px}
 .att img,img.att{display:block;max-width:220px;max-height:220px;border-radius:10px;border:1px solid #e5e7eb}
 .typing{display:flex;gap:4px;padding:4px 18px 8px}
 .typing i{width:7px;height:7px;border-radius:50%;background:#8c959f;animation:blink 1.2s infinite both}
@@ -103,6 +126,8 @@ textarea:focus-visible,input:focus-visible{outline-offset:0;border-color:var(--p
 .item .a,.item .meta{font-size:12.5px;color:#57606a;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
 .item[aria-current=true]{box-shadow:inset 3px 0 0 var(--p)}
 .empty{padding:16px 14px;color:#57606a}
+.scope{padding:8px 14px 2px;font-size:12px;font-weight:600;color:#57606a}
+.scope:empty{display:none}
 .empty:empty{display:none}
 @media (max-width:480px){
 .open .panel{inset:0;width:100%;height:100%;border-radius:0}

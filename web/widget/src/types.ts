@@ -5,6 +5,9 @@
  * more narrowly or more leniently than the schema, it says so below.
  */
 import type { components } from './api-schema';
+import type { CitationAdditions, ConversationAdditions, MessageAdditions, RatingRequest } from './contract';
+
+export type { Author, Rating, RatingBody, Rated } from './contract';
 
 type Schemas = components['schemas'];
 
@@ -12,25 +15,28 @@ export type Appearance = Schemas['Appearance'];
 export type Faq = Schemas['WidgetFaq'];
 export type WidgetConfig = Schemas['WidgetConfig'];
 
-/**
- * `{kind: "faq" | "passage", title, heading?, …}`. `url` is not in the API:
- * a citation that carries one is shown as a link.
- */
-export type Citation = Schemas['Citation'] & { url?: string };
+/** `{kind: "faq" | "passage", title, heading?, document_id?, url?, quote?}`. */
+export type Citation = Schemas['Citation'] & CitationAdditions;
 
-export type Attachment = Schemas['Attachment'];
+export type ImageAttachment = Schemas['Attachment'];
+/** An image, or (on the system message a resolve posts) a request to rate the conversation. */
+export type Attachment = ImageAttachment | RatingRequest;
 
 export type Role = Schemas['MessageRole'];
 
-export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> & {
-  citations: Citation[];
-  /** Missing on servers (and live events) from before image uploads. */
-  attachments?: Attachment[];
-};
+export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> &
+  MessageAdditions & {
+    citations: Citation[];
+    /** Missing on servers (and live events) from before image uploads. */
+    attachments?: Attachment[];
+  };
 
-export type Conversation = Schemas['ConversationView'];
-export type ConversationList = Schemas['VisitorConversationList'];
+export type Conversation = Schemas['ConversationView'] & ConversationAdditions;
+export type ConversationList = Omit<Schemas['VisitorConversationList'], 'items'> & { items: Conversation[] };
 export type StartConversation = Schemas['StartConversation'];
-export type Started = Omit<Schemas['StartedConversation'], 'messages'> & { messages: Message[] };
-export type ConversationDetail = Omit<Schemas['VisitorConversationDetail'], 'messages'> & { messages: Message[] };
+export type Started = Omit<Schemas['StartedConversation'], 'conversation' | 'messages'> & { conversation: Conversation; messages: Message[] };
+export type ConversationDetail = Omit<Schemas['VisitorConversationDetail'], 'conversation' | 'messages'> & {
+  conversation: Conversation;
+  messages: Message[];
+};
 export type UploadedImage = Omit<Schemas['UploadedImage'], 'message'> & { message: Message };
