@@ -34,6 +34,11 @@ export class ChatView {
   private readonly picker: HTMLInputElement;
   private file: File | null = null;
   private previewUrl: string | null = null;
+  /** Whether new content scrolls into view: the visitor is at the end, or just sent something. */
+  private pinned = true;
+  /** Where the log was scrolled to automatically last; scrolling above it unpins. */
+  private autoTop = 0;
+  private ratingEl: HTMLElement | null = null;
 
   constructor(
     private readonly ctx: MessageContext,
@@ -70,6 +75,17 @@ export class ChatView {
       }
     });
     this.input.addEventListener('input', () => this.grow());
+    // At the end pins; only moving up from where the log was last put unpins. (Content that
+    // grows under a pinned log, or our own scrolling, must not count as the visitor leaving.)
+    this.log.addEventListener('scroll', () => {
+      const top = this.log.scrollTop;
+      if (this.log.scrollHeight - top - this.log.clientHeight < 80) {
+        this.pinned = true;
+        this.autoTop = top;
+      } else if (top < this.autoTop - 1) {
+        this.pinned = false;
+      }
+    });
     this.input.addEventListener('paste', (e) => {
       const file = firstFile(e.clipboardData);
       if (file) {
@@ -158,6 +174,9 @@ export class ChatView {
   /** Empties the transcript and shows the bot's greeting (not a stored message). */
   reset(greeting: string): void {
     this.log.textContent = '';
+    this.ratingEl = null;
+    this.pinned = true;
+    this.autoTop = 0;
     if (greeting) {
       const { el, body } = bubble('bot', this.ctx);
       el.classList.add('greeting');
@@ -184,7 +203,8 @@ export class ChatView {
     if (imageUrl) body.before(h('img', { src: imageUrl, alt: '', class: 'att' }));
     if (text) fillText(body, 'visitor', text);
     el.append(h('div', { class: 'st' }, status));
-    this.append(el);
+    // The visitor just sent it: show it, even if they had scrolled up.
+    this.append(el, true);
   }
 
   pendingStatus(clientId: string, status: string): void {
@@ -197,7 +217,9 @@ export class ChatView {
     const el = this.pendingEl(clientId);
     if (!el) return this.add(m);
     el.querySelectorAll('img').forEach((img) => img.src.startsWith('blob:') && URL.revokeObjectURL(img.src));
-    el.replaceWith(renderMessage(m, this.ctx));
+    const stored = renderMessage(m, this.ctx);
+    el.replaceWith(stored);
+    this.settle(stored);
   }
 
   /** It can't be sent (rejected by the server): say so on the bubble. */
@@ -223,13 +245,14 @@ export class ChatView {
       append: (t) => {
         text += t;
         fillText(body, 'bot', text);
-        this.scroll();
+        this.follow();
       },
       finish: (m) => {
         done();
-        if (this.has(m.id)) el.remove();
-        else el.replaceWith(renderMessage(m, this.ctx));
-        this.scroll();
+        if (this.has(m.id)) return el.remove();
+        const stored = renderMessage(m, this.ctx);
+        el.replaceWith(stored);
+        this.settle(stored);
       },
       fail: () => {
         done();
@@ -245,7 +268,25 @@ export class ChatView {
 
   typing(on: boolean): void {
     this.typingEl.hidden = !on;
-    if (on) this.scroll(true);
+    if (on) {
+      this.pinned = true;
+      this.follow();
+    }
+  }
+
+  /**
+   * Shows `card` under the message `afterId` (the rating request), in place of the card shown
+   * before; null (or a message not shown) just removes that one.
+   */
+  rating(card: HTMLElement | null, afterId?: string): void {
+    const at = card && afterId ? this.log.querySelector(`[data-id="${CSS.escape(afterId)}"]`) : null;
+    if (card && at && at.nextElementSibling === card) return;
+    this.ratingEl?.remove();
+    this.ratingEl = null;
+    if (!card || !at) return;
+    at.after(card);
+    this.ratingEl = card;
+    this.settle(card);
   }
 
   status(text: string | null): void {
@@ -256,15 +297,28 @@ export class ChatView {
     this.errorEl.textContent = text ?? '';
   }
 
-  private append(el: HTMLElement): void {
-    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+  private append(el: HTMLElement, force = false): void {
     this.log.append(el);
-    this.scroll(atEnd);
+    if (force) this.pinned = true;
+    this.settle(el);
   }
 
-  /** Follows new content, unless the visitor scrolled up to read. */
-  private scroll(force = false): void {
-    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 120;
-    if (force || atEnd) this.log.scrollTop = this.log.scrollHeight;
+  /**
+   * `el` just went in: follow it, and again whenever one of its images loads, since only
+   * then is its final height known (an image sent a moment ago is a 0-pixel box until then).
+   */
+  private settle(el: HTMLElement): void {
+    this.follow();
+    el.querySelectorAll('img').forEach((img) => !img.complete && img.addEventListener('load', () => this.follow(), { once: true }));
+  }
+
+  /**
+   * Scrolls to the end unless the visitor scrolled up to read. Call it when the log becomes
+   * visible too: a hidden log has no height to scroll.
+   */
+  follow(): void {
+    if (!this.pinned) return;
+    this.log.scrollTop = this.log.scrollHeight;
+    this.autoTop = this.log.scrollTop;
   }
 }
