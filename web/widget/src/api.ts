@@ -4,7 +4,7 @@
  * usually not the host page's origin (CORS is answered by the server).
  */
 import { readSse, type SseEvent } from './sse';
-import type { ConversationDetail, ConversationList, StartConversation, Started, UploadedImage, WidgetConfig } from './types';
+import type { ConversationDetail, ConversationList, Rated, RatingBody, StartConversation, Started, UploadedImage, WidgetConfig } from './types';
 
 /** An HTTP error answer: `{error: {code, message}}` with its status. */
 export class ApiError extends Error {
@@ -69,6 +69,11 @@ export class Api {
 
   conversation(id: string): Promise<ConversationDetail> {
     return this.json('GET', `/widget/v1/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /** Rates a resolved conversation (409 `not_resolved` once the visitor reopened it). */
+  rate(id: string, body: RatingBody): Promise<Rated> {
+    return this.json('POST', `/widget/v1/conversations/${encodeURIComponent(id)}/rating`, body);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface Session {
   conversationId?: string;
   /** The host page's `userEmail` when the session was made ("" for an anonymous visitor). */
   email?: string;
+  /** The server proved that email (`email_verified`): history covers the email's conversations. */
+  verified?: boolean;
 }
 
 /** A JSON value in localStorage under one key, read fresh every time so tabs agree. */

@@ -21,6 +21,7 @@ export const strings = {
   dropHere: 'Drop an image to attach it',
   typing: (name: string) => `${name} is typing`,
   you: 'You',
+  /** Only for an agent message from a server that does not name its author. */
   agent: 'Support agent',
   system: 'Notice',
   sources: 'Sources',
@@ -46,13 +47,22 @@ export const strings = {
   historyTo: 'To',
   historyLoading: 'Loading your conversations…',
   historyEmpty: 'No past conversations found.',
-  historyNoAccess:
-    'Past conversations are only shown to verified visitors, or in the browser where they happened.',
+  historyNone: 'Your conversations will appear here. Send a message in the Chat tab to start one.',
+  historyByEmail: 'Conversations under your email',
   historyError: 'Your conversations could not be loaded. Please try again later.',
   historyMessages: (n: number) => (n === 1 ? '1 message' : `${n} messages`),
   historyCurrent: 'Current',
   newConversation: 'New conversation',
   noPreview: '(no messages yet)',
+
+  rateTitle: 'How did we do?',
+  rateScore: (n: number) => `${n} out of 5`,
+  rateComment: 'Anything to add? (optional)',
+  rateSend: 'Send',
+  rateSendLabel: 'Send rating',
+  rateFailed: 'Your rating could not be sent. Please try again.',
+  rateThanks: 'Thanks for your feedback',
+  rateGiven: (n: number) => `You rated this conversation ${n} out of 5.`,
 
   genericError: 'Something went wrong. Please try again.',
   tooMany: 'You are sending messages too quickly. Please wait a moment.',

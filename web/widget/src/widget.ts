@@ -9,13 +9,15 @@ import type { SseEvent } from './sse';
 import { sessionFor, sessionStore, type Session, type Stored } from './store';
 import { strings } from './strings';
 import { CSS } from './styles';
-import type { ConversationDetail, Message, WidgetConfig } from './types';
+import type { Conversation, ConversationDetail, Message, Rating, WidgetConfig } from './types';
 import { ChatView, type ReplyStream } from './ui/chat';
 import { h } from './ui/dom';
 import { FaqView } from './ui/faq';
-import { HistoryView } from './ui/history';
+import { HistoryView, type HistoryResult } from './ui/history';
 import { Launcher } from './ui/launcher';
+import { asksRating } from './ui/message';
 import { Panel, type TabId } from './ui/panel';
+import { RatingCard, ratingView, type RatingOutcome } from './ui/rating';
 
 export interface Options {
   /** The bot's public key. */
@@ -80,8 +82,13 @@ export class Widget {
   /** The newest message the visitor has seen; outbox entries remember it. */
   private lastSeen: string | null = null;
   private starting: Promise<string> | null = null;
-  /** The host page sent `userHash` and the server did not accept it for `userEmail`. */
-  private hashRejected = false;
+  /** The open conversation's status and rating, as last heard from the server. */
+  private status: Conversation['status'] = 'open';
+  private rating: Rating | null = null;
+  /** The open conversation's last message asking for a rating; the card goes under it. */
+  private ratingRequest: string | null = null;
+  /** The rating card shown, kept across re-renders of the same conversation. */
+  private card: { conversationId: string; card: RatingCard } | null = null;
   /** A POST is streaming an answer: live `bot` messages are that answer, not new ones. */
   private streaming = false;
   private handoffNoticed = false;
@@ -161,7 +168,8 @@ export class Widget {
       avatarUrl: appearance.avatar_url,
       content: { chat: this.chat.el, faq: this.faq.el, history: this.history.el },
       close: () => this.close(),
-      selected: (tab: TabId) => tab === 'history' && void this.history.refresh(),
+      // A log that was hidden could not follow what arrived meanwhile.
+      selected: (tab: TabId) => (tab === 'history' ? void this.history.refresh() : tab === 'chat' && this.chat.follow()),
     });
     this.launcher = new Launcher(appearance.greeting, () => this.open());
     this.chat.reset(appearance.greeting);
@@ -214,6 +222,7 @@ export class Widget {
     this.panel.el.hidden = false;
     this.root.classList.add('open');
     this.launcher.expanded(true);
+    if (this.panel.current === 'chat') this.chat.follow();
     const target = { chat: this.chat.input, faq: this.faq.search, history: this.history.search }[this.panel.current];
     target.focus({ preventScroll: true });
     this.emit('open', undefined);
@@ -251,10 +260,9 @@ export class Widget {
     this.starting ??= this.api
       .start({ email: this.email || undefined, user_hash: this.opts.userHash || undefined })
       .then((s) => {
-        this.hashRejected = !!this.opts.userHash && !s.email_verified;
         this.api.session = s.session_token;
         this.conversationId = s.conversation.id;
-        this.saveSession({ token: s.session_token, conversationId: s.conversation.id });
+        this.saveSession({ token: s.session_token, conversationId: s.conversation.id, verified: s.email_verified });
         this.startLive(s.conversation.id);
         return s.conversation.id;
       })
@@ -310,11 +318,67 @@ export class Widget {
     this.handoffNoticed = false;
     for (const m of detail.messages) this.chat.add(m);
     this.lastSeen = detail.messages[detail.messages.length - 1]?.id ?? null;
+    this.status = detail.conversation.status;
+    this.rating = detail.conversation.rating ?? null;
+    this.ratingRequest = [...detail.messages].reverse().find(asksRating)?.id ?? null;
+    this.showRating();
     for (const m of this.outbox.list()) {
       if (m.conversationId === detail.conversation.id || m.conversationId === null) {
         this.chat.pending(m.id, m.text, navigator.onLine ? strings.sending : strings.queued);
       }
     }
+  }
+
+  // ---- rating ---------------------------------------------------------------------------
+
+  /**
+   * Puts the rating card, the thanks, or nothing under the last rating request, as the
+   * conversation's status and rating say. A card being filled in stays the same card.
+   */
+  private showRating(): void {
+    const id = this.conversationId;
+    const view = id ? ratingView({ status: this.status, rating: this.rating }, !!this.ratingRequest) : 'none';
+    if (this.card && this.card.conversationId !== id) this.card = null;
+    if (view === 'none' || !id) {
+      // A card being sent finishes in place; any other goes.
+      if (this.card?.card.state !== 'sending') this.card = null;
+      return this.chat.rating(this.card?.card.el ?? null, this.ratingRequest ?? undefined);
+    }
+    if (view === 'thanks' && this.card?.card.state !== 'thanks') this.card = { conversationId: id, card: RatingCard.thanks(this.rating!) };
+    if (view === 'ask' && (!this.card || this.card.card.state === 'thanks')) this.card = { conversationId: id, card: this.askCard(id) };
+    this.chat.rating(this.card!.card.el, this.ratingRequest!);
+  }
+
+  private askCard(id: string): RatingCard {
+    const card: RatingCard = new RatingCard(
+      (score, comment) => this.rate(id, score, comment),
+      () => {
+        if (this.card?.card === card) this.card = null;
+      },
+    );
+    return card;
+  }
+
+  private async rate(id: string, score: number, comment: string): Promise<RatingOutcome> {
+    try {
+      const { rating } = await this.api.rate(id, { score, comment: comment || undefined });
+      if (id === this.conversationId) this.rating = rating;
+      return { ok: rating };
+    } catch (e) {
+      // 409 `not_resolved`: the visitor wrote again, which reopened the conversation.
+      if (e instanceof ApiError && e.status === 409) {
+        if (id === this.conversationId) this.status = 'open';
+        return { gone: true };
+      }
+      return { error: e instanceof ApiError && e.status === 429 ? strings.tooMany : strings.rateFailed };
+    }
+  }
+
+  /** The visitor writes in the open conversation: if it was resolved, that reopens it. */
+  private reopened(conversationId: string | null): void {
+    if (!conversationId || conversationId !== this.conversationId || this.status !== 'resolved') return;
+    this.status = 'open';
+    this.showRating();
   }
 
   /** Opens a past conversation: the Chat tab at once, its transcript as soon as it loads. */
@@ -332,24 +396,42 @@ export class Widget {
     this.liveAbort?.abort();
     this.conversationId = undefined;
     this.lastSeen = null;
+    this.status = 'open';
+    this.rating = null;
+    this.ratingRequest = null;
+    this.card = null;
     this.saveSession({ conversationId: undefined });
     this.chat.reset(this.config.appearance.greeting);
     this.panel.select('chat');
     this.chat.input.focus();
   }
 
-  private async loadHistory(filter: Parameters<Api['history']>[0]) {
+  /**
+   * The History tab's list. A new visitor has no session until their first message, and so
+   * no conversations: that is said without asking the server. A visitor whose email the host
+   * page vouches for (`userHash`) may have conversations from other browsers, so for them a
+   * session is made first.
+   */
+  private async loadHistory(filter: Parameters<Api['history']>[0]): Promise<HistoryResult> {
     try {
-      // A verified visitor on a new browser needs a session before history can be asked for.
       if (!this.api.session && this.email && this.opts.userHash) await this.ensureConversation();
-      // A hash that doesn't match: the host page's claim is unproven, so no history is shown.
-      if (this.hashRejected) throw new ApiError(403, 'not_verified', 'userHash does not match userEmail');
-      const { items } = await this.api.history(filter);
-      // A conversation nobody wrote in yet is not history (starting one just to get a session makes one).
-      return items.filter((c) => c.message_count > 0 || c.id === this.conversationId);
-    } catch (e) {
-      throw new Error(e instanceof ApiError && e.status === 403 ? strings.historyNoAccess : strings.historyError);
+    } catch {
+      throw new Error(strings.historyError);
     }
+    if (!this.api.session) return { scope: 'none', items: [] };
+    let items: Conversation[];
+    try {
+      ({ items } = await this.api.history(filter));
+    } catch (e) {
+      // A token the server no longer takes (expired, or the bot's secret changed) is no session.
+      if (e instanceof ApiError && e.status === 403) return { scope: 'none', items: [] };
+      throw new Error(strings.historyError);
+    }
+    return {
+      scope: this.sessions.get().verified ? 'email' : 'browser',
+      // A conversation nobody wrote in yet is not history (starting one just to get a session makes one).
+      items: items.filter((c) => c.message_count > 0),
+    };
   }
 
   /** Something new in the conversation: remember it, tell the host page. */
@@ -363,6 +445,7 @@ export class Widget {
   private queue(text: string): void {
     const m: Outgoing = { id: clientId(), text, conversationId: this.conversationId ?? null, after: this.lastSeen, tried: false };
     this.outbox.add(m);
+    this.reopened(m.conversationId);
     this.chat.pending(m.id, text, navigator.onLine ? strings.sending : strings.queued);
     void this.flush();
   }
@@ -463,6 +546,7 @@ export class Widget {
 
   private async upload(caption: string, file: File): Promise<void> {
     const cid = clientId();
+    this.reopened(this.conversationId ?? null);
     this.chat.pending(cid, caption, strings.sending, URL.createObjectURL(file));
     for (let attempt = 0; ; attempt++) {
       try {
@@ -508,11 +592,26 @@ export class Widget {
 
   private onLive(e: SseEvent): void {
     if (e.event === 'resync') return void this.refresh();
+    if (e.event === 'conversation.updated') {
+      // Resolved (the card may show) or reopened (it goes).
+      const status = parse(e.data)?.status;
+      if ((status === 'open' || status === 'resolved') && status !== this.status) {
+        this.status = status;
+        this.showRating();
+      }
+      return;
+    }
     if (e.event !== 'message.created') return;
     const m: Message | undefined = parse(e.data)?.message;
     if (!m || m.role === 'visitor' || (m.role === 'bot' && this.streaming) || this.chat.has(m.id)) return;
     this.chat.add(m);
     this.seen(m);
+    if (asksRating(m)) {
+      // Only a resolve posts it; its `conversation.updated` may come before or after.
+      this.ratingRequest = m.id;
+      this.status = 'resolved';
+      this.showRating();
+    }
     if (!this.isOpen) this.launcher.bump();
   }
 }

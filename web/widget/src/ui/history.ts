@@ -1,13 +1,26 @@
-/** The History tab: the visitor's past conversations, searchable by words and dates. */
+/**
+ * The History tab: the visitor's past conversations (this browser's, and the verified
+ * email's when the host page proved it), searchable by words and dates.
+ */
 import { historyQuery, type HistoryForm } from '../history';
 import type { HistoryFilter } from '../api';
 import { strings } from '../strings';
 import type { Conversation } from '../types';
 import { formatTime, h } from './dom';
 
+/**
+ * What the History tab can list: nothing yet (no conversation was started in this browser,
+ * so there is no session to ask with), this browser's conversations, or also the verified
+ * email's from other browsers.
+ */
+export interface HistoryResult {
+  scope: 'none' | 'browser' | 'email';
+  items: Conversation[];
+}
+
 export interface HistoryCallbacks {
   /** Fetches the list; rejects with the reason to show. */
-  load(filter: HistoryFilter): Promise<Conversation[]>;
+  load(filter: HistoryFilter): Promise<HistoryResult>;
   resume(id: string): void;
   fresh(): void;
   current(): string | undefined;
@@ -20,6 +33,7 @@ export class HistoryView {
   private readonly to: HTMLInputElement;
   private readonly list: HTMLElement;
   private readonly state: HTMLElement;
+  private readonly scope: HTMLElement;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** Answers to older requests are ignored when a newer one was made. */
   private seq = 0;
@@ -32,6 +46,7 @@ export class HistoryView {
     fresh.addEventListener('click', () => cb.fresh());
     this.list = h('ul', { class: 'list', 'aria-label': strings.tabHistory });
     this.state = h('p', { class: 'empty', role: 'status' });
+    this.scope = h('p', { class: 'scope' });
     this.el = h(
       'div',
       { class: 'history' },
@@ -43,6 +58,7 @@ export class HistoryView {
         fresh,
       ),
       this.state,
+      this.scope,
       this.list,
     );
     this.search.addEventListener('input', () => this.later());
@@ -60,17 +76,23 @@ export class HistoryView {
     const form: HistoryForm = { text: this.search.value, from: this.from.value, to: this.to.value };
     const seq = ++this.seq;
     this.state.textContent = strings.historyLoading;
-    let items: Conversation[];
+    const filter = historyQuery(form);
+    let result: HistoryResult;
     try {
-      items = await this.cb.load(historyQuery(form));
+      result = await this.cb.load(filter);
     } catch (e) {
       if (seq !== this.seq) return;
       this.list.textContent = '';
+      this.scope.textContent = '';
       this.state.textContent = e instanceof Error ? e.message : strings.historyError;
       return;
     }
     if (seq !== this.seq) return;
-    this.state.textContent = items.length ? '' : strings.historyEmpty;
+    const { items, scope } = result;
+    // "Nothing matches" only when the visitor narrowed the list; otherwise say what will come.
+    const filtered = Object.keys(filter).length > 0 && scope !== 'none';
+    this.state.textContent = items.length ? '' : filtered ? strings.historyEmpty : strings.historyNone;
+    this.scope.textContent = scope === 'email' && items.length ? strings.historyByEmail : '';
     this.list.textContent = '';
     const current = this.cb.current();
     for (const c of items) {
