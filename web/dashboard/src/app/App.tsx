@@ -18,6 +18,10 @@ const KnowledgePage = lazy(() => import('../features/knowledge/KnowledgePage').t
 const FaqsPage = lazy(() => import('../features/faqs/FaqsPage').then((m) => ({ default: m.FaqsPage })));
 const IntentsPage = lazy(() => import('../features/intents/IntentsPage').then((m) => ({ default: m.IntentsPage })));
 const InboxPage = lazy(() => import('../features/inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
+const ContactsPage = lazy(() => import('../features/contacts/ContactsPage').then((m) => ({ default: m.ContactsPage })));
+const ContactDetailPage = lazy(() =>
+  import('../features/contacts/ContactDetailPage').then((m) => ({ default: m.ContactDetailPage })),
+);
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
 
 /** While a page's chunk is on its way: the shell (and a bot's header and tabs) stay, the page area says so. */
@@ -134,6 +138,18 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <InboxPage conversationId={route.conversationId} />
+        </PageSuspense>
+      );
+    case 'contacts':
+      return (
+        <PageSuspense>
+          <ContactsPage />
+        </PageSuspense>
+      );
+    case 'contact':
+      return (
+        <PageSuspense>
+          <ContactDetailPage key={route.id} id={route.id} />
         </PageSuspense>
       );
     case 'tokens':

@@ -39,8 +39,18 @@ const InboxIcon = (
   </svg>
 );
 
+const ContactsIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M7.5 3a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7Zm0 2a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3ZM14 5a3 3 0 1 1 0 6 3 3 0 0 1 0-6Zm0 2a1 1 0 1 0 0 2 1 1 0 0 0 0-2ZM7.5 11c3.04 0 5.5 1.9 5.5 4.25V16a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1v-.75C2 12.9 4.46 11 7.5 11Zm0 2c-1.8 0-3.12.86-3.43 2h6.86c-.31-1.14-1.63-2-3.43-2Zm6.5-.5c2.2 0 4 1.4 4 3.25V16a1 1 0 0 1-1 1h-2.1a3 3 0 0 0 .1-.75v-.76c0-.77-.2-1.5-.56-2.15.5-.1 1.02-.14 1.56-.14Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
+  { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];

@@ -26,6 +26,9 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/bots/abc/intents', owner)).toEqual({ page: 'intents', id: 'abc' });
     expect(resolveRoute('/inbox', owner)).toEqual({ page: 'inbox' });
     expect(resolveRoute('/inbox/c-1', owner)).toEqual({ page: 'inbox', conversationId: 'c-1' });
+    expect(resolveRoute('/contacts', owner)).toEqual({ page: 'contacts' });
+    expect(resolveRoute('/contacts/v-1', owner)).toEqual({ page: 'contact', id: 'v-1' });
+    expect(resolveRoute('/contacts/v-1/x', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/bots/abc/nope', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
     expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });

@@ -13,6 +13,8 @@ export type Route =
   | { page: 'faqs'; id: string }
   | { page: 'intents'; id: string }
   | { page: 'inbox'; conversationId?: string }
+  | { page: 'contacts' }
+  | { page: 'contact'; id: string }
   | { page: 'tokens' }
   | { page: 'not-found' }
   | { redirect: string };
@@ -35,6 +37,9 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (matchPath('/inbox', path)) return { page: 'inbox' };
   const conversation = matchPath('/inbox/:id', path);
   if (conversation?.id) return { page: 'inbox', conversationId: conversation.id };
+  if (matchPath('/contacts', path)) return { page: 'contacts' };
+  const contact = matchPath('/contacts/:id', path);
+  if (contact?.id) return { page: 'contact', id: contact.id };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
@@ -48,6 +53,8 @@ export const TITLES: Record<Page, string> = {
   faqs: 'FAQ',
   intents: 'Intents',
   inbox: 'Inbox',
+  contacts: 'Contacts',
+  contact: 'Contact',
   tokens: 'API tokens',
   'not-found': 'Not found',
 };
