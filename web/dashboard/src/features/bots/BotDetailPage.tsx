@@ -79,7 +79,7 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
     }
     setSaving(true);
     try {
-      const updated = await api.bots.update(bot.id, formToUpdate(values));
+      const updated = await api.bots.update(bot.id, formToUpdate(values, bot));
       onBotChange(updated);
       const next = botToForm(updated);
       setSaved(next);

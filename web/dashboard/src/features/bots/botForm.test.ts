@@ -16,6 +16,16 @@ describe('bot form conversion', () => {
     });
   });
 
+  it('sends back the behaviour and appearance fields the form does not edit', () => {
+    const current = {
+      ...sample,
+      behaviour: { ...sample.behaviour, handoff_intents: ['human_agent', 'refund'], business_hours: null, auto_assign: true },
+    } as Bot;
+    const update = formToUpdate({ ...botToForm(current), memoryTurns: '12' }, current);
+    expect(update.behaviour).toEqual({ ...current.behaviour, memory_turns: 12 });
+    expect(update.appearance).toEqual(current.appearance);
+  });
+
   it('sends an empty avatar URL as null and memory turns as a number', () => {
     const values = { ...botToForm(sample), avatarUrl: '   ', memoryTurns: '25' };
     const update = formToUpdate(values);

@@ -37,13 +37,18 @@ export function botToForm(bot: Bot): BotFormValues {
   };
 }
 
-/** The PATCH body: name and origins, with appearance and behaviour sent whole. */
-export function formToUpdate(values: BotFormValues): BotUpdate {
+/**
+ * The PATCH body: name and origins, with appearance and behaviour sent whole. The server
+ * replaces those two objects, so what the form does not edit (issue 28's handoff intents,
+ * business hours and auto-assign, or anything added later) is sent back as `current` has it.
+ */
+export function formToUpdate(values: BotFormValues, current?: Pick<Bot, 'appearance' | 'behaviour'>): BotUpdate {
   const avatar = values.avatarUrl.trim();
   return {
     name: values.name.trim(),
     allowed_origins: textToOrigins(values.originsText),
     appearance: {
+      ...current?.appearance,
       title: values.title.trim(),
       greeting: values.greeting,
       primary_color: values.primaryColor.toLowerCase(),
@@ -51,6 +56,7 @@ export function formToUpdate(values: BotFormValues): BotUpdate {
       avatar_url: avatar === '' ? null : avatar,
     },
     behaviour: {
+      ...current?.behaviour,
       system_prompt: values.systemPrompt,
       memory_turns: Number(values.memoryTurns),
       fallback_message: values.fallbackMessage,
