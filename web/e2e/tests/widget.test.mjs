@@ -1,8 +1,13 @@
 // The embeddable widget against a real `parley serve`, on the demo shop page `/` (served
 // with its strict CSP): a streamed, cited answer; FAQ; image drop; offline queue; reload and
 // new tab; live agent reply with HTML in it; history and resume; keyboard-only use; host CSS
-// that must not leak in; identity checks; screenshots on desktop and phone; timings.
+// that must not leak in; identity checks; screenshots on desktop and phone; timings. Then, as
+// new visitors: History before and after the first message (never a 403), rating a resolved
+// conversation, and one source chip per cited document.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { eventually } from '../lib/browser.mjs';
 import { openDashboard, stepper } from '../lib/harness.mjs';
@@ -77,6 +82,60 @@ async function widgetLook() {
 async function adminPost(p, data) {
   const res = await page.request.post(p, { data, headers: { 'X-CSRF-Token': csrf } });
   assert.ok(res.ok(), `POST ${p} -> ${res.status()}: ${await res.text()}`);
+  return res.json();
+}
+
+async function adminPatch(p, data) {
+  const res = await page.request.patch(p, { data, headers: { 'X-CSRF-Token': csrf } });
+  assert.ok(res.ok(), `PATCH ${p} -> ${res.status()}: ${await res.text()}`);
+  return res.json();
+}
+
+/** Logs the test's page in to the admin API (once per test; the cookie stays). */
+async function logIn() {
+  const res = await page.request.post('/api/v1/auth/login', { data: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
+  assert.equal(res.status(), 200, await res.text());
+  csrf = (await res.json()).csrf_token;
+  const { items } = await ctx.apiGet('/api/v1/bots');
+  return items.find((b) => b.name === 'Trailhead Assistant');
+}
+
+/** A screenshot of a visitor's page, beside the harness's. */
+async function visitorShot(p, name) {
+  const dir = fileURLToPath(new URL('../screenshots/', import.meta.url));
+  await fs.promises.mkdir(dir, { recursive: true });
+  await p.screenshot({ path: path.join(dir, name), animations: 'disabled' });
+}
+
+/**
+ * A new visitor: a fresh browser context (no storage) on the demo page with the widget open,
+ * recording what a 403 would show: failed widget API answers, console errors, page errors.
+ */
+async function newVisitor() {
+  const c = await page.context().browser().newContext({ viewport: { width: 1280, height: 800 }, baseURL: ctx.server.baseUrl });
+  c.setDefaultTimeout(15_000);
+  const p = await c.newPage();
+  const seen = { failed: [], consoleErrors: [], pageErrors: [], historyRequests: [] };
+  p.on('response', (r) => r.url().includes('/widget/v1/') && r.status() >= 400 && seen.failed.push(`${r.status()} ${r.request().method()} ${r.url()}`));
+  p.on('console', (m) => m.type() === 'error' && seen.consoleErrors.push(m.text()));
+  p.on('pageerror', (e) => seen.pageErrors.push(e.message));
+  p.on('request', (r) => r.method() === 'GET' && /\/widget\/v1\/conversations(\?|$)/.test(r.url()) && seen.historyRequests.push(r.url()));
+  await p.goto('/');
+  const w = p.locator('parley-widget');
+  await w.getByRole('button', { name: /^Open chat/ }).click();
+  await w.getByRole('dialog').waitFor();
+  const conversationId = () => p.evaluate((key) => JSON.parse(localStorage.getItem(`parley:${key}:session`) ?? '{}').conversationId, publicKey);
+  /** Sends `text` from the Chat tab and waits for the bot's stored answer to it. */
+  const ask = async (text) => {
+    await w.getByRole('tab', { name: 'Chat' }).click();
+    const before = await w.locator('.m.bot[data-id]').count();
+    await w.getByRole('textbox', { name: 'Message' }).fill(text);
+    await w.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await w.locator('.m.visitor[data-id]').filter({ hasText: text }).waitFor();
+    await eventually(() => w.locator('.m.bot[data-id]').count(), (n) => n > before);
+    return w.locator('.m.bot[data-id]').last();
+  };
+  return { c, p, w, seen, conversationId, ask };
 }
 
 /** Visitor messages with `text` in the conversation, as the inbox API sees it. */
@@ -89,11 +148,7 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
   const step = stepper(t);
 
   await step('log in to the admin API and find the demo bot', async () => {
-    const res = await page.request.post('/api/v1/auth/login', { data: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-    assert.equal(res.status(), 200, await res.text());
-    csrf = (await res.json()).csrf_token;
-    const { items } = await ctx.apiGet('/api/v1/bots');
-    const bot = items.find((b) => b.name === 'Trailhead Assistant');
+    const bot = await logIn();
     publicKey = bot.public_key;
     identitySecret = bot.identity_secret;
     assert.ok(publicKey && identitySecret);
@@ -199,6 +254,9 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     assert.match(await img.getAttribute('src'), /\/widget\/v1\/images\//);
     await eventually(() => img.evaluate((el) => el.complete && el.naturalWidth), (w) => w === 24);
     assert.equal(await img.evaluate((el) => el.naturalWidth), 24, 'the signed image URL loads');
+    // With the image's final height counted, the log shows the end of the conversation.
+    const gap = () => log().evaluate((el) => Math.round(el.scrollHeight - el.scrollTop - el.clientHeight));
+    assert.ok((await eventually(gap, (g) => g <= 1)) <= 1, 'the log scrolled to the sent image');
   });
 
   await step('offline: a message waits in the outbox and is sent once when the network is back', async () => {
@@ -353,17 +411,29 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
   });
 
   await step('a different email without a valid hash sees no history, and not the last visitor’s chat', async () => {
-    // No hash: there is no session to ask with, and the server answers 403.
-    // A wrong hash: the server does not verify the email, and the widget shows nothing either.
+    // No hash: no session yet, so History says so without asking the server.
+    // A wrong hash: the server does not verify the email; History lists only this new
+    // session's conversations (none with a message), and says nothing about email.
     for (const userHash of [undefined, '0'.repeat(64)]) {
-      const refused = page.waitForResponse((r) => r.url().includes('/widget/v1/conversations?') || r.url().endsWith('/widget/v1/conversations'));
+      const asked = [];
+      const failed = [];
+      const onRequest = (r) => r.method() === 'GET' && /\/widget\/v1\/conversations(\?|$)/.test(r.url()) && asked.push(r.url());
+      const onResponse = (r) => r.url().includes('/widget/v1/') && r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`);
+      page.on('request', onRequest);
+      page.on('response', onResponse);
       await page.evaluate(([bot, userHash]) => window.Parley.init({ bot, userEmail: 'mallory@example.com', userHash }), [publicKey, userHash]);
       await launcher().click();
       assert.equal(await log().locator('[data-id]').count(), 0, 'the previous visitor’s conversation is not shown');
       await widget().getByRole('tab', { name: 'History' }).click();
-      if (!userHash) assert.equal((await refused).status(), 403);
-      await widget().getByText('Past conversations are only shown to verified visitors').waitFor();
+      const panel = widget().getByRole('tabpanel', { name: 'History' });
+      await panel.getByText('Your conversations will appear here').waitFor();
+      if (userHash) await eventually(() => asked.length, (n) => n > 0);
+      else assert.deepEqual(asked, [], 'no session, no request');
       assert.equal(await widget().getByRole('list', { name: 'History' }).getByRole('button').count(), 0);
+      assert.doesNotMatch(await panel.textContent(), /verified|email/i);
+      assert.deepEqual(failed, [], 'no widget API call failed');
+      page.off('request', onRequest);
+      page.off('response', onResponse);
       await widget().getByRole('button', { name: 'Close chat' }).click();
     }
   });
@@ -389,6 +459,7 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     await second.w.getByRole('tab', { name: 'History' }).click();
     const item = second.w.getByRole('list', { name: 'History' }).getByRole('button').filter({ hasText: /warranty/i });
     await item.waitFor();
+    await second.w.getByRole('tabpanel', { name: 'History' }).getByText('Conversations under your email').waitFor();
     await item.click();
     await second.w.getByRole('log').locator('.m.visitor').getByText('How do I make a warranty claim?').waitFor();
     await second.c.close();
@@ -403,4 +474,160 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     `widget numbers: widget.js ${numbers.gzipBytes} bytes as served; launcher visible ${numbers.launcherFromScriptMs} ms after the script request ` +
       `(${numbers.launcherFromNavigationMs} ms after navigation); first streamed token ${numbers.firstTokenMs} ms after Enter (localhost, debug build)`,
   );
+});
+
+const GLACIER_DOC = 'glacier-lantern.md';
+const GLACIER = `# Glacier Lantern
+
+## Battery life on low
+
+The Glacier Lantern battery lasts 40 hours on the low setting.
+
+## Battery life on high
+
+On the high setting the Glacier Lantern battery lasts 12 hours.
+`;
+const GLACIER_QUESTION = 'How long does the Glacier Lantern battery last?';
+
+test('widget, new visitors: History without a 403, rating after resolve, one chip per document', { timeout: 240_000 }, async (t) => {
+  const step = stepper(t);
+  let bot;
+  let visitor;
+
+  await step('log in to the admin API and find the demo bot', async () => {
+    bot = await logIn();
+    publicKey = bot.public_key;
+    assert.ok(publicKey);
+  });
+
+  await step('a new visitor opens History: no request, no 403, an empty state saying what comes', async () => {
+    visitor = await newVisitor();
+    const { w, seen } = visitor;
+    await w.getByRole('tab', { name: 'History' }).click();
+    const panel = w.getByRole('tabpanel', { name: 'History' });
+    await panel.getByText('Your conversations will appear here').waitFor();
+    assert.deepEqual(seen.historyRequests, [], 'no session yet: nothing to ask the server');
+    assert.equal(await panel.getByRole('list', { name: 'History' }).getByRole('button').count(), 0);
+    assert.doesNotMatch(await panel.textContent(), /verified|email/i);
+  });
+
+  await step('after chatting, History lists the visitor’s own conversation, still without a 403', async () => {
+    const { w, seen, ask } = visitor;
+    await ask(QUESTION);
+    await w.getByRole('tab', { name: 'History' }).click();
+    const panel = w.getByRole('tabpanel', { name: 'History' });
+    const items = panel.getByRole('list', { name: 'History' }).getByRole('button');
+    await items.first().waitFor();
+    assert.equal(await items.count(), 1);
+    assert.match(await items.first().textContent(), /Current/);
+    assert.ok(seen.historyRequests.length > 0, 'now it asks, with the session token');
+    assert.doesNotMatch(await panel.textContent(), /verified|under your email/i, 'an anonymous visitor hears nothing about email');
+    assert.deepEqual(seen.failed, [], 'no widget API call failed');
+    assert.deepEqual(seen.consoleErrors.filter((e) => /403|forbidden/i.test(e)), [], 'no 403 in the console');
+  });
+
+  await step('an agent resolves: the rating card appears live under the notice; 4 stars and a comment are sent', async () => {
+    const { w, p, conversationId } = visitor;
+    const id = await conversationId();
+    assert.ok(id);
+    await w.getByRole('tab', { name: 'Chat' }).click();
+    await adminPatch(`/api/v1/conversations/${id}`, { status: 'resolved' });
+    const stars = w.getByRole('radiogroup', { name: 'How did we do?' });
+    await stars.waitFor();
+    // The card sits right under the system notice that asked for it.
+    assert.equal(await w.locator('.log .m.system + .rate').count(), 1);
+    assert.equal(await w.getByRole('button', { name: 'Send rating' }).isDisabled(), true, 'nothing to send before a score');
+    await stars.getByRole('radio', { name: '4 out of 5' }).click();
+    assert.equal(await stars.getByRole('radio', { name: '4 out of 5' }).getAttribute('aria-checked'), 'true');
+    await w.getByLabel('Anything to add? (optional)').fill('Quick and friendly.');
+    await visitorShot(p, 'widget-rating-card-desktop.png');
+    await w.getByRole('button', { name: 'Send rating' }).click();
+    await w.getByText('Thanks for your feedback').waitFor();
+    await w.getByText('You rated this conversation 4 out of 5.').waitFor();
+    const detail = await ctx.apiGet(`/api/v1/conversations/${id}`);
+    assert.deepEqual(detail.conversation.rating, { score: 4, comment: 'Quick and friendly.' });
+    await visitorShot(p, 'widget-rating-thanks-desktop.png');
+  });
+
+  await step('after a reload the rated conversation shows the thanks, not the card', async () => {
+    const { w, p } = visitor;
+    await p.reload();
+    await w.getByRole('button', { name: /^Open chat/ }).click();
+    await w.getByText('Thanks for your feedback').waitFor();
+    await w.getByText('You rated this conversation 4 out of 5.').waitFor();
+    assert.equal(await w.getByRole('radiogroup', { name: 'How did we do?' }).count(), 0);
+  });
+
+  await step('rated by keyboard, or gone when the visitor writes again (that reopens it)', async () => {
+    const { w, p, ask, conversationId } = visitor;
+    await w.getByRole('tab', { name: 'History' }).click();
+    await w.getByRole('button', { name: 'New conversation' }).click();
+    await ask(SECOND_QUESTION);
+    const id = await conversationId();
+    await adminPatch(`/api/v1/conversations/${id}`, { status: 'resolved' });
+    const stars = w.getByRole('radiogroup', { name: 'How did we do?' });
+    await stars.waitFor();
+    // Keyboard: the group is one tab stop; End picks 5, ArrowLeft moves to 4.
+    await stars.getByRole('radio', { name: '1 out of 5' }).focus();
+    await p.keyboard.press('End');
+    await p.keyboard.press('ArrowLeft');
+    assert.equal(await stars.getByRole('radio', { name: '4 out of 5' }).getAttribute('aria-checked'), 'true');
+    assert.equal(await w.evaluate((host) => host.shadowRoot.activeElement?.getAttribute('aria-label')), '4 out of 5');
+    // Instead of sending, the visitor writes again: the conversation reopens, the card goes.
+    await ask('One more question: do you ship to Canada?');
+    await eventually(() => stars.count(), (n) => n === 0);
+    assert.equal(await stars.count(), 0);
+    const detail = await ctx.apiGet(`/api/v1/conversations/${id}`);
+    assert.equal(detail.conversation.status, 'open', 'writing reopened it');
+    assert.equal(detail.conversation.rating, null);
+  });
+
+  await step('citations: two passages of one document are one chip, its passages open inline', async () => {
+    const { w, ask } = visitor;
+    const res = await page.request.post(`/api/v1/bots/${bot.id}/documents`, {
+      headers: { 'X-CSRF-Token': csrf },
+      multipart: { files: { name: GLACIER_DOC, mimeType: 'text/markdown', buffer: Buffer.from(GLACIER) } },
+    });
+    assert.equal(res.status(), 202, await res.text());
+    const doc = (await res.json()).items[0].document;
+    assert.ok(doc, 'the document was accepted');
+    const status = await eventually(async () => (await ctx.apiGet(`/api/v1/bots/${bot.id}/documents/${doc.id}`)).status, (s) => s === 'ready' || s === 'failed', { timeoutMs: 30_000 });
+    assert.equal(status, 'ready');
+
+    const answer = await ask(GLACIER_QUESTION);
+    const messageId = await answer.getAttribute('data-id');
+    // The precondition, from the server's side: the answer cites the document twice.
+    const detail = await ctx.apiGet(`/api/v1/conversations/${await visitor.conversationId()}`);
+    const cited = detail.messages.find((m) => m.id === messageId)?.citations ?? [];
+    const fromDoc = cited.filter((c) => c.document_id === doc.id);
+    assert.ok(fromDoc.length >= 2, `the answer cites two passages of ${GLACIER_DOC}: ${JSON.stringify(cited)}`);
+
+    const sources = answer.getByRole('list', { name: 'Sources' });
+    await sources.waitFor();
+    const chips = sources.getByRole('listitem');
+    assert.equal(await chips.filter({ hasText: GLACIER_DOC }).count(), 1, 'one chip for the document');
+    const titles = new Set(cited.map((c) => c.title));
+    assert.equal(await chips.count(), titles.size, 'one chip per cited document');
+
+    const chip = sources.getByRole('button', { name: GLACIER_DOC });
+    assert.equal(await chip.getAttribute('aria-expanded'), 'false');
+    await chip.click();
+    assert.equal(await chip.getAttribute('aria-expanded'), 'true');
+    const box = answer.locator(`#${await chip.getAttribute('aria-controls')}`);
+    await box.waitFor();
+    const text = await box.textContent();
+    assert.match(text, /Battery life on low/);
+    assert.match(text, /Battery life on high/);
+    if (fromDoc.every((c) => c.quote)) assert.match(text, /lasts 40 hours/);
+    await visitorShot(visitor.p, 'widget-citation-quote-desktop.png');
+    await chip.click();
+    await box.waitFor({ state: 'hidden' });
+  });
+
+  await step('no page errors and no failed widget calls for the new visitor', async () => {
+    assert.deepEqual(visitor.seen.pageErrors, []);
+    assert.deepEqual(visitor.seen.failed, []);
+    assert.deepEqual(visitor.seen.consoleErrors.filter((e) => /403|forbidden|Content Security Policy/i.test(e)), []);
+    await visitor.c.close();
+  });
 });
