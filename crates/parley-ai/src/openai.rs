@@ -38,6 +38,8 @@ pub struct Endpoint {
     /// Up to and including `/v1`, e.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`.
     pub base_url: String,
     pub api_key: Option<String>,
+    /// Send the key as `api-key` (Azure OpenAI) rather than `Authorization: Bearer`.
+    pub api_key_header: bool,
     pub model: String,
     /// Until the first token (and between tokens).
     pub timeout: Duration,
@@ -221,9 +223,11 @@ impl Client {
         loop {
             attempt += 1;
             let mut request = self.http.post(&url).json(body).timeout(endpoint.timeout);
-            if let Some(key) = &endpoint.api_key {
-                request = request.bearer_auth(key);
-            }
+            request = match &endpoint.api_key {
+                Some(key) if endpoint.api_key_header => request.header("api-key", key),
+                Some(key) => request.bearer_auth(key),
+                None => request,
+            };
             let error = match request.send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => error_from(response).await,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 fn endpoint(base: &str, key: &str, model: &str) -> Endpoint {
     Endpoint {
         base_url: base.into(),
+        api_key_header: false,
         api_key: Some(key.into()),
         model: model.into(),
         timeout: Duration::from_millis(1500),

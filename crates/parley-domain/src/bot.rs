@@ -42,6 +42,102 @@ pub struct Behaviour {
     pub memory_turns: u32,
     /// Said when the bot cannot answer (no knowledge, or the model failed).
     pub fallback_message: String,
+    /// Intents that hand the conversation to a person by themselves (besides asking for
+    /// one, saying yes to the bot's offer, and repeated fallbacks).
+    #[serde(default = "default_handoff_intents")]
+    pub handoff_intents: Vec<String>,
+    /// When people answer; null means always. Outside them (or with nobody online) a
+    /// visitor asking for a person is told the team answers by email.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub business_hours: Option<BusinessHours>,
+    /// Hand each request for a person to the next online agent in turn.
+    #[serde(default)]
+    pub auto_assign: bool,
+}
+
+fn default_handoff_intents() -> Vec<String> {
+    vec![crate::insight::intent::names::HUMAN_AGENT.to_string()]
+}
+
+/// Opening hours in one time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    /// An IANA time zone, e.g. `Europe/Berlin` or `America/Denver`.
+    pub timezone: String,
+    /// Open periods; a day not listed is closed.
+    pub days: Vec<OpenHours>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenHours {
+    pub day: Weekday,
+    /// `HH:MM`, 24-hour, local time.
+    pub open: String,
+    /// `HH:MM`, after `open`.
+    pub close: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+/// Minutes after midnight of an `HH:MM` time.
+pub fn minutes_of(hhmm: &str) -> Option<u32> {
+    let (h, m) = hhmm.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m).or((h == 24 && m == 0).then_some(1440))
+}
+
+impl BusinessHours {
+    /// Whether `(weekday, minute of the day)` in the hours' own time zone is open.
+    pub fn is_open_at(&self, day: Weekday, minute: u32) -> bool {
+        self.days.iter().any(|d| {
+            d.day == day
+                && matches!(
+                    (minutes_of(&d.open), minutes_of(&d.close)),
+                    (Some(open), Some(close)) if (open..close).contains(&minute)
+                )
+        })
+    }
+
+    /// Records what is wrong; `known_zone` says whether a time zone name exists.
+    pub fn validate(&self, errors: &mut FieldErrors, known_zone: impl Fn(&str) -> bool) {
+        errors.check(
+            known_zone(&self.timezone),
+            "behaviour.business_hours.timezone",
+            "must be an IANA time zone such as Europe/Berlin",
+        );
+        errors.check(
+            self.days.len() <= 21,
+            "behaviour.business_hours.days",
+            "at most 21 periods",
+        );
+        for d in &self.days {
+            let ok = matches!((minutes_of(&d.open), minutes_of(&d.close)), (Some(o), Some(c)) if o < c);
+            errors.check(
+                ok,
+                "behaviour.business_hours.days",
+                "each period needs open and close as HH:MM, open before close",
+            );
+        }
+    }
 }
 
 impl Default for Appearance {
@@ -66,6 +162,9 @@ impl Default for Behaviour {
             memory_turns: 8,
             fallback_message: "Sorry, I don't know that yet. Would you like to talk to a person?"
                 .into(),
+            handoff_intents: default_handoff_intents(),
+            business_hours: None,
+            auto_assign: false,
         }
     }
 }
@@ -103,6 +202,15 @@ impl Behaviour {
             &self.fallback_message,
             1000,
         );
+        errors.check(
+            self.handoff_intents.len() <= 20
+                && self
+                    .handoff_intents
+                    .iter()
+                    .all(|i| !i.trim().is_empty() && i.len() <= 64),
+            "behaviour.handoff_intents",
+            "at most 20 intent names of 1 to 64 characters",
+        );
     }
 }
 
@@ -112,6 +220,10 @@ impl Behaviour {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ModelSettings {
+    /// Which kind of server: decides how the key is sent (Azure OpenAI takes it as
+    /// `api-key`); the others speak the OpenAI API as it is.
+    #[serde(default)]
+    pub provider: ModelProvider,
     /// Up to and including `/v1`: `https://api.openai.com/v1`, `http://localhost:11434/v1`, ...
     pub base_url: String,
     /// The provider's model name, e.g. `gpt-4o-mini` or `llama3.1`.
@@ -127,6 +239,23 @@ pub struct ModelSettings {
     /// When set, passages are also found by meaning and fused with full-text results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding_model: Option<String>,
+    /// Whether the model is sent the visitor's images (it must accept image input).
+    #[serde(default)]
+    pub vision: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModelProvider {
+    Openai,
+    AzureOpenai,
+    Ollama,
+    Vllm,
+    LmStudio,
+    /// Any other OpenAI-compatible server.
+    #[default]
+    Custom,
 }
 
 impl ModelSettings {

@@ -126,6 +126,7 @@ async fn seed_demo_knowledge(
             workspace_id,
             bot_id,
             knowledge::NewDocument {
+                source_url: None,
                 name,
                 content_type: "text/markdown",
                 sha256: &sha256,

@@ -86,6 +86,9 @@ impl BotInput {
         }
         if let Some(b) = &self.behaviour {
             b.validate(&mut errors);
+            if let Some(hours) = &b.business_hours {
+                hours.validate(&mut errors, crate::chat::known_time_zone);
+            }
         }
         self.name = self.name.map(|n| n.trim().to_string());
         errors.into_result(self).map_err(EngineError::Invalid)
@@ -270,11 +273,12 @@ pub async fn set_model(
         let bot = bots::get(store.db(), actor.workspace_id, id).await?;
         let moved = bot.model.as_ref().is_some_and(|m| {
             m.base_url.trim_end_matches('/') != settings.base_url.trim_end_matches('/')
+                || m.provider != settings.provider
         });
         if bot.model_api_key.is_some() && moved {
             return Err(crate::error::invalid(
                 "api_key",
-                "send the API key again (or an empty one to remove it): the base URL changed, and the stored key goes only to the URL it was given for",
+                "send the API key again (or an empty one to remove it): the base URL or provider changed, and the stored key goes only to the server it was given for",
             ));
         }
     }

@@ -54,6 +54,9 @@ pub enum Conflict {
     /// A retried message whose first request is still storing it.
     #[error("the message is being stored; try again")]
     MessageInFlight,
+    /// Rating a conversation that is not resolved (the visitor wrote again).
+    #[error("only a resolved conversation can be rated")]
+    NotResolved,
     /// Adding a user before the first start made a workspace.
     #[error("no workspace exists yet: run `parley serve` once")]
     NoWorkspace,
@@ -69,6 +72,7 @@ impl Conflict {
             Conflict::AlreadyFinished => "already_finished",
             Conflict::MessageInFlight => "message_in_flight",
             Conflict::NoWorkspace => "no_workspace",
+            Conflict::NotResolved => "not_resolved",
         }
     }
 }

@@ -2,15 +2,17 @@
 //! handoff. Agents may do all of it; it is their job.
 
 use crate::error::invalid;
-use crate::live::{Hub, conversation_event, publish_message};
+use crate::live::{Hub, publish_authored, publish_conversation, publish_message};
 use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
 use parley_domain::validation::required_text;
 use parley_store::Store;
 use parley_store::repo::conversations::{
-    self as convs, Conversation, ConversationFilter, Message, NewMessage, Note,
+    self as convs, Change, Conversation, ConversationFilter, Message, NewMessage, Note, ViewCounts,
 };
+use parley_store::repo::presence::{self, Agent};
 use parley_store::repo::{accounts, audit, outbox};
+use parley_store::now_ms;
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -19,8 +21,54 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct InboxConversation {
     pub conversation: Conversation,
+    /// Proven by the host page, or else typed by the visitor in chat.
     pub visitor_email: Option<String>,
+    pub visitor_name: Option<String>,
+    /// The assigned agent's id and name.
+    pub assignee: Option<(Uuid, String)>,
     pub tags: Vec<String>,
+}
+
+/// Who the inbox shows: visitors by id, agents by id.
+struct Names {
+    visitors: HashMap<Uuid, (Option<String>, Option<String>)>,
+    agents: HashMap<Uuid, String>,
+}
+
+impl Names {
+    async fn load(store: &Store, workspace_id: Uuid, list: &[Conversation]) -> EngineResult<Names> {
+        let ids: Vec<Uuid> = list.iter().map(|c| c.visitor_id).collect();
+        let visitors = convs::visitors(store.db(), workspace_id, &ids)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, (v.email.or(v.contact_email), v.name)))
+            .collect();
+        let agents = match list.iter().any(|c| c.assignee_id.is_some()) {
+            true => presence::agents(store.db(), workspace_id)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, a.name))
+                .collect(),
+            false => HashMap::new(),
+        };
+        Ok(Names { visitors, agents })
+    }
+
+    fn inbox(&self, c: Conversation) -> EngineResult<InboxConversation> {
+        let (visitor_email, visitor_name) =
+            self.visitors.get(&c.visitor_id).cloned().unwrap_or_default();
+        let assignee = c
+            .assignee_id
+            .and_then(|id| self.agents.get(&id).map(|name| (id, name.clone())));
+        let tags = convs::tags(&c)?;
+        Ok(InboxConversation {
+            conversation: c,
+            visitor_email,
+            visitor_name,
+            assignee,
+            tags,
+        })
+    }
 }
 
 pub async fn list(
@@ -36,40 +84,76 @@ pub async fn list(
         return Err(invalid("status", "must be open or resolved"));
     }
     let list = convs::list(store.db(), actor.workspace_id, &filter).await?;
-    let ids: Vec<Uuid> = list.iter().map(|c| c.visitor_id).collect();
-    let emails: HashMap<Uuid, Option<String>> =
-        convs::visitors(store.db(), actor.workspace_id, &ids)
-            .await?
-            .into_iter()
-            .map(|v| (v.id, v.email))
-            .collect();
-    list.into_iter()
-        .map(|c| {
-            let email = emails.get(&c.visitor_id).cloned().flatten();
-            with_tags(c, email)
-        })
-        .collect()
+    with_names(store, actor.workspace_id, list).await
 }
 
-fn with_tags(
-    conversation: Conversation,
-    visitor_email: Option<String>,
-) -> EngineResult<InboxConversation> {
-    let tags = convs::tags(&conversation)?;
-    Ok(InboxConversation {
-        conversation,
-        visitor_email,
-        tags,
-    })
+/// Conversations with their visitors' and assignees' names.
+pub async fn with_names(
+    store: &Store,
+    workspace_id: Uuid,
+    list: Vec<Conversation>,
+) -> EngineResult<Vec<InboxConversation>> {
+    let names = Names::load(store, workspace_id, &list).await?;
+    list.into_iter().map(|c| names.inbox(c)).collect()
 }
 
 async fn load(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<InboxConversation> {
     let c = convs::get(store.db(), actor.workspace_id, id).await?;
-    let email = convs::visitors(store.db(), actor.workspace_id, &[c.visitor_id])
-        .await?
-        .pop()
-        .and_then(|v| v.email);
-    with_tags(c, email)
+    let names = Names::load(store, actor.workspace_id, std::slice::from_ref(&c)).await?;
+    names.inbox(c)
+}
+
+/// Open conversations per inbox view.
+pub async fn counts(
+    store: &Store,
+    actor: &Actor,
+    bot_id: Option<Uuid>,
+) -> EngineResult<ViewCounts> {
+    Ok(convs::view_counts(store.db(), actor.workspace_id, bot_id, actor.user_id).await?)
+}
+
+/// The workspace's agents with their presence.
+pub async fn agents(store: &Store, actor: &Actor) -> EngineResult<Vec<Agent>> {
+    Ok(presence::agents(store.db(), actor.workspace_id).await?)
+}
+
+/// The agent's dashboard is open (`online`) or hidden (`away`).
+pub async fn report_presence(store: &Store, actor: &Actor, status: &str) -> EngineResult<()> {
+    if status != "online" && status != "away" {
+        return Err(invalid("status", "must be online or away"));
+    }
+    let writer = store.writer().await?;
+    Ok(presence::report(&writer, actor.workspace_id, actor.user_id, status).await?)
+}
+
+/// Assigns the conversation to a member of the workspace, or to nobody.
+pub async fn assign(
+    store: &Store,
+    hub: &Hub,
+    actor: &Actor,
+    id: Uuid,
+    user_id: Option<Uuid>,
+) -> EngineResult<InboxConversation> {
+    if let Some(user) = user_id
+        && accounts::role_in(store.db(), actor.workspace_id, user)
+            .await?
+            .is_none()
+    {
+        return Err(invalid("user_id", "is not a member of this workspace"));
+    }
+    let tx = store.begin().await?;
+    let conv = convs::get(&tx, actor.workspace_id, id).await?;
+    let change = Change {
+        assignee_id: Some(user_id),
+        ..Default::default()
+    };
+    let conv = convs::update(&tx, conv, change).await?;
+    let details = json!({"assignee_id": user_id});
+    let entry = actor.audit("conversation.assigned", Some(("conversation", id.to_string())), details);
+    audit::record(&tx, actor.workspace_id, entry).await?;
+    tx.commit().await?;
+    publish_conversation(hub, &conv, false);
+    load(store, actor, id).await
 }
 
 pub async fn detail(
@@ -121,7 +205,22 @@ pub async fn update(
     let tx = store.begin().await?;
     let before = convs::get(&tx, actor.workspace_id, id).await?;
     let resolving = status.as_deref() == Some(convs::RESOLVED) && before.status != convs::RESOLVED;
-    let updated = convs::update(&tx, before, status.as_deref(), None, tags).await?;
+    let mut change = Change {
+        status: status.as_deref().map(|s| match s {
+            convs::RESOLVED => convs::RESOLVED,
+            _ => convs::OPEN,
+        }),
+        tags,
+        ..Default::default()
+    };
+    if resolving {
+        // Resolved means nobody is handling it: the bot answers if the visitor writes again.
+        change.human_handoff = Some(false);
+        change.waiting_since = Some(None);
+        change.fallbacks = Some(0);
+    }
+    let updated = convs::update(&tx, before, change).await?;
+    let mut asked = None;
     if resolving {
         outbox::append(
             &tx,
@@ -130,12 +229,25 @@ pub async fn update(
             json!({"conversation_id": id, "bot_id": updated.bot_id, "by_user_id": actor.user_id}),
         )
         .await?;
+        let ask = NewMessage {
+            role: "system".into(),
+            body: RESOLVED_NOTICE.into(),
+            attachments: Some(json!([{"kind": "rating_request"}])),
+            ..Default::default()
+        };
+        asked = Some(convs::append_message(&tx, &updated, ask).await?);
     }
     tx.commit().await?;
-    let conv = load(store, actor, id).await?;
-    publish_conversation(hub, &conv);
-    Ok(conv)
+    if let Some(m) = asked {
+        publish_message(hub, &updated, &m);
+    }
+    publish_conversation(hub, &updated, false);
+    load(store, actor, id).await
 }
+
+/// What the visitor reads when their conversation is resolved, above the rating card.
+const RESOLVED_NOTICE: &str =
+    "This conversation has been marked as resolved. How did we do? Writing again reopens it.";
 
 pub async fn add_note(store: &Store, actor: &Actor, id: Uuid, text: &str) -> EngineResult<Note> {
     let mut errors = FieldErrors::new();
@@ -159,8 +271,19 @@ pub async fn handoff(
     let user = accounts::find_user(store.db(), actor.user_id).await?;
     let tx = store.begin().await?;
     let conv = convs::get(&tx, actor.workspace_id, id).await?;
-    let changed = conv.human_handoff != take;
-    let conv = convs::update(&tx, conv, None, Some(take), None).await?;
+    // Joining is news to the visitor when the bot was answering or another agent was.
+    let changed = match take {
+        true => !conv.human_handoff || conv.assignee_id != Some(actor.user_id),
+        false => conv.human_handoff,
+    };
+    let change = Change {
+        human_handoff: Some(take),
+        waiting_since: Some(None),
+        assignee_id: take.then_some(Some(actor.user_id)),
+        handoff_wait_ms: conv.waiting_since.filter(|_| take).map(|w| now_ms() - w),
+        ..Default::default()
+    };
+    let conv = convs::update(&tx, conv, change).await?;
     let notice = if take {
         format!("{} joined the conversation.", user.name)
     } else {
@@ -174,6 +297,7 @@ pub async fn handoff(
                 NewMessage {
                     role: "system".into(),
                     body: notice,
+                    author_id: take.then_some(actor.user_id),
                     ..Default::default()
                 },
             )
@@ -198,11 +322,10 @@ pub async fn handoff(
     .await?;
     tx.commit().await?;
     if let Some(m) = system {
-        publish_message(hub, &conv, &m);
+        publish_authored(hub, &conv, &m, &user.name);
     }
-    let conv = load(store, actor, id).await?;
-    publish_conversation(hub, &conv);
-    Ok(conv)
+    publish_conversation(hub, &conv, false);
+    load(store, actor, id).await
 }
 
 /// An agent's reply; only while the conversation is taken over.
@@ -222,7 +345,7 @@ pub async fn reply(
     if !conv.human_handoff {
         return Err(EngineError::Conflict(crate::Conflict::NotTakenOver));
     }
-    // The message and its conversation's counters, together.
+    // The message and its conversation's counters, together; the first reply ends the wait.
     let tx = store.begin().await?;
     let message = convs::append_message(
         &tx,
@@ -230,15 +353,28 @@ pub async fn reply(
         NewMessage {
             role: "agent".into(),
             body: text.trim().to_string(),
+            author_id: Some(actor.user_id),
             ..Default::default()
         },
     )
     .await?;
+    let answered = match conv.waiting_since {
+        Some(since) => {
+            let change = Change {
+                waiting_since: Some(None),
+                handoff_wait_ms: Some(now_ms() - since),
+                assignee_id: Some(Some(conv.assignee_id.unwrap_or(actor.user_id))),
+                ..Default::default()
+            };
+            Some(convs::update(&tx, conv.clone(), change).await?)
+        }
+        None => None,
+    };
     tx.commit().await?;
-    publish_message(hub, &conv, &message);
+    let user = accounts::find_user(store.db(), actor.user_id).await?;
+    publish_authored(hub, &conv, &message, &user.name);
+    if let Some(conv) = answered {
+        publish_conversation(hub, &conv, false);
+    }
     Ok(message)
-}
-
-fn publish_conversation(hub: &Hub, c: &InboxConversation) {
-    hub.publish(conversation_event(&c.conversation));
 }

@@ -12,6 +12,8 @@ use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+/// A visitor asked for a person: dashboards notify agents.
+pub const HANDOFF_REQUESTED: &str = "handoff.requested";
 /// Events kept for slow subscribers before they start missing some (they then refetch).
 const CAPACITY: usize = 1024;
 /// The PostgreSQL channel live events cross nodes on.
@@ -22,6 +24,7 @@ pub const RESYNC: &str = "resync";
 const KINDS: &[&str] = &[
     "message.created",
     "conversation.updated",
+    HANDOFF_REQUESTED,
     "document.updated",
     "execution.updated",
     RESYNC,
@@ -170,6 +173,13 @@ pub fn publish_message(hub: &Hub, conv: &Conversation, m: &Message) {
     hub.publish(message_event(conv, m));
 }
 
+/// Publishes an agent's message with their name, as the visitor sees them.
+pub fn publish_authored(hub: &Hub, conv: &Conversation, m: &Message, author: &str) {
+    let mut event = message_event(conv, m);
+    event.data["message"]["author"] = json!({"name": author, "avatar_url": null});
+    hub.publish(event);
+}
+
 /// The live event for a new message (published once its transaction committed).
 pub fn message_event(conv: &Conversation, m: &Message) -> LiveEvent {
     LiveEvent {
@@ -197,8 +207,26 @@ pub fn conversation_event(conv: &Conversation) -> LiveEvent {
         kind: "conversation.updated",
         data: json!({
             "conversation_id": conv.id, "status": conv.status, "human_handoff": conv.human_handoff,
-            "tags": conv.tags,
+            "tags": conv.tags, "waiting_since": conv.waiting_since.map(rfc3339),
+            "assignee_id": conv.assignee_id, "rating": conv.rating,
         }),
+    }
+}
+
+/// Publishes a conversation's change and, when the visitor just asked for a person,
+/// `handoff.requested` for the agents' notifications.
+pub fn publish_conversation(hub: &Hub, conv: &Conversation, handoff_requested: bool) {
+    hub.publish(conversation_event(conv));
+    if handoff_requested {
+        hub.publish(LiveEvent {
+            workspace_id: conv.workspace_id,
+            conversation_id: Some(conv.id),
+            kind: HANDOFF_REQUESTED,
+            data: json!({
+                "conversation_id": conv.id, "bot_id": conv.bot_id, "preview": conv.preview,
+                "waiting_since": conv.waiting_since.map(rfc3339), "assignee_id": conv.assignee_id,
+            }),
+        });
     }
 }
 
@@ -206,7 +234,7 @@ pub fn conversation_event(conv: &Conversation) -> LiveEvent {
 pub const VISITOR_CONVERSATION_FIELDS: [&str; 3] = ["conversation_id", "status", "human_handoff"];
 
 /// Epoch milliseconds as RFC 3339 UTC, the API's time format.
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .ok()
         .and_then(|t| {

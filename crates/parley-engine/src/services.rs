@@ -5,7 +5,7 @@
 use crate::live::Hub;
 use crate::vault::Vault;
 use parley_ai::openai::Endpoint;
-use parley_domain::bot::ModelSettings;
+use parley_domain::bot::{ModelProvider, ModelSettings};
 use parley_domain::egress::AllowHosts;
 use parley_store::Store;
 use parley_store::repo::bots::Bot;
@@ -43,6 +43,7 @@ impl Services {
     pub(crate) fn endpoint(&self, bot: &Bot, settings: &ModelSettings) -> Endpoint {
         Endpoint {
             base_url: settings.base_url.clone(),
+            api_key_header: settings.provider == ModelProvider::AzureOpenai,
             api_key: bot
                 .model_api_key
                 .as_deref()

@@ -41,13 +41,14 @@ pub fn link(key: &[u8], image_id: Uuid) -> String {
     format!("/widget/v1/images/{image_id}?exp={expires_at}&sig={sig}")
 }
 
-/// A message's stored attachments with fresh links; none for a message without any.
+/// A message's stored image attachments with fresh links; none for a message without any.
 pub fn attachments(key: &[u8], stored: Option<&serde_json::Value>) -> Vec<Attachment> {
-    let Some(list) = stored.and_then(|v| serde_json::from_value::<Vec<Stored>>(v.clone()).ok())
-    else {
+    let Some(list) = stored.and_then(|v| v.as_array()) else {
         return Vec::new();
     };
-    list.into_iter()
+    list.iter()
+        .filter(|a| a["kind"] == "image")
+        .filter_map(|a| serde_json::from_value::<Stored>(a.clone()).ok())
         .map(|s| Attachment {
             url: link(key, s.image_id),
             kind: s.kind,
@@ -58,10 +59,20 @@ pub fn attachments(key: &[u8], stored: Option<&serde_json::Value>) -> Vec<Attach
         .collect()
 }
 
+/// Whether the message asks the visitor to rate the conversation (the notice of a
+/// resolved conversation carries that request).
+pub fn asks_rating(stored: Option<&serde_json::Value>) -> bool {
+    stored
+        .and_then(|v| v.as_array())
+        .is_some_and(|list| list.iter().any(|a| a["kind"] == "rating_request"))
+}
+
 /// Replaces a live `message.created` event's stored attachments with linked ones.
 pub fn link_live_message(key: &[u8], data: &mut serde_json::Value) {
     if let Some(message) = data.get_mut("message").and_then(|m| m.as_object_mut()) {
+        let rating_request = asks_rating(message.get("attachments"));
         let linked = attachments(key, message.get("attachments"));
         message.insert("attachments".into(), serde_json::json!(linked));
+        message.insert("rating_request".into(), serde_json::json!(rating_request));
     }
 }

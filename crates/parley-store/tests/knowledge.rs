@@ -57,6 +57,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
             ws.id,
             a,
             NewDocument {
+                source_url: None,
                 name: "policies.md",
                 content_type: "text/markdown",
                 sha256: "x",
@@ -91,6 +92,7 @@ async fn full_text_search_ranks_scopes_and_forgets_deleted_chunks() {
             ws.id,
             b,
             NewDocument {
+                source_url: None,
                 name: "b.md",
                 content_type: "text/markdown",
                 sha256: "y",
@@ -314,13 +316,13 @@ async fn conversations_filter_by_text_status_and_visitor() {
             (reloaded.message_count, reloaded.preview.as_str()),
             (2, "It ships today.")
         );
-        let resolved = convs::update(
-            c,
-            reloaded,
-            Some(convs::RESOLVED),
-            Some(true),
-            Some(vec!["vip".into()]),
-        )
+        let change = convs::Change {
+            status: Some(convs::RESOLVED),
+            human_handoff: Some(true),
+            tags: Some(vec!["vip".into()]),
+            ..Default::default()
+        };
+        let resolved = convs::update(c, reloaded, change)
         .await
         .unwrap();
         assert_eq!(convs::tags(&resolved).unwrap(), vec!["vip"]);
@@ -354,6 +356,7 @@ async fn conversations_filter_by_text_status_and_visitor() {
                 attachments: Some(serde_json::json!([{"kind": "image"}])),
                 client_id: Some("c-1".into()),
                 conversation_insight: None,
+                author_id: Some(uuid::Uuid::now_v7()),
             },
         )
         .await

@@ -2,6 +2,7 @@
 //! prompt assembly under a token budget, and the offline extractive answerer.
 
 pub mod extractive;
+pub mod handoff;
 pub mod memory;
 
 /// A passage retrieved for a question, as the answerers see it.

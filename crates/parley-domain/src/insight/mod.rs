@@ -348,3 +348,21 @@ pub fn update_conversation(
 
 #[cfg(test)]
 mod tests;
+
+impl ConversationInsight {
+    /// `negative`, `neutral` or `positive` for the inbox, from the rolling average (or an
+    /// unrecovered negative episode); `None` before any visitor message.
+    pub fn sentiment_label(&self) -> Option<&'static str> {
+        let s = &self.sentiment;
+        if s.count == 0 {
+            return None;
+        }
+        Some(if s.in_negative_episode || s.average <= -0.25 {
+            "negative"
+        } else if s.average >= 0.25 {
+            "positive"
+        } else {
+            "neutral"
+        })
+    }
+}

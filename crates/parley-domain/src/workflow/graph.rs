@@ -269,13 +269,16 @@ pub enum TriggerEvent {
     ImageUploaded,
     ImageAnalyzed,
     ConversationResolved,
+    ConversationRated,
+    ConversationReopened,
+    HandoffRequested,
     /// `external:<name>`; holds `<name>` (1-64 of `A-Z a-z 0-9 _ . -`).
     External(String),
 }
 
 impl TriggerEvent {
     /// The built-in events with their names.
-    pub const BUILTIN: [(TriggerEvent, &'static str); 8] = [
+    pub const BUILTIN: [(TriggerEvent, &'static str); 11] = [
         (TriggerEvent::MessageReceived, "message.received"),
         (TriggerEvent::ConversationStarted, "conversation.started"),
         (TriggerEvent::SentimentNegative, "sentiment.negative"),
@@ -284,6 +287,9 @@ impl TriggerEvent {
         (TriggerEvent::ImageUploaded, "image.uploaded"),
         (TriggerEvent::ImageAnalyzed, "image.analyzed"),
         (TriggerEvent::ConversationResolved, "conversation.resolved"),
+        (TriggerEvent::ConversationRated, "conversation.rated"),
+        (TriggerEvent::ConversationReopened, "conversation.reopened"),
+        (TriggerEvent::HandoffRequested, "handoff.requested"),
     ];
 
     /// The event name as emitted (`intent.detected`, `external:order_shipped`).

@@ -2,6 +2,7 @@
 //! the conversation's memory, or the extractive answer offline; the reply streams as it is made.
 
 use super::EXTRACTIVE_MODEL;
+use super::handoff;
 use super::memory::{SUMMARY_CHARS, turn};
 use super::memory::{left_window, save_summary, update_memory};
 use crate::EngineResult;
@@ -14,9 +15,12 @@ use parley_ai::tokenizer::count_tokens_cached;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
 use parley_domain::chat::memory::{Turn, fold_into_summary, to_summarize, unsummarized};
+use parley_domain::chat::handoff::{FALLBACKS_BEFORE_HANDOFF, HandoffReason};
 use parley_domain::chat::{Passage, extractive};
 use parley_store::repo::bots::Bot;
-use parley_store::repo::conversations::{self as convs, Conversation, Message, NewMessage};
+use parley_store::repo::conversations::{
+    self as convs, Change, Conversation, Message, NewMessage,
+};
 use serde_json::json;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -36,17 +40,61 @@ pub enum ReplyEvent {
     Handoff,
 }
 
+/// What the visitor hears after sending only a photo (until images are analysed).
+const PHOTO_ONLY: &str = "Thanks for the photo! I can't look at images myself yet, but a person \
+                          from our team can see it. Tell me in a few words what you need, or ask \
+                          to talk to a person.";
+/// Put before the answer to a photo's caption.
+const PHOTO_WITH_TEXT: &str = "Thanks for the photo, our team can see it too. ";
+
+/// Stores a bot message that is not an answer (what happens after a handoff, a thank-you)
+/// and sends it to the visitor as a reply.
+pub(super) async fn say(
+    ctx: &Services,
+    conv: &Conversation,
+    text: String,
+    started: Instant,
+    replies: Replies,
+) {
+    replies.token(text.clone()).await;
+    let new = NewMessage {
+        role: "bot".into(),
+        body: text,
+        latency_ms: Some(started.elapsed().as_millis() as i32),
+        ..Default::default()
+    };
+    let stored = async {
+        let tx = ctx.store.begin().await?;
+        let message = convs::append_message(&tx, conv, new).await?;
+        tx.commit().await?;
+        Ok::<_, crate::EngineError>(message)
+    };
+    match stored.await {
+        Ok(message) => {
+            publish_message(&ctx.hub, conv, &message);
+            let _ = replies.events.send(ReplyEvent::Done(Box::new(message))).await;
+        }
+        Err(e) => tracing::warn!(conversation = %conv.id, error = %e, "storing a reply failed"),
+    }
+}
+
 /// Answers the stored `question`, which arrived at `started` (the reply's latency counts
-/// from there) and whose `retrieval` started then.
+/// from there) and whose `retrieval` started then (none for a photo without text).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn answer(
     ctx: &Services,
     bot: &Bot,
     conv: &Conversation,
     question: &str,
+    with_image: bool,
     started: Instant,
-    retrieval: AbortOnDropHandle<EngineResult<Retrieved>>,
+    retrieval: Option<AbortOnDropHandle<EngineResult<Retrieved>>>,
     replies: Replies,
 ) -> EngineResult<()> {
+    let Some(retrieval) = retrieval else {
+        say(ctx, conv, PHOTO_ONLY.to_string(), started, replies).await;
+        return Ok(());
+    };
     let (store, hub) = (&ctx.store, &ctx.hub);
     // A model's prompt carries the recent turns: read them while retrieval finishes (a
     // close FAQ's answer then leaves them unused). Without them the model still answers.
@@ -68,6 +116,9 @@ pub(super) async fn answer(
             Retrieved::default()
         }
     };
+    if with_image {
+        replies.token(PHOTO_WITH_TEXT).await;
+    }
     let reply = match (&bot.model, retrieved.faq_answer()) {
         (Some(settings), None) => {
             let asked = Question {
@@ -94,16 +145,43 @@ pub(super) async fn answer(
             }
         }
     };
+    // Fallbacks in a row: after too many, a person takes over.
+    let fell_back = reply.body == bot.behaviour.fallback_message;
+    let fallbacks = if fell_back { conv.fallbacks + 1 } else { 0 };
+    let hand_off = fallbacks >= FALLBACKS_BEFORE_HANDOFF;
+    let mut body = reply.body;
+    if hand_off {
+        let next = handoff::tell_visitor(ctx, bot, conv).await?;
+        body = format!("I'm sorry I couldn't answer that. {next}");
+        replies.token(body.clone()).await;
+    }
+    if with_image {
+        body = format!("{PHOTO_WITH_TEXT}{body}");
+    }
     let tx = store.begin().await?;
     let reply = convs::append_message(
         &tx,
         conv,
         NewMessage {
+            body,
             latency_ms: Some(started.elapsed().as_millis() as i32),
             ..reply
         },
     )
     .await?;
+    let mut handed_off = None;
+    if fallbacks != conv.fallbacks || hand_off {
+        let current = convs::get(&tx, conv.workspace_id, conv.id).await?;
+        let change = Change {
+            fallbacks: Some(if hand_off { 0 } else { fallbacks }),
+            ..Default::default()
+        };
+        let current = convs::update(&tx, current, change).await?;
+        if hand_off && !current.human_handoff {
+            let reason = HandoffReason::RepeatedFallbacks;
+            handed_off = Some(handoff::begin(&tx, bot, current, &reason).await?);
+        }
+    }
     // Whether this reply completes a batch of turns for the summary, as `conv` counted
     // before the question (a message added meanwhile only moves the fold to a later reply).
     let fold_due = to_summarize(
@@ -123,6 +201,9 @@ pub(super) async fn answer(
     tx.commit().await?;
     metrics::counter!("parley_answers_total", "outcome" => "ok").increment(1);
     publish_message(hub, conv, &reply);
+    if let Some(conv) = &handed_off {
+        crate::live::publish_conversation(hub, conv, true);
+    }
     let _ = replies.events.send(ReplyEvent::Done(Box::new(reply))).await;
     // The visitor has the answer: end the stream before the model summarises (below).
     drop(replies);

@@ -89,3 +89,65 @@ pub async fn history(
 pub async fn transcript(store: &Store, conv: &Conversation) -> EngineResult<Vec<Message>> {
     Ok(convs::messages(store.db(), conv.id).await?)
 }
+
+/// The names of the agents who wrote `messages`, by user id.
+pub async fn authors(
+    store: &Store,
+    messages: &[Message],
+) -> EngineResult<std::collections::HashMap<Uuid, String>> {
+    let mut names = std::collections::HashMap::new();
+    for id in messages.iter().filter_map(|m| m.author_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(id) {
+            match parley_store::repo::accounts::find_user(store.db(), id).await {
+                Ok(user) => {
+                    slot.insert(user.name);
+                }
+                // A removed agent's messages stay, without a name.
+                Err(parley_store::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The visitor rates their resolved conversation, 1 to 5 with an optional comment (a second
+/// rating replaces the first), with `conversation.rated` for workflows and analytics.
+pub async fn rate(
+    ctx: &crate::services::Services,
+    conv: &Conversation,
+    score: i32,
+    comment: Option<&str>,
+) -> EngineResult<Conversation> {
+    let mut errors = parley_domain::FieldErrors::new();
+    errors.check((1..=5).contains(&score), "score", "must be 1 to 5");
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    errors.check(
+        comment.is_none_or(|c| c.chars().count() <= 1000),
+        "comment",
+        "at most 1000 characters",
+    );
+    if !errors.is_empty() {
+        return Err(EngineError::Invalid(errors));
+    }
+    let tx = ctx.store.begin().await?;
+    let fresh = convs::get(&tx, conv.workspace_id, conv.id).await?;
+    if fresh.status != convs::RESOLVED {
+        return Err(EngineError::Conflict(crate::Conflict::NotResolved));
+    }
+    let change = convs::Change {
+        rating: Some((score, comment.map(str::to_string))),
+        ..Default::default()
+    };
+    let rated = convs::update(&tx, fresh, change).await?;
+    outbox::append(
+        &tx,
+        conv.workspace_id,
+        "conversation.rated",
+        json!({"conversation_id": conv.id, "bot_id": conv.bot_id, "score": score, "comment": comment}),
+    )
+    .await?;
+    tx.commit().await?;
+    crate::live::publish_conversation(&ctx.hub, &rated, false);
+    Ok(rated)
+}

@@ -1,13 +1,14 @@
 //! Images a visitor sends: checked by their bytes, stored once per workspace by hash.
 
 use super::MAX_MESSAGE_CHARS;
-use crate::live::publish_message;
+use super::send::{Incoming, receive};
 use crate::services::Services;
 use crate::{EngineError, EngineResult};
 use parley_domain::image::{self, MAX_IMAGE_BYTES};
 use parley_store::Store;
-use parley_store::repo::conversations::{self as convs, Conversation, Message, NewMessage};
-use parley_store::repo::{images, outbox};
+use parley_store::repo::bots::Bot;
+use parley_store::repo::conversations::{Conversation, Message};
+use parley_store::repo::images;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -20,11 +21,13 @@ pub struct ImageUpload {
     pub caption: String,
 }
 
-/// Stores an uploaded image (once per workspace, by hash) and the visitor message that
-/// carries it, with `image.uploaded` in the same transaction for the automation engine.
-/// The type is judged by the bytes; the bot does not answer an image by itself.
+/// Stores an uploaded image (once per workspace, by hash), then the visitor message that
+/// carries it like any other message: its caption scored, `image.uploaded` written with it
+/// for the automation engine, and answered (the reply arrives on the conversation's live
+/// stream). The type is judged by the bytes.
 pub async fn attach_image(
     ctx: &Services,
+    bot: &Bot,
     conv: &Conversation,
     upload: ImageUpload,
 ) -> EngineResult<Message> {
@@ -63,35 +66,21 @@ pub async fn attach_image(
         .collect();
     let sha256 = crate::knowledge::content_hash(&upload.bytes);
     let bytes = upload.bytes.len();
+    // The bytes first, on their own: a message never points at a missing image, and an
+    // image whose message failed is found again by hash when the visitor retries.
     let tx = ctx.store.begin().await?;
     let stored = images::put(&tx, conv.workspace_id, &sha256, content_type, upload.bytes).await?;
+    tx.commit().await?;
     let attachment = json!({
         "kind": "image", "image_id": stored.id, "content_type": content_type,
         "bytes": bytes, "name": name, "sha256": sha256,
     });
-    let message = convs::append_message(
-        &tx,
-        conv,
-        NewMessage {
-            role: "visitor".into(),
-            body: caption.to_string(),
-            attachments: Some(json!([attachment])),
-            ..Default::default()
-        },
-    )
-    .await?;
-    outbox::append(
-        &tx,
-        conv.workspace_id,
-        "image.uploaded",
-        json!({
-            "conversation_id": conv.id, "bot_id": conv.bot_id, "message_id": message.id,
-            "image": attachment, "caption": caption,
-        }),
-    )
-    .await?;
-    tx.commit().await?;
-    publish_message(&ctx.hub, conv, &message);
+    let incoming = Incoming {
+        text: caption,
+        client_id: None,
+        image: Some(attachment),
+    };
+    let (message, _replies) = receive(ctx, bot, conv, 1, incoming, false).await?;
     Ok(message)
 }
 

@@ -7,15 +7,19 @@
 
 mod answer;
 mod conversations;
+mod handoff;
 mod identity;
 mod images;
 mod memory;
 mod send;
 
 pub use answer::ReplyEvent;
-pub use conversations::{history, own_conversation, start, transcript, visitor_conversation};
+pub use conversations::{
+    authors, history, own_conversation, rate, start, transcript, visitor_conversation,
+};
 pub use identity::{Identified, VisitorProof, identify, visitor_from_token};
 pub use images::{ImageUpload, attach_image, stored_image};
+pub use handoff::known_time_zone;
 pub use send::send;
 
 /// Longest visitor message, in characters.

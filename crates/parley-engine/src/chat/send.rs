@@ -2,17 +2,21 @@
 //! then answered on a task of its own.
 
 use super::MAX_MESSAGE_CHARS;
-use super::answer::{Replies, ReplyEvent, answer};
+use super::answer::{Replies, ReplyEvent, answer, say};
+use super::handoff;
 use crate::insight::classify;
 use crate::knowledge::retrieve;
 use crate::live::publish_message;
 use crate::services::Services;
 use crate::{EngineError, EngineResult};
+use parley_domain::chat::handoff::{HandoffReason, email_noted, is_yes, requested};
 use parley_domain::insight::{
     ConversationInsight, InsightConfig, MessageInsight, analyze_message, update_conversation,
 };
 use parley_store::repo::bots::Bot;
-use parley_store::repo::conversations::{self as convs, Conversation, Message, NewMessage};
+use parley_store::repo::conversations::{
+    self as convs, Change, Conversation, InsightColumns, Message, NewMessage,
+};
 use parley_store::repo::outbox;
 use parley_store::{Store, StoreResult};
 use serde_json::json;
@@ -67,6 +71,37 @@ pub async fn send(
             "a message may have at most {MAX_MESSAGE_CHARS} characters"
         )));
     }
+    let incoming = Incoming {
+        text,
+        client_id,
+        image: None,
+    };
+    receive(ctx, bot, conv, visits, incoming, tokens).await
+}
+
+/// A visitor's message as it arrived.
+pub(super) struct Incoming<'a> {
+    /// Trimmed; may be empty only with an image.
+    pub(super) text: &'a str,
+    pub(super) client_id: Option<&'a str>,
+    /// The image attachment it carries (already stored), as the transcript shows it.
+    pub(super) image: Option<serde_json::Value>,
+}
+
+/// Scores, stores and answers a checked message (see [`send`]).
+pub(super) async fn receive(
+    ctx: &Services,
+    bot: &Bot,
+    conv: &Conversation,
+    visits: u64,
+    incoming: Incoming<'_>,
+    tokens: bool,
+) -> EngineResult<(Message, mpsc::Receiver<ReplyEvent>)> {
+    let Incoming {
+        text,
+        client_id,
+        image,
+    } = incoming;
     let started = Instant::now();
     // Retrieval needs only the question, so it starts now and runs on other connections
     // while the message is scored and stored: the answer waits for the longer of the two
@@ -77,7 +112,7 @@ pub async fn send(
             retrieve(&ctx, &bot, &question, PASSAGES).await
         }))
     };
-    let retrieval = (!conv.human_handoff).then(start_retrieval);
+    let retrieval = (!conv.human_handoff && !text.is_empty()).then(start_retrieval);
     let (store, hub) = (&ctx.store, &ctx.hub);
     let config = &bot.insight.config;
     let matcher = ctx.intents.matcher(bot);
@@ -90,9 +125,29 @@ pub async fn send(
             insight.merge_model_intents(&found);
         }
     }
+    let handoff_reason = match conv.human_handoff {
+        true => None,
+        false => {
+            // The bot's last message matters only to a yes (an extra read otherwise).
+            let previous = match is_yes(text) {
+                true => last_bot_message(store, conv).await?,
+                false => None,
+            };
+            let wanted = &bot.behaviour.handoff_intents;
+            requested(text, &insight, wanted, config.intent_threshold, previous.as_deref())
+        }
+    };
     let visits = visits.clamp(1, u32::MAX as u64) as u32;
-    let stored = store_question(store, conv, text, &insight, visits, client_id, config).await;
-    let (fresh, visitor_msg) = match (stored, client_id) {
+    let question = Question {
+        text,
+        insight: &insight,
+        visits,
+        client_id,
+        image: image.as_ref(),
+        handoff: handoff_reason.as_ref(),
+    };
+    let stored = store_question(store, bot, conv, question, config).await;
+    let stored = match (stored, client_id) {
         // The same message arrived twice at once: the other request stored it.
         (Err(parley_store::StoreError::Conflict(_)), Some(id)) => {
             return already_sent(ctx, conv, id)
@@ -101,21 +156,64 @@ pub async fn send(
         }
         (stored, _) => stored?,
     };
+    let Stored {
+        before: fresh,
+        after,
+        message: visitor_msg,
+        email_given,
+    } = stored;
     publish_message(hub, conv, &visitor_msg);
+    if after.status != fresh.status || after.waiting_since != fresh.waiting_since {
+        crate::live::publish_conversation(hub, &after, handoff_reason.is_some());
+    }
 
     let (events, receiver) = mpsc::channel(64);
+    let replies = Replies { events, tokens };
+    let ctx = ctx.clone();
+    let bot = bot.clone();
+    // The visitor asked for a person: they hear what happens next, and the bot goes quiet.
+    if handoff_reason.is_some() {
+        tokio::spawn(async move {
+            let told = handoff::tell_visitor(&ctx, &bot, &after).await;
+            let text = told.unwrap_or_else(|e| {
+                tracing::warn!(conversation = %after.id, error = %e, "reading who is online failed");
+                "I've asked a person from our team to take over. They'll reply here.".into()
+            });
+            say(&ctx, &after, text, started, replies).await;
+        });
+        return Ok((visitor_msg, receiver));
+    }
     // `fresh` is the conversation as this message's transaction saw it: the handoff flag and
     // the memory (summary) the answer builds on are the current ones.
     if fresh.human_handoff {
-        let _ = events.send(ReplyEvent::Handoff).await;
+        match email_given {
+            // Waiting for a person with no email known: the visitor just gave one.
+            Some(email) => {
+                tokio::spawn(async move {
+                    say(&ctx, &after, email_noted(&email), started, replies).await;
+                });
+            }
+            None => {
+                let _ = replies.events.send(ReplyEvent::Handoff).await;
+            }
+        }
         return Ok((visitor_msg, receiver));
     }
-    // Not started if the conversation was handed off when the request read it.
-    let retrieval = retrieval.unwrap_or_else(start_retrieval);
-    let (ctx, bot, conv, question) = (ctx.clone(), bot.clone(), fresh, text.to_string());
-    let replies = Replies { events, tokens };
+    let with_image = image.is_some();
+    let (conv, question) = (fresh, text.to_string());
     tokio::spawn(async move {
-        if let Err(e) = answer(&ctx, &bot, &conv, &question, started, retrieval, replies).await {
+        // Not started if the conversation was handed off when the request read it.
+        let retrieval = match question.is_empty() {
+            true => None,
+            false => Some(retrieval.unwrap_or_else(|| {
+                let (c, b, q) = (ctx.clone(), bot.clone(), question.clone());
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    retrieve(&c, &b, &q, PASSAGES).await
+                }))
+            })),
+        };
+        let asked = answer(&ctx, &bot, &conv, &question, with_image, started, retrieval, replies);
+        if let Err(e) = asked.await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
         }
@@ -123,18 +221,44 @@ pub async fn send(
     Ok((visitor_msg, receiver))
 }
 
+/// The bot's last message in the conversation, when the last message is the bot's.
+async fn last_bot_message(store: &Store, conv: &Conversation) -> EngineResult<Option<String>> {
+    let last = convs::recent_messages(store.db(), conv.id, 1).await?;
+    Ok(last.into_iter().find(|m| m.role == "bot").map(|m| m.body))
+}
+
+/// A visitor's message with what storing it needs.
+struct Question<'a> {
+    text: &'a str,
+    insight: &'a MessageInsight,
+    visits: u32,
+    client_id: Option<&'a str>,
+    image: Option<&'a serde_json::Value>,
+    handoff: Option<&'a HandoffReason>,
+}
+
+/// What storing a visitor's message did.
+struct Stored {
+    /// The conversation as the transaction first read it.
+    before: Conversation,
+    /// As the transaction left it (reopened, waiting for a person).
+    after: Conversation,
+    message: Message,
+    /// An email the visitor gave while waiting for a person with none known.
+    email_given: Option<String>,
+}
+
 /// Stores the visitor's message with its events, and folds it into the conversation's state
-/// in the same transaction: a trigger is written exactly when its message is. Returns the
-/// conversation as the transaction saw it, and the message.
+/// in the same transaction: a trigger is written exactly when its message is. A message in a
+/// resolved conversation reopens it; a request for a person hands it off. Returns the
+/// conversation before and after, and the message.
 async fn store_question(
     store: &Store,
+    bot: &Bot,
     conv: &Conversation,
-    text: &str,
-    insight: &MessageInsight,
-    visits: u32,
-    client_id: Option<&str>,
+    q: Question<'_>,
     config: &InsightConfig,
-) -> StoreResult<(Conversation, Message)> {
+) -> StoreResult<Stored> {
     let tx = store.begin().await?;
     let fresh = convs::get(&tx, conv.workspace_id, conv.id).await?;
     let state: ConversationInsight = fresh
@@ -142,16 +266,26 @@ async fn store_question(
         .as_ref()
         .and_then(|v| serde_json::from_value(v.clone()).ok())
         .unwrap_or_default();
-    let (state, triggers) = update_conversation(&state, insight, visits, config);
+    let (state, triggers) = update_conversation(&state, q.insight, q.visits, config);
+    let columns = InsightColumns {
+        sentiment_label: state.sentiment_label().map(str::to_string),
+        lead_score: i32::from(state.lead.score),
+        lead_priority: json!(state.lead.priority)
+            .as_str()
+            .unwrap_or("cold")
+            .to_string(),
+        intents: state.lead.intents.keys().cloned().collect(),
+    };
     let message = convs::append_message(
         &tx,
         conv,
         NewMessage {
             role: "visitor".into(),
-            body: text.to_string(),
-            insight: Some(json!(insight)),
-            client_id: client_id.map(str::to_string),
-            conversation_insight: Some(json!(state)),
+            body: q.text.to_string(),
+            insight: Some(json!(q.insight)),
+            client_id: q.client_id.map(str::to_string),
+            conversation_insight: Some((json!(state), columns)),
+            attachments: q.image.map(|image| json!([image])),
             ..Default::default()
         },
     )
@@ -161,9 +295,13 @@ async fn store_question(
         &tx,
         conv.workspace_id,
         "message.received",
-        with(&base, json!({"text": text, "sentiment": insight.sentiment})),
+        with(&base, json!({"text": q.text, "sentiment": q.insight.sentiment})),
     )
     .await?;
+    if let Some(image) = q.image {
+        let event = with(&base, json!({"image": image, "caption": q.text}));
+        outbox::append(&tx, conv.workspace_id, "image.uploaded", event).await?;
+    }
     for trigger in &triggers {
         let mut payload = json!(trigger);
         let kind = payload["type"].as_str().unwrap_or("insight").to_string();
@@ -175,10 +313,39 @@ async fn store_question(
         }
         outbox::append(&tx, conv.workspace_id, &kind, with(&base, payload)).await?;
     }
+    // What the visitor says about themselves, for the contact the team sees.
+    let fields = &q.insight.fields;
+    let mut email_given = None;
+    if fields.name.is_some() || fields.company.is_some() || fields.email.is_some() {
+        let visitor = convs::get_visitor(&tx, conv.bot_id, conv.visitor_id).await?;
+        let unknown = visitor.email.is_none() && visitor.contact_email.is_none();
+        if unknown && fresh.waiting_since.is_some() {
+            email_given = fields.email.clone();
+        }
+        let (name, company) = (fields.name.as_deref(), fields.company.as_deref());
+        convs::learn_about_visitor(&tx, visitor.id, name, company, fields.email.as_deref()).await?;
+    }
+    let mut after = fresh.clone();
+    if fresh.status == convs::RESOLVED {
+        let change = Change {
+            status: Some(convs::OPEN),
+            ..Default::default()
+        };
+        after = convs::update(&tx, after, change).await?;
+        outbox::append(&tx, conv.workspace_id, "conversation.reopened", base.clone()).await?;
+    }
+    if let Some(reason) = q.handoff {
+        after = handoff::begin(&tx, bot, after, reason).await?;
+    }
     // On SQLite the message, the conversation's update and the events go with the commit
     // (see `ExecuteLater`): a message whose `client_id` is taken fails here.
     tx.commit().await?;
-    Ok((fresh, message))
+    Ok(Stored {
+        before: fresh,
+        after,
+        message,
+        email_given,
+    })
 }
 
 /// A message already stored under `client_id`, with a stream holding its answer when one is

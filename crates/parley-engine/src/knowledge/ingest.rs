@@ -372,6 +372,7 @@ mod tests {
             let c = db.store.db();
             let (ws, bot) = workspace_with_bot(&db.store.writer().await.unwrap()).await;
             let source = knowledge::NewDocument {
+                source_url: None,
                 name: "lamps.md",
                 content_type: "text/markdown",
                 sha256: "x",

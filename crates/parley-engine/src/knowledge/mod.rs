@@ -88,6 +88,7 @@ pub async fn upload(
             actor.workspace_id,
             bot_id,
             NewDocument {
+                source_url: None,
                 name: &name,
                 content_type: format.mime(),
                 sha256: &sha,

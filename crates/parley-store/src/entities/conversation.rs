@@ -25,6 +25,24 @@ pub struct Model {
     pub insight: Option<Json>,
     /// Set by workflows (`set_lead_stage`): `new`, `qualified`, `contacted`, `won`, `lost`.
     pub lead_stage: Option<String>,
+    /// When the visitor asked for a person (ms); null once an agent has answered.
+    pub waiting_since: Option<i64>,
+    /// The agent the conversation is assigned to.
+    pub assignee_id: Option<Uuid>,
+    /// The visitor's satisfaction, 1 to 5, after it was resolved.
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    /// Copied from `insight` for filtering: `negative`, `neutral`, `positive`.
+    pub sentiment_label: Option<String>,
+    pub lead_score: i32,
+    /// `hot`, `warm` or `cold`.
+    pub lead_priority: String,
+    /// Intents seen, as `,name,name,`.
+    pub intents: String,
+    /// The bot's fallback answers in a row.
+    pub fallbacks: i32,
+    /// How long the last request for a person waited for an agent's reply (ms).
+    pub handoff_wait_ms: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_message_at: i64,

@@ -16,6 +16,8 @@ pub struct Model {
     pub status: String,
     pub error: Option<String>,
     pub chunk_count: i32,
+    /// Where the document lives on the web, for citations to link to.
+    pub source_url: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -22,6 +22,8 @@ pub struct Model {
     pub attachments: Option<Json>,
     /// The sending widget's id for a visitor message: a retry is recognised by it.
     pub client_id: Option<String>,
+    /// The agent who wrote it (agent messages).
+    pub author_id: Option<Uuid>,
     pub created_at: i64,
 }
 

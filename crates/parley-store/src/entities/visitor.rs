@@ -10,6 +10,11 @@ pub struct Model {
     pub bot_id: Uuid,
     /// Set only when the host page vouched for it, or the visitor gave it.
     pub email: Option<String>,
+    /// As the visitor or the host page gave it; shown to agents, never trusted.
+    pub name: Option<String>,
+    pub company: Option<String>,
+    /// An email the visitor typed in chat: shown to agents, never used to identify them.
+    pub contact_email: Option<String>,
     pub created_at: i64,
     pub last_seen_at: i64,
 }

@@ -16,6 +16,7 @@ mod m0010_search_lexemes;
 mod m0011_chunks_inline;
 mod m0012_search_versions;
 mod m0013_deleted_bots_search;
+mod m0014_conversation_loop;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_chunks_inline::Migration),
             Box::new(m0012_search_versions::Migration),
             Box::new(m0013_deleted_bots_search::Migration),
+            Box::new(m0014_conversation_loop::Migration),
         ]
     }
 }

@@ -51,6 +51,9 @@ pub async fn create_visitor(
         workspace_id: Set(workspace_id),
         bot_id: Set(bot_id),
         email: Set(email.map(str::to_string)),
+        name: Set(None),
+        company: Set(None),
+        contact_email: Set(None),
         created_at: Set(now),
         last_seen_at: Set(now),
     }
@@ -85,6 +88,16 @@ pub async fn create_conversation(
         tags: Set(to_json(&Vec::<String>::new())),
         insight: Set(None),
         lead_stage: Set(None),
+        waiting_since: Set(None),
+        assignee_id: Set(None),
+        rating: Set(None),
+        rating_comment: Set(None),
+        sentiment_label: Set(None),
+        lead_score: Set(0),
+        lead_priority: Set("cold".into()),
+        intents: Set(String::new()),
+        fallbacks: Set(0),
+        handoff_wait_ms: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         last_message_at: Set(now),
@@ -119,7 +132,39 @@ pub struct ConversationFilter {
     pub to: Option<i64>,
     /// Only conversations whose last message is older than this (paging), epoch ms.
     pub before: Option<i64>,
+    /// Only those whose visitor asked for a person and has no agent's answer yet.
+    pub waiting: bool,
+    pub assignee: Option<AssigneeFilter>,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment_label: Option<String>,
+    /// `hot`, `warm` or `cold`.
+    pub lead_priority: Option<String>,
+    pub intent: Option<String>,
+    pub tag: Option<String>,
+    pub sort: Sort,
     pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    User(Uuid),
+    Nobody,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Most recently active first.
+    #[default]
+    Recent,
+    /// Longest waiting for a person first.
+    Waiting,
+    /// Highest lead score first.
+    Lead,
+}
+
+/// A value for a `LIKE` pattern with its wildcards removed.
+fn like_safe(text: &str) -> String {
+    text.replace(['%', '_', '\\'], "")
 }
 
 /// Conversations of the workspace, most recently active first.
@@ -148,6 +193,31 @@ pub async fn list(
     if let Some(before) = f.before {
         q = q.filter(conversation::Column::LastMessageAt.lt(before));
     }
+    if f.waiting {
+        q = q.filter(conversation::Column::WaitingSince.is_not_null());
+    }
+    match f.assignee {
+        Some(AssigneeFilter::User(id)) => q = q.filter(conversation::Column::AssigneeId.eq(id)),
+        Some(AssigneeFilter::Nobody) => q = q.filter(conversation::Column::AssigneeId.is_null()),
+        None => {}
+    }
+    if let Some(label) = &f.sentiment_label {
+        q = q.filter(conversation::Column::SentimentLabel.eq(label.as_str()));
+    }
+    if let Some(priority) = &f.lead_priority {
+        q = q.filter(conversation::Column::LeadPriority.eq(priority.as_str()));
+    }
+    if let Some(intent) = &f.intent {
+        q = q.filter(conversation::Column::Intents.like(format!("%,{},%", like_safe(intent))));
+    }
+    if let Some(tag) = &f.tag {
+        // Tags are a JSON array of strings: the quoted tag is one element.
+        let quoted = serde_json::to_string(&tag.to_lowercase()).unwrap_or_default();
+        q = q.filter(
+            Expr::expr(Expr::col(conversation::Column::Tags).cast_as("text"))
+                .like(format!("%{}%", like_safe(&quoted))),
+        );
+    }
     if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
         let in_messages = message::Entity::find()
@@ -164,6 +234,11 @@ pub async fn list(
                 .add(conversation::Column::Id.in_subquery(in_messages)),
         );
     }
+    q = match f.sort {
+        Sort::Recent => q,
+        Sort::Waiting => q.order_by_asc(conversation::Column::WaitingSince),
+        Sort::Lead => q.order_by_desc(conversation::Column::LeadScore),
+    };
     Ok(q.order_by_desc(conversation::Column::LastMessageAt)
         .limit(f.limit.clamp(1, 200))
         .all(c)
@@ -184,8 +259,20 @@ pub struct NewMessage {
     pub attachments: Option<serde_json::Value>,
     pub client_id: Option<String>,
     /// The conversation's insight with this message folded in, saved in the same statement
-    /// that counts the message.
-    pub conversation_insight: Option<serde_json::Value>,
+    /// that counts the message, with the columns the inbox filters on.
+    pub conversation_insight: Option<(serde_json::Value, InsightColumns)>,
+    /// The agent who wrote it.
+    pub author_id: Option<Uuid>,
+}
+
+/// A conversation's insight as the inbox filters and sorts on it.
+#[derive(Debug, Clone, Default)]
+pub struct InsightColumns {
+    pub sentiment_label: Option<String>,
+    pub lead_score: i32,
+    pub lead_priority: String,
+    /// Intent names seen.
+    pub intents: Vec<String>,
 }
 
 /// The visitor message sent under `client_id` in this conversation, and the first answer
@@ -241,6 +328,7 @@ pub async fn append_message(
         insight: Set(new.insight),
         attachments: Set(new.attachments),
         client_id: Set(new.client_id),
+        author_id: Set(new.author_id),
         created_at: Set(now),
     };
     c.execute_later(message::Entity::insert(msg.clone()).build(backend))
@@ -249,8 +337,23 @@ pub async fn append_message(
     let msg = msg.try_into_model()?;
     let preview: String = msg.body.chars().take(140).collect();
     let mut update = conversation::Entity::update_many();
-    if let Some(insight) = new.conversation_insight {
-        update = update.col_expr(conversation::Column::Insight, Expr::val(insight));
+    if let Some((insight, columns)) = new.conversation_insight {
+        let intents = match columns.intents.is_empty() {
+            true => String::new(),
+            false => format!(",{},", columns.intents.join(",")),
+        };
+        update = update
+            .col_expr(conversation::Column::Insight, Expr::val(insight))
+            .col_expr(
+                conversation::Column::SentimentLabel,
+                Expr::val(columns.sentiment_label),
+            )
+            .col_expr(conversation::Column::LeadScore, Expr::val(columns.lead_score))
+            .col_expr(
+                conversation::Column::LeadPriority,
+                Expr::val(columns.lead_priority),
+            )
+            .col_expr(conversation::Column::Intents, Expr::val(intents));
     }
     let update = update
         .col_expr(conversation::Column::Preview, Expr::val(preview))
@@ -320,23 +423,49 @@ pub async fn set_summary(
     Ok(())
 }
 
-/// Changes status, handoff and tags (each when given).
+/// What [`update`] changes; each field when given.
+#[derive(Debug, Default, Clone)]
+pub struct Change {
+    pub status: Option<&'static str>,
+    pub human_handoff: Option<bool>,
+    pub tags: Option<Vec<String>>,
+    pub waiting_since: Option<Option<i64>>,
+    pub assignee_id: Option<Option<Uuid>>,
+    pub rating: Option<(i32, Option<String>)>,
+    pub fallbacks: Option<i32>,
+    pub handoff_wait_ms: Option<i64>,
+}
+
 pub async fn update(
     c: &impl ConnectionTrait,
     conv: Conversation,
-    status: Option<&str>,
-    human_handoff: Option<bool>,
-    tags: Option<Vec<String>>,
+    change: Change,
 ) -> StoreResult<Conversation> {
     let mut m: conversation::ActiveModel = conv.into();
-    if let Some(s) = status {
+    if let Some(s) = change.status {
         m.status = Set(s.to_string());
     }
-    if let Some(h) = human_handoff {
+    if let Some(h) = change.human_handoff {
         m.human_handoff = Set(h);
     }
-    if let Some(t) = tags {
+    if let Some(t) = change.tags {
         m.tags = Set(to_json(&t));
+    }
+    if let Some(w) = change.waiting_since {
+        m.waiting_since = Set(w);
+    }
+    if let Some(a) = change.assignee_id {
+        m.assignee_id = Set(a);
+    }
+    if let Some((score, comment)) = change.rating {
+        m.rating = Set(Some(score));
+        m.rating_comment = Set(comment);
+    }
+    if let Some(f) = change.fallbacks {
+        m.fallbacks = Set(f);
+    }
+    if let Some(w) = change.handoff_wait_ms {
+        m.handoff_wait_ms = Set(Some(w));
     }
     m.updated_at = Set(now_ms());
     Ok(m.update(c).await?)
@@ -447,6 +576,16 @@ fn conversation_of(row: &Row) -> StoreResult<Conversation> {
         tags: row.get("tags")?,
         insight: row.get("insight")?,
         lead_stage: row.get("lead_stage")?,
+        waiting_since: row.get("waiting_since")?,
+        assignee_id: row.get("assignee_id")?,
+        rating: row.get("rating")?,
+        rating_comment: row.get("rating_comment")?,
+        sentiment_label: row.get("sentiment_label")?,
+        lead_score: row.get("lead_score")?,
+        lead_priority: row.get("lead_priority")?,
+        intents: row.get("intents")?,
+        fallbacks: row.get("fallbacks")?,
+        handoff_wait_ms: row.get("handoff_wait_ms")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
         last_message_at: row.get("last_message_at")?,
@@ -469,6 +608,7 @@ fn message_of(row: &Row) -> StoreResult<Message> {
         insight: row.get("insight")?,
         attachments: row.get("attachments")?,
         client_id: row.get("client_id")?,
+        author_id: row.get("author_id")?,
         created_at: row.get("created_at")?,
     })
 }
@@ -527,4 +667,135 @@ pub async fn with_emails(
             Ok((conversation, email))
         })
         .collect()
+}
+
+/// Open conversations per inbox view, for the counts beside the views.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ViewCounts {
+    pub all: u64,
+    pub waiting: u64,
+    pub mine: u64,
+    pub unassigned: u64,
+    pub negative: u64,
+    pub hot: u64,
+    pub warm: u64,
+}
+
+/// Counts the workspace's open conversations per view, in one scan.
+pub async fn view_counts(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    bot_id: Option<Uuid>,
+    me: Uuid,
+) -> StoreResult<ViewCounts> {
+    let sql = "SELECT count(*) AS all_open, \
+                 count(waiting_since) AS waiting, \
+                 sum(CASE WHEN assignee_id = $2 THEN 1 ELSE 0 END) AS mine, \
+                 sum(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END) AS unassigned, \
+                 sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END) AS negative, \
+                 sum(CASE WHEN lead_priority = 'hot' THEN 1 ELSE 0 END) AS hot, \
+                 sum(CASE WHEN lead_priority = 'warm' THEN 1 ELSE 0 END) AS warm \
+               FROM conversations WHERE workspace_id = $1 AND status = 'open' \
+                 AND ($3 IS NULL OR bot_id = $3)";
+    let row = c
+        .query_one_raw(crate::raw(
+            c.get_database_backend(),
+            sql,
+            vec![workspace_id.into(), me.into(), bot_id.into()],
+        ))
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let get = |name: &str| -> StoreResult<u64> {
+        let n: Option<i64> = row.try_get("", name)?;
+        Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+    };
+    Ok(ViewCounts {
+        all: get("all_open")?,
+        waiting: get("waiting")?,
+        mine: get("mine")?,
+        unassigned: get("unassigned")?,
+        negative: get("negative")?,
+        hot: get("hot")?,
+        warm: get("warm")?,
+    })
+}
+
+/// Fills in what the visitor said about themselves (name, company, an email typed in chat)
+/// where nothing is known yet: what they said first stays.
+pub async fn learn_about_visitor(
+    c: &impl ConnectionTrait,
+    visitor_id: Uuid,
+    name: Option<&str>,
+    company: Option<&str>,
+    contact_email: Option<&str>,
+) -> StoreResult<()> {
+    let fields = [
+        (visitor::Column::Name, name),
+        (visitor::Column::Company, company),
+        (visitor::Column::ContactEmail, contact_email),
+    ];
+    for (column, value) in fields {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let value: String = value.chars().take(120).collect();
+        visitor::Entity::update_many()
+            .col_expr(column, Expr::val(value))
+            .filter(visitor::Column::Id.eq(visitor_id))
+            .filter(column.is_null())
+            .exec(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How long the workspace's recent requests for a person waited for an agent's first reply,
+/// on average (ms), over the last `n` answered ones; `None` before any.
+pub async fn recent_handoff_wait(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    n: u64,
+) -> StoreResult<Option<i64>> {
+    let waits: Vec<Option<i64>> = conversation::Entity::find()
+        .select_only()
+        .column(conversation::Column::HandoffWaitMs)
+        .filter(conversation::Column::WorkspaceId.eq(workspace_id))
+        .filter(conversation::Column::HandoffWaitMs.is_not_null())
+        .order_by_desc(conversation::Column::UpdatedAt)
+        .limit(n)
+        .into_tuple()
+        .all(c)
+        .await?;
+    let waits: Vec<i64> = waits.into_iter().flatten().collect();
+    Ok((!waits.is_empty()).then(|| waits.iter().sum::<i64>() / waits.len() as i64))
+}
+
+/// How many of the workspace's conversations wait for a person, excluding `except`.
+pub async fn waiting_count(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    except: Uuid,
+) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(conversation::Entity::find()
+        .filter(conversation::Column::WorkspaceId.eq(workspace_id))
+        .filter(conversation::Column::WaitingSince.is_not_null())
+        .filter(conversation::Column::Id.ne(except))
+        .count(c)
+        .await?)
+}
+
+/// Open conversations assigned to the agent.
+pub async fn open_assigned(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    user_id: Uuid,
+) -> StoreResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(conversation::Entity::find()
+        .filter(conversation::Column::WorkspaceId.eq(workspace_id))
+        .filter(conversation::Column::AssigneeId.eq(user_id))
+        .filter(conversation::Column::Status.eq(OPEN))
+        .count(c)
+        .await?)
 }

@@ -4,12 +4,15 @@
 pub mod accounts;
 pub mod audit;
 pub mod bots;
+pub mod canned_replies;
+pub mod contacts;
 pub mod conversations;
 pub mod executions;
 pub mod faqs;
 pub mod images;
 pub mod knowledge;
 pub mod outbox;
+pub mod presence;
 pub mod sessions;
 pub mod tokens;
 pub mod workflows;

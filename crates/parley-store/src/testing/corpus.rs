@@ -53,6 +53,7 @@ pub async fn empty_document(
     name: &str,
 ) -> knowledge::Document {
     let new = NewDocument {
+        source_url: None,
         name,
         content_type: "text/markdown",
         sha256: "",

@@ -120,7 +120,11 @@ impl Action for Tag {
             )));
         }
         tags.push(tag.clone());
-        let conv = convs::update(t, conv, None, None, Some(tags)).await?;
+        let change = convs::Change {
+            tags: Some(tags),
+            ..Default::default()
+        };
+        let conv = convs::update(t, conv, change).await?;
         Ok(Done {
             output: json!({"tag": tag, "added": true}),
             publish: vec![conversation_event(&conv)],
@@ -163,7 +167,13 @@ impl Action for Handoff {
         if conv.human_handoff {
             return Ok(Done::output(json!({"changed": false})));
         }
-        let conv = convs::update(t, conv, None, Some(true), None).await?;
+        // The conversation waits for a person, as when the visitor asks for one.
+        let change = convs::Change {
+            human_handoff: Some(true),
+            waiting_since: Some(Some(conv.waiting_since.unwrap_or_else(parley_store::now_ms))),
+            ..Default::default()
+        };
+        let conv = convs::update(t, conv, change).await?;
         let notice = convs::append_message(
             t,
             &conv,

@@ -1,6 +1,7 @@
 //! Starting, resuming and listing a visitor's conversations.
 
 use super::views::{ConversationView, MessageView, conversation_view, message_view};
+use super::views::Rating;
 use super::visitor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, parse_id};
@@ -54,13 +55,14 @@ pub(super) async fn start_conversation(
     let who = chat::identify(&state.services, &state.visitor_key, &bot, &proof).await?;
     let conv = chat::start(&state.store, &who.visitor, body.conversation_id).await?;
     let messages = chat::transcript(&state.store, &conv).await?;
+    let authors = chat::authors(&state.store, &messages).await?;
     Ok(Json(StartedConversation {
         conversation: conversation_view(&conv),
         session_token: who.session_token,
         email_verified: who.email_verified,
         messages: messages
             .iter()
-            .map(|m| message_view(&state.visitor_key, m))
+            .map(|m| message_view(&state.visitor_key, m, &authors))
             .collect(),
     }))
 }
@@ -122,11 +124,50 @@ pub(super) async fn get_conversation(
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
     let messages = chat::transcript(&state.store, &conv).await?;
+    let authors = chat::authors(&state.store, &messages).await?;
     Ok(Json(ConversationDetail {
         conversation: conversation_view(&conv),
         messages: messages
             .iter()
-            .map(|m| message_view(&state.visitor_key, m))
+            .map(|m| message_view(&state.visitor_key, m, &authors))
             .collect(),
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (great).
+    #[schema(minimum = 1, maximum = 5)]
+    score: i32,
+    /// At most 1000 characters.
+    comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Rated {
+    rating: Rating,
+}
+
+/// Rates a resolved conversation (a second rating replaces the first); writes
+/// `conversation.rated` for workflows and analytics.
+#[utoipa::path(post, path = "/widget/v1/conversations/{id}/rating", tag = "widget", params(("id" = Uuid, Path)), request_body = RatingRequest, responses(
+    (status = 200, body = Rated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody, description = "the conversation is not resolved (`not_resolved`)"), (status = 422, body = ErrorBody),
+))]
+pub(super) async fn rate_conversation(
+    State(state): State<AppState>,
+    WidgetBot(bot): WidgetBot,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RatingRequest>,
+) -> ApiResult<Json<Rated>> {
+    let visitor = visitor(&state, &bot, &headers).await?;
+    let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
+    let conv = chat::rate(&state.services, &conv, body.score, body.comment.as_deref()).await?;
+    let rating = Rating {
+        score: conv.rating.unwrap_or(body.score),
+        comment: conv.rating_comment,
+    };
+    Ok(Json(Rated { rating }))
 }

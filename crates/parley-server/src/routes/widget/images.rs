@@ -1,6 +1,6 @@
 //! Images a visitor sends, and the signed links that show them.
 
-use super::views::{MessageView, message_view};
+use super::views::{Authors, MessageView, message_view};
 use super::visitor;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::WidgetBot;
@@ -25,7 +25,8 @@ pub struct UploadedImage {
 
 /// Sends an image (multipart: one `image` file part, optional `caption` text part). The
 /// type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
-/// written for the automation engine. The bot does not answer an image by itself.
+/// written for the automation engine. The caption is scored and answered like a message;
+/// the reply arrives on the conversation's stream.
 #[utoipa::path(post, path = "/widget/v1/conversations/{id}/images", tag = "widget", params(("id" = Uuid, Path)),
     request_body(content_type = "multipart/form-data", description = "an `image` file part and an optional `caption` part"),
     responses(
@@ -70,7 +71,7 @@ pub(super) async fn upload_image(
         name,
         caption,
     };
-    let message = match chat::attach_image(&state.services, &conv, upload).await {
+    let message = match chat::attach_image(&state.services, &bot, &conv, upload).await {
         Ok(message) => message,
         Err(e) => {
             state.uploads.release(bot.id, visitor.id, size, now);
@@ -80,7 +81,7 @@ pub(super) async fn upload_image(
     Ok((
         StatusCode::CREATED,
         Json(UploadedImage {
-            message: message_view(&state.visitor_key, &message),
+            message: message_view(&state.visitor_key, &message, &Authors::new()),
         }),
     ))
 }

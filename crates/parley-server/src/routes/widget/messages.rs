@@ -1,7 +1,7 @@
 //! A visitor's messages, answered as JSON or streamed as Server-Sent Events, and the
 //! conversation's live stream.
 
-use super::views::{MessageView, message_view};
+use super::views::{Authors, MessageView, message_view};
 use super::{invalid_session, no_session, visitor};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, parse_id};
@@ -87,17 +87,17 @@ pub(super) async fn send_message(
         let mut reply = None;
         while let Some(event) = replies.recv().await {
             match event {
-                ReplyEvent::Done(m) => reply = Some(message_view(&key, &m)),
+                ReplyEvent::Done(m) => reply = Some(message_view(&key, &m, &Authors::new())),
                 ReplyEvent::Handoff | ReplyEvent::Token(_) => {}
             }
         }
         return Ok(Json(SentMessage {
-            message: message_view(&key, &message),
+            message: message_view(&key, &message, &Authors::new()),
             reply,
         })
         .into_response());
     }
-    let first = json_event("message", &message_view(&key, &message));
+    let first = json_event("message", &message_view(&key, &message, &Authors::new()));
     let first = futures::stream::once(async move { Ok::<_, Infallible>(first) });
     let rest = futures::stream::unfold(replies, move |mut rx| {
         let key = key.clone();
@@ -106,7 +106,7 @@ pub(super) async fn send_message(
                 ReplyEvent::Token(text) => {
                     json_event("token", &serde_json::json!({ "text": text }))
                 }
-                ReplyEvent::Done(m) => json_event("done", &message_view(&key, &m)),
+                ReplyEvent::Done(m) => json_event("done", &message_view(&key, &m, &Authors::new())),
                 ReplyEvent::Handoff => Event::default().event("handoff").data("{}"),
             };
             Some((Ok::<_, Infallible>(event), rx))
@@ -162,12 +162,14 @@ pub(super) async fn conversation_stream(
 
 /// A message's fields a visitor sees: [`MessageView`]'s (not the model, its latency or the
 /// message's scores).
-const MESSAGE_VIEW_FIELDS: [&str; 6] = [
+const MESSAGE_VIEW_FIELDS: [&str; 8] = [
     "id",
     "role",
     "text",
     "citations",
     "attachments",
+    "author",
+    "rating_request",
     "created_at",
 ];
 

@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             conversations::history
         ))
         .routes(routes!(conversations::get_conversation))
+        .routes(routes!(conversations::rate_conversation))
         .routes(routes!(messages::send_message))
         .routes(routes!(messages::conversation_stream))
         .merge(

@@ -15,6 +15,8 @@ pub struct NewDocument<'a> {
     pub content_type: &'a str,
     pub sha256: &'a str,
     pub content: Vec<u8>,
+    /// Where the document lives on the web, for citations to link to.
+    pub source_url: Option<String>,
 }
 
 /// Stores an uploaded document (queued for ingestion) with its bytes.
@@ -37,6 +39,7 @@ pub async fn create_document(
         status: Set(QUEUED.into()),
         error: Set(None),
         chunk_count: Set(0),
+        source_url: Set(new.source_url),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -1,0 +1,156 @@
+//! Handing a conversation to a person: the conversation waits (the bot goes quiet), an
+//! online agent may be assigned, agents are told live, and the visitor hears what really
+//! happens next (see `parley_domain::chat::handoff`).
+
+use crate::EngineResult;
+use crate::services::Services;
+use parley_domain::bot::{BusinessHours, Weekday};
+use parley_domain::chat::handoff::{Availability, HandoffReason, next_steps};
+use parley_store::repo::bots::Bot;
+use parley_store::repo::conversations::{self as convs, Change, Conversation};
+use parley_store::repo::{outbox, presence};
+use parley_store::{ConnectionTrait, ExecuteLater, StoreResult, now_ms};
+use serde_json::json;
+
+/// Recent answered requests the expected wait is averaged over.
+const WAITS_AVERAGED: u64 = 20;
+
+/// Marks `conv` as waiting for a person (inside the caller's transaction), assigns it to an
+/// online agent when the bot says so, and writes `handoff.requested`.
+pub(crate) async fn begin(
+    c: &impl ExecuteLater,
+    bot: &Bot,
+    conv: Conversation,
+    reason: &HandoffReason,
+) -> StoreResult<Conversation> {
+    let assignee = match (bot.behaviour.auto_assign, conv.assignee_id) {
+        (true, None) => next_agent(c, conv.workspace_id).await?,
+        (_, current) => current,
+    };
+    let change = Change {
+        human_handoff: Some(true),
+        waiting_since: Some(Some(conv.waiting_since.unwrap_or_else(now_ms))),
+        assignee_id: Some(assignee),
+        ..Default::default()
+    };
+    let conv = convs::update(c, conv, change).await?;
+    let detail = match reason {
+        HandoffReason::Intent(name) => json!(name),
+        _ => json!(null),
+    };
+    outbox::append(
+        c,
+        conv.workspace_id,
+        "handoff.requested",
+        json!({
+            "conversation_id": conv.id, "bot_id": conv.bot_id, "reason": reason.code(),
+            "intent": detail, "assignee_id": conv.assignee_id,
+        }),
+    )
+    .await?;
+    Ok(conv)
+}
+
+/// The online agent with the fewest open conversations assigned (ties by name): turns go
+/// round the team as conversations close.
+async fn next_agent(
+    c: &impl ConnectionTrait,
+    workspace_id: uuid::Uuid,
+) -> StoreResult<Option<uuid::Uuid>> {
+    let online: Vec<_> = presence::agents(c, workspace_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.presence == "online")
+        .collect();
+    let mut best = None;
+    for agent in online {
+        let load = convs::open_assigned(c, workspace_id, agent.id).await?;
+        if best.is_none_or(|(_, l)| load < l) {
+            best = Some((agent.id, load));
+        }
+    }
+    Ok(best.map(|(id, _)| id))
+}
+
+/// What the visitor is told after asking for a person.
+pub(crate) async fn tell_visitor(
+    ctx: &Services,
+    bot: &Bot,
+    conv: &Conversation,
+) -> EngineResult<String> {
+    let db = ctx.store.db();
+    let agents_online = presence::agents(db, conv.workspace_id)
+        .await?
+        .iter()
+        .filter(|a| a.presence == "online")
+        .count();
+    let visitor = convs::get_visitor(db, conv.bot_id, conv.visitor_id).await?;
+    let wait = convs::recent_handoff_wait(db, conv.workspace_id, WAITS_AVERAGED).await?;
+    let ahead = convs::waiting_count(db, conv.workspace_id, conv.id).await?;
+    // Each conversation ahead shares the online agents' time.
+    let expected_wait_minutes = wait.map(|ms| {
+        let per_agent = (ahead as f64 + 1.0) / agents_online.max(1) as f64;
+        ((ms as f64 / 60_000.0) * per_agent).ceil() as u32
+    });
+    Ok(next_steps(Availability {
+        open: bot
+            .behaviour
+            .business_hours
+            .as_ref()
+            .is_none_or(|hours| open_now(hours, jiff::Timestamp::now())),
+        agents_online,
+        expected_wait_minutes,
+        email_known: visitor.email.is_some() || visitor.contact_email.is_some(),
+    }))
+}
+
+/// Whether `hours` are open at `now`; an unknown time zone counts as open (validation
+/// refuses one, and a zone that vanished from the system should not silence the team).
+pub(crate) fn open_now(hours: &BusinessHours, now: jiff::Timestamp) -> bool {
+    let Ok(zone) = jiff::tz::TimeZone::get(&hours.timezone) else {
+        return true;
+    };
+    let local = now.to_zoned(zone);
+    let day = match local.weekday() {
+        jiff::civil::Weekday::Monday => Weekday::Mon,
+        jiff::civil::Weekday::Tuesday => Weekday::Tue,
+        jiff::civil::Weekday::Wednesday => Weekday::Wed,
+        jiff::civil::Weekday::Thursday => Weekday::Thu,
+        jiff::civil::Weekday::Friday => Weekday::Fri,
+        jiff::civil::Weekday::Saturday => Weekday::Sat,
+        jiff::civil::Weekday::Sunday => Weekday::Sun,
+    };
+    let minute = local.hour() as u32 * 60 + local.minute() as u32;
+    hours.is_open_at(day, minute)
+}
+
+/// Whether a time zone name is known to this system.
+pub fn known_time_zone(name: &str) -> bool {
+    jiff::tz::TimeZone::get(name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_domain::bot::OpenHours;
+
+    #[test]
+    fn business_hours_follow_the_local_clock() {
+        let hours = BusinessHours {
+            timezone: "America/Denver".into(),
+            days: vec![OpenHours {
+                day: Weekday::Mon,
+                open: "09:00".into(),
+                close: "17:00".into(),
+            }],
+        };
+        // Monday 2026-12-07 16:30 UTC is 09:30 in Denver (UTC-7 in winter).
+        let open: jiff::Timestamp = "2026-12-07T16:30:00Z".parse().unwrap();
+        assert!(open_now(&hours, open));
+        let early: jiff::Timestamp = "2026-12-07T15:30:00Z".parse().unwrap();
+        assert!(!open_now(&hours, early));
+        let tuesday: jiff::Timestamp = "2026-12-08T16:30:00Z".parse().unwrap();
+        assert!(!open_now(&hours, tuesday));
+        assert!(known_time_zone("Europe/Berlin") && !known_time_zone("Mars/Olympus"));
+    }
+}
