@@ -36,6 +36,11 @@ export interface ConversationAdditions {
 /** Added to `MessageView`. */
 export interface MessageAdditions {
   author?: Author | null;
+  /**
+   * Not in the contract, which puts `{kind: "rating_request"}` in `attachments`; the server
+   * being written says it with this flag and sends images only. The widget reads both.
+   */
+  rating_request?: boolean;
 }
 
 /** Added to `Citation`: a link to the source, and the passage's first 300 characters. */

@@ -138,6 +138,9 @@ describe('who wrote a message', () => {
     expect(el.querySelector('img, .who')).toBeNull();
     expect(asksRating(m)).toBe(true);
     expect(asksRating(message({ role: 'system' }))).toBe(false);
+    // The server may say it with a flag instead, sending image attachments only.
+    expect(asksRating(message({ role: 'system', rating_request: true }))).toBe(true);
+    expect(asksRating(message({ role: 'system', rating_request: false }))).toBe(false);
     expect(asksRating(message({ role: 'bot', attachments: [{ kind: 'rating_request' }] }))).toBe(false);
   });
 });

@@ -197,6 +197,14 @@ describe('rating a resolved conversation', () => {
     expect(post).toMatchObject({ method: 'POST', path: '/widget/v1/conversations/c1/rating', session: 'tok', body: { score: 5, comment: 'Great help' } });
   });
 
+  it('finds the rating request by the message flag as well as by the attachment', async () => {
+    const flagged = msg('m3', 'system', 'Resolved. How did we do?', { rating_request: true });
+    serveConversation(detail({ status: 'resolved' }, [flagged]));
+    const root = await mount();
+    await vi.waitFor(() => expect(card(root)).not.toBeNull());
+    expect(card(root)!.previousElementSibling?.getAttribute('data-id')).toBe('m3');
+  });
+
   it('leaves out an empty comment', async () => {
     serveConversation(detail({ status: 'resolved' }));
     const root = await mount();

@@ -131,7 +131,7 @@ function isImage(a: Attachment): a is ImageAttachment {
 
 /** Whether a message asks the visitor to rate the conversation (the notice a resolve posts). */
 export function asksRating(m: Message): boolean {
-  return m.role === 'system' && !!m.attachments?.some((a) => a.kind === 'rating_request');
+  return m.role === 'system' && (m.rating_request === true || !!m.attachments?.some((a) => a.kind === 'rating_request'));
 }
 
 function image(a: ImageAttachment, ctx: MessageContext): HTMLElement | null {
