@@ -22,6 +22,9 @@ const ContactsPage = lazy(() => import('../features/contacts/ContactsPage').then
 const ContactDetailPage = lazy(() =>
   import('../features/contacts/ContactDetailPage').then((m) => ({ default: m.ContactDetailPage })),
 );
+const CannedRepliesPage = lazy(() =>
+  import('../features/canned/CannedRepliesPage').then((m) => ({ default: m.CannedRepliesPage })),
+);
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
 
 /** While a page's chunk is on its way: the shell (and a bot's header and tabs) stay, the page area says so. */
@@ -150,6 +153,12 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <ContactDetailPage key={route.id} id={route.id} />
+        </PageSuspense>
+      );
+    case 'canned':
+      return (
+        <PageSuspense>
+          <CannedRepliesPage />
         </PageSuspense>
       );
     case 'tokens':

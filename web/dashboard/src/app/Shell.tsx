@@ -48,10 +48,20 @@ const ContactsIcon = (
   </svg>
 );
 
+const RepliesIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M4 3h12a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H9.41l-3.7 3.7A1 1 0 0 1 4 18v-3a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm0 2v8h1a1 1 0 0 1 1 1v1.59l2.3-2.3A1 1 0 0 1 9 13h7V5H4Zm2 2h8v2H6V7Zm0 3h5v2H6v-2Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
+  { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];
 

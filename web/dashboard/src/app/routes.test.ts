@@ -29,6 +29,8 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/contacts', owner)).toEqual({ page: 'contacts' });
     expect(resolveRoute('/contacts/v-1', owner)).toEqual({ page: 'contact', id: 'v-1' });
     expect(resolveRoute('/contacts/v-1/x', owner)).toEqual({ page: 'not-found' });
+    expect(resolveRoute('/canned-replies', owner)).toEqual({ page: 'canned' });
+    expect(resolveRoute('/canned-replies', agent)).toEqual({ page: 'canned' });
     expect(resolveRoute('/bots/abc/nope', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
     expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });

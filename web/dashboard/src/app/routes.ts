@@ -15,6 +15,7 @@ export type Route =
   | { page: 'inbox'; conversationId?: string }
   | { page: 'contacts' }
   | { page: 'contact'; id: string }
+  | { page: 'canned' }
   | { page: 'tokens' }
   | { page: 'not-found' }
   | { redirect: string };
@@ -40,6 +41,7 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (matchPath('/contacts', path)) return { page: 'contacts' };
   const contact = matchPath('/contacts/:id', path);
   if (contact?.id) return { page: 'contact', id: contact.id };
+  if (matchPath('/canned-replies', path)) return { page: 'canned' };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
@@ -55,6 +57,7 @@ export const TITLES: Record<Page, string> = {
   inbox: 'Inbox',
   contacts: 'Contacts',
   contact: 'Contact',
+  canned: 'Canned replies',
   tokens: 'API tokens',
   'not-found': 'Not found',
 };
