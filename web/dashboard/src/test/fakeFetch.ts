@@ -23,7 +23,16 @@ export function errorBody(status: number, code: string, message: string, fields?
   return json(status, { error: { code, message, ...(fields ? { fields } : {}) } }, headers);
 }
 
-export function fakeFetch(routes: Record<string, Handler>) {
+export interface FakeFetchOptions {
+  /**
+   * Requests answered by `background` routes when the test's routes do not name them, and
+   * left out of `calls`: what the app sends by itself on every page (presence), which a
+   * test of a page is not about.
+   */
+  background?: Record<string, Handler>;
+}
+
+export function fakeFetch(routes: Record<string, Handler>, options: FakeFetchOptions = {}) {
   const calls: Recorded[] = [];
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
@@ -36,8 +45,11 @@ export function fakeFetch(routes: Record<string, Handler>) {
       headers: request.headers,
       body: text ? JSON.parse(text) : undefined,
     };
+    const key = `${rec.method} ${rec.path}`;
+    const background = routes[key] ? undefined : options.background?.[key];
+    if (background) return background(rec);
     calls.push(rec);
-    const handler = routes[`${rec.method} ${rec.path}`];
+    const handler = routes[key];
     if (!handler) return errorBody(404, 'not_found', `no fake route for ${rec.method} ${rec.path}`);
     return handler(rec);
   };

@@ -9,7 +9,8 @@ import { fakeFetch, type Handler } from './fakeFetch';
 /** Renders the whole app at `path` (inside /app) against fake API routes. */
 export function renderApp(path: string, routes: Record<string, Handler>) {
   window.history.replaceState(null, '', `/app${path}`);
-  const fake = fakeFetch(routes);
+  // The shell reports presence on every page; tests that care name the route themselves.
+  const fake = fakeFetch(routes, { background: { 'POST /api/v1/presence': () => new Response(null, { status: 204 }) } });
   const api = createApi({
     baseUrl: window.location.origin,
     fetch: fake.fetch,
