@@ -1,0 +1,125 @@
+// Issue 28's additions to the inbox API (shared-contract-28), written out by hand until
+// `make openapi` regenerates src/api/schema.d.ts. Everything the inbox needs beyond the
+// generated types is in this one file, so switching to the generated ones is one edit.
+import type { ConversationDetail, ConversationSummary, InboxMessage, LiveEvent } from '../../api/conversations';
+import type { Priority, SentimentLabel } from '../../api/insight';
+
+export type View = 'all' | 'waiting' | 'mine' | 'unassigned';
+export type Sort = 'recent' | 'waiting' | 'lead';
+export type Presence = 'online' | 'away' | 'offline';
+
+export interface Assignee {
+  id: string;
+  name: string;
+}
+
+export interface Rating {
+  /** 1 to 5. */
+  score: number;
+  comment: string | null;
+}
+
+/** ConversationSummary with issue 28's fields. */
+export type Summary = ConversationSummary & {
+  visitor_name: string | null;
+  /** Set when the visitor asked for a human; cleared by an agent reply, take over or resolve. */
+  waiting_since: string | null;
+  assignee: Assignee | null;
+  rating: Rating | null;
+  sentiment_label: SentimentLabel | null;
+};
+
+export interface MessageAuthor {
+  name: string;
+  avatar_url: string | null;
+}
+
+export interface ImageAttachment {
+  kind: 'image';
+  image_id?: string;
+  content_type: string;
+  bytes: number;
+  name: string;
+  /** A link the viewer can open (inbox: /api/v1/images/{image_id}). */
+  url: string;
+}
+
+export interface RatingRequestAttachment {
+  kind: 'rating_request';
+}
+
+export type Attachment = ImageAttachment | RatingRequestAttachment | { kind: string; url?: string; name?: string };
+
+/** InboxMessage with issue 28's fields (agent messages carry their author). */
+export type Message = Omit<InboxMessage, 'attachments'> & {
+  author?: MessageAuthor | null;
+  attachments?: Attachment[];
+};
+
+export type Detail = Omit<ConversationDetail, 'conversation' | 'messages'> & {
+  conversation: Summary;
+  messages: Message[];
+};
+
+export interface SummaryList {
+  items: Summary[];
+  next_before: string | null;
+}
+
+/** GET /api/v1/conversations/counts: open conversations. */
+export interface Counts {
+  all: number;
+  waiting: number;
+  mine: number;
+  unassigned: number;
+  negative: number;
+  hot: number;
+  warm: number;
+}
+
+/** GET /api/v1/agents */
+export interface Agent {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  presence: Presence;
+}
+
+/** GET /api/v1/canned-replies */
+export interface CannedReply {
+  id: string;
+  shortcut: string;
+  body: string;
+  created_at: string;
+}
+
+/** The query of GET /api/v1/conversations with issue 28's filters. */
+export interface ListQuery {
+  bot_id?: string;
+  status?: 'open' | 'resolved';
+  q?: string;
+  from?: string;
+  to?: string;
+  before?: string;
+  limit?: number;
+  view?: View;
+  sentiment?: 'negative';
+  lead?: Exclude<Priority, 'cold'>;
+  intent?: string;
+  tag?: string;
+  sort?: Sort;
+}
+
+/** Stream events, with issue 28's fields and its `handoff.requested`. */
+export type InboxEvent =
+  | { type: 'message.created'; data: { conversation_id: string; message: Message } }
+  | { type: 'conversation.updated'; data: { conversation: Summary } }
+  /**
+   * A conversation.updated event that carries only the changed fields
+   * (`{conversation_id, status, human_handoff, …}`) instead of the whole summary,
+   * as the server currently sends it; merged into what the page has.
+   */
+  | { type: 'conversation.changed'; data: { conversation_id: string; changes: Partial<Summary> } }
+  | { type: 'handoff.requested'; data: { conversation: Summary } }
+  | Extract<LiveEvent, { type: 'document.updated' }>;
