@@ -1,21 +1,23 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
-import type { Citation, ConversationDetail, ConversationSummary, InboxMessage } from '../../api/conversations';
-import { ApiError, errorMessage } from '../../api/errors';
-import { Link } from '../../lib/router';
+import type { ConversationSummary } from '../../api/conversations';
+import { errorMessage } from '../../api/errors';
 import { useMe } from '../../lib/session';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { Input, Textarea } from '../../ui/Input';
 import { visitorScores } from '../../ui/insight/insight';
-import { IntentChips, PriorityBadge, SentimentBadge } from '../../ui/insight/InsightBadges';
+import { PriorityBadge, SentimentLabelBadge } from '../../ui/insight/InsightBadges';
 import { LeadPanel } from '../../ui/insight/LeadPanel';
 import { SentimentTrend } from '../../ui/insight/SentimentTrend';
 import { useToast } from '../../ui/Toast';
-import { addTag, appendMessage, removeTag, visitorLabel } from './inbox';
-
-const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
+import { AssignMenu } from './AssignMenu';
+import type { Detail, Rating, Summary } from './contract';
+import { addTag, removeTag } from './inbox';
+import { formatWaiting, ratingText, sentimentLabelOf, stars, visitorLabel, visitorSecondary } from './labels';
+import { ReplyBox } from './ReplyBox';
+import { Transcript } from './Transcript';
 
 /**
  * What the pane saves goes back to the page as changes, not as a whole new state: an
@@ -24,30 +26,58 @@ const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', age
  */
 export interface PaneChanges {
   /** A change to the conversation (e.g. a reply or a note added). */
-  onDetail: (id: string, change: (detail: ConversationDetail) => ConversationDetail) => void;
-  /** The summary fields a save changed (status, handoff, tags), as its answer has them. */
-  onChanges: (id: string, changes: Partial<ConversationSummary>) => void;
+  onDetail: (id: string, change: (detail: Detail) => Detail) => void;
+  /** The summary fields a save changed (status, handoff, tags, assignee), as its answer has them. */
+  onChanges: (id: string, changes: Partial<Summary>) => void;
+}
+
+type Busy = 'status' | 'handoff' | null;
+
+/** The fields of a save's answer that the save changed (the rest may be older than what is shown). */
+function statusChanges(saved: ConversationSummary & Partial<Summary>): Partial<Summary> {
+  // Resolving also ends human handling and the wait (the server does both).
+  const changes: Partial<Summary> = { status: saved.status, human_handoff: saved.human_handoff };
+  if (saved.waiting_since !== undefined) changes.waiting_since = saved.waiting_since;
+  if (saved.rating !== undefined) changes.rating = saved.rating;
+  return changes;
+}
+
+function handoffChanges(saved: ConversationSummary & Partial<Summary>): Partial<Summary> {
+  const changes: Partial<Summary> = { human_handoff: saved.human_handoff };
+  if (saved.waiting_since !== undefined) changes.waiting_since = saved.waiting_since;
+  if (saved.assignee !== undefined) changes.assignee = saved.assignee;
+  return changes;
 }
 
 export function ConversationPane({
   detail,
   botName,
+  now,
   onDetail,
   onChanges,
 }: {
-  detail: ConversationDetail;
+  detail: Detail;
   botName: string | null;
+  now: number;
 } & PaneChanges) {
   const api = useApi();
   const toast = useToast();
   const c = detail.conversation;
-  const [busy, setBusy] = useState<'status' | 'handoff' | null>(null);
+  const [busy, setBusy] = useState<Busy>(null);
+  const waiting = c.status === 'open' ? formatWaiting(c.waiting_since, now) : null;
+  const sentiment = sentimentLabelOf(c);
+  const secondary = visitorSecondary(c);
 
-  const run = async (kind: 'status' | 'handoff', action: () => Promise<ConversationSummary>, done: string) => {
+  const run = async (
+    kind: Exclude<Busy, null>,
+    action: () => Promise<ConversationSummary>,
+    changes: (saved: ConversationSummary & Partial<Summary>) => Partial<Summary>,
+    done: string,
+  ) => {
     setBusy(kind);
     try {
       const saved = await action();
-      onChanges(saved.id, kind === 'status' ? { status: saved.status } : { human_handoff: saved.human_handoff });
+      onChanges(saved.id, changes(saved));
       toast(done);
     } catch (e) {
       toast(errorMessage(e), 'error');
@@ -61,19 +91,31 @@ export function ConversationPane({
       <header className="conversation-header">
         <div className="conversation-heading">
           <h2 className="conversation-title">{visitorLabel(c)}</h2>
+          {secondary && <p className="conversation-email">{secondary}</p>}
           <p className="conversation-sub">
             {botName && <span>{botName} · </span>}
             Started {formatDateTime(c.created_at)} · {c.message_count} message{c.message_count === 1 ? '' : 's'}
           </p>
           <div className="conversation-badges">
             <Badge tone={c.status === 'open' ? 'info' : 'neutral'}>{c.status === 'open' ? 'Open' : 'Resolved'}</Badge>
+            {waiting && (
+              <span className="waiting-badge" title={`Asked for a human ${formatDateTime(c.waiting_since)}`}>
+                {waiting}
+              </span>
+            )}
             {c.human_handoff ? <Badge tone="danger">Human handling</Badge> : <Badge tone="success">Bot answering</Badge>}
+            {sentiment && <SentimentLabelBadge label={sentiment} score={c.sentiment} />}
             <PriorityBadge priority={c.lead_priority} score={c.lead_score} />
           </div>
         </div>
         <div className="conversation-actions">
+          <AssignMenu conversation={c} onAssigned={(changes) => onChanges(c.id, changes)} />
           {c.human_handoff ? (
-            <Button size="sm" loading={busy === 'handoff'} onClick={() => run('handoff', () => api.conversations.handoff(c.id, 'release'), 'Handed back to the bot')}>
+            <Button
+              size="sm"
+              loading={busy === 'handoff'}
+              onClick={() => run('handoff', () => api.conversations.handoff(c.id, 'release'), handoffChanges, 'Handed back to the bot')}
+            >
               Hand back to bot
             </Button>
           ) : (
@@ -81,22 +123,39 @@ export function ConversationPane({
               size="sm"
               variant="primary"
               loading={busy === 'handoff'}
-              onClick={() => run('handoff', () => api.conversations.handoff(c.id, 'take'), 'You took over the conversation')}
+              onClick={() => run('handoff', () => api.conversations.handoff(c.id, 'take'), handoffChanges, 'You took over the conversation')}
             >
               Take over
             </Button>
           )}
           {c.status === 'open' ? (
-            <Button size="sm" loading={busy === 'status'} onClick={() => run('status', () => api.conversations.update(c.id, { status: 'resolved' }), 'Conversation resolved')}>
+            <Button
+              size="sm"
+              loading={busy === 'status'}
+              onClick={() =>
+                run(
+                  'status',
+                  () => api.conversations.update(c.id, { status: 'resolved' }),
+                  statusChanges,
+                  'Conversation resolved. The visitor was asked to rate it.',
+                )
+              }
+            >
               Resolve
             </Button>
           ) : (
-            <Button size="sm" loading={busy === 'status'} onClick={() => run('status', () => api.conversations.update(c.id, { status: 'open' }), 'Conversation reopened')}>
+            <Button
+              size="sm"
+              loading={busy === 'status'}
+              onClick={() => run('status', () => api.conversations.update(c.id, { status: 'open' }), statusChanges, 'Conversation reopened')}
+            >
               Reopen
             </Button>
           )}
         </div>
       </header>
+
+      {c.status === 'resolved' && <RatingPanel rating={c.rating ?? null} />}
 
       <Tags conversation={c} onChanges={onChanges} />
 
@@ -135,127 +194,32 @@ export function ConversationPane({
   );
 }
 
-function Transcript({ messages, botId }: { messages: InboxMessage[]; botId: string }) {
-  const box = useRef<HTMLOListElement>(null);
-  const count = messages.length;
-  useEffect(() => {
-    if (box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [count]);
-
-  if (messages.length === 0) return <p className="transcript-empty muted">No messages yet.</p>;
+/** A resolved conversation's rating: stars and the visitor's comment, or that it was asked for. */
+function RatingPanel({ rating }: { rating: Rating | null }) {
   return (
-    <ol className="transcript" aria-label="Transcript" tabIndex={0} ref={box}>
-      {messages.map((m) => (
-        <li key={m.id} className={`message message-${m.role}`}>
-          {m.role === 'system' ? (
-            <p className="message-system">{m.text}</p>
-          ) : (
-            <>
-              <div className="message-meta">
-                <span className="message-role">{ROLE_LABEL[m.role] ?? m.role}</span>
-                <time dateTime={m.created_at} title={formatDateTime(m.created_at)}>
-                  {formatRelative(m.created_at)}
-                </time>
-              </div>
-              <div className="message-bubble">{m.text}</div>
-              {m.insight && (
-                <div className="message-insight">
-                  <SentimentBadge label={m.insight.sentiment.label} score={m.insight.sentiment.score} />
-                  <IntentChips intents={m.insight.intents} />
-                </div>
-              )}
-              {m.citations.length > 0 && <Citations citations={m.citations} botId={botId} />}
-            </>
-          )}
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-export function citationLabel(c: Citation): string {
-  if (c.kind === 'faq') return `FAQ: ${c.title}`;
-  return c.heading ? `${c.title} · ${c.heading}` : c.title;
-}
-
-function Citations({ citations, botId }: { citations: Citation[]; botId: string }) {
-  const base = `/bots/${encodeURIComponent(botId)}`;
-  return (
-    <ul className="citations" aria-label="Sources">
-      {citations.map((c, i) => (
-        <li key={`${c.kind}-${c.document_id ?? c.faq_id ?? ''}-${i}`}>
-          <Link to={c.kind === 'faq' ? `${base}/faqs` : `${base}/knowledge`} className="citation" title={citationLabel(c)}>
-            <span className="citation-kind" aria-hidden="true">
-              {c.kind === 'faq' ? '?' : '¶'}
+    <section className="rating-panel" aria-label="Visitor rating">
+      {rating ? (
+        <>
+          <p className="rating-line">
+            <span className="rating-stars" aria-hidden="true">
+              {stars(rating.score)}
             </span>
-            <span className="citation-text">{citationLabel(c)}</span>
-          </Link>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function ReplyBox({ detail, onDetail }: { detail: ConversationDetail } & Pick<PaneChanges, 'onDetail'>) {
-  const api = useApi();
-  const [text, setText] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const send = async (event?: FormEvent) => {
-    event?.preventDefault();
-    const body = text.trim();
-    if (!body || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const id = detail.conversation.id;
-      const message = await api.conversations.reply(id, body);
-      onDetail(id, (d) => appendMessage(d, message));
-      setText('');
-    } catch (e) {
-      setError(
-        e instanceof ApiError && e.code === 'not_taken_over'
-          ? 'The bot is handling this conversation again. Take over to reply.'
-          : errorMessage(e),
-      );
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      void send();
-    }
-  };
-
-  return (
-    <form className="reply-box" onSubmit={send} aria-label="Reply">
-      <Textarea
-        aria-label="Reply to visitor"
-        rows={3}
-        placeholder="Write a reply… (Enter sends, Shift+Enter for a new line)"
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={onKeyDown}
-      />
-      <div className="reply-actions">
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
+            <span className="rating-text">{ratingText(rating.score)}</span>
           </p>
-        )}
-        <Button type="submit" variant="primary" loading={busy} disabled={!text.trim()}>
-          Send
-        </Button>
-      </div>
-    </form>
+          {rating.comment?.trim() ? (
+            <blockquote className="rating-comment">“{rating.comment.trim()}”</blockquote>
+          ) : (
+            <p className="muted small">No comment.</p>
+          )}
+        </>
+      ) : (
+        <p className="muted small">The visitor was asked to rate this conversation. No rating yet.</p>
+      )}
+    </section>
   );
 }
 
-function Tags({ conversation, onChanges }: { conversation: ConversationSummary } & Pick<PaneChanges, 'onChanges'>) {
+function Tags({ conversation, onChanges }: { conversation: Summary } & Pick<PaneChanges, 'onChanges'>) {
   const api = useApi();
   const toast = useToast();
   const [draft, setDraft] = useState('');
@@ -307,7 +271,7 @@ function Tags({ conversation, onChanges }: { conversation: ConversationSummary }
   );
 }
 
-function Notes({ detail, onDetail }: { detail: ConversationDetail } & Pick<PaneChanges, 'onDetail'>) {
+function Notes({ detail, onDetail }: { detail: Detail } & Pick<PaneChanges, 'onDetail'>) {
   const api = useApi();
   const me = useMe();
   const [text, setText] = useState('');

@@ -6,60 +6,11 @@ import type { ConversationInsight, Trend } from '../../api/insight';
 import { ME, bot, json, type Handler, type Recorded } from '../../test/fakeFetch';
 import { NO_INSIGHT, messageInsight } from '../../test/insight';
 import { renderApp } from '../../test/renderApp';
+import { FakeEventSource } from './fakeEventSource.test-util';
 
 afterEach(cleanup);
 
 const sample = bot();
-
-/** A stand-in EventSource the test drives by hand. */
-class FakeEventSource {
-  static CONNECTING = 0;
-  static OPEN = 1;
-  static CLOSED = 2;
-  static all: FakeEventSource[] = [];
-  readyState = 0;
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  listeners = new Map<string, Array<(e: { data: string }) => void>>();
-  closed = false;
-  constructor(
-    public url: string,
-    public init?: EventSourceInit,
-  ) {
-    FakeEventSource.all.push(this);
-  }
-  addEventListener(type: string, fn: (e: { data: string }) => void) {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), fn]);
-  }
-  removeEventListener(type: string, fn: (e: { data: string }) => void) {
-    this.listeners.set(type, (this.listeners.get(type) ?? []).filter((f) => f !== fn));
-  }
-  close() {
-    this.closed = true;
-    this.readyState = 2;
-  }
-  open() {
-    this.readyState = 1;
-    act(() => this.onopen?.());
-  }
-  emit(type: string, data: unknown) {
-    act(() => this.dispatch(type, data));
-  }
-  /** An event without act(), for a test that decides itself when React renders. */
-  dispatch(type: string, data: unknown) {
-    this.listeners.get(type)?.forEach((fn) => fn({ data: JSON.stringify(data) }));
-  }
-  fail() {
-    this.readyState = 2;
-    act(() => this.onerror?.());
-  }
-  /** The connection drops and the browser reconnects: the page catches up with one poll. */
-  reconnect() {
-    this.readyState = 0;
-    act(() => this.onerror?.());
-    this.open();
-  }
-}
 
 /**
  * A route whose answers can be held back: each is made when its request arrives (the
@@ -247,7 +198,8 @@ describe('inbox', () => {
 
     const list = screen.getByRole('region', { name: 'Conversations' });
     const row = within(list).getAllByRole('link').find((a) => a.getAttribute('aria-current') === 'true')!;
-    expect(within(row).getByRole('img', { name: 'Sentiment: negative (-0.62)' })).toBeTruthy();
+    // The sentiment is a word, with the score on hover.
+    expect(within(row).getByText('Negative').closest('[title]')?.getAttribute('title')).toBe('Sentiment: negative (-0.62)');
     expect(within(row).getByText('Hot lead')).toBeTruthy();
     // Cold leads get no badge: the other row has none.
     expect(within(list).getAllByText(/lead$/)).toHaveLength(1);

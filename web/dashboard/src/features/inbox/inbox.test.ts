@@ -1,42 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { conversationSearch } from '../../api/client';
-import type { ConversationDetail, ConversationSummary, InboxMessage } from '../../api/conversations';
 import { NO_INSIGHT } from '../../test/insight';
-import {
-  DEFAULT_FILTERS,
-  addTag,
-  applyLiveEvent,
-  dateRangeError,
-  filtersToQuery,
-  parseLiveEvent,
-  removeTag,
-  visitorLabel,
-  withFetched,
-  withFreshInsight,
-  type InboxFilters,
-} from './inbox';
+import type { Detail, Message, Summary } from './contract';
+import { DEFAULT_FILTERS, dateRangeError, filtersToQuery, type InboxFilters } from './filters';
+import { addTag, applyLiveEvent, parseLiveEvent, removeTag, withFetched, withFreshInsight } from './inbox';
+import { visitorLabel } from './labels';
 
-function conv(id: string, overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+function conv(id: string, overrides: Partial<Summary> = {}): Summary {
   return {
     id,
     bot_id: 'bot1',
     visitor_id: `v-${id}`,
     visitor_email: null,
+    visitor_name: null,
     status: 'open',
     human_handoff: false,
     preview: `preview ${id}`,
     message_count: 2,
     tags: [],
     sentiment: null,
+    sentiment_label: null,
     lead_score: 0,
     lead_priority: 'cold',
+    waiting_since: null,
+    assignee: null,
+    rating: null,
     created_at: '2025-01-01T10:00:00Z',
     last_message_at: '2025-01-01T10:00:00Z',
     ...overrides,
   };
 }
 
-function msg(id: string, overrides: Partial<InboxMessage> = {}): InboxMessage {
+function msg(id: string, overrides: Partial<Message> = {}): Message {
   return { id, role: 'visitor', text: `text ${id}`, citations: [], model: null, latency_ms: null, insight: null, created_at: '2025-01-02T09:00:00Z', ...overrides };
 }
 
@@ -44,21 +38,26 @@ const filters = (f: Partial<InboxFilters> = {}): InboxFilters => ({ ...DEFAULT_F
 
 describe('filters to query string', () => {
   it('sends only what is set, with open as the default status', () => {
-    expect(conversationSearch(filtersToQuery(filters()))).toBe('status=open&limit=50');
-    expect(conversationSearch(filtersToQuery(filters({ status: 'all', q: '  ' })))).toBe('limit=50');
+    expect(filtersToQuery(filters())).toEqual({ status: 'open', limit: 50 });
+    expect(filtersToQuery(filters({ status: 'all', q: '  ' }))).toEqual({ limit: 50 });
   });
 
   it('sends bot, status, trimmed text and the page cursor', () => {
-    const qs = new URLSearchParams(
-      conversationSearch(filtersToQuery(filters({ botId: 'b-1', status: 'resolved', q: ' refund please ' }), '2025-01-05T00:00:00Z')),
-    );
-    expect(Object.fromEntries(qs)).toEqual({
+    expect(filtersToQuery(filters({ botId: 'b-1', status: 'resolved', q: ' refund please ' }), '2025-01-05T00:00:00Z')).toEqual({
       bot_id: 'b-1',
       status: 'resolved',
       q: 'refund please',
       before: '2025-01-05T00:00:00Z',
-      limit: '50',
+      limit: 50,
     });
+  });
+
+  it('sends the view, the insight filters and an explicit order', () => {
+    expect(
+      filtersToQuery(filters({ view: 'waiting', sentiment: 'negative', lead: 'hot', intent: ' refund ', tag: 'vip', sort: 'lead' })),
+    ).toEqual({ status: 'open', limit: 50, view: 'waiting', sentiment: 'negative', lead: 'hot', intent: 'refund', tag: 'vip', sort: 'lead' });
+    // The view's own order is the server's default: not sent.
+    expect(filtersToQuery(filters({ view: 'waiting' })).sort).toBeUndefined();
   });
 
   it('turns local dates into a whole-day RFC 3339 range', () => {
@@ -75,7 +74,7 @@ describe('filters to query string', () => {
 });
 
 describe('live events', () => {
-  const detail = (c: ConversationSummary): ConversationDetail => ({ conversation: c, summary: '', insight: NO_INSIGHT, messages: [msg('m1')], notes: [] });
+  const detail = (c: Summary): Detail => ({ conversation: c, summary: '', insight: NO_INSIGHT, messages: [msg('m1')], notes: [] });
 
   it('appends a new message to the open conversation and moves it to the top of the list', () => {
     const a = conv('a', { last_message_at: '2025-01-01T12:00:00Z' });
@@ -93,11 +92,11 @@ describe('live events', () => {
 
   it('takes only the insight from a conversation fetched again, keeping what arrived meanwhile', () => {
     const b = conv('b', { tags: ['vip'], lead_score: 10 });
-    const fetched: ConversationDetail = {
+    const fetched: Detail = {
       ...detail(conv('b', { tags: [], lead_score: 60, lead_priority: 'warm' })),
-      messages: [msg('m1', { insight: { sentiment: 0.5, intents: [], fields: {} } as unknown as InboxMessage['insight'] })],
+      messages: [msg('m1', { insight: { sentiment: 0.5, intents: [], fields: {} } as unknown as Message['insight'] })],
     };
-    const current: ConversationDetail = { ...detail(b), messages: [msg('m1'), msg('m2', { role: 'bot' })] };
+    const current: Detail = { ...detail(b), messages: [msg('m1'), msg('m2', { role: 'bot' })] };
     const merged = withFreshInsight(current, fetched);
     expect(merged.messages.map((m) => m.id)).toEqual(['m1', 'm2']);
     expect(merged.messages[0]!.insight).toEqual(fetched.messages[0]!.insight);
@@ -107,11 +106,11 @@ describe('live events', () => {
 
   it('takes a conversation fetched again whole only when nothing landed while it was fetched', () => {
     const shown = detail(conv('b'));
-    const fetched: ConversationDetail = { ...detail(conv('b', { tags: ['teammate'], lead_score: 60 })), messages: [msg('m1')] };
+    const fetched: Detail = { ...detail(conv('b', { tags: ['teammate'], lead_score: 60 })), messages: [msg('m1')] };
     // Nothing changed here meanwhile: the answer is the newest there is (a poll brings a teammate's tag).
     expect(withFetched(shown, shown, fetched)).toBe(fetched);
     // A tag was saved while the fetch was on its way, and the answer was read before the save.
-    const tagged: ConversationDetail = { ...shown, conversation: { ...shown.conversation, tags: ['address-change'] } };
+    const tagged: Detail = { ...shown, conversation: { ...shown.conversation, tags: ['address-change'] } };
     const merged = withFetched(shown, tagged, { ...fetched, conversation: { ...fetched.conversation, tags: [] } });
     expect(merged.conversation).toMatchObject({ tags: ['address-change'], lead_score: 60 });
     expect(withFetched(shown, shown, detail(conv('other')))).toBe(shown);
@@ -202,5 +201,54 @@ describe('stream events as the server sends them today', () => {
     const resolved = parseLiveEvent('conversation.updated', '{"conversation_id":"a","status":"resolved"}')!;
     expect(applyLiveEvent({ items: [a], detail: null }, resolved, filters()).state.items).toEqual([]);
     expect(applyLiveEvent({ items: [], detail: null }, resolved, filters({ status: 'all' })).refetchList).toBe(true);
+  });
+});
+
+describe('issue 28 events', () => {
+  const detail = (c: Summary): Detail => ({ conversation: c, summary: '', insight: NO_INSIGHT, messages: [], notes: [] });
+
+  it('parses handoff.requested and puts the conversation at the top of the Waiting view', () => {
+    const ev = parseLiveEvent(
+      'handoff.requested',
+      JSON.stringify({ conversation: conv('n', { waiting_since: '2025-01-01T09:00:00Z', visitor_name: 'Sam' }) }),
+    );
+    expect(ev?.type).toBe('handoff.requested');
+    const waitingLonger = conv('a', { waiting_since: '2025-01-01T09:30:00Z' });
+    const r = applyLiveEvent({ items: [waitingLonger], detail: null }, ev!, filters({ view: 'waiting' }));
+    expect(r.state.items.map((c) => c.id)).toEqual(['n', 'a']);
+    expect(parseLiveEvent('handoff.requested', '{"conversation":{}}')).toBeNull();
+  });
+
+  it('lets an agent reply end the wait: out of the Waiting view, still in All', () => {
+    const a = conv('a', { waiting_since: '2025-01-01T09:30:00Z', human_handoff: true });
+    const reply = { type: 'message.created' as const, data: { conversation_id: 'a', message: msg('m9', { role: 'agent', author: { name: 'Ada', avatar_url: null } }) } };
+    expect(applyLiveEvent({ items: [a], detail: null }, reply, filters({ view: 'waiting' })).state.items).toEqual([]);
+    const all = applyLiveEvent({ items: [a], detail: detail(a) }, reply, filters());
+    expect(all.state.items[0]!.waiting_since).toBeNull();
+    expect(all.state.detail!.conversation.waiting_since).toBeNull();
+    expect(all.state.detail!.messages[0]!.author?.name).toBe('Ada');
+  });
+
+  it('moves a conversation between Mine and Unassigned as its assignee changes', () => {
+    const a = conv('a');
+    const assigned = parseLiveEvent('conversation.updated', JSON.stringify({ conversation_id: 'a', assignee: { id: 'me', name: 'Ada' } }))!;
+    expect(applyLiveEvent({ items: [a], detail: null }, assigned, filters({ view: 'unassigned' }), 'me').state.items).toEqual([]);
+    const mine = applyLiveEvent({ items: [], detail: null }, assigned, filters({ view: 'mine' }), 'me');
+    expect(mine.refetchList).toBe(true);
+  });
+
+  it('keeps the chosen order after an update', () => {
+    const hot = conv('hot', { lead_score: 90, last_message_at: '2025-01-01T08:00:00Z' });
+    const cold = conv('cold', { lead_score: 5, last_message_at: '2025-01-01T09:00:00Z' });
+    const ev = { type: 'conversation.updated' as const, data: { conversation: { ...cold, tags: ['x'] } } };
+    expect(applyLiveEvent({ items: [hot, cold], detail: null }, ev, filters({ sort: 'lead' })).state.items.map((c) => c.id)).toEqual(['hot', 'cold']);
+    expect(applyLiveEvent({ items: [hot, cold], detail: null }, ev, filters()).state.items.map((c) => c.id)).toEqual(['cold', 'hot']);
+  });
+
+  it('normalises the new fields of a message and of a partial update', () => {
+    const m = parseLiveEvent('message.created', JSON.stringify({ conversation_id: 'c', message: { id: 'm', role: 'visitor', text: '', created_at: '2025-01-01T00:00:00Z' } }));
+    expect(m?.type === 'message.created' && m.data.message).toMatchObject({ attachments: [], author: null, citations: [], insight: null });
+    const c = parseLiveEvent('conversation.updated', JSON.stringify({ conversation_id: 'c', waiting_since: 1735812000000, rating: { score: 4, comment: null } }));
+    expect(c).toEqual({ type: 'conversation.changed', data: { conversation_id: 'c', changes: { waiting_since: '2025-01-02T10:00:00.000Z', rating: { score: 4, comment: null } } } });
   });
 });

@@ -1,94 +1,15 @@
-// Inbox logic without React: filters to the list query, and live events
-// (GET /api/v1/stream) applied to what the page shows.
-import type {
-  ConversationDetail,
-  ConversationQuery,
-  ConversationSummary,
-  InboxMessage,
-  LiveEvent,
-} from '../../api/conversations';
+// Inbox logic without React: live events (GET /api/v1/stream) applied to what the
+// page shows, and the stream's events parsed. Filters and views are in filters.ts.
 import { LIVE_EVENT_TYPES } from '../../api/conversations';
+import type { Detail, InboxEvent, Message, Summary } from './contract';
+import { effectiveSort, matchesFilters, sortItems, type InboxFilters } from './filters';
 
-export type StatusFilter = 'open' | 'resolved' | 'all';
-
-export interface InboxFilters {
-  botId: string;
-  status: StatusFilter;
-  q: string;
-  /** Local dates, YYYY-MM-DD as an <input type="date"> gives them; '' for none. */
-  from: string;
-  to: string;
-}
-
-export const DEFAULT_FILTERS: InboxFilters = { botId: '', status: 'open', q: '', from: '', to: '' };
-export const PAGE_SIZE = 50;
-
-function localDay(value: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
-  if (!m) return null;
-  const date = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-/** The first instant of a local day, as RFC 3339 (UTC). */
-export function startOfDay(value: string): string | undefined {
-  return localDay(value)?.toISOString();
-}
-
-/** The last millisecond of a local day, as RFC 3339 (UTC): "to" includes the whole day. */
-export function endOfDay(value: string): string | undefined {
-  const day = localDay(value);
-  if (!day) return undefined;
-  day.setDate(day.getDate() + 1);
-  return new Date(day.getTime() - 1).toISOString();
-}
-
-/** What GET /api/v1/conversations gets for the filters (and the page to continue from). */
-export function filtersToQuery(filters: InboxFilters, before?: string | null): ConversationQuery {
-  const query: ConversationQuery = { limit: PAGE_SIZE };
-  if (filters.botId) query.bot_id = filters.botId;
-  if (filters.status !== 'all') query.status = filters.status;
-  const q = filters.q.trim();
-  if (q) query.q = q;
-  const from = startOfDay(filters.from);
-  if (from) query.from = from;
-  const to = endOfDay(filters.to);
-  if (to) query.to = to;
-  if (before) query.before = before;
-  return query;
-}
-
-/** "from" after "to" is a mistake worth saying out loud. */
-export function dateRangeError(filters: Pick<InboxFilters, 'from' | 'to'>): string | null {
-  const from = startOfDay(filters.from);
-  const to = endOfDay(filters.to);
-  if (from && to && from > to) return '“From” is after “To”.';
-  return null;
-}
-
-/** Newest activity first. */
-export function sortByActivity(items: readonly ConversationSummary[]): ConversationSummary[] {
-  return [...items].sort((a, b) => Date.parse(b.last_message_at) - Date.parse(a.last_message_at));
-}
-
-/**
- * Whether a conversation belongs in the list for these filters, as far as the
- * client can tell: null when it cannot (text search and dates are the server's).
- */
-export function matchesFilters(c: ConversationSummary, filters: InboxFilters): boolean | null {
-  if (filters.botId && c.bot_id !== filters.botId) return false;
-  if (filters.status !== 'all' && c.status !== filters.status) return false;
-  if (filters.q.trim() || filters.from || filters.to) return null;
-  return true;
-}
-
-export function visitorLabel(c: Pick<ConversationSummary, 'visitor_email'>): string {
-  return c.visitor_email?.trim() ? c.visitor_email : 'Anonymous visitor';
-}
+/** The stream's events the inbox listens to: the API's, and issue 28's handoff request. */
+export const INBOX_EVENT_TYPES = [...LIVE_EVENT_TYPES, 'handoff.requested'] as const;
 
 export interface LiveState {
-  items: ConversationSummary[];
-  detail: ConversationDetail | null;
+  items: Summary[];
+  detail: Detail | null;
 }
 
 export interface LiveResult {
@@ -98,7 +19,7 @@ export interface LiveResult {
 }
 
 /** Appends a message unless it is already there (the sender's answer and the event both bring it). */
-export function appendMessage(detail: ConversationDetail, message: InboxMessage): ConversationDetail {
+export function appendMessage(detail: Detail, message: Message): Detail {
   if (detail.messages.some((m) => m.id === message.id)) return detail;
   return {
     ...detail,
@@ -112,7 +33,7 @@ export function appendMessage(detail: ConversationDetail, message: InboxMessage)
  * each message's scores), and everything else as it is now: the fetch answers with the
  * conversation as it was when sent, and a reply, tag or note may have arrived since.
  */
-export function withFreshInsight(current: ConversationDetail, fresh: ConversationDetail): ConversationDetail {
+export function withFreshInsight(current: Detail, fresh: Detail): Detail {
   if (fresh.conversation.id !== current.conversation.id) return current;
   const scored = new Map(fresh.messages.map((m) => [m.id, m.insight]));
   return {
@@ -121,6 +42,7 @@ export function withFreshInsight(current: ConversationDetail, fresh: Conversatio
     conversation: {
       ...current.conversation,
       sentiment: fresh.conversation.sentiment,
+      sentiment_label: fresh.conversation.sentiment_label,
       lead_score: fresh.conversation.lead_score,
       lead_priority: fresh.conversation.lead_priority,
     },
@@ -135,23 +57,53 @@ export function withFreshInsight(current: ConversationDetail, fresh: Conversatio
  * Anything else: a save's answer or a live event landed while the fetch was on its way and
  * may be newer than the answer (e.g. a tag just added), so only the insight is taken.
  */
-export function withFetched(sent: ConversationDetail | null | undefined, current: ConversationDetail, fresh: ConversationDetail): ConversationDetail {
+export function withFetched(sent: Detail | null | undefined, current: Detail, fresh: Detail): Detail {
   if (fresh.conversation.id !== current.conversation.id) return current;
   return current === sent ? fresh : withFreshInsight(current, fresh);
 }
 
-function bumpSummary(c: ConversationSummary, message: InboxMessage): ConversationSummary {
+function bumpSummary(c: Summary, message: Message): Summary {
   const later = Date.parse(message.created_at) >= Date.parse(c.last_message_at);
   return {
     ...c,
     message_count: c.message_count + 1,
     last_message_at: later ? message.created_at : c.last_message_at,
     preview: later && message.role !== 'system' ? message.text : c.preview,
+    // An agent's reply answers the request for a human (the server clears it too).
+    waiting_since: message.role === 'agent' ? null : c.waiting_since,
   };
 }
 
-/** Applies one stream event to the list and the open conversation. */
-export function applyLiveEvent(state: LiveState, event: LiveEvent, filters: InboxFilters): LiveResult {
+/** A whole summary from an event: in the list if it fits the filters, out if it does not. */
+function placeSummary(state: LiveState, conversation: Summary, filters: InboxFilters, meId: string | null): LiveResult {
+  const detail =
+    state.detail && state.detail.conversation.id === conversation.id ? { ...state.detail, conversation } : state.detail;
+  const present = state.items.some((c) => c.id === conversation.id);
+  const fits = matchesFilters(conversation, filters, meId);
+  const sort = effectiveSort(filters);
+  let items = state.items;
+  let refetchList = false;
+  if (fits === false) {
+    items = present ? state.items.filter((c) => c.id !== conversation.id) : state.items;
+  } else if (present) {
+    items = sortItems(
+      state.items.map((c) => (c.id === conversation.id ? conversation : c)),
+      sort,
+    );
+  } else if (fits === true) {
+    items = sortItems([conversation, ...state.items], sort);
+  } else {
+    refetchList = true;
+  }
+  return { state: { items, detail }, refetchList };
+}
+
+/**
+ * Applies one stream event to the list and the open conversation. `meId` is the signed-in
+ * user, for the "Assigned to me" view.
+ */
+export function applyLiveEvent(state: LiveState, event: InboxEvent, filters: InboxFilters, meId: string | null = null): LiveResult {
+  const sort = effectiveSort(filters);
   switch (event.type) {
     case 'message.created': {
       const { conversation_id: id, message } = event.data;
@@ -170,28 +122,19 @@ export function applyLiveEvent(state: LiveState, event: LiveEvent, filters: Inbo
           : alreadyHad
             ? current
             : bumpSummary(current, message);
-      const items = sortByActivity(state.items.map((c) => (c.id === id ? updated : c)));
+      // An agent's reply ends the wait: the Waiting view lets it go.
+      const items =
+        matchesFilters(updated, filters, meId) === false
+          ? state.items.filter((c) => c.id !== id)
+          : sortItems(
+              state.items.map((c) => (c.id === id ? updated : c)),
+              sort,
+            );
       return { state: { items, detail }, refetchList: false };
     }
-    case 'conversation.updated': {
-      const { conversation } = event.data;
-      const detail =
-        state.detail && state.detail.conversation.id === conversation.id ? { ...state.detail, conversation } : state.detail;
-      const present = state.items.some((c) => c.id === conversation.id);
-      const fits = matchesFilters(conversation, filters);
-      let items = state.items;
-      let refetchList = false;
-      if (fits === false) {
-        items = present ? state.items.filter((c) => c.id !== conversation.id) : state.items;
-      } else if (present) {
-        items = sortByActivity(state.items.map((c) => (c.id === conversation.id ? conversation : c)));
-      } else if (fits === true) {
-        items = sortByActivity([conversation, ...state.items]);
-      } else {
-        refetchList = true;
-      }
-      return { state: { items, detail }, refetchList };
-    }
+    case 'conversation.updated':
+    case 'handoff.requested':
+      return placeSummary(state, event.data.conversation, filters, meId);
     case 'conversation.changed': {
       const { conversation_id: id, changes } = event.data;
       const detail =
@@ -200,14 +143,17 @@ export function applyLiveEvent(state: LiveState, event: LiveEvent, filters: Inbo
           : state.detail;
       const current = state.items.find((c) => c.id === id);
       if (!current) {
-        // Not listed: it may belong now (e.g. reopened); only the server can say.
+        // Not listed: it may belong now (e.g. reopened, or just assigned to me); only the server can say.
         return { state: { items: state.items, detail }, refetchList: true };
       }
       const merged = { ...current, ...changes };
       const items =
-        matchesFilters(merged, filters) === false
+        matchesFilters(merged, filters, meId) === false
           ? state.items.filter((c) => c.id !== id)
-          : sortByActivity(state.items.map((c) => (c.id === id ? merged : c)));
+          : sortItems(
+              state.items.map((c) => (c.id === id ? merged : c)),
+              sort,
+            );
       return { state: { items, detail }, refetchList: false };
     }
     default:
@@ -215,19 +161,28 @@ export function applyLiveEvent(state: LiveState, event: LiveEvent, filters: Inbo
   }
 }
 
+/** The summary fields a conversation.updated carrying only changes may name. */
 const SUMMARY_FIELDS = [
   'bot_id',
   'visitor_id',
   'visitor_email',
+  'visitor_name',
   'status',
   'human_handoff',
   'preview',
   'message_count',
   'tags',
+  'sentiment',
+  'sentiment_label',
+  'lead_score',
+  'lead_priority',
+  'waiting_since',
+  'assignee',
+  'rating',
   'created_at',
   'last_message_at',
 ] as const;
-const TIME_FIELDS = new Set(['created_at', 'last_message_at']);
+const TIME_FIELDS = new Set(['created_at', 'last_message_at', 'waiting_since']);
 
 /** RFC 3339 for a time sent as text or as epoch milliseconds; other values as they are. */
 function normaliseTime(value: unknown): unknown {
@@ -240,13 +195,17 @@ function normaliseTimes<T extends object>(value: T): T {
   return out as T;
 }
 
+function isSummary(value: unknown): value is Summary {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string';
+}
+
 /**
  * A stream event from its SSE name and data; null for anything unexpected.
  * Times sent as epoch milliseconds become RFC 3339 like the REST API's, and a
  * conversation.updated carrying only changed fields becomes conversation.changed.
  */
-export function parseLiveEvent(type: string, data: string): LiveEvent | null {
-  if (!(LIVE_EVENT_TYPES as readonly string[]).includes(type)) return null;
+export function parseLiveEvent(type: string, data: string): InboxEvent | null {
+  if (!(INBOX_EVENT_TYPES as readonly string[]).includes(type)) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(data);
@@ -256,24 +215,34 @@ export function parseLiveEvent(type: string, data: string): LiveEvent | null {
   if (typeof parsed !== 'object' || parsed === null) return null;
   const d = parsed as Record<string, unknown>;
   if (type === 'message.created' && typeof d.conversation_id === 'string' && typeof d.message === 'object' && d.message) {
-    const message = normaliseTimes(d.message as InboxMessage);
+    const message = normaliseTimes(d.message as Message);
     return {
       type,
-      data: { conversation_id: d.conversation_id, message: { ...message, citations: message.citations ?? [], insight: message.insight ?? null } },
+      data: {
+        conversation_id: d.conversation_id,
+        message: {
+          ...message,
+          citations: message.citations ?? [],
+          insight: message.insight ?? null,
+          attachments: message.attachments ?? [],
+          author: message.author ?? null,
+        },
+      },
     };
   }
   if (type === 'conversation.updated') {
-    if (typeof d.conversation === 'object' && d.conversation && typeof (d.conversation as { id?: unknown }).id === 'string') {
-      return { type, data: { conversation: normaliseTimes(d.conversation as ConversationSummary) } };
-    }
+    if (isSummary(d.conversation)) return { type, data: { conversation: normaliseTimes(d.conversation) } };
     if (typeof d.conversation_id === 'string') {
       const changes: Record<string, unknown> = {};
       for (const key of SUMMARY_FIELDS) {
         if (key in d) changes[key] = TIME_FIELDS.has(key) ? normaliseTime(d[key]) : d[key];
       }
-      return { type: 'conversation.changed', data: { conversation_id: d.conversation_id, changes: changes as Partial<ConversationSummary> } };
+      return { type: 'conversation.changed', data: { conversation_id: d.conversation_id, changes: changes as Partial<Summary> } };
     }
     return null;
+  }
+  if (type === 'handoff.requested' && isSummary(d.conversation)) {
+    return { type, data: { conversation: normaliseTimes(d.conversation) } };
   }
   if (type === 'document.updated' && typeof d.bot_id === 'string') {
     return { type, data: d as { bot_id: string; document: unknown } };
