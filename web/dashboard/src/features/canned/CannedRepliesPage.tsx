@@ -93,7 +93,7 @@ export function CannedRepliesPage() {
               columns={[
                 { key: 'shortcut', header: 'Shortcut', render: (r) => <code className="mono-chip">/{r.shortcut}</code> },
                 { key: 'body', header: 'Reply', render: (r) => <p className="canned-body">{r.body}</p> },
-                { key: 'created', header: 'Added', render: (r) => <time dateTime={r.created_at}>{formatDate(r.created_at)}</time> },
+                { key: 'created', header: 'Added', className: 'canned-date', render: (r) => <time dateTime={r.created_at}>{formatDate(r.created_at)}</time> },
                 ...(manage
                   ? [
                       {

@@ -136,6 +136,9 @@ export function CannedReplyDialog({
           {(p) => <Textarea {...p} ref={bodyRef} name="body" rows={6} value={values.body} onChange={(e) => set('body', e.target.value)} />}
         </Field>
         <div className="placeholder-buttons" role="group" aria-label="Insert a placeholder">
+          <span className="placeholder-buttons-label" aria-hidden="true">
+            Insert
+          </span>
           {PLACEHOLDERS.map((ph) => (
             <Button key={ph.token} size="sm" variant="ghost" className="mono" onClick={() => insert(ph.token)} title={`Insert ${ph.token}: ${ph.meaning}`}>
               {ph.token}
