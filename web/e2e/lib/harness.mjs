@@ -10,9 +10,9 @@ import { startServer } from './server.mjs';
 
 const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
 
-/** Starts the server and a 1280x800 page on it. */
-export async function openDashboard() {
-  const server = await startServer();
+/** Starts the server (with `env` added to its environment) and a 1280x800 page on it. */
+export async function openDashboard({ env = {} } = {}) {
+  const server = await startServer({ env });
   let browser;
   try {
     browser = await launchBrowser();
