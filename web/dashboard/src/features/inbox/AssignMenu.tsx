@@ -129,7 +129,7 @@ export function AssignMenu({ conversation, onAssigned }: { conversation: Summary
     }
   };
 
-  const who = current ? (current.id === me.user.id ? 'you' : current.name) : 'nobody';
+  const who = current ? (current.id === me.user.id ? 'you' : current.name || 'a teammate') : 'nobody';
   return (
     <div className="assign" ref={wrap}>
       <Button
@@ -149,7 +149,7 @@ export function AssignMenu({ conversation, onAssigned }: { conversation: Summary
         }}
       >
         <span className="assign-label">
-          {current ? (current.id === me.user.id ? 'Assigned to you' : current.name) : 'Assign'}
+          {current ? (current.id === me.user.id ? 'Assigned to you' : current.name || 'Assigned') : 'Assign'}
         </span>
         <span aria-hidden="true" className="assign-caret">
           ▾

@@ -26,7 +26,11 @@ function SignedIn() {
 }
 
 function mount() {
-  const fake = fakeFetch({ 'GET /api/v1/auth/me': () => json(200, ME) });
+  const fake = fakeFetch({
+    'GET /api/v1/auth/me': () => json(200, ME),
+    'GET /api/v1/conversations/c11': () =>
+      json(200, { conversation: summary({ id: 'c11', visitor_name: null, visitor_email: 'kim@example.com' }), summary: '', messages: [], notes: [] }),
+  });
   const api = createApi({ baseUrl: window.location.origin, fetch: fake.fetch });
   render(
     <ApiProvider api={api}>
@@ -88,6 +92,16 @@ describe('handoff alerts', () => {
     source.emit('handoff.requested', { conversation: summary() });
     source.emit('handoff.requested', { conversation: summary({ id: 'c10', visitor_name: 'Kim', assignee: { id: 'u-bo', name: 'Bo' } }) });
     expect(screen.getAllByText(/wants to talk to a person/)).toHaveLength(1);
+  });
+
+  it('look the visitor up when the event names only the conversation', async () => {
+    mount();
+    const source = await stream();
+    source.emit('handoff.requested', { conversation_id: 'c11', bot_id: 'b', preview: 'Person please', waiting_since: '2025-01-01T10:00:00Z', assignee_id: null });
+    expect(await screen.findByText('kim@example.com wants to talk to a person')).toBeTruthy();
+    // Not found: still said, without a name.
+    source.emit('handoff.requested', { conversation_id: 'c12', preview: 'Hello?', assignee_id: null });
+    expect(await screen.findByText('A visitor wants to talk to a person')).toBeTruthy();
   });
 
   it('ask for notification permission only from the button', async () => {

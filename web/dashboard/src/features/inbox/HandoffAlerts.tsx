@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { useApi } from '../../api/context';
 import { navigate } from '../../lib/router';
 import { useMe } from '../../lib/session';
@@ -7,6 +7,7 @@ import { useToast } from '../../ui/Toast';
 import { concernsMe, handoffText, notificationState, playChime, showHandoffNotification, type NotificationState } from './alerts';
 import type { InboxEvent, Summary } from './contract';
 import { DEFAULT_FILTERS, inboxPath } from './filters';
+import { inboxApi } from './inboxApi';
 import { useLiveEvents } from './useLiveEvents';
 
 /** A repeated request for the same conversation within this long rings once. */
@@ -25,29 +26,39 @@ export function handoffPath(conversationId: string): string {
  */
 export function HandoffAlerts() {
   const api = useApi();
+  const inbox = useMemo(() => inboxApi(api), [api]);
   const me = useMe();
   const toast = useToast();
   const recent = useRef(new Map<string, number>());
 
   const alert = useCallback(
-    (c: Summary) => {
-      if (!concernsMe(c, me.user.id)) return;
+    async (id: string, known: Summary | null, changes: Partial<Summary>) => {
+      if (!concernsMe(known ?? changes, me.user.id)) return;
       const now = Date.now();
-      const last = recent.current.get(c.id);
+      const last = recent.current.get(id);
       if (last !== undefined && now - last < REPEAT_MS) return;
-      recent.current.set(c.id, now);
-      const open = () => navigate(handoffPath(c.id));
-      const { title } = handoffText(c);
-      toast(title, 'info', { action: { label: 'Open conversation', onClick: open }, durationMs: TOAST_MS });
+      recent.current.set(id, now);
+      // Who is asking: in the event when the server sends the whole summary, else fetched.
+      let c: Partial<Summary> | null = known;
+      if (!c) {
+        try {
+          c = (await inbox.get(id)).conversation;
+        } catch {
+          c = changes.preview ? { preview: changes.preview } : null;
+        }
+      }
+      const open = () => navigate(handoffPath(id));
+      const text = handoffText(c);
+      toast(text.title, 'info', { action: { label: 'Open conversation', onClick: open }, durationMs: TOAST_MS });
       playChime();
-      showHandoffNotification(c, open);
+      showHandoffNotification(id, text, open);
     },
-    [me.user.id, toast],
+    [inbox, me.user.id, toast],
   );
 
   const onEvent = useCallback(
     (event: InboxEvent) => {
-      if (event.type === 'handoff.requested') alert(event.data.conversation);
+      if (event.type === 'handoff.requested') void alert(event.data.conversation_id, event.data.conversation, event.data.changes);
     },
     [alert],
   );

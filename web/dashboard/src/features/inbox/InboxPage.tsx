@@ -118,26 +118,34 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
     [inbox, apply, setDetail, latestDetail],
   );
 
-  const onEvent = useCallback(
-    (event: InboxEvent) => {
-      apply(event);
-      if (event.type !== 'document.updated') refreshCounts();
-      if (
-        event.type === 'message.created' &&
-        event.data.message.role === 'visitor' &&
-        latestDetail()?.conversation.id === event.data.conversation_id
-      ) {
-        void refreshDetail(event.data.conversation_id);
-      }
-    },
-    [apply, refreshCounts, refreshDetail, latestDetail],
-  );
   const poll = useCallback(() => {
     void reloadList();
     void reloadCounts();
     const open = latestDetail();
     if (open) void refreshDetail(open.conversation.id);
   }, [reloadList, reloadCounts, refreshDetail, latestDetail]);
+
+  const onEvent = useCallback(
+    (event: InboxEvent) => {
+      if (event.type === 'resync') {
+        poll();
+        return;
+      }
+      apply(event);
+      if (event.type !== 'document.updated') refreshCounts();
+      const openId = latestDetail()?.conversation.id;
+      if (event.type === 'message.created' && event.data.message.role === 'visitor' && openId === event.data.conversation_id) {
+        void refreshDetail(event.data.conversation_id);
+      }
+      // What an event names without the details the pane shows (an assignee by id, a
+      // rating without its comment): the pane fetches the conversation again.
+      if ((event.type === 'conversation.changed' || event.type === 'handoff.requested') && openId === event.data.conversation_id) {
+        const { changes } = event.data;
+        if ('rating' in changes || (changes.assignee && !changes.assignee.name)) void refreshDetail(openId);
+      }
+    },
+    [apply, poll, refreshCounts, refreshDetail, latestDetail],
+  );
   const mode = useLiveEvents(api.streamUrl(), onEvent, poll);
 
   /**
@@ -340,7 +348,7 @@ function ConversationRow({
             {c.message_count} message{c.message_count === 1 ? '' : 's'}
             {botName && ` · ${botName}`}
           </span>
-          <span className="conversation-assignee">{c.assignee ? (c.assignee.id === meId ? 'You' : c.assignee.name) : 'Unassigned'}</span>
+          <span className="conversation-assignee">{c.assignee ? (c.assignee.id === meId ? 'You' : c.assignee.name || 'Assigned') : 'Unassigned'}</span>
         </span>
       </Link>
     </li>

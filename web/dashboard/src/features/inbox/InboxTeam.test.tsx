@@ -178,6 +178,31 @@ describe('views and filters', () => {
   });
 });
 
+describe('live updates', () => {
+  it('fetches the list and counts again on resync, and takes a handoff into the Waiting view', async () => {
+    const w = world();
+    const { calls } = renderApp('/inbox?view=waiting', routes(w));
+    await waitFor(() => expect(visitors()).toEqual(['Anonymous visitor', 'kim@example.com']));
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    const lists = () => calls.filter((c) => c.path === '/api/v1/conversations').length;
+    const counts = () => calls.filter((c) => c.path === '/api/v1/conversations/counts').length;
+    const before = [lists(), counts()];
+    source.emit('resync', {});
+    await waitFor(() => expect([lists(), counts()]).toEqual([before[0]! + 1, before[1]! + 1]));
+
+    // Sam asks for a person (the event names the conversation only): the list is fetched for it.
+    w.items = w.items.map((c) => (c.id === 'c1' ? { ...c, waiting_since: new Date(Date.now() - 90 * MINUTE).toISOString() } : c));
+    w.counts = { ...w.counts, waiting: 3 };
+    source.emit('handoff.requested', { conversation_id: 'c1', preview: 'A person please', waiting_since: w.items[0]!.waiting_since, assignee_id: null });
+    await waitFor(() => expect(visitors()).toEqual(['Sam Lee', 'Anonymous visitor', 'kim@example.com']));
+    const views = screen.getByRole('navigation', { name: 'Views' });
+    await waitFor(() => expect(within(views).getByRole('link', { name: /Waiting for a human/ }).textContent).toContain('3'));
+    // The page's clock ticks every 30 s: it may be a moment behind this test's.
+    expect(within(listRegion()).getByText(/^waiting 1 h (29|30) min$/)).toBeTruthy();
+  });
+});
+
 describe('assignment', () => {
   it('lists agents with presence and assigns the conversation to me; counts follow', async () => {
     const w = world();
@@ -324,7 +349,7 @@ describe('canned replies in the reply box', () => {
     renderApp('/inbox/c2', routes(taken(world())));
     const box = await screen.findByLabelText('Reply to visitor');
     fireEvent.change(box, { target: { value: '/' } });
-    expect(await screen.findByText('No canned replies yet')).toBeTruthy();
-    expect(screen.getByText(/create them on the Canned replies page/)).toBeTruthy();
+    const empty = (await screen.findByText('No canned replies yet')).closest('.canned-status') as HTMLElement;
+    expect(within(empty).getByRole('link', { name: 'Canned replies' }).getAttribute('href')).toBe('/app/canned-replies');
   });
 });

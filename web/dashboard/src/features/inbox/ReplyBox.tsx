@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
+import { Link } from '../../lib/router';
 import { useMe } from '../../lib/session';
 import { Button } from '../../ui/Button';
 import { Textarea } from '../../ui/Input';
@@ -139,7 +140,9 @@ export function ReplyBox({ detail, onDetail }: { detail: Detail; onDetail: (id: 
             ) : canned.replies.length === 0 ? (
               <div className="canned-status" role="status">
                 <p className="canned-empty-title">No canned replies yet</p>
-                <p>Owners and admins create them on the Canned replies page, with a shortcut to type after “/”.</p>
+                <p>
+                  Create them on the <Link to="/canned-replies">Canned replies</Link> page, each with a shortcut to type after “/”.
+                </p>
               </div>
             ) : matches.length === 0 ? (
               <p className="canned-status" role="status">

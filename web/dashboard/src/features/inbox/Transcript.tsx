@@ -13,8 +13,9 @@ export function isImage(a: Attachment): a is ImageAttachment {
   return a.kind === 'image' && typeof (a as ImageAttachment).url === 'string' && (a as ImageAttachment).url !== '';
 }
 
-export function asksForRating(m: Pick<Message, 'attachments'>): boolean {
-  return (m.attachments ?? []).some((a) => a.kind === 'rating_request');
+/** The notice that asked the visitor to rate: flagged by the server, or carrying a rating_request attachment. */
+export function asksForRating(m: Pick<Message, 'attachments' | 'rating_request'>): boolean {
+  return m.rating_request === true || (m.attachments ?? []).some((a) => a.kind === 'rating_request');
 }
 
 /** "Ada Lovelace" for an agent's message with its author, else the role. */

@@ -99,7 +99,12 @@ describe('chime', () => {
 describe('handoff alerts', () => {
   it('say who wants a person and what they wrote', () => {
     expect(handoffText(summary({ visitor_name: 'Sam Lee' }))).toEqual({ title: 'Sam Lee wants to talk to a person', body: '“Can I talk to a person?”' });
-    expect(handoffText(summary({ visitor_email: null, preview: '' })).title).toBe('Anonymous visitor wants to talk to a person');
+    expect(handoffText(summary({ visitor_email: null, preview: '' }))).toEqual({
+      title: 'An anonymous visitor wants to talk to a person',
+      body: 'Open the conversation to answer.',
+    });
+    expect(handoffText(null).title).toBe('A visitor wants to talk to a person');
+    expect(handoffText({ preview: 'Hello?' })).toEqual({ title: 'A visitor wants to talk to a person', body: '“Hello?”' });
   });
 
   it('concern the agent unless a teammate has it', () => {
@@ -126,8 +131,8 @@ describe('handoff alerts', () => {
     const front = { visibilityState: 'visible' as const, hasFocus: () => true };
     const behind = { visibilityState: 'hidden' as const, hasFocus: () => false };
 
-    expect(showHandoffNotification(summary(), open, front)).toBeNull();
-    expect(showHandoffNotification(summary(), open, behind)).not.toBeNull();
+    expect(showHandoffNotification('c1', handoffText(summary()), open, front)).toBeNull();
+    expect(showHandoffNotification('c1', handoffText(summary()), open, behind)).not.toBeNull();
     expect(made[0]!.title).toBe('sam@example.com wants to talk to a person');
     expect(made[0]!.options).toMatchObject({ tag: 'parley-handoff-c1' });
     made[0]!.onclick?.();
@@ -135,7 +140,7 @@ describe('handoff alerts', () => {
     expect(made[0]!.close).toHaveBeenCalled();
 
     FakeNotification.permission = 'default';
-    expect(showHandoffNotification(summary(), open, behind)).toBeNull();
+    expect(showHandoffNotification('c1', handoffText(summary()), open, behind)).toBeNull();
     expect(made).toHaveLength(1);
   });
 });

@@ -52,10 +52,15 @@ export function notificationState(): NotificationState {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
 }
 
-/** What the notification and the toast say. */
-export function handoffText(c: Pick<Summary, 'visitor_name' | 'visitor_email' | 'preview'>): { title: string; body: string } {
-  const who = visitorLabel(c);
-  const preview = c.preview?.trim();
+/**
+ * What the notification and the toast say. Without the visitor's fields (a server that
+ * sends only the conversation's id and preview, and a fetch that failed), "A visitor".
+ */
+export function handoffText(c: Partial<Pick<Summary, 'visitor_name' | 'visitor_email' | 'preview'>> | null): { title: string; body: string } {
+  const named = c && (c.visitor_name?.trim() || c.visitor_email?.trim());
+  const known = c !== null && ('visitor_name' in c || 'visitor_email' in c);
+  const who = named ? visitorLabel(c) : known ? 'An anonymous visitor' : 'A visitor';
+  const preview = c?.preview?.trim();
   return {
     title: `${who} wants to talk to a person`,
     body: preview ? `“${preview.length > 140 ? `${preview.slice(0, 139)}…` : preview}”` : 'Open the conversation to answer.',
@@ -66,7 +71,7 @@ export function handoffText(c: Pick<Summary, 'visitor_name' | 'visitor_email' | 
  * Whether a handoff request is this agent's to hear about: unassigned, or assigned to
  * them. One routed to a teammate (auto-assign) is theirs.
  */
-export function concernsMe(c: Pick<Summary, 'assignee'>, meId: string): boolean {
+export function concernsMe(c: Partial<Pick<Summary, 'assignee'>>, meId: string): boolean {
   return !c.assignee || c.assignee.id === meId;
 }
 
@@ -75,12 +80,16 @@ export function concernsMe(c: Pick<Summary, 'assignee'>, meId: string): boolean 
  * (in front of them, the toast says it already). Clicking it brings the tab forward and
  * opens the conversation. The tag makes several open tabs show it once.
  */
-export function showHandoffNotification(c: Summary, open: () => void, doc: Pick<Document, 'visibilityState' | 'hasFocus'> = document): Notification | null {
+export function showHandoffNotification(
+  conversationId: string,
+  text: { title: string; body: string },
+  open: () => void,
+  doc: Pick<Document, 'visibilityState' | 'hasFocus'> = document,
+): Notification | null {
   if (notificationState() !== 'granted') return null;
   if (doc.visibilityState === 'visible' && doc.hasFocus()) return null;
-  const { title, body } = handoffText(c);
   try {
-    const n = new Notification(title, { body, tag: `parley-handoff-${c.id}` });
+    const n = new Notification(text.title, { body: text.body, tag: `parley-handoff-${conversationId}` });
     n.onclick = () => {
       window.focus();
       open();

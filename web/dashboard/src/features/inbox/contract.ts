@@ -54,6 +54,8 @@ export type Attachment = ImageAttachment | RatingRequestAttachment | { kind: str
 export type Message = Omit<InboxMessage, 'attachments'> & {
   author?: MessageAuthor | null;
   attachments?: Attachment[];
+  /** The server's flag on the notice that asked the visitor for a rating (beside the contract's attachment). */
+  rating_request?: boolean;
 };
 
 export type Detail = Omit<ConversationDetail, 'conversation' | 'messages'> & {
@@ -121,5 +123,12 @@ export type InboxEvent =
    * as the server currently sends it; merged into what the page has.
    */
   | { type: 'conversation.changed'; data: { conversation_id: string; changes: Partial<Summary> } }
-  | { type: 'handoff.requested'; data: { conversation: Summary } }
+  /**
+   * A visitor asked for a person. The contract sends the whole summary; a server that sends
+   * only some fields (`conversation_id`, `preview`, `waiting_since`, `assignee_id`) gives
+   * `conversation: null` and those fields as `changes`.
+   */
+  | { type: 'handoff.requested'; data: { conversation_id: string; conversation: Summary | null; changes: Partial<Summary> } }
+  /** The server dropped events for this slow client: fetch again. */
+  | { type: 'resync'; data: Record<string, never> }
   | Extract<LiveEvent, { type: 'document.updated' }>;

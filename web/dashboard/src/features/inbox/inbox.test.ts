@@ -252,3 +252,40 @@ describe('issue 28 events', () => {
     expect(c).toEqual({ type: 'conversation.changed', data: { conversation_id: 'c', changes: { waiting_since: '2025-01-02T10:00:00.000Z', rating: { score: 4, comment: null } } } });
   });
 });
+
+describe('stream events as the server sends them (ids for names, a bare rating)', () => {
+  const detail = (c: Summary): Detail => ({ conversation: c, summary: '', insight: NO_INSIGHT, messages: [], notes: [] });
+
+  it('reads a handoff.requested without the summary as changes, and resync as resync', () => {
+    const ev = parseLiveEvent(
+      'handoff.requested',
+      JSON.stringify({ conversation_id: 'a', bot_id: 'bot1', preview: 'A person please', waiting_since: '2025-01-01T09:00:00Z', assignee_id: null }),
+    );
+    expect(ev).toEqual({
+      type: 'handoff.requested',
+      data: {
+        conversation_id: 'a',
+        conversation: null,
+        changes: { bot_id: 'bot1', preview: 'A person please', waiting_since: '2025-01-01T09:00:00Z', assignee: null },
+      },
+    });
+    const listed = applyLiveEvent({ items: [conv('a')], detail: null }, ev!, filters({ view: 'waiting' }));
+    expect(listed.state.items[0]!.waiting_since).toBe('2025-01-01T09:00:00Z');
+    expect(applyLiveEvent({ items: [], detail: null }, ev!, filters({ view: 'waiting' })).refetchList).toBe(true);
+    expect(parseLiveEvent('resync', '{}')).toEqual({ type: 'resync', data: {} });
+  });
+
+  it('keeps the name of an assignee named by id only, and fetches the list for a new one', () => {
+    const a = conv('a', { assignee: { id: 'u1', name: 'Ada' } });
+    const same = parseLiveEvent('conversation.updated', JSON.stringify({ conversation_id: 'a', assignee_id: 'u1', rating: 4 }))!;
+    expect(same).toMatchObject({ data: { changes: { assignee: { id: 'u1', name: '' }, rating: { score: 4, comment: null } } } });
+    const kept = applyLiveEvent({ items: [a], detail: detail(a) }, same, filters());
+    expect(kept.state.items[0]!.assignee).toEqual({ id: 'u1', name: 'Ada' });
+    expect(kept.state.detail!.conversation.assignee).toEqual({ id: 'u1', name: 'Ada' });
+    expect(kept.refetchList).toBe(false);
+    const other = parseLiveEvent('conversation.updated', JSON.stringify({ conversation_id: 'a', assignee_id: 'u2' }))!;
+    expect(applyLiveEvent({ items: [a], detail: null }, other, filters()).refetchList).toBe(true);
+    const none = parseLiveEvent('conversation.updated', JSON.stringify({ conversation_id: 'a', assignee_id: null }))!;
+    expect(applyLiveEvent({ items: [a], detail: null }, none, filters()).state.items[0]!.assignee).toBeNull();
+  });
+});

@@ -5,7 +5,7 @@ import type { Detail, InboxEvent, Message, Summary } from './contract';
 import { effectiveSort, matchesFilters, sortItems, type InboxFilters } from './filters';
 
 /** The stream's events the inbox listens to: the API's, and issue 28's handoff request. */
-export const INBOX_EVENT_TYPES = [...LIVE_EVENT_TYPES, 'handoff.requested'] as const;
+export const INBOX_EVENT_TYPES = [...LIVE_EVENT_TYPES, 'handoff.requested', 'resync'] as const;
 
 export interface LiveState {
   items: Summary[];
@@ -99,6 +99,38 @@ function placeSummary(state: LiveState, conversation: Summary, filters: InboxFil
 }
 
 /**
+ * An assignee an event names by id only (name ''): the name shown for that id, if any.
+ * A different agent's name is not known here (the list is fetched again for it).
+ */
+function withKnownName(changes: Partial<Summary>, current: Summary | undefined): Partial<Summary> {
+  const a = changes.assignee;
+  if (a && !a.name && current?.assignee?.id === a.id) return { ...changes, assignee: current.assignee };
+  return changes;
+}
+
+/** Some fields of a conversation changed: merged into what the list and the pane show. */
+function mergeChanges(state: LiveState, id: string, raw: Partial<Summary>, filters: InboxFilters, meId: string | null): LiveResult {
+  const open = state.detail && state.detail.conversation.id === id ? state.detail : null;
+  const detail = open ? { ...open, conversation: { ...open.conversation, ...withKnownName(raw, open.conversation) } } : state.detail;
+  const current = state.items.find((c) => c.id === id);
+  if (!current) {
+    // Not listed: it may belong now (e.g. reopened, or just assigned to me); only the server can say.
+    return { state: { items: state.items, detail }, refetchList: true };
+  }
+  const changes = withKnownName(raw, current);
+  const merged = { ...current, ...changes };
+  const items =
+    matchesFilters(merged, filters, meId) === false
+      ? state.items.filter((c) => c.id !== id)
+      : sortItems(
+          state.items.map((c) => (c.id === id ? merged : c)),
+          effectiveSort(filters),
+        );
+  const nameless = changes.assignee ? !changes.assignee.name : false;
+  return { state: { items, detail }, refetchList: nameless };
+}
+
+/**
  * Applies one stream event to the list and the open conversation. `meId` is the signed-in
  * user, for the "Assigned to me" view.
  */
@@ -133,29 +165,13 @@ export function applyLiveEvent(state: LiveState, event: InboxEvent, filters: Inb
       return { state: { items, detail }, refetchList: false };
     }
     case 'conversation.updated':
-    case 'handoff.requested':
       return placeSummary(state, event.data.conversation, filters, meId);
-    case 'conversation.changed': {
-      const { conversation_id: id, changes } = event.data;
-      const detail =
-        state.detail && state.detail.conversation.id === id
-          ? { ...state.detail, conversation: { ...state.detail.conversation, ...changes } }
-          : state.detail;
-      const current = state.items.find((c) => c.id === id);
-      if (!current) {
-        // Not listed: it may belong now (e.g. reopened, or just assigned to me); only the server can say.
-        return { state: { items: state.items, detail }, refetchList: true };
-      }
-      const merged = { ...current, ...changes };
-      const items =
-        matchesFilters(merged, filters, meId) === false
-          ? state.items.filter((c) => c.id !== id)
-          : sortItems(
-              state.items.map((c) => (c.id === id ? merged : c)),
-              sort,
-            );
-      return { state: { items, detail }, refetchList: false };
-    }
+    case 'handoff.requested':
+      return event.data.conversation
+        ? placeSummary(state, event.data.conversation, filters, meId)
+        : mergeChanges(state, event.data.conversation_id, event.data.changes, filters, meId);
+    case 'conversation.changed':
+      return mergeChanges(state, event.data.conversation_id, event.data.changes, filters, meId);
     default:
       return { state, refetchList: false };
   }
@@ -193,6 +209,24 @@ function normaliseTimes<T extends object>(value: T): T {
   const out = { ...value } as Record<string, unknown>;
   for (const key of TIME_FIELDS) if (key in out) out[key] = normaliseTime(out[key]);
   return out as T;
+}
+
+/**
+ * The summary fields an event carries, as the REST API has them: times as RFC 3339, an
+ * `assignee_id` as an assignee whose name is not known yet (''), a bare rating score as a
+ * rating without its comment.
+ */
+function summaryChanges(d: Record<string, unknown>): Partial<Summary> {
+  const changes: Record<string, unknown> = {};
+  for (const key of SUMMARY_FIELDS) {
+    if (key in d) changes[key] = TIME_FIELDS.has(key) ? normaliseTime(d[key]) : d[key];
+  }
+  if (!('assignee' in d) && 'assignee_id' in d) {
+    const id = d.assignee_id;
+    changes.assignee = typeof id === 'string' ? { id, name: '' } : null;
+  }
+  if (typeof changes.rating === 'number') changes.rating = { score: changes.rating, comment: null };
+  return changes as Partial<Summary>;
 }
 
 function isSummary(value: unknown): value is Summary {
@@ -233,17 +267,21 @@ export function parseLiveEvent(type: string, data: string): InboxEvent | null {
   if (type === 'conversation.updated') {
     if (isSummary(d.conversation)) return { type, data: { conversation: normaliseTimes(d.conversation) } };
     if (typeof d.conversation_id === 'string') {
-      const changes: Record<string, unknown> = {};
-      for (const key of SUMMARY_FIELDS) {
-        if (key in d) changes[key] = TIME_FIELDS.has(key) ? normaliseTime(d[key]) : d[key];
-      }
-      return { type: 'conversation.changed', data: { conversation_id: d.conversation_id, changes: changes as Partial<Summary> } };
+      return { type: 'conversation.changed', data: { conversation_id: d.conversation_id, changes: summaryChanges(d) } };
     }
     return null;
   }
-  if (type === 'handoff.requested' && isSummary(d.conversation)) {
-    return { type, data: { conversation: normaliseTimes(d.conversation) } };
+  if (type === 'handoff.requested') {
+    if (isSummary(d.conversation)) {
+      const conversation = normaliseTimes(d.conversation);
+      return { type, data: { conversation_id: conversation.id, conversation, changes: {} } };
+    }
+    if (typeof d.conversation_id === 'string') {
+      return { type, data: { conversation_id: d.conversation_id, conversation: null, changes: summaryChanges(d) } };
+    }
+    return null;
   }
+  if (type === 'resync') return { type, data: {} };
   if (type === 'document.updated' && typeof d.bot_id === 'string') {
     return { type, data: d as { bot_id: string; document: unknown } };
   }
