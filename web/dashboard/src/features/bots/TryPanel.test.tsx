@@ -63,7 +63,10 @@ describe('try the bot', () => {
     expect(within(first).getByText('Shipping › Delivery times')).toBeTruthy();
     expect(within(first).getByText('Returns')).toBeTruthy();
     expect(within(first).getByText('7.25')).toBeTruthy();
-    // Without a model nothing is "sent": no sent/not-sent marks, and no budget.
+    // Without a model: whether each passage cleared the bar, and no budget.
+    expect(within(first).getByText('Usable')).toBeTruthy();
+    expect(within(first).getByText('Below the bar')).toBeTruthy();
+    expect(within(first).getByText('2 passages found, 1 usable')).toBeTruthy();
     expect(within(first).queryByText('Sent to the model')).toBeNull();
     expect(within(first).queryByRole('group', { name: 'Prompt budget' })).toBeNull();
 

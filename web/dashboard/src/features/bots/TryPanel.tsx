@@ -6,7 +6,17 @@ import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
 import { Textarea } from '../../ui/Input';
 import type { TryResult } from './contract';
-import { budgetParts, budgetSummary, formatScore, formatTokens, outcomeOf, passageTitle, passagesSummary, relevanceMeter } from './tryBot';
+import {
+  budgetParts,
+  budgetSummary,
+  formatScore,
+  formatTokens,
+  outcomeOf,
+  passageTitle,
+  passageUse,
+  passagesSummary,
+  relevanceMeter,
+} from './tryBot';
 import './model.css';
 
 const QUESTION_MAX = 4000;
@@ -220,8 +230,7 @@ function TryAnswer({ result }: { result: TryResult }) {
                 <summary>
                   <span className="hit-title">{passageTitle(p)}</span>
                   <span className="passage-tags">
-                    {result.model !== 'extractive' &&
-                      (p.sent ? <Badge tone="success">Sent to the model</Badge> : <Badge tone="neutral">Not sent</Badge>)}
+                    <Badge tone={passageUse(p.sent, result.model).used ? 'success' : 'neutral'}>{passageUse(p.sent, result.model).label}</Badge>
                     <span className="hit-score" title="Score">
                       {formatScore(p.score)}
                     </span>

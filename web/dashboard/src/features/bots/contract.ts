@@ -47,10 +47,11 @@ export type TryOutcome = 'faq' | 'passages' | 'model' | 'fallback' | 'handoff';
 export interface TryPassage {
   document_id: string;
   title: string;
+  /** "" or null when the passage is under no heading. */
   heading: string | null;
   text: string;
   score: number;
-  /** Whether the passage went into the model's prompt. */
+  /** Whether the passage went into the model's prompt (without a model: could be quoted, as it cleared the bar). */
   sent: boolean;
 }
 
@@ -58,7 +59,8 @@ export interface PromptBudget {
   context_tokens: number;
   answer_tokens: number;
   prompt_tokens: number;
-  passage_tokens: number;
+  /** In the contract; the server's first version leaves it out, so the panel does without. */
+  passage_tokens?: number;
   passages_sent: number;
 }
 

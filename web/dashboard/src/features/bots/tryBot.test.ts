@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budgetParts, budgetSummary, outcomeOf, passageTitle, passagesSummary, relevanceMeter } from './tryBot';
+import { budgetParts, budgetSummary, outcomeOf, passageTitle, passageUse, passagesSummary, relevanceMeter } from './tryBot';
 
 describe('relevance against the bar', () => {
   it('says both numbers and whether the bar is cleared', () => {
@@ -24,8 +24,17 @@ describe('passages', () => {
   it('are counted, with how many went to the model when there is one', () => {
     const p = (sent: boolean) => ({ document_id: 'd', title: 't', heading: null, text: 'x', score: 1, sent });
     expect(passagesSummary({ model: 'gpt-4o-mini', passages: [p(true), p(false), p(true)] })).toBe('3 passages found, 2 sent to the model');
-    expect(passagesSummary({ model: 'extractive', passages: [p(false)] })).toBe('1 passage found');
+    expect(passagesSummary({ model: 'extractive', passages: [p(false)] })).toBe('1 passage found, 0 usable');
     expect(passagesSummary({ model: 'extractive', passages: [] })).toBe('No passages found');
+  });
+});
+
+describe('a passage’s mark', () => {
+  it('says whether it went to the model, or without one whether it cleared the bar', () => {
+    expect(passageUse(true, 'gpt-4o-mini')).toEqual({ label: 'Sent to the model', used: true });
+    expect(passageUse(false, 'gpt-4o-mini')).toEqual({ label: 'Not sent', used: false });
+    expect(passageUse(true, 'extractive')).toEqual({ label: 'Usable', used: true });
+    expect(passageUse(false, 'extractive')).toEqual({ label: 'Below the bar', used: false });
   });
 });
 
@@ -57,6 +66,16 @@ describe('the prompt budget', () => {
   it('never shows negative parts', () => {
     const full = budgetParts({ context_tokens: 1024, answer_tokens: 600, prompt_tokens: 900, passage_tokens: 2000, passages_sent: 1 });
     expect(full.map((p) => p.tokens)).toEqual([900, 0, 600, 0]);
+  });
+
+  it('shows the prompt whole when the server leaves out the passages’ share', () => {
+    const { passage_tokens: _, ...without } = budget;
+    void _;
+    expect(budgetParts(without).map((p) => [p.key, p.label, p.tokens])).toEqual([
+      ['prompt', 'Prompt, with 3 passages', 2048],
+      ['answer', 'Kept for the answer', 512],
+      ['free', 'Unused', 5632],
+    ]);
   });
 
   it('reads as one line', () => {

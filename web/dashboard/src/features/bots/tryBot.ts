@@ -69,13 +69,19 @@ export interface BudgetPart {
  */
 export function budgetParts(b: PromptBudget): BudgetPart[] {
   const total = Math.max(1, b.context_tokens);
-  const passages = Math.max(0, Math.min(b.passage_tokens, b.prompt_tokens));
-  const prompt = Math.max(0, b.prompt_tokens - passages);
   const answer = Math.max(0, b.answer_tokens);
   const free = Math.max(0, b.context_tokens - b.prompt_tokens - answer);
+  const known = typeof b.passage_tokens === 'number' && Number.isFinite(b.passage_tokens);
+  const passages = known ? Math.max(0, Math.min(b.passage_tokens!, b.prompt_tokens)) : 0;
+  const prompt = Math.max(0, b.prompt_tokens - passages);
   const parts: Array<Omit<BudgetPart, 'percent'>> = [
-    { key: 'passages', label: `Passages (${b.passages_sent} sent)`, tokens: passages },
-    { key: 'prompt', label: 'Instructions, memory and question', tokens: prompt },
+    // Without the passages' share, the prompt is shown whole.
+    ...(known ? [{ key: 'passages' as const, label: `Passages (${b.passages_sent} sent)`, tokens: passages }] : []),
+    {
+      key: 'prompt',
+      label: known ? 'Instructions, memory and question' : `Prompt, with ${b.passages_sent} passage${b.passages_sent === 1 ? '' : 's'}`,
+      tokens: prompt,
+    },
     { key: 'answer', label: 'Kept for the answer', tokens: answer },
     { key: 'free', label: 'Unused', tokens: free },
   ];
@@ -87,12 +93,17 @@ export function budgetSummary(b: PromptBudget): string {
   return `Prompt ${formatTokens(b.prompt_tokens)} of ${formatTokens(b.context_tokens)} tokens, ${formatTokens(b.answer_tokens)} kept for the answer`;
 }
 
-/** "2 of 5 passages went to the model" or "5 passages found". */
+/** "5 passages found, 2 sent to the model"; without a model, "…, 2 usable" (they cleared the bar). */
 export function passagesSummary(result: Pick<TryResult, 'passages' | 'model'>): string {
   const n = result.passages.length;
   if (n === 0) return 'No passages found';
   const found = `${n} passage${n === 1 ? '' : 's'} found`;
-  if (result.model === 'extractive') return found;
   const sent = result.passages.filter((p) => p.sent).length;
-  return `${found}, ${sent} sent to the model`;
+  return result.model === 'extractive' ? `${found}, ${sent} usable` : `${found}, ${sent} sent to the model`;
+}
+
+/** The mark on a passage: whether it went to the model, or without one whether it could be quoted. */
+export function passageUse(sent: boolean, model: string): { label: string; used: boolean } {
+  if (model === 'extractive') return { label: sent ? 'Usable' : 'Below the bar', used: sent };
+  return { label: sent ? 'Sent to the model' : 'Not sent', used: sent };
 }
