@@ -26,6 +26,8 @@ const CannedRepliesPage = lazy(() =>
   import('../features/canned/CannedRepliesPage').then((m) => ({ default: m.CannedRepliesPage })),
 );
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
+// Handoff alerts ring on every page of the signed-in app, not only the inbox; loaded after the page.
+const HandoffAlerts = lazy(() => import('../features/inbox/HandoffAlerts').then((m) => ({ default: m.HandoffAlerts })));
 
 /** While a page's chunk is on its way: the shell (and a bot's header and tabs) stay, the page area says so. */
 function PageSuspense({ children }: { children: ReactNode }) {
@@ -77,7 +79,14 @@ export function App() {
       </Suspense>
     );
   }
-  return <Shell>{page(route)}</Shell>;
+  return (
+    <Shell>
+      {page(route)}
+      <Suspense fallback={null}>
+        <HandoffAlerts />
+      </Suspense>
+    </Shell>
+  );
 }
 
 /** The page inside the shell. A bot's pages share its frame (header and tabs), which loads the bot. */

@@ -203,6 +203,23 @@ describe('live updates', () => {
   });
 });
 
+describe('handoff alerts across the app', () => {
+  it('toast on another page, and open the conversation in the Waiting view', async () => {
+    const w = world();
+    renderApp('/bots', routes(w));
+    await waitFor(() => expect(FakeEventSource.all).toHaveLength(1));
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    source.emit('handoff.requested', { conversation: w.items[1] });
+    expect(await screen.findByText('kim@example.com wants to talk to a person')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Open conversation' }));
+    expect(await screen.findByRole('heading', { name: 'kim@example.com', level: 2 })).toBeTruthy();
+    expect(window.location.pathname + window.location.search).toBe('/app/inbox/c2?view=waiting');
+    // The inbox joined the same stream rather than opening a second one.
+    expect(FakeEventSource.all.filter((s) => !s.closed)).toHaveLength(1);
+  });
+});
+
 describe('assignment', () => {
   it('lists agents with presence and assigns the conversation to me; counts follow', async () => {
     const w = world();
