@@ -129,7 +129,7 @@ test('inbox for a team: handoff alert, Waiting, assign, canned reply, image, rat
     const options = page.getByRole('listbox', { name: 'Assign to' });
     await options.waitFor();
     const mine = options.getByRole('option', { name: /\(you\)/ });
-    assert.match((await mine.textContent()) ?? '', /\(online\)/, 'my presence is shown');
+    assert.match((await mine.textContent()) ?? '', /online/, 'my presence is shown');
     await mine.click();
     await page.getByRole('button', { name: 'Assign (assigned to you)' }).waitFor();
     const assigned = await ctx.apiGet(`/api/v1/conversations/${conversationId}`);

@@ -11,13 +11,9 @@ import { inboxApi } from './inboxApi';
 const PRESENCE_TEXT: Record<Presence, string> = { online: 'online', away: 'away', offline: 'offline' };
 const PRESENCE_ORDER: Record<Presence, number> = { online: 0, away: 1, offline: 2 };
 
-/** A presence dot with its word for screen readers (colour is not the only carrier). */
+/** A presence dot; the word goes beside it (colour is not the only carrier). */
 export function PresenceDot({ presence }: { presence: Presence }) {
-  return (
-    <span className={`presence-dot presence-${presence}`} title={PRESENCE_TEXT[presence]}>
-      <span className="sr-only">({PRESENCE_TEXT[presence]})</span>
-    </span>
-  );
+  return <span className={`presence-dot presence-${presence}`} title={PRESENCE_TEXT[presence]} aria-hidden="true" />;
 }
 
 /** The menu's rows: "Unassigned", then the signed-in agent, then the others, online first. */
@@ -191,6 +187,7 @@ export function AssignMenu({ conversation, onAssigned }: { conversation: Summary
                 >
                   {o.agent ? <PresenceDot presence={o.agent.presence} /> : <span className="presence-dot presence-none" aria-hidden="true" />}
                   <span className="assign-name">{o.label}</span>
+                  {o.agent && <span className={`assign-presence assign-presence-${o.agent.presence}`}>{PRESENCE_TEXT[o.agent.presence]}</span>}
                   {o.id === (current?.id ?? null) && (
                     <span className="assign-check" aria-hidden="true">
                       ✓

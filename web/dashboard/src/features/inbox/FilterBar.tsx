@@ -135,7 +135,7 @@ export function FilterBar({
         <LazyInput
           type="search"
           aria-label="Search conversations"
-          placeholder="Search messages, name or email"
+          placeholder="Search messages or email"
           value={filters.q}
           onCommit={(q) => onChange({ q })}
           className="filter-search"

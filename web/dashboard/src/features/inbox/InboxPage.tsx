@@ -331,7 +331,8 @@ function ConversationRow({
               {waiting}
             </span>
           )}
-          <Badge tone={c.status === 'open' ? 'info' : 'neutral'}>{c.status === 'open' ? 'Open' : 'Resolved'}</Badge>
+          {/* Open is the default: only resolved rows say so. */}
+          {c.status !== 'open' && <Badge tone="neutral">Resolved</Badge>}
           {sentiment && <SentimentLabelBadge label={sentiment} score={c.sentiment} />}
           {c.human_handoff && <Badge tone="danger">Human</Badge>}
           {/* Cold is the default: only leads worth a look get a badge. */}
