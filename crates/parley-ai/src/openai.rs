@@ -89,6 +89,22 @@ impl Client {
         Self { http, allowed }
     }
 
+    /// Whether a model URL would be refused before any call: its host is a non-public
+    /// address or a `localhost` name the operator did not allow. Names that resolve to
+    /// private addresses are refused when called (the resolver checks them).
+    pub fn refusal(&self, url: &str) -> Option<String> {
+        if let Err(AiError::Refused(why)) = self.check_address(url) {
+            return Some(why);
+        }
+        let parsed = reqwest::Url::parse(url).ok()?;
+        let host = parsed.host_str()?.to_ascii_lowercase();
+        let local = host == "localhost" || host.ends_with(".localhost");
+        (local && !self.allowed.allows_host(&host)).then(|| match refused(&host) {
+            AiError::Refused(why) => why,
+            other => other.to_string(),
+        })
+    }
+
     /// Refuses a URL whose host is an address (no name to resolve) that is not public,
     /// unless allowed.
     fn check_address(&self, url: &str) -> Result<(), AiError> {

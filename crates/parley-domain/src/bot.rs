@@ -49,11 +49,18 @@ pub struct Behaviour {
     /// When people answer; null means always. Outside them (or with nobody online) a
     /// visitor asking for a person is told the team answers by email.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(required))]
     pub business_hours: Option<BusinessHours>,
     /// Hand each request for a person to the next online agent in turn.
     #[serde(default)]
     pub auto_assign: bool,
+    /// Fallback answers in a row after which the bot hands off by itself (0 to 10; 0
+    /// never).
+    #[serde(default = "default_fallbacks_before_handoff")]
+    pub fallbacks_before_handoff: u32,
+}
+
+fn default_fallbacks_before_handoff() -> u32 {
+    3
 }
 
 fn default_handoff_intents() -> Vec<String> {
@@ -165,6 +172,7 @@ impl Default for Behaviour {
             handoff_intents: default_handoff_intents(),
             business_hours: None,
             auto_assign: false,
+            fallbacks_before_handoff: default_fallbacks_before_handoff(),
         }
     }
 }
@@ -210,6 +218,11 @@ impl Behaviour {
                     .all(|i| !i.trim().is_empty() && i.len() <= 64),
             "behaviour.handoff_intents",
             "at most 20 intent names of 1 to 64 characters",
+        );
+        errors.check(
+            self.fallbacks_before_handoff <= 10,
+            "behaviour.fallbacks_before_handoff",
+            "must be between 0 (never) and 10",
         );
     }
 }

@@ -4,7 +4,10 @@ use crate::secrets::{random_id, random_secret};
 use crate::vault::Vault;
 use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
-use parley_domain::bot::{Appearance, Behaviour, normalize_origins, validate_name};
+use crate::services::Services;
+use parley_ai::openai::AiError;
+use parley_domain::bot::{Appearance, Behaviour, ModelSettings, normalize_origins, validate_name};
+use parley_domain::chat::memory::PromptMessage;
 use parley_domain::insight::InsightSettings;
 use parley_store::Store;
 use parley_store::repo::{audit, bots};
@@ -251,6 +254,7 @@ pub async fn delete(store: &Store, actor: &Actor, id: Uuid) -> EngineResult<()> 
 pub async fn set_model(
     store: &Store,
     vault: &Vault,
+    ai: &parley_ai::openai::Client,
     actor: &Actor,
     id: Uuid,
     settings: parley_domain::bot::ModelSettings,
@@ -259,6 +263,7 @@ pub async fn set_model(
     actor.require_manager()?;
     let mut errors = FieldErrors::new();
     settings.validate(&mut errors);
+    refuse_private(ai, &settings, &mut errors);
     if let Some(key) = &api_key {
         errors.check(
             key.len() <= 500 && !key.chars().any(char::is_control),
@@ -271,16 +276,7 @@ pub async fn set_model(
     }
     if api_key.is_none() {
         let bot = bots::get(store.db(), actor.workspace_id, id).await?;
-        let moved = bot.model.as_ref().is_some_and(|m| {
-            m.base_url.trim_end_matches('/') != settings.base_url.trim_end_matches('/')
-                || m.provider != settings.provider
-        });
-        if bot.model_api_key.is_some() && moved {
-            return Err(crate::error::invalid(
-                "api_key",
-                "send the API key again (or an empty one to remove it): the base URL or provider changed, and the stored key goes only to the server it was given for",
-            ));
-        }
+        stored_key_may_go(&bot, &settings)?;
     }
     let sealed = api_key.map(|k| {
         if k.trim().is_empty() {
@@ -326,4 +322,97 @@ pub async fn set_insight(
         ..Default::default()
     };
     change(store, actor, id, changes, "bot.insight_updated", details).await
+}
+
+/// The stored key goes only to the server it was given for: without a new key, the base
+/// URL and provider must be the stored ones (or no key is stored).
+fn stored_key_may_go(bot: &Bot, settings: &ModelSettings) -> EngineResult<()> {
+    let moved = bot.model.as_ref().is_some_and(|m| {
+        m.base_url.trim_end_matches('/') != settings.base_url.trim_end_matches('/')
+            || m.provider != settings.provider
+    });
+    if bot.model_api_key.is_some() && moved {
+        return Err(crate::error::invalid(
+            "api_key",
+            "send the API key again (or an empty one to remove it): the base URL or provider changed, and the stored key goes only to the server it was given for",
+        ));
+    }
+    Ok(())
+}
+
+/// What one real call to a model said.
+#[derive(Debug, Clone)]
+pub struct ModelCheck {
+    pub reply: Result<String, String>,
+    pub latency_ms: u64,
+}
+
+/// Makes one short real call with `settings` (and `api_key`, or the stored key when the
+/// server is the stored one) and reports the answer or the provider's error in plain words.
+pub async fn check_model(
+    ctx: &Services,
+    actor: &Actor,
+    id: Uuid,
+    settings: ModelSettings,
+    api_key: Option<String>,
+) -> EngineResult<ModelCheck> {
+    actor.require_manager()?;
+    let mut errors = FieldErrors::new();
+    settings.validate(&mut errors);
+    refuse_private(&ctx.ai, &settings, &mut errors);
+    if !errors.is_empty() {
+        return Err(EngineError::Invalid(errors));
+    }
+    let bot = bots::get(ctx.store.db(), actor.workspace_id, id).await?;
+    if api_key.is_none() {
+        stored_key_may_go(&bot, &settings)?;
+    }
+    let mut endpoint = ctx.endpoint(&bot, &settings);
+    if let Some(key) = api_key {
+        endpoint.api_key = Some(key.trim().to_string()).filter(|k| !k.is_empty());
+    }
+    endpoint.max_attempts = 1;
+    let messages = [PromptMessage {
+        role: "user",
+        content: "Say hello in five words.".into(),
+    }];
+    let started = std::time::Instant::now();
+    let reply = ctx.ai.chat_text(&endpoint, &messages, 32).await;
+    Ok(ModelCheck {
+        latency_ms: started.elapsed().as_millis() as u64,
+        reply: reply.map_err(|e| plain_words(&e)),
+    })
+}
+
+/// A model error as an admin can act on it.
+fn plain_words(e: &AiError) -> String {
+    match e {
+        AiError::Http { status: 401 | 403, .. } => {
+            "The provider refused the API key: check that it is correct and active.".into()
+        }
+        AiError::Http { status: 404, message } => format!(
+            "The provider does not know this model or URL (404). Check the model name and that the base URL ends with /v1. It said: {message}"
+        ),
+        AiError::Http { status, message } => format!("The provider answered {status}: {message}"),
+        AiError::RateLimited { .. } => {
+            "The provider is rate limiting this key; try again in a minute or check its quota."
+                .into()
+        }
+        AiError::Timeout(d) => format!("The model did not answer within {} s.", d.as_secs()),
+        AiError::Network(detail) => format!(
+            "Could not reach the provider at that URL: is the address right and the server running? ({detail})"
+        ),
+        AiError::Protocol(detail) => format!(
+            "The server answered, but not as an OpenAI-compatible API does: check the base URL. ({detail})"
+        ),
+        AiError::Refused(detail) => format!("{detail}."),
+    }
+}
+
+/// A base URL on a private or loopback address is refused when saved, not only when the
+/// bot first answers, unless the operator allowed the host.
+fn refuse_private(ai: &parley_ai::openai::Client, settings: &ModelSettings, errors: &mut FieldErrors) {
+    if let Some(why) = ai.refusal(&settings.base_url) {
+        errors.add("model.base_url", why);
+    }
 }

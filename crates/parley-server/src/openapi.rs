@@ -14,7 +14,12 @@ use utoipa::{Modify, OpenApi};
                        session's `csrf_token` in `X-CSRF-Token`) or with `Authorization: Bearer <api token>`. \
                        Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`."
     ),
-    components(schemas(ErrorBody)),
+    // Schemas only query parameters name, which utoipa does not collect by itself.
+    components(schemas(
+        ErrorBody,
+        crate::routes::conversations::InboxView,
+        crate::routes::conversations::InboxSort
+    )),
     modifiers(&Security),
     security(("session" = []), ("bearer" = [])),
     tags(

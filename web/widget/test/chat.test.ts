@@ -34,7 +34,7 @@ function setup() {
 
 let n = 0;
 function bot(text: string, patch: Partial<Message> = {}): Message {
-  return { id: `m${++n}`, role: 'bot', text, citations: [], attachments: [], created_at: '2026-01-02T10:00:00Z', ...patch };
+  return { id: `m${++n}`, role: 'bot', text, citations: [], attachments: [], rating_request: false, author: null, created_at: '2026-01-02T10:00:00Z', ...patch };
 }
 
 /** Runs `fn` with the images it creates not loaded yet (happy-dom says every image is complete). */

@@ -2,13 +2,10 @@
 //!
 //! A conversation is handed off when the visitor asks for a person (the `human_agent`
 //! intent or another the bot names), says yes to the bot's own offer of one, or after
-//! repeated fallbacks. The reply says honestly what happens next: an agent is coming (with
+//! the bot's setting of fallbacks in a row. The reply says honestly what happens next: an agent is coming (with
 //! the expected wait when it is known), or the team answers by email.
 
 use crate::insight::MessageInsight;
-
-/// Fallback answers in a row after which the bot hands off by itself.
-pub const FALLBACKS_BEFORE_HANDOFF: i32 = 2;
 
 /// Why a message hands the conversation off.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 pub mod extractive;
 pub mod handoff;
+pub mod relevance;
 pub mod memory;
 
 /// A passage retrieved for a question, as the answerers see it.

@@ -7,6 +7,8 @@ use super::memory::{SUMMARY_CHARS, turn};
 use super::memory::{left_window, save_summary, update_memory};
 use crate::EngineResult;
 use crate::knowledge::Retrieved;
+use parley_domain::chat::relevance::{RELEVANCE_BAR, relevance};
+use parley_store::repo::knowledge::ChunkHit;
 use crate::live::publish_message;
 use crate::services::Services;
 use futures::StreamExt;
@@ -15,7 +17,7 @@ use parley_ai::tokenizer::count_tokens_cached;
 use parley_domain::bot::ModelSettings;
 use parley_domain::chat::memory::{PromptInput, assemble};
 use parley_domain::chat::memory::{Turn, fold_into_summary, to_summarize, unsummarized};
-use parley_domain::chat::handoff::{FALLBACKS_BEFORE_HANDOFF, HandoffReason};
+use parley_domain::chat::handoff::HandoffReason;
 use parley_domain::chat::{Passage, extractive};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{
@@ -119,36 +121,18 @@ pub(super) async fn answer(
     if with_image {
         replies.token(PHOTO_WITH_TEXT).await;
     }
-    let reply = match (&bot.model, retrieved.faq_answer()) {
-        (Some(settings), None) => {
-            let asked = Question {
-                text: question,
-                history: &history,
-                retrieved: &retrieved,
-            };
-            model_reply(ctx, bot, settings, conv, asked, &replies).await?
-        }
-        _ => {
-            let (text, citations) = extractive_reply(bot, question, &retrieved);
-            // Word by word, so the widget renders it the way it renders a model's.
-            for piece in text.split_inclusive(' ') {
-                if !replies.token(piece).await {
-                    break; // the visitor left; the reply is still stored below
-                }
-            }
-            NewMessage {
-                role: "bot".into(),
-                body: text,
-                citations,
-                model: Some(EXTRACTIVE_MODEL.into()),
-                ..Default::default()
-            }
-        }
+    let asked = Question {
+        text: question,
+        summary: &conv.summary,
+        history: &history,
+        retrieved: &retrieved,
     };
+    let reply = compose(ctx, bot, asked, &replies).await?.message;
     // Fallbacks in a row: after too many, a person takes over.
     let fell_back = reply.body == bot.behaviour.fallback_message;
     let fallbacks = if fell_back { conv.fallbacks + 1 } else { 0 };
-    let hand_off = fallbacks >= FALLBACKS_BEFORE_HANDOFF;
+    let limit = bot.behaviour.fallbacks_before_handoff as i32;
+    let hand_off = limit > 0 && fallbacks >= limit;
     let mut body = reply.body;
     if hand_off {
         let next = handoff::tell_visitor(ctx, bot, conv).await?;
@@ -236,27 +220,51 @@ impl Replies {
 /// A question with what its answer draws on.
 struct Question<'a> {
     text: &'a str,
+    /// The conversation's rolling summary.
+    summary: &'a str,
     /// The turns before it that the memory window carries.
     history: &'a [Turn],
     retrieved: &'a Retrieved,
 }
 
-/// Asks the bot's model, with the retrieved passages and the conversation's memory in the
-/// prompt, streaming its tokens. Any failure gives the visitor the bot's fallback message
-/// (their own message is already stored) and is logged and counted.
-async fn model_reply(
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Faq,
+    Passages,
+    Model,
+    Fallback,
+}
+
+/// How a model's prompt was filled.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub context_tokens: u32,
+    pub answer_tokens: u32,
+    pub prompt_tokens: usize,
+    pub passages_sent: usize,
+}
+
+/// An answer before it is stored, with how it was made.
+pub(crate) struct Composed {
+    pub(crate) message: NewMessage,
+    pub(crate) outcome: Outcome,
+    /// How well the best passage covers the question (see `chat::relevance`).
+    pub(crate) relevance: f32,
+    pub(crate) budget: Option<Budget>,
+}
+
+/// Answers `q` from a close FAQ, else from the passages when they clear the relevance bar
+/// (through the model when the bot has one, else quoted), else the model without passages
+/// (told to say it does not know) or the fallback. Text pieces go to `replies` as made.
+async fn compose(
     ctx: &Services,
     bot: &Bot,
-    settings: &ModelSettings,
-    conv: &Conversation,
-    Question {
-        text: question,
-        history,
-        retrieved,
-    }: Question<'_>,
+    q: Question<'_>,
     replies: &Replies,
-) -> EngineResult<NewMessage> {
-    let passages: Vec<Passage> = retrieved
+) -> EngineResult<Composed> {
+    let passages: Vec<Passage> = q
+        .retrieved
         .passages
         .iter()
         .map(|p| Passage {
@@ -265,17 +273,112 @@ async fn model_reply(
             tokens: usize::try_from(p.token_count).ok(),
         })
         .collect();
+    let relevance = relevance(q.text, &passages);
+    let relevant = relevance >= RELEVANCE_BAR;
+    let faq = q.retrieved.faq_answer();
+    if let (Some(settings), None) = (&bot.model, faq) {
+        let sent = if relevant { passages.len() } else { 0 };
+        let (message, budget, failed) =
+            model_reply(ctx, bot, settings, &q, &passages[..sent], replies).await?;
+        let outcome = if failed { Outcome::Fallback } else { Outcome::Model };
+        return Ok(Composed { message, outcome, relevance, budget: Some(budget) });
+    }
+    let shown = if relevant { q.retrieved.passages.len() } else { 0 };
+    let (text, citations) = extractive_reply(bot, q.text, q.retrieved, shown);
+    let outcome = match (faq, citations.as_array().is_some_and(|c| !c.is_empty())) {
+        (Some(_), _) => Outcome::Faq,
+        (None, true) => Outcome::Passages,
+        (None, false) => Outcome::Fallback,
+    };
+    // Word by word, so the widget renders it the way it renders a model's.
+    for piece in text.split_inclusive(' ') {
+        if !replies.token(piece).await {
+            break; // the visitor left; the reply is still stored
+        }
+    }
+    let message = NewMessage {
+        role: "bot".into(),
+        body: text,
+        citations,
+        model: Some(EXTRACTIVE_MODEL.into()),
+        ..Default::default()
+    };
+    Ok(Composed { message, outcome, relevance, budget: None })
+}
+
+/// What trying a question on the bot gives (nothing is stored).
+pub struct Trial {
+    pub answer: String,
+    pub outcome: Outcome,
+    pub relevance: f32,
+    pub retrieved: Retrieved,
+    /// Passages sent to the model (or quoted), best first.
+    pub passages_sent: usize,
+    pub budget: Option<Budget>,
+    pub model: String,
+    pub latency_ms: u64,
+}
+
+/// Answers `question` as the bot would for a new visitor, without storing anything or
+/// emitting events: what the dashboard's "try the bot" panel shows.
+pub async fn trial(ctx: &Services, bot: &Bot, question: &str) -> EngineResult<Trial> {
+    let question = question.trim();
+    if question.is_empty() || question.chars().count() > super::MAX_MESSAGE_CHARS {
+        return Err(crate::error::invalid("question", "must be 1 to 4000 characters"));
+    }
+    let started = Instant::now();
+    let retrieved = crate::knowledge::retrieve(ctx, bot, question, super::send::PASSAGES).await?;
+    let (events, _ignored) = mpsc::channel(1);
+    let replies = Replies { events, tokens: false };
+    let q = Question { text: question, summary: "", history: &[], retrieved: &retrieved };
+    let composed = compose(ctx, bot, q, &replies).await?;
+    let passages_sent = match (composed.budget, composed.relevance >= RELEVANCE_BAR) {
+        (Some(b), _) => b.passages_sent,
+        (None, true) => retrieved.passages.len(),
+        (None, false) => 0,
+    };
+    Ok(Trial {
+        answer: composed.message.body,
+        outcome: composed.outcome,
+        relevance: composed.relevance,
+        passages_sent,
+        budget: composed.budget,
+        model: composed.message.model.unwrap_or_default(),
+        latency_ms: started.elapsed().as_millis() as u64,
+        retrieved,
+    })
+}
+
+/// Asks the bot's model, with `passages` (those that cleared the bar) and the
+/// conversation's memory in the prompt, streaming its tokens. Any failure gives the visitor
+/// the bot's fallback message (their own message is already stored) and is logged and
+/// counted; the flag returned says so.
+async fn model_reply(
+    ctx: &Services,
+    bot: &Bot,
+    settings: &ModelSettings,
+    q: &Question<'_>,
+    passages: &[Passage<'_>],
+    replies: &Replies,
+) -> EngineResult<(NewMessage, Budget, bool)> {
+    let (question, retrieved) = (q.text, q.retrieved);
     let prompt = assemble(
         &PromptInput {
             system_prompt: &bot.behaviour.system_prompt,
-            summary: &conv.summary,
-            history,
-            passages: &passages,
+            summary: q.summary,
+            history: q.history,
+            passages,
             question,
             budget: settings.context_tokens.saturating_sub(settings.max_tokens) as usize,
         },
         &count_tokens_cached,
     );
+    let budget = Budget {
+        context_tokens: settings.context_tokens,
+        answer_tokens: settings.max_tokens,
+        prompt_tokens: prompt.tokens,
+        passages_sent: prompt.passages_used,
+    };
     let endpoint = ctx.endpoint(bot, settings);
     let mut text = String::new();
     let mut usage = None;
@@ -305,23 +408,21 @@ async fn model_reply(
     if let Err(error) = outcome {
         tracing::warn!(bot = %bot.id, model = %settings.model, %error, "the model failed; sent the fallback");
         metrics::counter!("parley_model_errors_total").increment(1);
-        return Ok(NewMessage {
+        let fallback = NewMessage {
             role: "bot".into(),
             body: bot.behaviour.fallback_message.clone(),
             citations: json!([]),
             model: Some(settings.model.clone()),
             ..Default::default()
-        });
+        };
+        return Ok((fallback, budget, true));
     }
     // Cite the passages the answer refers to as [n].
     let citations: Vec<serde_json::Value> = (0..prompt.passages_used)
         .filter(|i| text.contains(&format!("[{}]", i + 1)))
-        .map(|i| {
-            let p = &retrieved.passages[i];
-            json!({"kind": "passage", "n": i + 1, "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
-        })
+        .map(|i| citation(&retrieved.passages[i], Some(i + 1)))
         .collect();
-    Ok(NewMessage {
+    let message = NewMessage {
         role: "bot".into(),
         prompt_tokens: Some(usage.map_or(prompt.tokens as u32, |u| u.prompt_tokens) as i32),
         // Counted only when the server reported no usage.
@@ -333,6 +434,19 @@ async fn model_reply(
         citations: json!(citations),
         model: Some(settings.model.clone()),
         ..Default::default()
+    };
+    Ok((message, budget, false))
+}
+
+/// Characters of a passage quoted in its citation, for the widget to show on demand.
+const QUOTE_CHARS: usize = 300;
+
+/// A passage's citation; `n` is the marker a model's answer used (`[n]`).
+fn citation(p: &ChunkHit, n: Option<usize>) -> serde_json::Value {
+    let quote: String = p.body.chars().take(QUOTE_CHARS).collect();
+    json!({
+        "kind": "passage", "n": n, "chunk_id": p.id, "document_id": p.document_id,
+        "title": p.document_name, "heading": p.heading, "quote": quote,
     })
 }
 
@@ -353,11 +467,13 @@ async fn recent_turns(ctx: &Services, bot: &Bot, conv: &Conversation) -> EngineR
         .collect())
 }
 
-/// The offline answer: a close FAQ's answer, else quoted passages, else the bot's fallback.
+/// The offline answer: a close FAQ's answer, else quoted passages (of the first `shown`,
+/// those that cleared the relevance bar), else the bot's fallback.
 fn extractive_reply(
     bot: &Bot,
     question: &str,
     retrieved: &Retrieved,
+    shown: usize,
 ) -> (String, serde_json::Value) {
     if let Some(faq) = retrieved.faq_answer() {
         return (
@@ -368,6 +484,7 @@ fn extractive_reply(
     let passages: Vec<Passage> = retrieved
         .passages
         .iter()
+        .take(shown)
         .map(|p| Passage {
             heading: &p.heading,
             text: &p.body,
@@ -379,10 +496,7 @@ fn extractive_reply(
             let citations: Vec<serde_json::Value> = answer
                 .cited
                 .iter()
-                .map(|&i| {
-                    let p = &retrieved.passages[i];
-                    json!({"kind": "passage", "chunk_id": p.id, "document_id": p.document_id, "title": p.document_name, "heading": p.heading})
-                })
+                .map(|&i| citation(&retrieved.passages[i], None))
                 .collect();
             (answer.text, json!(citations))
         }

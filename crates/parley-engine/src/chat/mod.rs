@@ -13,7 +13,7 @@ mod images;
 mod memory;
 mod send;
 
-pub use answer::ReplyEvent;
+pub use answer::{Budget, Outcome, ReplyEvent, Trial, trial};
 pub use conversations::{
     authors, history, own_conversation, rate, start, transcript, visitor_conversation,
 };

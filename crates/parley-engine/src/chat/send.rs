@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 /// Passages retrieved per question.
-const PASSAGES: u64 = 5;
+pub(super) const PASSAGES: u64 = 5;
 
 /// Stores the visitor's message (with `message.received`) and, unless an agent has taken
 /// over, answers it. Returns the stored visitor message and a stream of reply events; the

@@ -22,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_bot, update_bot, delete_bot))
         .routes(routes!(rotate_key))
         .routes(routes!(set_model, clear_model))
+        .routes(routes!(check_model))
+        .routes(routes!(try_bot))
         .routes(routes!(get_insight, set_insight))
         .routes(routes!(analyze))
 }
@@ -247,6 +249,7 @@ async fn set_model(
     let bot = bots::set_model(
         &state.store,
         &state.services.vault,
+        &state.services.ai,
         &caller.0.actor,
         parse_id(&id)?,
         body.settings,
@@ -324,4 +327,148 @@ async fn analyze(
     }
     let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
     Ok(Json(state.services.intents.analyze(&bot, &body.text)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModelCheck {
+    /// Whether the model answered.
+    ok: bool,
+    #[schema(required)]
+    reply: Option<String>,
+    /// The provider's error in plain words.
+    #[schema(required)]
+    error: Option<String>,
+    latency_ms: u64,
+}
+
+/// Makes one real call with these settings (not saved) and shows the answer or the
+/// provider's error. Without `api_key` the stored key is used, only for the stored server.
+#[utoipa::path(post, path = "/api/v1/bots/{id}/model/test", tag = "bots", params(("id" = Uuid, Path)), request_body = ModelUpdate, responses(
+    (status = 200, body = ModelCheck), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn check_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ModelUpdate>,
+) -> ApiResult<Json<ModelCheck>> {
+    let check = bots::check_model(
+        &state.services,
+        &caller.0.actor,
+        parse_id(&id)?,
+        body.settings,
+        body.api_key,
+    )
+    .await?;
+    let (reply, error) = match check.reply {
+        Ok(text) => (Some(text), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(Json(ModelCheck {
+        ok: error.is_none(),
+        reply,
+        error,
+        latency_ms: check.latency_ms,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TryQuestion {
+    #[schema(min_length = 1, max_length = 4000)]
+    question: String,
+}
+
+super::shared::vocabulary!(
+    /// Where a tried answer came from.
+    TryOutcome { Faq, Passages, Model, Fallback }
+);
+
+#[derive(Serialize, ToSchema)]
+pub struct TriedPassage {
+    document_id: Uuid,
+    title: String,
+    heading: String,
+    text: String,
+    /// Its rank score in retrieval (higher is better).
+    score: f32,
+    /// Whether it went to the model (or could be quoted): it cleared the relevance bar and fit.
+    sent: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TryBudget {
+    /// The model's context window.
+    context_tokens: u32,
+    /// Kept for the answer.
+    answer_tokens: u32,
+    /// The prompt as sent.
+    prompt_tokens: usize,
+    passages_sent: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TryAnswer {
+    answer: String,
+    #[schema(value_type = TryOutcome)]
+    outcome: &'static str,
+    /// 0 to 1: how much of the question the best passage covers.
+    relevance: f32,
+    /// What `relevance` must reach for passages to be used.
+    relevance_bar: f32,
+    passages: Vec<TriedPassage>,
+    #[schema(required)]
+    budget: Option<TryBudget>,
+    /// `extractive` or the model's name.
+    model: String,
+    latency_ms: u64,
+}
+
+/// Answers a question as the bot would for a new visitor, showing what it drew on; nothing
+/// is stored and no event fires.
+#[utoipa::path(post, path = "/api/v1/bots/{id}/try", tag = "bots", params(("id" = Uuid, Path)), request_body = TryQuestion, responses(
+    (status = 200, body = TryAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn try_bot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<TryQuestion>,
+) -> ApiResult<Json<TryAnswer>> {
+    let bot = bots::get(&state.store, &caller.0.actor, parse_id(&id)?).await?;
+    let t = parley_engine::chat::trial(&state.services, &bot, &body.question).await?;
+    use parley_engine::chat::Outcome;
+    Ok(Json(TryAnswer {
+        outcome: match t.outcome {
+            Outcome::Faq => "faq",
+            Outcome::Passages => "passages",
+            Outcome::Model => "model",
+            Outcome::Fallback => "fallback",
+        },
+        passages: t
+            .retrieved
+            .passages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| TriedPassage {
+                document_id: p.document_id,
+                title: p.document_name.clone(),
+                heading: p.heading.clone(),
+                text: p.body.clone(),
+                score: p.score as f32,
+                sent: i < t.passages_sent,
+            })
+            .collect(),
+        budget: t.budget.map(|b| TryBudget {
+            context_tokens: b.context_tokens,
+            answer_tokens: b.answer_tokens,
+            prompt_tokens: b.prompt_tokens,
+            passages_sent: b.passages_sent,
+        }),
+        answer: t.answer,
+        relevance: t.relevance,
+        relevance_bar: parley_domain::chat::relevance::RELEVANCE_BAR,
+        model: t.model,
+        latency_ms: t.latency_ms,
+    }))
 }

@@ -15,7 +15,7 @@ use futures::Stream;
 use parley_domain::insight::lead::Priority;
 use parley_domain::insight::{ConversationInsight, MessageInsight};
 use parley_engine::inbox::{self, InboxConversation};
-use parley_store::repo::conversations::{ConversationFilter, Message, Note};
+use parley_store::repo::conversations::{AssigneeFilter, ConversationFilter, Message, Note, Sort};
 use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use tokio_stream::StreamExt;
@@ -27,6 +27,8 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_conversations))
+        .routes(routes!(view_counts))
+        .routes(routes!(assign))
         .routes(routes!(get_conversation, update_conversation))
         .routes(routes!(add_note))
         .routes(routes!(handoff))
@@ -39,8 +41,22 @@ pub struct ConversationSummary {
     id: Uuid,
     bot_id: Uuid,
     visitor_id: Uuid,
+    /// Proven by the host page, or else typed by the visitor in chat.
     #[schema(required)]
     visitor_email: Option<String>,
+    /// As the visitor gave it.
+    #[schema(required)]
+    visitor_name: Option<String>,
+    /// When the visitor asked for a person; null once an agent has answered.
+    #[schema(required)]
+    waiting_since: Option<String>,
+    #[schema(required)]
+    assignee: Option<AgentRef>,
+    #[schema(required)]
+    rating: Option<super::widget::views::Rating>,
+    /// The rolling sentiment in words; null before any visitor message.
+    #[schema(required, value_type = Option<SentimentLabel>)]
+    sentiment_label: Option<String>,
     #[schema(value_type = ConversationStatus)]
     status: String,
     /// True while an agent answers instead of the bot.
@@ -65,10 +81,27 @@ fn insight_of(conv: &parley_store::repo::conversations::Conversation) -> Convers
         .unwrap_or_default()
 }
 
-fn summary(c: InboxConversation) -> ConversationSummary {
+/// An agent, by id and name.
+#[derive(Serialize, ToSchema)]
+pub struct AgentRef {
+    id: Uuid,
+    name: String,
+}
+
+super::shared::vocabulary!(
+    /// A conversation's rolling sentiment in words.
+    SentimentLabel { Negative, Neutral, Positive }
+);
+
+pub(crate) fn summary(c: InboxConversation) -> ConversationSummary {
     let insight = insight_of(&c.conversation);
     let conv = c.conversation;
     ConversationSummary {
+        visitor_name: c.visitor_name,
+        waiting_since: conv.waiting_since.map(rfc3339),
+        assignee: c.assignee.map(|(id, name)| AgentRef { id, name }),
+        rating: super::widget::views::rating(&conv),
+        sentiment_label: conv.sentiment_label.clone(),
         sentiment: (insight.sentiment.count > 0).then_some(insight.sentiment.average),
         lead_score: insight.lead.score,
         lead_priority: insight.lead.priority,
@@ -110,6 +143,41 @@ pub struct InboxQuery {
     before: Option<String>,
     /// 1 to 200, default 50.
     limit: Option<u64>,
+    /// `waiting` (asked for a person), `mine` (assigned to me), `unassigned`; default all.
+    #[param(value_type = Option<InboxView>)]
+    view: Option<String>,
+    #[param(value_type = Option<SentimentLabel>)]
+    sentiment: Option<String>,
+    /// Lead priority.
+    #[param(value_type = Option<Priority>)]
+    lead: Option<String>,
+    /// An intent seen in the conversation.
+    intent: Option<String>,
+    tag: Option<String>,
+    /// `recent` (default), `waiting` (longest waiting first; the default of the waiting
+    /// view) or `lead` (highest score first). Only `recent` pages with `before`.
+    #[param(value_type = Option<InboxSort>)]
+    sort: Option<String>,
+}
+
+super::shared::vocabulary!(
+    /// The inbox's views.
+    InboxView { All, Waiting, Mine, Unassigned }
+);
+super::shared::vocabulary!(
+    /// How the inbox is ordered.
+    InboxSort { Recent, Waiting, Lead }
+);
+
+/// Checks a value against a fixed vocabulary; 400 naming the field otherwise.
+fn one_of(field: &str, value: Option<String>, allowed: &[&str]) -> ApiResult<Option<String>> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(crate::error::ApiError::invalid_field(
+            field,
+            format!("must be one of {}", allowed.join(", ")),
+        )),
+        v => Ok(v),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "inbox", params(InboxQuery), responses(
@@ -121,6 +189,14 @@ async fn list_conversations(
     ApiQuery(q): ApiQuery<InboxQuery>,
 ) -> ApiResult<Json<ConversationList>> {
     let limit = page_limit(q.limit)?;
+    let view = one_of("view", q.view, &["all", "waiting", "mine", "unassigned"])?;
+    let sort = match one_of("sort", q.sort, &["recent", "waiting", "lead"])?.as_deref() {
+        Some("waiting") => Sort::Waiting,
+        Some("lead") => Sort::Lead,
+        Some(_) => Sort::Recent,
+        None if view.as_deref() == Some("waiting") => Sort::Waiting,
+        None => Sort::Recent,
+    };
     let filter = ConversationFilter {
         bot_id: q.bot_id,
         status: q.status,
@@ -128,15 +204,26 @@ async fn list_conversations(
         from: parse_time("from", q.from.as_deref())?,
         to: parse_time("to", q.to.as_deref())?,
         before: parse_time("before", q.before.as_deref())?,
+        waiting: view.as_deref() == Some("waiting"),
+        assignee: match view.as_deref() {
+            Some("mine") => Some(AssigneeFilter::User(caller.actor.user_id)),
+            Some("unassigned") => Some(AssigneeFilter::Nobody),
+            _ => None,
+        },
+        sentiment_label: one_of("sentiment", q.sentiment, &["negative", "neutral", "positive"])?,
+        lead_priority: one_of("lead", q.lead, &["hot", "warm", "cold"])?,
+        intent: q.intent.filter(|i| !i.trim().is_empty()),
+        tag: q.tag.filter(|t| !t.trim().is_empty()),
+        sort,
         limit,
-        ..Default::default()
+        visitor_id: None,
     };
     let items: Vec<ConversationSummary> = inbox::list(&state.store, &caller.actor, filter)
         .await?
         .into_iter()
         .map(summary)
         .collect();
-    let next_before = (items.len() as u64 == limit)
+    let next_before = (items.len() as u64 == limit && sort == Sort::Recent)
         .then(|| items.last().map(|c| c.last_message_at.clone()))
         .flatten();
     Ok(Json(ConversationList { items, next_before }))
@@ -158,11 +245,23 @@ pub struct InboxMessage {
     #[schema(required)]
     insight: Option<MessageInsight>,
     attachments: Vec<Attachment>,
+    /// The agent who wrote it.
+    #[schema(required)]
+    author: Option<AgentRef>,
+    /// This notice asked the visitor to rate the resolved conversation.
+    rating_request: bool,
     created_at: String,
 }
 
-fn message(key: &[u8], m: Message) -> InboxMessage {
+fn message(key: &[u8], m: Message, authors: &super::widget::views::Authors) -> InboxMessage {
     InboxMessage {
+        author: m.author_id.and_then(|id| {
+            authors.get(&id).map(|name| AgentRef {
+                id,
+                name: name.clone(),
+            })
+        }),
+        rating_request: images::asks_rating(m.attachments.as_ref()),
         attachments: images::attachments(key, m.attachments.as_ref()),
         insight: m
             .insight
@@ -218,13 +317,14 @@ async fn get_conversation(
         inbox::detail(&state.store, &caller.actor, parse_id(&id)?).await?;
     let rolling = conv.conversation.summary.clone();
     let insight = insight_of(&conv.conversation);
+    let authors = parley_engine::chat::authors(&state.store, &messages).await?;
     Ok(Json(ConversationDetail {
         insight,
         conversation: summary(conv),
         summary: rolling,
         messages: messages
             .into_iter()
-            .map(|m| message(&state.visitor_key, m))
+            .map(|m| message(&state.visitor_key, m, &authors))
             .collect(),
         notes: notes.into_iter().map(note).collect(),
     }))
@@ -340,7 +440,10 @@ async fn agent_reply(
     )
     .await
     {
-        Ok(m) => Ok((StatusCode::CREATED, Json(message(&state.visitor_key, m)))),
+        Ok(m) => {
+            let authors = parley_engine::chat::authors(&state.store, std::slice::from_ref(&m)).await?;
+            Ok((StatusCode::CREATED, Json(message(&state.visitor_key, m, &authors))))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -371,4 +474,71 @@ async fn stream(
         }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewCounts {
+    all: u64,
+    waiting: u64,
+    mine: u64,
+    unassigned: u64,
+    negative: u64,
+    hot: u64,
+    warm: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountsQuery {
+    bot_id: Option<Uuid>,
+}
+
+/// Open conversations per inbox view.
+#[utoipa::path(get, path = "/api/v1/conversations/counts", tag = "inbox", params(CountsQuery), responses(
+    (status = 200, body = ViewCounts), (status = 400, body = ErrorBody),
+))]
+async fn view_counts(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<CountsQuery>,
+) -> ApiResult<Json<ViewCounts>> {
+    let c = inbox::counts(&state.store, &caller.actor, q.bot_id).await?;
+    Ok(Json(ViewCounts {
+        all: c.all,
+        waiting: c.waiting,
+        mine: c.mine,
+        unassigned: c.unassigned,
+        negative: c.negative,
+        hot: c.hot,
+        warm: c.warm,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// A member of the workspace, or null for nobody.
+    #[schema(required)]
+    user_id: Option<Uuid>,
+}
+
+/// Assigns the conversation to an agent, or to nobody.
+#[utoipa::path(put, path = "/api/v1/conversations/{id}/assignee", tag = "inbox", params(("id" = Uuid, Path)), request_body = Assignment, responses(
+    (status = 200, body = ConversationSummary), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn assign(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Assignment>,
+) -> ApiResult<Json<ConversationSummary>> {
+    let conv = inbox::assign(
+        &state.store,
+        &state.hub,
+        &caller.actor,
+        parse_id(&id)?,
+        body.user_id,
+    )
+    .await?;
+    Ok(Json(summary(conv)))
 }

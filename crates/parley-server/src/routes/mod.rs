@@ -4,11 +4,13 @@
 pub mod audit;
 pub mod auth;
 pub mod bots;
+pub mod contacts;
 pub mod conversations;
 pub mod events;
 pub mod health;
 pub mod knowledge;
 pub mod shared;
+pub mod team;
 pub mod tokens;
 pub mod widget;
 pub mod workflows;
@@ -27,4 +29,6 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(workflows::router())
         .merge(events::router())
+        .merge(team::router())
+        .merge(contacts::router())
 }

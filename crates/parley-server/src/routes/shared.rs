@@ -59,6 +59,7 @@ macro_rules! vocabulary {
         pub enum $name { $($variant),+ }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// Whether a conversation is still being worked.

@@ -199,7 +199,7 @@ async fn agents_work_conversations_and_see_them_live() {
         let visitor = next_event(&mut visitor_live, "conversation.updated").await;
         assert_eq!(
             visitor,
-            json!({"conversation_id": conv, "status": "resolved", "human_handoff": true}),
+            json!({"conversation_id": conv, "status": "resolved", "human_handoff": false}),
             "{}",
             db.name
         );
@@ -221,7 +221,8 @@ async fn agents_work_conversations_and_see_them_live() {
             .collect();
         assert_eq!(
             roles,
-            ["visitor", "bot", "system", "visitor", "agent"],
+            // The last notice asks the visitor to rate the resolved conversation.
+            ["visitor", "bot", "system", "visitor", "agent", "system"],
             "{}",
             db.name
         );

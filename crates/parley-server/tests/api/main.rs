@@ -11,6 +11,7 @@ mod images;
 mod inbox;
 mod insight;
 mod limits;
+mod conversation_loop;
 mod outage;
 mod workflows;
 mod workflows_durability;

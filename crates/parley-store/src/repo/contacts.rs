@@ -38,7 +38,7 @@ pub struct Contact {
 
 const SELECT: &str = "SELECT v.id, v.bot_id, COALESCE(v.email, v.contact_email) AS email, \
        v.name, v.company, v.last_seen_at, \
-       max(c.lead_score) AS lead_score, count(c.id) AS conversations \
+       CAST(max(c.lead_score) AS BIGINT) AS lead_score, count(c.id) AS conversations \
      FROM visitors v JOIN conversations c ON c.visitor_id = v.id \
      WHERE v.workspace_id = $1";
 

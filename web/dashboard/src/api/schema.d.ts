@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's members with their presence, by name. */
+        get: operations["list_agents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -250,6 +267,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{id}/model/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Makes one real call with these settings (not saved) and shows the answer or the
+         *     provider's error. Without `api_key` the stored key is used, only for the stored server.
+         */
+        post: operations["check_model"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/bots/{id}/rotate": {
         parameters: {
             query?: never;
@@ -284,6 +321,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{id}/try": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answers a question as the bot would for a new visitor, showing what it drew on; nothing
+         *     is stored and no event fires.
+         */
+        post: operations["try_bot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/canned-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_canned"];
+        put?: never;
+        post: operations["create_canned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/canned-replies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: operations["update_canned"];
+        post?: never;
+        delete: operations["delete_canned"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Contacts, most recently seen first. */
+        get: operations["list_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The contacts matching the filters as CSV (at most 10,000). */
+        get: operations["export_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_contact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -292,6 +431,23 @@ export interface paths {
             cookie?: never;
         };
         get: operations["list_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open conversations per inbox view. */
+        get: operations["view_counts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -314,6 +470,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_conversation"];
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/assignee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Assigns the conversation to an agent, or to nobody. */
+        put: operations["assign"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/conversations/{id}/handoff": {
@@ -428,6 +601,23 @@ export interface paths {
         put?: never;
         /** Resumes a failed execution from its failed step (fresh attempts, same idempotency key). */
         post: operations["resume_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/presence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The dashboard is open: sent on load, every 30 s, and when it is hidden or shown. */
+        post: operations["report_presence"];
         delete?: never;
         options?: never;
         head?: never;
@@ -796,7 +986,8 @@ export interface paths {
         /**
          * Sends an image (multipart: one `image` file part, optional `caption` text part). The
          *     type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
-         *     written for the automation engine. The bot does not answer an image by itself.
+         *     written for the automation engine. The caption is scored and answered like a message;
+         *     the reply arrives on the conversation's stream.
          */
         post: operations["upload_image"];
         delete?: never;
@@ -820,6 +1011,26 @@ export interface paths {
          *     (the stored answer with citations) or `handoff`. Otherwise one JSON response.
          */
         post: operations["send_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/conversations/{id}/rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rates a resolved conversation (a second rating replaces the first); writes
+         *     `conversation.rated` for workflows and analytics.
+         */
+        post: operations["rate_conversation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -887,8 +1098,23 @@ export interface components {
              */
             needs_integration?: string | null;
         };
+        /** @description An agent, by id and name. */
+        AgentRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         AgentReply: {
             text: string;
+        };
+        AgentView: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            email: string;
+            /** @description `owner`, `admin` or `agent`. */
+            role: string;
+            presence: components["schemas"]["Presence"];
         };
         AnalyzeRequest: {
             text: string;
@@ -916,6 +1142,13 @@ export interface components {
             position: components["schemas"]["Position"];
             /** @description An `https://` (or `http://`) image URL, or null for the default avatar. */
             avatar_url: string | null;
+        };
+        Assignment: {
+            /**
+             * Format: uuid
+             * @description A member of the workspace, or null for nobody.
+             */
+            user_id: string | null;
         };
         /** @description A file attached to a message, as clients see it. */
         Attachment: {
@@ -951,6 +1184,11 @@ export interface components {
              */
             next_before: string | null;
         };
+        /** @description Who wrote an agent's message, as the visitor sees them: a name, never a role. */
+        Author: {
+            name: string;
+            avatar_url: string | null;
+        };
         /** @description How the bot answers. */
         Behaviour: {
             /** @description Instructions given to the language model before every conversation. */
@@ -962,6 +1200,20 @@ export interface components {
             memory_turns: number;
             /** @description Said when the bot cannot answer (no knowledge, or the model failed). */
             fallback_message: string;
+            /**
+             * @description Intents that hand the conversation to a person by themselves (besides asking for
+             *     one, saying yes to the bot's offer, and repeated fallbacks).
+             */
+            handoff_intents?: string[];
+            business_hours?: components["schemas"]["BusinessHours"] | null;
+            /** @description Hand each request for a person to the next online agent in turn. */
+            auto_assign?: boolean;
+            /**
+             * Format: int32
+             * @description Fallback answers in a row after which the bot hands off by itself (0 to 10; 0
+             *     never).
+             */
+            fallbacks_before_handoff?: number;
         };
         /** @description A chatbot. */
         Bot: {
@@ -998,6 +1250,30 @@ export interface components {
             appearance?: components["schemas"]["Appearance"] | null;
             behaviour?: components["schemas"]["Behaviour"] | null;
         };
+        /** @description Opening hours in one time zone. */
+        BusinessHours: {
+            /** @description An IANA time zone, e.g. `Europe/Berlin` or `America/Denver`. */
+            timezone: string;
+            /** @description Open periods; a day not listed is closed. */
+            days: components["schemas"]["OpenHours"][];
+        };
+        CannedReplyInput: {
+            /** @description 1 to 32 letters, digits, `-` or `_`; unique in the workspace. */
+            shortcut: string;
+            body: string;
+        };
+        CannedReplyView: {
+            /** Format: uuid */
+            id: string;
+            /** @description Typed after `/` in the reply box. */
+            shortcut: string;
+            /**
+             * @description May hold `{{visitor.name}}`, `{{visitor.email}}` and `{{agent.name}}`, filled in
+             *     by the dashboard.
+             */
+            body: string;
+            created_at: string;
+        };
         /** @description Where an answer came from (documentation of the stored JSON; never built in Rust). */
         Citation: {
             /** @description `faq` or `passage`. */
@@ -1023,6 +1299,43 @@ export interface components {
          * @enum {string}
          */
         CitationKind: "faq" | "passage";
+        ContactDetail: {
+            contact: components["schemas"]["ContactView"];
+            /** @description What makes up their best lead score. */
+            signals: components["schemas"]["Signal"][];
+            conversations: components["schemas"]["ConversationSummary"][];
+        };
+        ContactList: {
+            items: components["schemas"]["ContactView"][];
+            /** @description Pass as `before` for the next page; null on the last page. */
+            next_before: string | null;
+        };
+        ContactView: {
+            /**
+             * Format: uuid
+             * @description The visitor's id.
+             */
+            id: string;
+            /** Format: uuid */
+            bot_id: string;
+            /** @description Proven by the host page, or else typed by the visitor in chat. */
+            email: string | null;
+            name: string | null;
+            company: string | null;
+            /**
+             * Format: int32
+             * @description Their best conversation's lead score, 0 to 100.
+             */
+            lead_score: number;
+            lead_priority: components["schemas"]["Priority"];
+            /** @description A stage workflows gave one of their conversations. */
+            stage: string | null;
+            /** Format: int64 */
+            conversations: number;
+            /** Format: uuid */
+            last_conversation_id: string;
+            last_seen_at: string;
+        };
         ConversationDetail: {
             conversation: components["schemas"]["ConversationSummary"];
             /** @description The rolling summary of turns older than the memory window. */
@@ -1126,7 +1439,15 @@ export interface components {
             bot_id: string;
             /** Format: uuid */
             visitor_id: string;
+            /** @description Proven by the host page, or else typed by the visitor in chat. */
             visitor_email: string | null;
+            /** @description As the visitor gave it. */
+            visitor_name: string | null;
+            /** @description When the visitor asked for a person; null once an agent has answered. */
+            waiting_since: string | null;
+            assignee: components["schemas"]["AgentRef"] | null;
+            rating: components["schemas"]["Rating"] | null;
+            sentiment_label: components["schemas"]["SentimentLabel"] | null;
             status: components["schemas"]["ConversationStatus"];
             /** @description True while an agent answers instead of the bot. */
             human_handoff: boolean;
@@ -1159,6 +1480,7 @@ export interface components {
             preview: string;
             /** Format: int32 */
             message_count: number;
+            rating: components["schemas"]["Rating"] | null;
             created_at: string;
             last_message_at: string;
         };
@@ -1350,8 +1672,21 @@ export interface components {
             latency_ms: number | null;
             insight: components["schemas"]["MessageInsight"] | null;
             attachments: components["schemas"]["Attachment"][];
+            author: components["schemas"]["AgentRef"] | null;
+            /** @description This notice asked the visitor to rate the resolved conversation. */
+            rating_request: boolean;
             created_at: string;
         };
+        /**
+         * @description How the inbox is ordered.
+         * @enum {string}
+         */
+        InboxSort: "recent" | "waiting" | "lead";
+        /**
+         * @description The inbox's views.
+         * @enum {string}
+         */
+        InboxView: "all" | "waiting" | "mine" | "unassigned";
         IngestProgress: {
             /** Format: int64 */
             documents_total: number;
@@ -1616,13 +1951,32 @@ export interface components {
             citations: components["schemas"]["Citation"][];
             /** @description Images the visitor sent with the message. */
             attachments: components["schemas"]["Attachment"][];
+            author: components["schemas"]["Author"] | null;
+            /** @description This notice asks the visitor to rate the resolved conversation. */
+            rating_request: boolean;
             created_at: string;
         };
+        ModelCheck: {
+            /** @description Whether the model answered. */
+            ok: boolean;
+            reply: string | null;
+            /** @description The provider's error in plain words. */
+            error: string | null;
+            /** Format: int64 */
+            latency_ms: number;
+        };
+        /** @enum {string} */
+        ModelProvider: "openai" | "azure_openai" | "ollama" | "vllm" | "lm_studio" | "custom";
         /**
          * @description The language model a bot answers with (any OpenAI-compatible endpoint). Without one, the
          *     bot answers extractively from its knowledge.
          */
         ModelSettings: {
+            /**
+             * @description Which kind of server: decides how the key is sent (Azure OpenAI takes it as
+             *     `api-key`); the others speak the OpenAI API as it is.
+             */
+            provider?: components["schemas"]["ModelProvider"];
             /** @description Up to and including `/v1`: `https://api.openai.com/v1`, `http://localhost:11434/v1`, ... */
             base_url: string;
             /** @description The provider's model name, e.g. `gpt-4o-mini` or `llama3.1`. */
@@ -1648,6 +2002,8 @@ export interface components {
              *     When set, passages are also found by meaning and fused with full-text results.
              */
             embedding_model?: string | null;
+            /** @description Whether the model is sent the visitor's images (it must accept image input). */
+            vision?: boolean;
         };
         ModelUpdate: components["schemas"]["ModelSettings"] & {
             /** @description Stored encrypted and never shown again. Omit to keep the stored key; empty removes it. */
@@ -1674,6 +2030,13 @@ export interface components {
             author_user_id: string;
             text: string;
             created_at: string;
+        };
+        OpenHours: {
+            day: components["schemas"]["Weekday"];
+            /** @description `HH:MM`, 24-hour, local time. */
+            open: string;
+            /** @description `HH:MM`, after `open`. */
+            close: string;
         };
         /** @description What a parameter holds. Strings may contain `{{templates}}` unless noted. */
         ParamKind: {
@@ -1721,6 +2084,16 @@ export interface components {
         /** @enum {string} */
         Position: "left" | "right";
         /**
+         * @description Whether an agent's dashboard is open and visible (`online`), open but hidden
+         *     (`away`), or closed for 90 s (`offline`).
+         * @enum {string}
+         */
+        Presence: "online" | "away" | "offline";
+        PresenceReport: {
+            /** @description `online` while the dashboard is visible, `away` while hidden. */
+            status: components["schemas"]["Presence"];
+        };
+        /**
          * @description How warm a lead is, from configurable score thresholds.
          * @enum {string}
          */
@@ -1741,6 +2114,27 @@ export interface components {
             running: number;
             /** Format: int64 */
             dead: number;
+        };
+        Rated: {
+            rating: components["schemas"]["Rating"];
+        };
+        /** @description A visitor's satisfaction with a resolved conversation. */
+        Rating: {
+            /**
+             * Format: int32
+             * @description 1 (bad) to 5 (great).
+             */
+            score: number;
+            comment: string | null;
+        };
+        RatingRequest: {
+            /**
+             * Format: int32
+             * @description 1 (bad) to 5 (great).
+             */
+            score: number;
+            /** @description At most 1000 characters. */
+            comment?: string | null;
         };
         Ready: {
             /** @description `ready` or `unavailable`. */
@@ -1966,6 +2360,63 @@ export interface components {
          * @enum {string}
          */
         Trend: "improving" | "steady" | "worsening";
+        TriedPassage: {
+            /** Format: uuid */
+            document_id: string;
+            title: string;
+            heading: string;
+            text: string;
+            /**
+             * Format: float
+             * @description Its rank score in retrieval (higher is better).
+             */
+            score: number;
+            /** @description Whether it went to the model (or could be quoted): it cleared the relevance bar and fit. */
+            sent: boolean;
+        };
+        TryAnswer: {
+            answer: string;
+            outcome: components["schemas"]["TryOutcome"];
+            /**
+             * Format: float
+             * @description 0 to 1: how much of the question the best passage covers.
+             */
+            relevance: number;
+            /**
+             * Format: float
+             * @description What `relevance` must reach for passages to be used.
+             */
+            relevance_bar: number;
+            passages: components["schemas"]["TriedPassage"][];
+            budget: components["schemas"]["TryBudget"] | null;
+            /** @description `extractive` or the model's name. */
+            model: string;
+            /** Format: int64 */
+            latency_ms: number;
+        };
+        TryBudget: {
+            /**
+             * Format: int32
+             * @description The model's context window.
+             */
+            context_tokens: number;
+            /**
+             * Format: int32
+             * @description Kept for the answer.
+             */
+            answer_tokens: number;
+            /** @description The prompt as sent. */
+            prompt_tokens: number;
+            passages_sent: number;
+        };
+        /**
+         * @description Where a tried answer came from.
+         * @enum {string}
+         */
+        TryOutcome: "faq" | "passages" | "model" | "fallback";
+        TryQuestion: {
+            question: string;
+        };
         UploadItem: {
             name: string;
             document: components["schemas"]["Document"] | null;
@@ -2011,6 +2462,22 @@ export interface components {
             created_by: string | null;
             created_at: string;
         };
+        ViewCounts: {
+            /** Format: int64 */
+            all: number;
+            /** Format: int64 */
+            waiting: number;
+            /** Format: int64 */
+            mine: number;
+            /** Format: int64 */
+            unassigned: number;
+            /** Format: int64 */
+            negative: number;
+            /** Format: int64 */
+            hot: number;
+            /** Format: int64 */
+            warm: number;
+        };
         VisitorConversationDetail: {
             conversation: components["schemas"]["ConversationView"];
             messages: components["schemas"]["MessageView"][];
@@ -2018,6 +2485,8 @@ export interface components {
         VisitorConversationList: {
             items: components["schemas"]["ConversationView"][];
         };
+        /** @enum {string} */
+        Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
         WidgetConfig: {
             name: string;
             appearance: components["schemas"]["Appearance"];
@@ -2118,6 +2587,34 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_agents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentView"][];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_audit: {
         parameters: {
             query?: {
@@ -3268,6 +3765,73 @@ export interface operations {
             };
         };
     };
+    check_model: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelCheck"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     rotate_key: {
         parameters: {
             query?: never;
@@ -3386,6 +3950,409 @@ export interface operations {
             };
         };
     };
+    try_bot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TryQuestion"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TryAnswer"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_canned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyView"][];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_canned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedReplyInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the shortcut is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_canned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedReplyInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedReplyView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the shortcut is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_canned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_contacts: {
+        parameters: {
+            query?: {
+                /** @description In the email, name or company. */
+                q?: string;
+                /** @description A lead stage (`new`, `qualified`, `contacted`, `won`, `lost`). */
+                stage?: string;
+                lead?: components["schemas"]["Priority"];
+                /** @description Page: last seen strictly before (RFC 3339), from `next_before`. */
+                before?: string;
+                /** @description 1 to 200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_contacts: {
+        parameters: {
+            query?: {
+                /** @description In the email, name or company. */
+                q?: string;
+                /** @description A lead stage (`new`, `qualified`, `contacted`, `won`, `lost`). */
+                stage?: string;
+                lead?: components["schemas"]["Priority"];
+                /** @description Page: last seen strictly before (RFC 3339), from `next_before`. */
+                before?: string;
+                /** @description 1 to 200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_conversations: {
         parameters: {
             query?: {
@@ -3401,6 +4368,19 @@ export interface operations {
                 before?: string;
                 /** @description 1 to 200, default 50. */
                 limit?: number;
+                /** @description `waiting` (asked for a person), `mine` (assigned to me), `unassigned`; default all. */
+                view?: components["schemas"]["InboxView"];
+                sentiment?: components["schemas"]["SentimentLabel"];
+                /** @description Lead priority. */
+                lead?: components["schemas"]["Priority"];
+                /** @description An intent seen in the conversation. */
+                intent?: string;
+                tag?: string;
+                /**
+                 * @description `recent` (default), `waiting` (longest waiting first; the default of the waiting
+                 *     view) or `lead` (highest score first). Only `recent` pages with `before`.
+                 */
+                sort?: components["schemas"]["InboxSort"];
             };
             header?: never;
             path?: never;
@@ -3434,6 +4414,44 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    view_counts: {
+        parameters: {
+            query?: {
+                bot_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ViewCounts"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3493,6 +4511,65 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ConversationUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationSummary"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Assignment"];
             };
         };
         responses: {
@@ -3910,6 +4987,53 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    report_presence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresenceReport"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5196,6 +6320,82 @@ export interface operations {
                 };
             };
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rate_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RatingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rated"];
+                };
+            };
+            /** @description unknown or missing X-Parley-Bot key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the conversation is not resolved (`not_resolved`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -216,6 +216,8 @@ mod tests {
         let key = b"key";
         let view = json!({"id": "m", "role": "bot", "text": "Hi", "citations": [], "attachments": [], "created_at": "t"});
         let mut bot = json!({"conversation_id": "c", "message": view.clone()});
+        let mut view = view;
+        view["rating_request"] = json!(false);
         bot["message"]["model"] = json!("gpt-4o-mini");
         bot["message"]["latency_ms"] = json!(12);
         bot["message"]["insight"] = json!({"sentiment": 0.2});

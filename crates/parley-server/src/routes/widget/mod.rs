@@ -5,7 +5,7 @@
 mod conversations;
 mod images;
 mod messages;
-mod views;
+pub(crate) mod views;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{WidgetBot, session_token};
