@@ -5,13 +5,16 @@
  * more narrowly or more leniently than the schema, it says so below.
  */
 import type { components } from './api-schema';
-import type { CitationAdditions, ConversationAdditions, MessageAdditions, RatingRequest } from './contract';
-
-export type { Author, Rating, RatingBody, Rated } from './contract';
+import type { CitationAdditions, RatingRequest } from './contract';
 
 type Schemas = components['schemas'];
 
 export type Appearance = Schemas['Appearance'];
+export type Author = Schemas['Author'];
+export type Rating = Schemas['Rating'];
+/** `POST /widget/v1/conversations/{id}/rating`. */
+export type RatingBody = Schemas['RatingRequest'];
+export type Rated = Schemas['Rated'];
 export type Faq = Schemas['WidgetFaq'];
 export type WidgetConfig = Schemas['WidgetConfig'];
 
@@ -24,14 +27,13 @@ export type Attachment = ImageAttachment | RatingRequest;
 
 export type Role = Schemas['MessageRole'];
 
-export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> &
-  MessageAdditions & {
-    citations: Citation[];
-    /** Missing on servers (and live events) from before image uploads. */
-    attachments?: Attachment[];
-  };
+export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> & {
+  citations: Citation[];
+  /** Missing on servers (and live events) from before image uploads. */
+  attachments?: Attachment[];
+};
 
-export type Conversation = Schemas['ConversationView'] & ConversationAdditions;
+export type Conversation = Schemas['ConversationView'];
 export type ConversationList = Omit<Schemas['VisitorConversationList'], 'items'> & { items: Conversation[] };
 export type StartConversation = Schemas['StartConversation'];
 export type Started = Omit<Schemas['StartedConversation'], 'conversation' | 'messages'> & { conversation: Conversation; messages: Message[] };

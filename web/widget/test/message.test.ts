@@ -7,7 +7,7 @@ const DOC_A = '0b9a7f1e-0000-4000-8000-00000000000a';
 const DOC_B = '0b9a7f1e-0000-4000-8000-00000000000b';
 
 function message(patch: Partial<Message>): Message {
-  return { id: 'm1', role: 'bot', text: 'Hi', citations: [], attachments: [], created_at: '2026-01-02T10:00:00Z', ...patch };
+  return { id: 'm1', role: 'bot', text: 'Hi', citations: [], attachments: [], author: null, rating_request: false, created_at: '2026-01-02T10:00:00Z', ...patch };
 }
 
 describe('citations are one chip per document', () => {

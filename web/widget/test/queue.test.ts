@@ -16,6 +16,8 @@ const msg = (id: string, role: Message['role'], text: string): Message => ({
   role,
   text,
   citations: [],
+  author: null,
+  rating_request: false,
   created_at: '2026-11-24T10:00:00Z',
 });
 

@@ -16,7 +16,6 @@ function deferred() {
 describe('which rating state a conversation shows', () => {
   it('asks only while resolved and not rated, thanks once rated, nothing without a request', () => {
     expect(ratingView({ status: 'resolved', rating: null }, true)).toBe('ask');
-    expect(ratingView({ status: 'resolved', rating: undefined }, true)).toBe('ask');
     expect(ratingView({ status: 'open', rating: null }, true)).toBe('none');
     expect(ratingView({ status: 'resolved', rating: { score: 4, comment: null } }, true)).toBe('thanks');
     // Rated, then the visitor wrote again: the thanks stay where they were.

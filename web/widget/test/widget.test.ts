@@ -83,7 +83,7 @@ function conversation(patch: Partial<Conversation> = {}): Conversation {
 }
 
 function msg(id: string, role: Message['role'], text: string, patch: Partial<Message> = {}): Message {
-  return { id, role, text, citations: [], attachments: [], created_at: '2026-01-02T10:00:00Z', ...patch };
+  return { id, role, text, citations: [], attachments: [], author: null, rating_request: false, created_at: '2026-01-02T10:00:00Z', ...patch };
 }
 
 const RESOLVED = msg('m3', 'system', 'Ada marked this conversation as resolved. How did we do?', { attachments: [{ kind: 'rating_request' }] });
