@@ -3,8 +3,9 @@
 // regenerates src/api/schema.d.ts. Everything the bot page needs beyond the generated
 // types is in this one file, so switching to the generated ones is one edit.
 import type { Bot } from '../../api/types';
+import type { components } from '../../api/schema';
 
-export type Provider = 'openai' | 'azure_openai' | 'ollama' | 'vllm' | 'lm_studio' | 'custom';
+export type Provider = components['schemas']['ModelProvider'];
 
 /** A bot's model settings (the `model` field of a bot; null = extractive answers). */
 export interface ModelSettings {
@@ -34,13 +35,8 @@ export type ModelView = ModelSettings & { has_api_key: boolean };
 export type ModelUpdate = ModelSettings & { api_key?: string };
 
 /** POST /api/v1/bots/{id}/model/test: one real call to the provider. */
-export interface ModelTestResult {
-  ok: boolean;
-  reply: string | null;
-  /** The provider's error in plain words ("The provider refused the API key (401)"). */
-  error: string | null;
-  latency_ms: number;
-}
+/** `error` is the provider's error in plain words ("The provider refused the API key (401)"). */
+export type ModelTestResult = components['schemas']['ModelCheck'];
 
 export type TryOutcome = 'faq' | 'passages' | 'model' | 'fallback' | 'handoff';
 

@@ -3,27 +3,13 @@
 // generated types is in this one file, so switching to the generated ones is one edit.
 import type { ConversationStatus } from '../../api/conversations';
 import type { Priority, Signal } from '../../api/insight';
+import type { components } from '../../api/schema';
 
 /** A visitor with an email, a name, or a lead score above 0. `id` is the visitor's id. */
-export interface Contact {
-  id: string;
-  bot_id: string;
-  email: string | null;
-  name: string | null;
-  company: string | null;
-  lead_score: number;
-  lead_priority: Priority;
-  stage: string | null;
-  conversations: number;
-  last_conversation_id: string;
-  last_seen_at: string;
-}
+export type Contact = components['schemas']['ContactView'];
 
 /** GET /api/v1/contacts, newest activity first. */
-export interface ContactList {
-  items: Contact[];
-  next_before: string | null;
-}
+export type ContactList = components['schemas']['ContactList'];
 
 /** The fields of a ConversationSummary the contact page shows. */
 export interface ContactConversation {

@@ -108,7 +108,7 @@ function routes(w: World) {
     },
     'PATCH /api/v1/conversations/c1': (req: Recorded) => json(200, update('c1', { ...(req.body as object), human_handoff: false, waiting_since: null })),
     'POST /api/v1/conversations/c2/messages': (req: Recorded) =>
-      json(201, message('m-agent', 'agent', (req.body as { text: string }).text, { author: { name: ME.user.name, avatar_url: null } })),
+      json(201, message('m-agent', 'agent', (req.body as { text: string }).text, { author: { id: ME.user.id, name: ME.user.name } })),
   };
 }
 
@@ -269,7 +269,7 @@ describe('the conversation pane', () => {
       message('m1', 'visitor', 'Is this one damaged?', {
         attachments: [{ kind: 'image', image_id: 'i1', content_type: 'image/png', bytes: 1200, name: 'box.png', url: '/api/v1/images/i1' }],
       }),
-      message('m2', 'agent', 'Let me look.', { author: { name: 'Bo Agent', avatar_url: null } }),
+      message('m2', 'agent', 'Let me look.', { author: { id: 'u-bo', name: 'Bo Agent' } }),
     ];
     renderApp('/inbox/c1', routes(w));
     expect(await screen.findByRole('heading', { name: 'Sam Lee', level: 2 })).toBeTruthy();

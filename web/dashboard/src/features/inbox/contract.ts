@@ -2,37 +2,24 @@
 // `make openapi` regenerates src/api/schema.d.ts. Everything the inbox needs beyond the
 // generated types is in this one file, so switching to the generated ones is one edit.
 import type { ConversationDetail, ConversationSummary, InboxMessage, LiveEvent } from '../../api/conversations';
-import type { Priority, SentimentLabel } from '../../api/insight';
+import type { Priority } from '../../api/insight';
+import type { components } from '../../api/schema';
+
+type Schemas = components['schemas'];
 
 export type View = 'all' | 'waiting' | 'mine' | 'unassigned';
 export type Sort = 'recent' | 'waiting' | 'lead';
-export type Presence = 'online' | 'away' | 'offline';
-
-export interface Assignee {
-  id: string;
-  name: string;
-}
-
-export interface Rating {
-  /** 1 to 5. */
-  score: number;
-  comment: string | null;
-}
+export type Presence = Schemas['Presence'];
+export type Assignee = Schemas['AgentRef'];
+export type Rating = Schemas['Rating'];
 
 /** ConversationSummary with issue 28's fields. */
-export type Summary = ConversationSummary & {
-  visitor_name: string | null;
-  /** Set when the visitor asked for a human; cleared by an agent reply, take over or resolve. */
-  waiting_since: string | null;
-  assignee: Assignee | null;
-  rating: Rating | null;
-  sentiment_label: SentimentLabel | null;
-};
+/** `waiting_since` is set when the visitor asked for a human; cleared by an agent reply, take over or resolve. */
+export type Summary = ConversationSummary &
+  Pick<Schemas['ConversationSummary'], 'visitor_name' | 'waiting_since' | 'assignee' | 'rating' | 'sentiment_label'>;
 
-export interface MessageAuthor {
-  name: string;
-  avatar_url: string | null;
-}
+/** Who wrote an agent message: the agent's id and name. */
+export type MessageAuthor = Schemas['AgentRef'];
 
 export interface ImageAttachment {
   kind: 'image';
@@ -69,32 +56,13 @@ export interface SummaryList {
 }
 
 /** GET /api/v1/conversations/counts: open conversations. */
-export interface Counts {
-  all: number;
-  waiting: number;
-  mine: number;
-  unassigned: number;
-  negative: number;
-  hot: number;
-  warm: number;
-}
+export type Counts = Schemas['ViewCounts'];
 
 /** GET /api/v1/agents */
-export interface Agent {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-  presence: Presence;
-}
+export type Agent = Schemas['AgentView'];
 
 /** GET /api/v1/canned-replies */
-export interface CannedReply {
-  id: string;
-  shortcut: string;
-  body: string;
-  created_at: string;
-}
+export type CannedReply = Schemas['CannedReplyView'];
 
 /** The query of GET /api/v1/conversations with issue 28's filters. */
 export interface ListQuery {

@@ -221,7 +221,7 @@ describe('issue 28 events', () => {
 
   it('lets an agent reply end the wait: out of the Waiting view, still in All', () => {
     const a = conv('a', { waiting_since: '2025-01-01T09:30:00Z', human_handoff: true });
-    const reply = { type: 'message.created' as const, data: { conversation_id: 'a', message: msg('m9', { role: 'agent', author: { name: 'Ada', avatar_url: null } }) } };
+    const reply = { type: 'message.created' as const, data: { conversation_id: 'a', message: msg('m9', { role: 'agent', author: { id: 'u-ada', name: 'Ada' } }) } };
     expect(applyLiveEvent({ items: [a], detail: null }, reply, filters({ view: 'waiting' })).state.items).toEqual([]);
     const all = applyLiveEvent({ items: [a], detail: detail(a) }, reply, filters());
     expect(all.state.items[0]!.waiting_since).toBeNull();
