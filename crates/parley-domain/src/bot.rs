@@ -109,7 +109,9 @@ pub fn minutes_of(hhmm: &str) -> Option<u32> {
         return None;
     }
     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m).or((h == 24 && m == 0).then_some(1440))
+    (h < 24 && m < 60)
+        .then_some(h * 60 + m)
+        .or((h == 24 && m == 0).then_some(1440))
 }
 
 impl BusinessHours {
@@ -137,7 +139,8 @@ impl BusinessHours {
             "at most 21 periods",
         );
         for d in &self.days {
-            let ok = matches!((minutes_of(&d.open), minutes_of(&d.close)), (Some(o), Some(c)) if o < c);
+            let ok =
+                matches!((minutes_of(&d.open), minutes_of(&d.close)), (Some(o), Some(c)) if o < c);
             errors.check(
                 ok,
                 "behaviour.business_hours.days",

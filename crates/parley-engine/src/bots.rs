@@ -1,11 +1,11 @@
 //! Chatbots: creating, configuring and re-keying them.
 
 use crate::secrets::{random_id, random_secret};
+use crate::services::Services;
 use crate::vault::Vault;
 use crate::{Actor, EngineError, EngineResult};
-use parley_domain::FieldErrors;
-use crate::services::Services;
 use parley_ai::openai::AiError;
+use parley_domain::FieldErrors;
 use parley_domain::bot::{Appearance, Behaviour, ModelSettings, normalize_origins, validate_name};
 use parley_domain::chat::memory::PromptMessage;
 use parley_domain::insight::InsightSettings;
@@ -387,10 +387,16 @@ pub async fn check_model(
 /// A model error as an admin can act on it.
 fn plain_words(e: &AiError) -> String {
     match e {
-        AiError::Http { status: 401 | 403, .. } => {
-            "The provider refused the API key: check that it is correct and active.".into()
-        }
-        AiError::Http { status: 404, message } => format!(
+        AiError::Http {
+            status: status @ (401 | 403),
+            ..
+        } => format!(
+            "The provider refused the API key ({status}): check that it is correct and active."
+        ),
+        AiError::Http {
+            status: 404,
+            message,
+        } => format!(
             "The provider does not know this model or URL (404). Check the model name and that the base URL ends with /v1. It said: {message}"
         ),
         AiError::Http { status, message } => format!("The provider answered {status}: {message}"),
@@ -411,7 +417,11 @@ fn plain_words(e: &AiError) -> String {
 
 /// A base URL on a private or loopback address is refused when saved, not only when the
 /// bot first answers, unless the operator allowed the host.
-fn refuse_private(ai: &parley_ai::openai::Client, settings: &ModelSettings, errors: &mut FieldErrors) {
+fn refuse_private(
+    ai: &parley_ai::openai::Client,
+    settings: &ModelSettings,
+    errors: &mut FieldErrors,
+) {
     if let Some(why) = ai.refusal(&settings.base_url) {
         errors.add("model.base_url", why);
     }

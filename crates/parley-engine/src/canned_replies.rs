@@ -5,8 +5,8 @@
 use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
 use parley_domain::validation::required_text;
-use parley_store::repo::canned_replies::{self as canned, CannedReply};
 use parley_store::Store;
+use parley_store::repo::canned_replies::{self as canned, CannedReply};
 use uuid::Uuid;
 
 pub async fn list(store: &Store, actor: &Actor) -> EngineResult<Vec<CannedReply>> {

@@ -80,8 +80,15 @@ pub async fn export_csv(
     let rows = list(store, actor, &filter).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let header = [
-        "email", "name", "company", "lead_score", "lead_priority", "stage", "conversations",
-        "last_seen_at", "last_conversation_id",
+        "email",
+        "name",
+        "company",
+        "lead_score",
+        "lead_priority",
+        "stage",
+        "conversations",
+        "last_seen_at",
+        "last_conversation_id",
     ];
     let internal = |e: csv::Error| crate::EngineError::Internal(e.to_string());
     out.write_record(header).map_err(internal)?;

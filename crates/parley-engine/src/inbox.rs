@@ -7,12 +7,12 @@ use crate::{Actor, EngineError, EngineResult};
 use parley_domain::FieldErrors;
 use parley_domain::validation::required_text;
 use parley_store::Store;
+use parley_store::now_ms;
 use parley_store::repo::conversations::{
     self as convs, Change, Conversation, ConversationFilter, Message, NewMessage, Note, ViewCounts,
 };
 use parley_store::repo::presence::{self, Agent};
 use parley_store::repo::{accounts, audit, outbox};
-use parley_store::now_ms;
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -55,8 +55,11 @@ impl Names {
     }
 
     fn inbox(&self, c: Conversation) -> EngineResult<InboxConversation> {
-        let (visitor_email, visitor_name) =
-            self.visitors.get(&c.visitor_id).cloned().unwrap_or_default();
+        let (visitor_email, visitor_name) = self
+            .visitors
+            .get(&c.visitor_id)
+            .cloned()
+            .unwrap_or_default();
         let assignee = c
             .assignee_id
             .and_then(|id| self.agents.get(&id).map(|name| (id, name.clone())));
@@ -149,7 +152,11 @@ pub async fn assign(
     };
     let conv = convs::update(&tx, conv, change).await?;
     let details = json!({"assignee_id": user_id});
-    let entry = actor.audit("conversation.assigned", Some(("conversation", id.to_string())), details);
+    let entry = actor.audit(
+        "conversation.assigned",
+        Some(("conversation", id.to_string())),
+        details,
+    );
     audit::record(&tx, actor.workspace_id, entry).await?;
     tx.commit().await?;
     publish_conversation(hub, &conv, false);

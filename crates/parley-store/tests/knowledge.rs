@@ -322,9 +322,7 @@ async fn conversations_filter_by_text_status_and_visitor() {
             tags: Some(vec!["vip".into()]),
             ..Default::default()
         };
-        let resolved = convs::update(c, reloaded, change)
-        .await
-        .unwrap();
+        let resolved = convs::update(c, reloaded, change).await.unwrap();
         assert_eq!(convs::tags(&resolved).unwrap(), vec!["vip"]);
         let open = convs::list(
             c,

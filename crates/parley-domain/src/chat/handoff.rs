@@ -44,16 +44,24 @@ pub fn requested(
     {
         return Some(HandoffReason::Intent(m.intent.clone()));
     }
-    (previous_bot.is_some_and(offers_person) && is_yes(text)).then_some(HandoffReason::AcceptedOffer)
+    (previous_bot.is_some_and(offers_person) && is_yes(text))
+        .then_some(HandoffReason::AcceptedOffer)
 }
 
 /// Whether a bot message offers a person ("Would you like to talk to a person?").
 pub fn offers_person(bot_text: &str) -> bool {
     let lower = bot_text.to_lowercase();
     lower.contains('?')
-        && ["person", "human", "agent", "someone", "our team", "a colleague"]
-            .iter()
-            .any(|w| lower.contains(w))
+        && [
+            "person",
+            "human",
+            "agent",
+            "someone",
+            "our team",
+            "a colleague",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// A short agreement: "yes", "yes please", "sure", "ok", "y".
@@ -64,14 +72,32 @@ pub fn is_yes(text: &str) -> bool {
         .map(str::to_lowercase)
         .collect();
     const YES: &[&str] = &[
-        "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "please", "definitely",
-        "absolutely", "ja", "oui", "si", "sí",
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "yup",
+        "sure",
+        "ok",
+        "okay",
+        "please",
+        "definitely",
+        "absolutely",
+        "ja",
+        "oui",
+        "si",
+        "sí",
     ];
-    const FILLER: &[&str] = &["please", "thanks", "thank", "you", "i", "would", "like", "that", "do", "a", "person", "human", "agent"];
+    const FILLER: &[&str] = &[
+        "please", "thanks", "thank", "you", "i", "would", "like", "that", "do", "a", "person",
+        "human", "agent",
+    ];
     !words.is_empty()
         && words.len() <= 6
         && YES.contains(&words[0].as_str())
-        && words.iter().all(|w| YES.contains(&w.as_str()) || FILLER.contains(&w.as_str()))
+        && words
+            .iter()
+            .all(|w| YES.contains(&w.as_str()) || FILLER.contains(&w.as_str()))
 }
 
 /// What the team can offer right now.
@@ -108,9 +134,7 @@ pub fn next_steps(a: Availability) -> String {
     if a.email_known {
         format!("{when}, so they'll answer you by email as soon as they can.")
     } else {
-        format!(
-            "{when}, so they'll answer you by email. What email address should they write to?"
-        )
+        format!("{when}, so they'll answer you by email. What email address should they write to?")
     }
 }
 
@@ -143,7 +167,11 @@ mod tests {
                 "{text}"
             );
         }
-        for text in ["How long does shipping take?", "are your boots waterproof", "yes"] {
+        for text in [
+            "How long does shipping take?",
+            "are your boots waterproof",
+            "yes",
+        ] {
             assert_eq!(asks(text, None), None, "{text}");
         }
     }
@@ -152,9 +180,16 @@ mod tests {
     fn yes_to_the_bots_offer_hands_off_and_only_then() {
         let offer = "Sorry, I don't know that yet. Would you like to talk to a person?";
         for text in ["Yes", "yes please", "Sure!", "ok", "yes I would like that"] {
-            assert_eq!(asks(text, Some(offer)), Some(HandoffReason::AcceptedOffer), "{text}");
+            assert_eq!(
+                asks(text, Some(offer)),
+                Some(HandoffReason::AcceptedOffer),
+                "{text}"
+            );
         }
-        assert_eq!(asks("yes", Some("Standard shipping is free over $75.")), None);
+        assert_eq!(
+            asks("yes", Some("Standard shipping is free over $75.")),
+            None
+        );
         assert_eq!(asks("yes but how much is shipping", Some(offer)), None);
         assert_eq!(asks("no thanks", Some(offer)), None);
     }
@@ -168,9 +203,16 @@ mod tests {
             email_known: false,
         };
         assert!(next_steps(online).contains("about 4 minutes"));
-        let nobody = Availability { agents_online: 0, ..online };
+        let nobody = Availability {
+            agents_online: 0,
+            ..online
+        };
         assert!(next_steps(nobody).contains("What email address"));
-        let closed = Availability { open: false, email_known: true, ..online };
+        let closed = Availability {
+            open: false,
+            email_known: true,
+            ..online
+        };
         let text = next_steps(closed);
         assert!(text.contains("working hours") && text.contains("by email") && !text.contains('?'));
     }

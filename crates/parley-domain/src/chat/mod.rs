@@ -3,8 +3,8 @@
 
 pub mod extractive;
 pub mod handoff;
-pub mod relevance;
 pub mod memory;
+pub mod relevance;
 
 /// A passage retrieved for a question, as the answerers see it.
 #[derive(Debug, Clone, Copy)]

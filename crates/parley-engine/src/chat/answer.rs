@@ -7,22 +7,20 @@ use super::memory::{SUMMARY_CHARS, turn};
 use super::memory::{left_window, save_summary, update_memory};
 use crate::EngineResult;
 use crate::knowledge::Retrieved;
-use parley_domain::chat::relevance::{RELEVANCE_BAR, relevance};
-use parley_store::repo::knowledge::ChunkHit;
 use crate::live::publish_message;
 use crate::services::Services;
 use futures::StreamExt;
 use parley_ai::openai::Delta;
 use parley_ai::tokenizer::count_tokens_cached;
 use parley_domain::bot::ModelSettings;
+use parley_domain::chat::handoff::HandoffReason;
 use parley_domain::chat::memory::{PromptInput, assemble};
 use parley_domain::chat::memory::{Turn, fold_into_summary, to_summarize, unsummarized};
-use parley_domain::chat::handoff::HandoffReason;
+use parley_domain::chat::relevance::{RELEVANCE_BAR, relevance};
 use parley_domain::chat::{Passage, extractive};
 use parley_store::repo::bots::Bot;
-use parley_store::repo::conversations::{
-    self as convs, Change, Conversation, Message, NewMessage,
-};
+use parley_store::repo::conversations::{self as convs, Change, Conversation, Message, NewMessage};
+use parley_store::repo::knowledge::ChunkHit;
 use serde_json::json;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -74,7 +72,10 @@ pub(super) async fn say(
     match stored.await {
         Ok(message) => {
             publish_message(&ctx.hub, conv, &message);
-            let _ = replies.events.send(ReplyEvent::Done(Box::new(message))).await;
+            let _ = replies
+                .events
+                .send(ReplyEvent::Done(Box::new(message)))
+                .await;
         }
         Err(e) => tracing::warn!(conversation = %conv.id, error = %e, "storing a reply failed"),
     }
@@ -280,10 +281,23 @@ async fn compose(
         let sent = if relevant { passages.len() } else { 0 };
         let (message, budget, failed) =
             model_reply(ctx, bot, settings, &q, &passages[..sent], replies).await?;
-        let outcome = if failed { Outcome::Fallback } else { Outcome::Model };
-        return Ok(Composed { message, outcome, relevance, budget: Some(budget) });
+        let outcome = if failed {
+            Outcome::Fallback
+        } else {
+            Outcome::Model
+        };
+        return Ok(Composed {
+            message,
+            outcome,
+            relevance,
+            budget: Some(budget),
+        });
     }
-    let shown = if relevant { q.retrieved.passages.len() } else { 0 };
+    let shown = if relevant {
+        q.retrieved.passages.len()
+    } else {
+        0
+    };
     let (text, citations) = extractive_reply(bot, q.text, q.retrieved, shown);
     let outcome = match (faq, citations.as_array().is_some_and(|c| !c.is_empty())) {
         (Some(_), _) => Outcome::Faq,
@@ -303,7 +317,12 @@ async fn compose(
         model: Some(EXTRACTIVE_MODEL.into()),
         ..Default::default()
     };
-    Ok(Composed { message, outcome, relevance, budget: None })
+    Ok(Composed {
+        message,
+        outcome,
+        relevance,
+        budget: None,
+    })
 }
 
 /// What trying a question on the bot gives (nothing is stored).
@@ -324,13 +343,24 @@ pub struct Trial {
 pub async fn trial(ctx: &Services, bot: &Bot, question: &str) -> EngineResult<Trial> {
     let question = question.trim();
     if question.is_empty() || question.chars().count() > super::MAX_MESSAGE_CHARS {
-        return Err(crate::error::invalid("question", "must be 1 to 4000 characters"));
+        return Err(crate::error::invalid(
+            "question",
+            "must be 1 to 4000 characters",
+        ));
     }
     let started = Instant::now();
     let retrieved = crate::knowledge::retrieve(ctx, bot, question, super::send::PASSAGES).await?;
     let (events, _ignored) = mpsc::channel(1);
-    let replies = Replies { events, tokens: false };
-    let q = Question { text: question, summary: "", history: &[], retrieved: &retrieved };
+    let replies = Replies {
+        events,
+        tokens: false,
+    };
+    let q = Question {
+        text: question,
+        summary: "",
+        history: &[],
+        retrieved: &retrieved,
+    };
     let composed = compose(ctx, bot, q, &replies).await?;
     let passages_sent = match (composed.budget, composed.relevance >= RELEVANCE_BAR) {
         (Some(b), _) => b.passages_sent,

@@ -134,7 +134,13 @@ pub(super) async fn receive(
                 false => None,
             };
             let wanted = &bot.behaviour.handoff_intents;
-            requested(text, &insight, wanted, config.intent_threshold, previous.as_deref())
+            requested(
+                text,
+                &insight,
+                wanted,
+                config.intent_threshold,
+                previous.as_deref(),
+            )
         }
     };
     let visits = visits.clamp(1, u32::MAX as u64) as u32;
@@ -207,12 +213,14 @@ pub(super) async fn receive(
             true => None,
             false => Some(retrieval.unwrap_or_else(|| {
                 let (c, b, q) = (ctx.clone(), bot.clone(), question.clone());
-                AbortOnDropHandle::new(tokio::spawn(async move {
-                    retrieve(&c, &b, &q, PASSAGES).await
-                }))
+                AbortOnDropHandle::new(tokio::spawn(
+                    async move { retrieve(&c, &b, &q, PASSAGES).await },
+                ))
             })),
         };
-        let asked = answer(&ctx, &bot, &conv, &question, with_image, started, retrieval, replies);
+        let asked = answer(
+            &ctx, &bot, &conv, &question, with_image, started, retrieval, replies,
+        );
         if let Err(e) = asked.await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");
             metrics::counter!("parley_answers_total", "outcome" => "error").increment(1);
@@ -295,7 +303,10 @@ async fn store_question(
         &tx,
         conv.workspace_id,
         "message.received",
-        with(&base, json!({"text": q.text, "sentiment": q.insight.sentiment})),
+        with(
+            &base,
+            json!({"text": q.text, "sentiment": q.insight.sentiment}),
+        ),
     )
     .await?;
     if let Some(image) = q.image {
@@ -332,7 +343,13 @@ async fn store_question(
             ..Default::default()
         };
         after = convs::update(&tx, after, change).await?;
-        outbox::append(&tx, conv.workspace_id, "conversation.reopened", base.clone()).await?;
+        outbox::append(
+            &tx,
+            conv.workspace_id,
+            "conversation.reopened",
+            base.clone(),
+        )
+        .await?;
     }
     if let Some(reason) = q.handoff {
         after = handoff::begin(&tx, bot, after, reason).await?;

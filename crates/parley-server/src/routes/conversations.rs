@@ -210,7 +210,11 @@ async fn list_conversations(
             Some("unassigned") => Some(AssigneeFilter::Nobody),
             _ => None,
         },
-        sentiment_label: one_of("sentiment", q.sentiment, &["negative", "neutral", "positive"])?,
+        sentiment_label: one_of(
+            "sentiment",
+            q.sentiment,
+            &["negative", "neutral", "positive"],
+        )?,
         lead_priority: one_of("lead", q.lead, &["hot", "warm", "cold"])?,
         intent: q.intent.filter(|i| !i.trim().is_empty()),
         tag: q.tag.filter(|t| !t.trim().is_empty()),
@@ -441,8 +445,12 @@ async fn agent_reply(
     .await
     {
         Ok(m) => {
-            let authors = parley_engine::chat::authors(&state.store, std::slice::from_ref(&m)).await?;
-            Ok((StatusCode::CREATED, Json(message(&state.visitor_key, m, &authors))))
+            let authors =
+                parley_engine::chat::authors(&state.store, std::slice::from_ref(&m)).await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(message(&state.visitor_key, m, &authors)),
+            ))
         }
         Err(e) => Err(e.into()),
     }

@@ -146,8 +146,8 @@ async fn update_canned(
     ApiJson(body): ApiJson<CannedReplyInput>,
 ) -> ApiResult<Json<CannedReplyView>> {
     let id = parse_id(&id)?;
-    let c = canned_replies::update(&state.store, &caller.actor, id, &body.shortcut, &body.body)
-        .await?;
+    let c =
+        canned_replies::update(&state.store, &caller.actor, id, &body.shortcut, &body.body).await?;
     Ok(Json(canned_view(c)))
 }
 

@@ -27,7 +27,9 @@ async fn messages(owner: &helpers::Session, conv: &str, n: usize) -> Vec<Value> 
 
 async fn say(w: &Widget, conv: &str, text: &str) -> Value {
     let path = format!("/widget/v1/conversations/{conv}/messages");
-    let (status, sent) = w.call(Method::POST, &path, Some(json!({ "text": text }))).await;
+    let (status, sent) = w
+        .call(Method::POST, &path, Some(json!({ "text": text })))
+        .await;
     assert_eq!(status, StatusCode::OK, "{sent}");
     sent
 }
@@ -42,9 +44,18 @@ async fn asking_for_a_person_hands_off_and_tells_the_visitor_what_happens_next()
         let conv = w.start().await;
         // Nobody online: the team answers by email, and asks for it.
         let sent = say(&w, &conv, "I want to talk to a human agent please").await;
-        let told = sent["reply"]["text"].as_str().unwrap_or_default().to_string();
-        assert!(told.contains("by email") && told.contains("What email"), "{}: {told}", db.name);
-        let (_, counts) = owner.call(Method::GET, "/api/v1/conversations/counts", None).await;
+        let told = sent["reply"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            told.contains("by email") && told.contains("What email"),
+            "{}: {told}",
+            db.name
+        );
+        let (_, counts) = owner
+            .call(Method::GET, "/api/v1/conversations/counts", None)
+            .await;
         assert_eq!(counts["waiting"], 1, "{}: {counts}", db.name);
         let (_, waiting) = owner
             .call(Method::GET, "/api/v1/conversations?view=waiting", None)
@@ -54,15 +65,28 @@ async fn asking_for_a_person_hands_off_and_tells_the_visitor_what_happens_next()
         // The email the visitor gives is noted and shown to agents; the bot stays quiet.
         let sent = say(&w, &conv, "sure, it's ada@example.com").await;
         assert!(
-            sent["reply"]["text"].as_str().unwrap_or_default().contains("ada@example.com"),
+            sent["reply"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("ada@example.com"),
             "{}: {sent}",
             db.name
         );
         let (_, list) = owner.call(Method::GET, "/api/v1/conversations", None).await;
-        assert_eq!(list["items"][0]["visitor_email"], "ada@example.com", "{}", db.name);
+        assert_eq!(
+            list["items"][0]["visitor_email"], "ada@example.com",
+            "{}",
+            db.name
+        );
 
         // With an agent online: they are coming, and the agent's reply ends the wait.
-        let me = owner.call(Method::POST, "/api/v1/presence", Some(json!({"status": "online"}))).await;
+        let me = owner
+            .call(
+                Method::POST,
+                "/api/v1/presence",
+                Some(json!({"status": "online"})),
+            )
+            .await;
         assert_eq!(me.0, StatusCode::NO_CONTENT);
         let mut w2 = Widget::of(&app, &bot);
         let conv2 = w2.start().await;
@@ -71,12 +95,20 @@ async fn asking_for_a_person_hands_off_and_tells_the_visitor_what_happens_next()
         // A yes to the bot's own offer hands off (the offer here is the fallback).
         let path2 = format!("/widget/v1/conversations/{conv2}/messages");
         let (_, unknown) = w2
-            .call(Method::POST, &path2, Some(json!({"text": "Do you ship by drone to Antarctica?"})))
+            .call(
+                Method::POST,
+                &path2,
+                Some(json!({"text": "Do you ship by drone to Antarctica?"})),
+            )
             .await;
         assert_eq!(unknown["reply"]["text"], offer, "{}: {unknown}", db.name);
         let sent = say(&w2, &conv2, "yes please").await;
         let told = sent["reply"]["text"].as_str().unwrap_or_default();
-        assert!(told.contains("asked a person from our team"), "{}: {told}", db.name);
+        assert!(
+            told.contains("asked a person from our team"),
+            "{}: {told}",
+            db.name
+        );
         let (_, agents) = owner.call(Method::GET, "/api/v1/agents", None).await;
         assert_eq!(agents[0]["presence"], "online", "{}: {agents}", db.name);
         let (status, _) = owner
@@ -87,11 +119,22 @@ async fn asking_for_a_person_hands_off_and_tells_the_visitor_what_happens_next()
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{}", db.name);
-        let (_, counts) = owner.call(Method::GET, "/api/v1/conversations/counts", None).await;
-        assert_eq!((counts["waiting"].as_u64(), counts["mine"].as_u64()), (Some(1), Some(1)), "{}: {counts}", db.name);
+        let (_, counts) = owner
+            .call(Method::GET, "/api/v1/conversations/counts", None)
+            .await;
+        assert_eq!(
+            (counts["waiting"].as_u64(), counts["mine"].as_u64()),
+            (Some(1), Some(1)),
+            "{}: {counts}",
+            db.name
+        );
         // The visitor sees the agent by name, never a role.
         let (_, seen) = w2
-            .call(Method::GET, &format!("/widget/v1/conversations/{conv2}"), None)
+            .call(
+                Method::GET,
+                &format!("/widget/v1/conversations/{conv2}"),
+                None,
+            )
             .await;
         let agent = seen["messages"]
             .as_array()
@@ -115,10 +158,18 @@ async fn photos_are_answered_and_resolving_asks_for_a_rating_until_the_visitor_w
         let (status, sent) = upload(&w, &conv, PNG.to_vec(), "box.png").await;
         assert_eq!(status, StatusCode::CREATED, "{sent}");
         let list = messages(&owner, &conv, 2).await;
-        assert!(list[0]["insight"].is_object(), "{}: the caption is scored", db.name);
+        assert!(
+            list[0]["insight"].is_object(),
+            "{}: the caption is scored",
+            db.name
+        );
         assert_eq!(list[0]["attachments"][0]["kind"], "image");
         let reply = list[1]["text"].as_str().unwrap();
-        assert!(reply.starts_with("Thanks for the photo"), "{}: {reply}", db.name);
+        assert!(
+            reply.starts_with("Thanks for the photo"),
+            "{}: {reply}",
+            db.name
+        );
 
         let path = format!("/api/v1/conversations/{conv}");
         let (_, resolved) = owner
@@ -131,10 +182,17 @@ async fn photos_are_answered_and_resolving_asks_for_a_rating_until_the_visitor_w
         let (status, bad) = w.call(Method::POST, &rate, Some(json!({"score": 9}))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         let (status, rated) = w
-            .call(Method::POST, &rate, Some(json!({"score": 4, "comment": "Quick, thanks"})))
+            .call(
+                Method::POST,
+                &rate,
+                Some(json!({"score": 4, "comment": "Quick, thanks"})),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{rated}");
-        assert_eq!(rated["rating"], json!({"score": 4, "comment": "Quick, thanks"}));
+        assert_eq!(
+            rated["rating"],
+            json!({"score": 4, "comment": "Quick, thanks"})
+        );
         let (_, shown) = owner.call(Method::GET, &path, None).await;
         assert_eq!(shown["conversation"]["rating"]["score"], 4, "{}", db.name);
         // Writing again reopens it, and a reopened conversation cannot be rated.
@@ -142,10 +200,19 @@ async fn photos_are_answered_and_resolving_asks_for_a_rating_until_the_visitor_w
         let (_, shown) = owner.call(Method::GET, &path, None).await;
         assert_eq!(shown["conversation"]["status"], "open", "{}", db.name);
         let (status, refused) = w.call(Method::POST, &rate, Some(json!({"score": 5}))).await;
-        assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("not_resolved")));
-        let events = parley_store::repo::outbox::pending(app.store.db(), 100).await.unwrap();
+        assert_eq!(
+            (status, refused["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("not_resolved"))
+        );
+        let events = parley_store::repo::outbox::pending(app.store.db(), 100)
+            .await
+            .unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
-        for kind in ["image.uploaded", "conversation.rated", "conversation.reopened"] {
+        for kind in [
+            "image.uploaded",
+            "conversation.rated",
+            "conversation.reopened",
+        ] {
             assert!(kinds.contains(&kind), "{}: {kind} in {kinds:?}", db.name);
         }
     }
@@ -160,11 +227,24 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
         let bot_id = bot["id"].as_str().unwrap();
         let mut w = Widget::of(&app, &bot);
         let conv = w.start().await;
-        say(&w, &conv, "This is terrible, awful service. I'm Ada from Acme, ada@acme.test").await;
+        say(
+            &w,
+            &conv,
+            "This is terrible, awful service. I'm Ada from Acme, ada@acme.test",
+        )
+        .await;
         let (_, negative) = owner
-            .call(Method::GET, "/api/v1/conversations?sentiment=negative", None)
+            .call(
+                Method::GET,
+                "/api/v1/conversations?sentiment=negative",
+                None,
+            )
             .await;
-        assert_eq!(negative["items"][0]["sentiment_label"], "negative", "{}: {negative}", db.name);
+        assert_eq!(
+            negative["items"][0]["sentiment_label"], "negative",
+            "{}: {negative}",
+            db.name
+        );
         let (status, bad) = owner
             .call(Method::GET, "/api/v1/conversations?view=everything", None)
             .await;
@@ -173,38 +253,67 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
         let (_, agents) = owner.call(Method::GET, "/api/v1/agents", None).await;
         let me = agents[0]["id"].clone();
         let path = format!("/api/v1/conversations/{conv}/assignee");
-        let (_, assigned) = owner.call(Method::PUT, &path, Some(json!({"user_id": me}))).await;
+        let (_, assigned) = owner
+            .call(Method::PUT, &path, Some(json!({"user_id": me})))
+            .await;
         assert_eq!(assigned["assignee"]["id"], me, "{}", db.name);
-        let (_, mine) = owner.call(Method::GET, "/api/v1/conversations?view=mine", None).await;
+        let (_, mine) = owner
+            .call(Method::GET, "/api/v1/conversations?view=mine", None)
+            .await;
         assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{}", db.name);
         let stranger = json!({"user_id": uuid::Uuid::now_v7()});
         let (status, _) = owner.call(Method::PUT, &path, Some(stranger)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         // Canned replies: unique shortcuts.
         let reply = json!({"shortcut": "/Thanks", "body": "Thanks {{visitor.name}}!"});
-        let (status, made) = owner.call(Method::POST, "/api/v1/canned-replies", Some(reply.clone())).await;
-        assert_eq!((status, made["shortcut"].as_str()), (StatusCode::CREATED, Some("thanks")));
-        let (status, _) = owner.call(Method::POST, "/api/v1/canned-replies", Some(reply)).await;
+        let (status, made) = owner
+            .call(Method::POST, "/api/v1/canned-replies", Some(reply.clone()))
+            .await;
+        assert_eq!(
+            (status, made["shortcut"].as_str()),
+            (StatusCode::CREATED, Some("thanks"))
+        );
+        let (status, _) = owner
+            .call(Method::POST, "/api/v1/canned-replies", Some(reply))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{}", db.name);
         let (status, _) = owner
-            .call(Method::POST, "/api/v1/canned-replies", Some(json!({"shortcut": "a b", "body": ""})))
+            .call(
+                Method::POST,
+                "/api/v1/canned-replies",
+                Some(json!({"shortcut": "a b", "body": ""})),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         // The visitor who said who they are is a contact.
-        let (_, contacts) = owner.call(Method::GET, "/api/v1/contacts?q=acme", None).await;
+        let (_, contacts) = owner
+            .call(Method::GET, "/api/v1/contacts?q=acme", None)
+            .await;
         let contact = &contacts["items"][0];
         assert_eq!(contact["email"], "ada@acme.test", "{}: {contacts}", db.name);
         let (_, detail) = owner
-            .call(Method::GET, &format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()), None)
+            .call(
+                Method::GET,
+                &format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()),
+                None,
+            )
             .await;
-        assert_eq!(detail["conversations"][0]["id"], conv.as_str(), "{}", db.name);
+        assert_eq!(
+            detail["conversations"][0]["id"],
+            conv.as_str(),
+            "{}",
+            db.name
+        );
         let csv = owner
             .send(Method::GET, "/api/v1/contacts/export.csv", None)
             .await
             .text()
             .await
             .unwrap();
-        assert!(csv.starts_with("email,name,company") && csv.contains("ada@acme.test"), "{csv}");
+        assert!(
+            csv.starts_with("email,name,company") && csv.contains("ada@acme.test"),
+            "{csv}"
+        );
         // Trying the bot stores nothing.
         let (status, tried) = owner
             .call(
@@ -222,10 +331,17 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
         let settings = json!({"base_url": "http://127.0.0.1:9/v1", "model": "m", "temperature": 0.2,
                               "max_tokens": 64, "context_tokens": 4096, "api_key": "k"});
         let (status, check) = owner
-            .call(Method::POST, &format!("/api/v1/bots/{bot_id}/model/test"), Some(settings))
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/model/test"),
+                Some(settings),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{check}");
         assert_eq!(check["ok"], false);
-        assert!(check["error"].as_str().unwrap().contains("Could not reach"), "{check}");
+        assert!(
+            check["error"].as_str().unwrap().contains("Could not reach"),
+            "{check}"
+        );
     }
 }

@@ -18,7 +18,12 @@ pub(crate) const PNG: &[u8] = &[
     0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
 
-pub(crate) async fn upload(w: &Widget, conv: &str, bytes: Vec<u8>, name: &str) -> (StatusCode, Value) {
+pub(crate) async fn upload(
+    w: &Widget,
+    conv: &str,
+    bytes: Vec<u8>,
+    name: &str,
+) -> (StatusCode, Value) {
     let form = Form::new()
         .part("image", Part::bytes(bytes).file_name(name.to_string()))
         .text("caption", "The box arrived crushed");

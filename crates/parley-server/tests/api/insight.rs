@@ -182,8 +182,7 @@ fn summary_requests(mock: &parley_ai::testing::MockOpenAi) -> Vec<Value> {
 }
 
 async fn memory_bot(owner: &helpers::Session, name: &str, turns: u32) -> Value {
-    let behaviour =
-        json!({"system_prompt": "Be brief.", "memory_turns": turns, "fallback_message": "Sorry.",
+    let behaviour = json!({"system_prompt": "Be brief.", "memory_turns": turns, "fallback_message": "Sorry.",
                "fallbacks_before_handoff": 0});
     let (_, bot) = owner
         .call(

@@ -39,7 +39,11 @@ pub async fn create(
     .await?)
 }
 
-pub async fn get(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> StoreResult<CannedReply> {
+pub async fn get(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+) -> StoreResult<CannedReply> {
     canned_reply::Entity::find_by_id(id)
         .filter(canned_reply::Column::WorkspaceId.eq(workspace_id))
         .one(c)
@@ -61,6 +65,8 @@ pub async fn update(
 }
 
 pub async fn delete(c: &impl ConnectionTrait, existing: CannedReply) -> StoreResult<()> {
-    canned_reply::Entity::delete_by_id(existing.id).exec(c).await?;
+    canned_reply::Entity::delete_by_id(existing.id)
+        .exec(c)
+        .await?;
     Ok(())
 }

@@ -348,7 +348,10 @@ pub async fn append_message(
                 conversation::Column::SentimentLabel,
                 Expr::val(columns.sentiment_label),
             )
-            .col_expr(conversation::Column::LeadScore, Expr::val(columns.lead_score))
+            .col_expr(
+                conversation::Column::LeadScore,
+                Expr::val(columns.lead_score),
+            )
             .col_expr(
                 conversation::Column::LeadPriority,
                 Expr::val(columns.lead_priority),

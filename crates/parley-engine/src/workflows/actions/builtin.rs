@@ -170,7 +170,9 @@ impl Action for Handoff {
         // The conversation waits for a person, as when the visitor asks for one.
         let change = convs::Change {
             human_handoff: Some(true),
-            waiting_since: Some(Some(conv.waiting_since.unwrap_or_else(parley_store::now_ms))),
+            waiting_since: Some(Some(
+                conv.waiting_since.unwrap_or_else(parley_store::now_ms),
+            )),
             ..Default::default()
         };
         let conv = convs::update(t, conv, change).await?;

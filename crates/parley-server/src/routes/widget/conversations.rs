@@ -1,7 +1,7 @@
 //! Starting, resuming and listing a visitor's conversations.
 
-use super::views::{ConversationView, MessageView, conversation_view, message_view};
 use super::views::Rating;
+use super::views::{ConversationView, MessageView, conversation_view, message_view};
 use super::visitor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, parse_id};

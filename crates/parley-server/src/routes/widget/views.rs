@@ -4,8 +4,8 @@ use crate::images::{self, Attachment};
 use crate::routes::shared::{Citation, ConversationStatus, MessageRole, rfc3339};
 use parley_store::repo::conversations::{Conversation, Message};
 use serde::Serialize;
-use utoipa::ToSchema;
 use std::collections::HashMap;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Agents' names by user id, for the messages they wrote.
@@ -84,10 +84,13 @@ pub fn conversation_view(c: &Conversation) -> ConversationView {
 
 pub fn message_view(key: &[u8], m: &Message, authors: &Authors) -> MessageView {
     MessageView {
-        author: m.author_id.and_then(|id| authors.get(&id)).map(|name| Author {
-            name: name.clone(),
-            avatar_url: None,
-        }),
+        author: m
+            .author_id
+            .and_then(|id| authors.get(&id))
+            .map(|name| Author {
+                name: name.clone(),
+                avatar_url: None,
+            }),
         rating_request: images::asks_rating(m.attachments.as_ref()),
         attachments: images::attachments(key, m.attachments.as_ref()),
         id: m.id,
