@@ -3,6 +3,7 @@
 
 pub mod extractive;
 pub mod memory;
+pub mod relevance;
 
 /// A passage retrieved for a question, as the answerers see it.
 #[derive(Debug, Clone, Copy)]
