@@ -36,10 +36,10 @@ pub fn term_set(text: &str) -> Vec<String> {
     t
 }
 
-/// A deliberately small suffix stripper (plural and common verb endings). Full Porter
-/// stemming happens in SQLite's full-text engine and in [`lexemes`](super::lexemes) for
-/// PostgreSQL; this only needs to agree with itself.
-fn stem(word: &str) -> String {
+/// A deliberately small suffix stripper (plural and common verb endings) for a lower-case
+/// word. Full Porter stemming happens in SQLite's full-text engine and in
+/// [`lexemes`](super::lexemes) for PostgreSQL; this only needs to agree with itself.
+pub fn stem(word: &str) -> String {
     if word.chars().count() <= 3 || word.chars().any(|c| c.is_ascii_digit()) {
         return word.to_string();
     }

@@ -4,6 +4,8 @@
 use super::vectors;
 use crate::EngineResult;
 use crate::services::Services;
+use parley_domain::chat::Passage;
+use parley_domain::chat::relevance::{RELEVANCE_BAR, relevance};
 use parley_domain::knowledge::faq::{CLOSE_MATCH, rank_faqs};
 use parley_domain::knowledge::fusion::reciprocal_rank_fusion;
 use parley_domain::knowledge::terms::query_words;
@@ -32,6 +34,33 @@ impl Retrieved {
             .first()
             .filter(|(_, score)| *score >= CLOSE_MATCH)
             .map(|(f, _)| f)
+    }
+
+    /// How well the best passage covers `question`, in [0, 1] (see
+    /// [`parley_domain::chat::relevance`]); answers draw on the passages only at
+    /// [`RELEVANCE_BAR`] or above.
+    pub fn relevance(&self, question: &str) -> f32 {
+        let passages: Vec<Passage> = self
+            .passages
+            .iter()
+            .map(|p| Passage {
+                heading: &p.heading,
+                text: &p.body,
+                tokens: None,
+            })
+            .collect();
+        relevance(question, &passages)
+    }
+
+    /// Drops the passages unless they clear [`RELEVANCE_BAR`] for `question`, so that
+    /// neither the extractive answer nor a model's prompt draws on passages that only share
+    /// a word or two with it (a close FAQ still answers). Returns the relevance.
+    pub fn keep_relevant(&mut self, question: &str) -> f32 {
+        let relevance = self.relevance(question);
+        if relevance < RELEVANCE_BAR {
+            self.passages.clear();
+        }
+        relevance
     }
 }
 

@@ -156,7 +156,7 @@ async fn the_widget_answers_from_knowledge_and_faqs_with_citations_as_json_and_s
             .call(
                 Method::POST,
                 &path,
-                Some(json!({"text": "Can I return boots I didn't wear?"})),
+                Some(json!({"text": "Can I return unworn boots?"})),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{sent}");
