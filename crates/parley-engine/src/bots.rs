@@ -90,7 +90,7 @@ impl BotInput {
         if let Some(b) = &self.behaviour {
             b.validate(&mut errors);
             if let Some(hours) = &b.business_hours {
-                hours.validate(&mut errors, crate::chat::known_time_zone);
+                hours.validate(&mut errors, crate::business_hours::known_time_zone);
             }
         }
         self.name = self.name.map(|n| n.trim().to_string());

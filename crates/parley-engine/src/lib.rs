@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod bots;
+pub mod business_hours;
 pub mod canned_replies;
 pub mod chat;
 pub mod contacts;

@@ -17,7 +17,6 @@ pub use answer::{Budget, Outcome, ReplyEvent, Trial, trial};
 pub use conversations::{
     authors, history, own_conversation, rate, start, transcript, visitor_conversation,
 };
-pub use handoff::known_time_zone;
 pub use identity::{Identified, VisitorProof, identify, visitor_from_token};
 pub use images::{ImageUpload, attach_image, stored_image};
 pub use send::send;
