@@ -63,6 +63,39 @@ describe('canned replies page', () => {
     await waitFor(() => expect(shortcuts()).toEqual(['/hello']));
   });
 
+  it('opens the edit dialog on the reply, never on what a cancelled dialog left behind', async () => {
+    renderApp('/canned-replies', {
+      'GET /api/v1/auth/me': () => json(200, ME),
+      'GET /api/v1/canned-replies': () => json(200, [SHIPPING]),
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'New reply' }));
+    const created = screen.getByRole('dialog', { name: 'New canned reply' });
+    fireEvent.change(within(created).getByLabelText('Shortcut'), { target: { value: 'typed' } });
+    fireEvent.change(within(created).getByLabelText('Reply'), { target: { value: 'Another answer' } });
+    fireEvent.click(within(created).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+
+    // What the field that gets focus holds the moment the dialog opens: the first thing
+    // seen, and what typing at once would change.
+    const focused: string[] = [];
+    const onFocus = (e: FocusEvent) => focused.push((e.target as HTMLInputElement).value);
+    document.addEventListener('focusin', onFocus);
+    try {
+      fireEvent.click(screen.getByRole('button', { name: 'Edit /shipping' }));
+    } finally {
+      document.removeEventListener('focusin', onFocus);
+    }
+    expect(focused).toEqual(['shipping']);
+    const edit = screen.getByRole('dialog', { name: 'Edit /shipping' });
+    expect((within(edit).getByLabelText('Reply') as HTMLTextAreaElement).value).toBe(SHIPPING.body);
+    fireEvent.click(within(edit).getByRole('button', { name: 'Cancel' }));
+
+    fireEvent.click(screen.getByRole('button', { name: 'New reply' }));
+    const again = screen.getByRole('dialog', { name: 'New canned reply' });
+    expect((within(again).getByLabelText('Shortcut') as HTMLInputElement).value).toBe('');
+    expect((within(again).getByLabelText('Reply') as HTMLTextAreaElement).value).toBe('');
+  });
+
   it('shows a taken shortcut (409) on the shortcut field', async () => {
     renderApp('/canned-replies', {
       'GET /api/v1/auth/me': () => json(200, ME),

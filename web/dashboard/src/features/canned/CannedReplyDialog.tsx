@@ -24,21 +24,48 @@ export function CannedReplyDialog({
   onClose: () => void;
   onSave: (input: CannedReplyInput) => Promise<void>;
 }) {
-  const [values, setValues] = useState<CannedReplyInput>({ shortcut: '', body: '' });
+  const [busy, setBusy] = useState(false);
+  return (
+    <Dialog open={open} onClose={onClose} busy={busy} size="md" title={reply ? `Edit /${reply.shortcut}` : 'New canned reply'}>
+      {/* Mounted on each opening, so it starts from the reply being edited (or empty) in its
+          first frame: never what a cancelled dialog left behind, even for a moment. */}
+      {open && (
+        <CannedReplyForm
+          key={reply?.id ?? 'new'}
+          reply={reply}
+          agentName={agentName}
+          busy={busy}
+          setBusy={setBusy}
+          onClose={onClose}
+          onSave={onSave}
+        />
+      )}
+    </Dialog>
+  );
+}
+
+function CannedReplyForm({
+  reply,
+  agentName,
+  busy,
+  setBusy,
+  onClose,
+  onSave,
+}: {
+  reply: CannedReply | null;
+  agentName: string;
+  busy: boolean;
+  setBusy: (busy: boolean) => void;
+  onClose: () => void;
+  onSave: (input: CannedReplyInput) => Promise<void>;
+}) {
+  const [values, setValues] = useState<CannedReplyInput>(() => (reply ? { shortcut: reply.shortcut, body: reply.body } : { shortcut: '', body: '' }));
   const [errors, setErrors] = useState<CannedErrors>({});
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   const bodyRef = useRef<HTMLTextAreaElement>(null);
   const shortcutRef = useRef<HTMLInputElement>(null);
   const cursor = useRef<number | null>(null);
   const [focusInvalid, setFocusInvalid] = useState(0);
-
-  useEffect(() => {
-    if (!open) return;
-    setValues(reply ? { shortcut: reply.shortcut, body: reply.body } : { shortcut: '', body: '' });
-    setErrors({});
-    setError(null);
-  }, [open, reply]);
 
   // After a placeholder goes in, the cursor goes after it.
   useEffect(() => {
@@ -93,75 +120,73 @@ export function CannedReplyDialog({
   const preview = fillPlaceholders(values.body.trim(), { ...SAMPLE_VISITOR, agentName });
 
   return (
-    <Dialog open={open} onClose={onClose} busy={busy} size="md" title={reply ? `Edit /${reply.shortcut}` : 'New canned reply'}>
-      <form className="form-stack" onSubmit={submit} noValidate>
-        {error && (
-          <div className="alert alert-error" role="alert">
-            {error}
-          </div>
-        )}
-        <Field
-          label="Shortcut"
-          error={errors.shortcut}
-          hint={`In the inbox’s reply box, type / and the shortcut to insert this reply. Letters, digits, - and _, up to ${SHORTCUT_MAX}.`}
-        >
-          {(p) => (
-            <div className="shortcut-input">
-              <span className="shortcut-slash" aria-hidden="true">
-                /
-              </span>
-              <Input
-                {...p}
-                ref={shortcutRef}
-                name="shortcut"
-                className="mono"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="shipping"
-                value={values.shortcut}
-                onChange={(e) => set('shortcut', e.target.value)}
-              />
-            </div>
-          )}
-        </Field>
-        <Field
-          label="Reply"
-          error={errors.body}
-          aside={
-            <span className={length > BODY_MAX ? 'field-error' : undefined}>
-              {length.toLocaleString('en-US')} / {BODY_MAX.toLocaleString('en-US')}
+    <form className="form-stack" onSubmit={submit} noValidate>
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
+      <Field
+        label="Shortcut"
+        error={errors.shortcut}
+        hint={`In the inbox’s reply box, type / and the shortcut to insert this reply. Letters, digits, - and _, up to ${SHORTCUT_MAX}.`}
+      >
+        {(p) => (
+          <div className="shortcut-input">
+            <span className="shortcut-slash" aria-hidden="true">
+              /
             </span>
-          }
-        >
-          {(p) => <Textarea {...p} ref={bodyRef} name="body" rows={6} value={values.body} onChange={(e) => set('body', e.target.value)} />}
-        </Field>
-        <div className="placeholder-buttons" role="group" aria-label="Insert a placeholder">
-          <span className="placeholder-buttons-label" aria-hidden="true">
-            Insert
-          </span>
-          {PLACEHOLDERS.map((ph) => (
-            <Button key={ph.token} size="sm" variant="ghost" className="mono" onClick={() => insert(ph.token)} title={`Insert ${ph.token}: ${ph.meaning}`}>
-              {ph.token}
-            </Button>
-          ))}
-        </div>
-        {values.body.trim() !== '' && (
-          <div className="canned-preview" role="region" aria-label="Preview">
-            <p className="canned-preview-label">
-              Preview, for a visitor named {SAMPLE_VISITOR.visitorName} ({SAMPLE_VISITOR.visitorEmail}), sent by {agentName || 'you'}:
-            </p>
-            <p className="canned-preview-text">{preview}</p>
+            <Input
+              {...p}
+              ref={shortcutRef}
+              name="shortcut"
+              className="mono"
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="shipping"
+              value={values.shortcut}
+              onChange={(e) => set('shortcut', e.target.value)}
+            />
           </div>
         )}
-        <div className="modal-actions">
-          <Button onClick={onClose} disabled={busy}>
-            Cancel
+      </Field>
+      <Field
+        label="Reply"
+        error={errors.body}
+        aside={
+          <span className={length > BODY_MAX ? 'field-error' : undefined}>
+            {length.toLocaleString('en-US')} / {BODY_MAX.toLocaleString('en-US')}
+          </span>
+        }
+      >
+        {(p) => <Textarea {...p} ref={bodyRef} name="body" rows={6} value={values.body} onChange={(e) => set('body', e.target.value)} />}
+      </Field>
+      <div className="placeholder-buttons" role="group" aria-label="Insert a placeholder">
+        <span className="placeholder-buttons-label" aria-hidden="true">
+          Insert
+        </span>
+        {PLACEHOLDERS.map((ph) => (
+          <Button key={ph.token} size="sm" variant="ghost" className="mono" onClick={() => insert(ph.token)} title={`Insert ${ph.token}: ${ph.meaning}`}>
+            {ph.token}
           </Button>
-          <Button type="submit" variant="primary" loading={busy}>
-            {reply ? 'Save reply' : 'Add reply'}
-          </Button>
+        ))}
+      </div>
+      {values.body.trim() !== '' && (
+        <div className="canned-preview" role="region" aria-label="Preview">
+          <p className="canned-preview-label">
+            Preview, for a visitor named {SAMPLE_VISITOR.visitorName} ({SAMPLE_VISITOR.visitorEmail}), sent by {agentName || 'you'}:
+          </p>
+          <p className="canned-preview-text">{preview}</p>
         </div>
-      </form>
-    </Dialog>
+      )}
+      <div className="modal-actions">
+        <Button onClick={onClose} disabled={busy}>
+          Cancel
+        </Button>
+        <Button type="submit" variant="primary" loading={busy}>
+          {reply ? 'Save reply' : 'Add reply'}
+        </Button>
+      </div>
+    </form>
   );
 }
