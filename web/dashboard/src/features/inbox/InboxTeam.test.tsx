@@ -203,6 +203,35 @@ describe('live updates', () => {
   });
 });
 
+describe('view counts', () => {
+  it('are fetched again after a message or a conversation change, once for a burst', async () => {
+    const w = world();
+    const { calls } = renderApp('/inbox', routes(w));
+    await waitFor(() => expect(visitors()).toHaveLength(3));
+    const source = FakeEventSource.all[0]!;
+    source.open();
+    const counts = () => calls.filter((c) => c.path === '/api/v1/conversations/counts').length;
+    const views = () => screen.getByRole('navigation', { name: 'Views' });
+    const waiting = () => within(views()).getByRole('link', { name: /Waiting for a human/ }).textContent;
+    await waitFor(() => expect(waiting()).toContain('2'));
+
+    // A visitor writes, the bot answers: one fetch for the pair.
+    let before = counts();
+    w.counts = { ...w.counts, all: 4, unassigned: 4 };
+    source.emit('message.created', { conversation_id: 'c1', message: message('m1', 'visitor', 'Hello?') });
+    source.emit('message.created', { conversation_id: 'c1', message: message('m2', 'bot', 'Hi! How can I help?') });
+    await waitFor(() => expect(within(views()).getByRole('link', { name: /^All/ }).textContent).toContain('4'));
+    expect(counts()).toBe(before + 1);
+
+    // A conversation starts waiting (its update carries the whole summary).
+    before = counts();
+    w.counts = { ...w.counts, waiting: 3 };
+    source.emit('conversation.updated', { conversation: { ...w.items[0]!, waiting_since: new Date().toISOString(), human_handoff: true } });
+    await waitFor(() => expect(waiting()).toContain('3'));
+    expect(counts()).toBe(before + 1);
+  });
+});
+
 describe('handoff alerts across the app', () => {
   it('toast on another page, and open the conversation in the Waiting view', async () => {
     const w = world();
