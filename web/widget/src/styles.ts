@@ -3,8 +3,11 @@
  * cuts every inherited host style (an `!important` rule in the shadow tree beats the page's
  * rules on the host element); sizes are in px, never rem, so the page's root font size
  * can't scale the widget. The panel clips rather than hides overflow, so that focusing an
- * element can never scroll its header out of view. `--p` is the bot's colour, `--pt` the
- * text colour readable on it.
+ * element can never scroll its header out of view. A date field keeps its ring while the
+ * calendar button inside it has focus (the field itself is not `:focus` then, only
+ * `:focus-within`); what is focused or opened in the log scrolls in with a margin, so its
+ * ring is not cut by the log's edge. `--p` is the bot's colour, `--pt` the text colour
+ * readable on it.
  */
 export const CSS = `
 :host{all:initial!important;display:block!important}
@@ -43,6 +46,7 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .chat,.faq,.history{flex:1;min-height:0;display:flex;flex-direction:column;position:relative}
 .log{flex:1;overflow-y:auto;padding:14px 12px 6px;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}
 .log:focus-visible{outline-offset:-2px}
+.log :is(a,button,textarea,.quote){scroll-margin:6px}
 .m{max-width:85%;align-self:flex-start;display:flex;flex-direction:column;gap:6px}
 .m .body{padding:9px 12px;border-radius:14px 14px 14px 4px;background:#f1f3f5;overflow-wrap:anywhere}
 .m.visitor{align-self:flex-end;align-items:flex-end}
@@ -117,6 +121,7 @@ textarea:focus-visible,input:focus-visible{outline-offset:0;border-color:var(--p
 .dates{display:flex;gap:8px}
 .dates label{flex:1;display:flex;flex-direction:column;gap:2px;font-size:12px;color:#57606a}
 .dates input{padding:5px 6px}
+.dates input:focus-within{outline:2px solid var(--p);outline-offset:0;border-color:var(--p)}
 .new{align-self:flex-start;padding:6px 12px;border-radius:8px;border:1px solid var(--p);color:var(--p);font-weight:600}
 .list{list-style:none;overflow-y:auto;flex:1;min-height:0}
 .item{display:flex;flex-direction:column;gap:2px;width:100%;padding:10px 14px;border-bottom:1px solid #f0f1f3}
