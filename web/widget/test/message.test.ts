@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Citation, Message } from '../src/types';
 import { asksRating, citations, renderMessage, sources } from '../src/ui/message';
 
@@ -89,6 +89,17 @@ describe('citations are one chip per document', () => {
     returns.click();
     expect(box.hidden).toBe(true);
     expect(returns.getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('scrolls an opened box into view (under the last answer it opens below the fold)', () => {
+    const el = citations(list)!;
+    const shipping = el.querySelector<HTMLButtonElement>('button.chip')!;
+    const box = el.querySelector<HTMLElement>('.quote')!;
+    const scrolled = vi.spyOn(box, 'scrollIntoView').mockImplementation(() => undefined);
+    shipping.click();
+    expect(scrolled).toHaveBeenCalledWith({ block: 'nearest' });
+    shipping.click();
+    expect(scrolled).toHaveBeenCalledTimes(1);
   });
 
   it('shows the heading when there is no quote, and a plain chip when there is neither', () => {

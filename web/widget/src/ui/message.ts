@@ -112,6 +112,9 @@ export function citations(list: Citation[]): HTMLElement | null {
         box.replaceChildren(
           ...s.passages.map((p) => h('div', { class: 'passage' }, p.heading && h('p', { class: 'ph' }, p.heading), p.quote && h('p', {}, p.quote))),
         );
+        // Under the last answer the box opens below the log's visible end: bring it into
+        // view, or the chip seems to do nothing.
+        if (open) box.scrollIntoView({ block: 'nearest' });
       });
       chips.push(b);
       chip = b;
