@@ -59,6 +59,29 @@ function focused() {
   });
 }
 
+/**
+ * Presses `key` (Tab or Shift+Tab) until `reached(focused())` holds, and returns what is
+ * focused then. Every stop on the way must be inside the widget and show a focus ring. The
+ * number of stops depends on the conversation (each cited document, image and link in the
+ * transcript is one), so the bound is the widget's own count of tab stops, four for a date
+ * input (month, day, year and its calendar button are stops of their own).
+ */
+async function tabTo(key, reached) {
+  const stops = await widget().evaluate((host) =>
+    [...host.shadowRoot.querySelectorAll('a[href], button, input, textarea, select, [tabindex]')]
+      .filter((el) => el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0)
+      .reduce((n, el) => n + (el.type === 'date' ? 4 : 1), 0),
+  );
+  let f = await focused();
+  for (let i = 0; i <= stops && !reached(f); i++) {
+    await page.keyboard.press(key);
+    f = await focused();
+    assert.ok(f, `${key} keeps focus in the widget`);
+    assert.notEqual(f.outline, 'none', `focus is visible on <${f.tag}> "${f.label}"`);
+  }
+  return f;
+}
+
 /** Boxes and computed styles of the widget's main parts, to compare with host CSS on and off. */
 async function widgetLook() {
   // Settled: no hover transition, no opening animation in flight.
@@ -347,9 +370,10 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     await page.keyboard.press('Enter');
     await dialog().waitFor();
     assert.equal((await focused())?.label, 'Message');
-    for (let i = 0; i < 6 && (await focused())?.role !== 'tab'; i++) await page.keyboard.press('Shift+Tab');
-    let f = await focused();
+    // Back from the input through the transcript (its source chips, the image) to the tabs.
+    let f = await tabTo('Shift+Tab', (el) => el?.role === 'tab');
     assert.equal(f?.role, 'tab');
+    assert.equal(f.label, 'Chat', 'the selected tab is the tab stop');
     assert.notEqual(f.outline, 'none', 'the focused tab shows a focus ring');
     await page.keyboard.press('ArrowRight');
     f = await focused();
@@ -364,7 +388,7 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     assert.equal(await input().inputValue(), SECOND_QUESTION);
     assert.equal((await focused()).label, 'Message');
     await input().fill('');
-    for (let i = 0; i < 6 && (await focused())?.role !== 'tab'; i++) await page.keyboard.press('Shift+Tab');
+    assert.equal((await tabTo('Shift+Tab', (el) => el?.role === 'tab'))?.role, 'tab');
     await page.keyboard.press('End');
     assert.equal((await focused()).label, 'History');
     await page.keyboard.press('Tab');
@@ -373,8 +397,7 @@ test('widget: demo page, chat, FAQ, images, offline, history, keyboard, isolatio
     await eventually(() => items.count(), (n) => n === 2);
     assert.equal(await items.count(), 2);
     // The conversation that is not the open one.
-    for (let i = 0; i < 15 && (await focused())?.historyItem !== 'other'; i++) await page.keyboard.press('Tab');
-    assert.equal((await focused())?.historyItem, 'other');
+    assert.equal((await tabTo('Tab', (el) => el?.historyItem === 'other'))?.historyItem, 'other');
     await page.keyboard.press('Enter');
     await log().locator('.m.visitor').getByText(SECOND_QUESTION).waitFor();
     assert.equal((await focused()).label, 'Message');
@@ -615,6 +638,13 @@ test('widget, new visitors: History without a 403, rating after resolve, one chi
     assert.equal(await chip.getAttribute('aria-expanded'), 'true');
     const box = answer.locator(`#${await chip.getAttribute('aria-controls')}`);
     await box.waitFor();
+    // Opened under the last answer, the box is scrolled into the log's view.
+    const inView = await box.evaluate((el) => {
+      const log = el.closest('.log').getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.top >= log.top - 1 && r.bottom <= log.bottom + 1;
+    });
+    assert.ok(inView, 'the opened quote box is visible in the conversation');
     const text = await box.textContent();
     assert.match(text, /Battery life on low/);
     assert.match(text, /Battery life on high/);
