@@ -111,7 +111,7 @@ test('inbox for a team: handoff alert, Waiting, assign, canned reply, image, rat
     assert.match((await toast.textContent()) ?? '', new RegExp(EMAIL.replace(/\./g, '\\.')), 'the toast names the visitor');
     // The counts are fetched again once a burst of live events has settled (a moment after
     // the row and the toast): the screenshot waits for them, so it shows the settled page.
-    await views().getByRole('link', { name: /Waiting for a human: [1-9]/ }).waitFor();
+    await views().getByRole('link', { name: /^Waiting for a human\s*:\s*[1-9]/ }).waitFor();
     await ctx.shot('inbox-team-handoff-toast.png');
     await toast.getByRole('button', { name: 'Open conversation' }).click();
     await page.waitForURL(`**/app/inbox/${conversationId}?view=waiting`);
