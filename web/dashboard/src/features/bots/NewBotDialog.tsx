@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Bot } from '../../api/types';
@@ -7,20 +7,23 @@ import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
 import { Dialog } from '../../ui/Modal';
 
-export function NewBotDialog({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: (bot: Bot) => void }) {
+interface NewBotDialogProps {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (bot: Bot) => void;
+}
+
+/** Names a new bot. Mounted on each opening, so it starts empty, never with a cancelled name. */
+export function NewBotDialog(props: NewBotDialogProps) {
+  return props.open ? <OpenNewBotDialog {...props} /> : null;
+}
+
+function OpenNewBotDialog({ open, onClose, onCreated }: NewBotDialogProps) {
   const api = useApi();
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [nameError, setNameError] = useState<string | undefined>();
   const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (open) {
-      setName('');
-      setNameError(undefined);
-      setError(null);
-    }
-  }, [open]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

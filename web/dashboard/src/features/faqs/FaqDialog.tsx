@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Faq } from '../../api/types';
 import { Button } from '../../ui/Button';
@@ -7,30 +7,29 @@ import { Input, Textarea } from '../../ui/Input';
 import { Dialog } from '../../ui/Modal';
 import { validateFaq, type FaqFormValues } from './faqs';
 
-/** Creates an FAQ (faq = null) or edits one. `onSave` throws to show an error. */
-export function FaqDialog({
-  open,
-  faq,
-  onClose,
-  onSave,
-}: {
+interface FaqDialogProps {
   open: boolean;
   faq: Faq | null;
   onClose: () => void;
   onSave: (values: FaqFormValues) => Promise<void>;
-}) {
-  const [values, setValues] = useState<FaqFormValues>({ question: '', answer: '', enabled: true });
+}
+
+/**
+ * Creates an FAQ (faq = null) or edits one. `onSave` throws to show an error. Mounted on
+ * each opening, so its first frame shows the FAQ (or an empty form), never what the last
+ * dialog left.
+ */
+export function FaqDialog(props: FaqDialogProps) {
+  return props.open ? <OpenFaqDialog key={props.faq?.id ?? 'new'} {...props} /> : null;
+}
+
+function OpenFaqDialog({ open, faq, onClose, onSave }: FaqDialogProps) {
+  const [values, setValues] = useState<FaqFormValues>(() =>
+    faq ? { question: faq.question, answer: faq.answer, enabled: faq.enabled } : { question: '', answer: '', enabled: true },
+  );
   const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    if (open) {
-      setValues(faq ? { question: faq.question, answer: faq.answer, enabled: faq.enabled } : { question: '', answer: '', enabled: true });
-      setErrors({});
-      setError(null);
-    }
-  }, [open, faq]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

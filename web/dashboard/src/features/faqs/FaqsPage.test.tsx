@@ -82,4 +82,29 @@ describe('FAQ page', () => {
     fireEvent.click(within(screen.getByRole('dialog', { name: 'Delete this FAQ?' })).getByRole('button', { name: 'Delete FAQ' }));
     await waitFor(() => expect(questions()).toEqual(['Returns?', 'Sizing?', 'Gift cards?']));
   });
+
+  it('opens Edit on the FAQ, never on what a cancelled dialog left behind', async () => {
+    renderApp(`/bots/${sample.id}/faqs`, {
+      'GET /api/v1/auth/me': () => json(200, ME),
+      [`GET ${base}`]: () => json(200, sample),
+      [`GET ${base}/faqs`]: () => json(200, { items: initial }),
+    });
+    fireEvent.click((await screen.findAllByRole('button', { name: 'New FAQ' }))[0]!);
+    const created = screen.getByRole('dialog', { name: 'New FAQ' });
+    fireEvent.change(within(created).getByLabelText('Question'), { target: { value: 'Typed, then cancelled' } });
+    fireEvent.click(within(created).getByRole('button', { name: 'Cancel' }));
+
+    // What the focused field holds the moment the dialog opens.
+    const focused: string[] = [];
+    const onFocus = (e: FocusEvent) => focused.push((e.target as HTMLInputElement).value);
+    document.addEventListener('focusin', onFocus);
+    try {
+      fireEvent.click(screen.getByRole('button', { name: 'Edit: Returns?' }));
+    } finally {
+      document.removeEventListener('focusin', onFocus);
+    }
+    expect(focused).toEqual(['Returns?']);
+    const edit = screen.getByRole('dialog', { name: 'Edit FAQ' });
+    expect((within(edit).getByLabelText('Answer') as HTMLTextAreaElement).value).toBe('Answer to Returns?');
+  });
 });

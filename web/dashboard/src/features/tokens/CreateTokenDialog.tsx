@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError, errorMessage } from '../../api/errors';
 import type { Role, TokenCreated } from '../../api/types';
@@ -14,15 +14,21 @@ const TOKEN_ROLES: Array<{ value: Role; label: string }> = [
   { value: 'agent', label: 'Agent: read bots' },
 ];
 
-export function CreateTokenDialog({
-  open,
-  onClose,
-  onCreated,
-}: {
+interface CreateTokenDialogProps {
   open: boolean;
   onClose: () => void;
   onCreated: (created: TokenCreated) => void;
-}) {
+}
+
+/**
+ * Creates a token and shows its secret once. Mounted on each opening: the next opening
+ * starts at an empty form with the focus in it, and the secret is not kept once closed.
+ */
+export function CreateTokenDialog(props: CreateTokenDialogProps) {
+  return props.open ? <OpenCreateTokenDialog {...props} /> : null;
+}
+
+function OpenCreateTokenDialog({ open, onClose, onCreated }: CreateTokenDialogProps) {
   const api = useApi();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('admin');
@@ -31,16 +37,6 @@ export function CreateTokenDialog({
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<TokenCreated | null>(null);
   const secretRef = useRef<HTMLElement>(null);
-
-  useEffect(() => {
-    if (open) {
-      setName('');
-      setRole('admin');
-      setFieldErrors({});
-      setError(null);
-      setCreated(null);
-    }
-  }, [open]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

@@ -39,6 +39,22 @@ describe('API tokens', () => {
     expect(screen.queryByText('prl_cd34_SECRET')).toBeNull();
     const table = screen.getByRole('table', { name: 'API tokens' });
     expect(within(table).getByText('CI deploy')).toBeTruthy();
+
+    // Another token: an empty form with the focus in it, and the last secret not shown again, even for a moment.
+    const focused: Element[] = [];
+    const onFocus = (e: FocusEvent) => focused.push(e.target as Element);
+    document.addEventListener('focusin', onFocus);
+    try {
+      fireEvent.click(screen.getByRole('button', { name: 'Create token' }));
+    } finally {
+      document.removeEventListener('focusin', onFocus);
+    }
+    const again = screen.getByRole('dialog', { name: 'Create API token' });
+    const name = within(again).getByLabelText('Name') as HTMLInputElement;
+    expect(focused).toEqual([name]);
+    expect(document.activeElement).toBe(name);
+    expect(name.value).toBe('');
+    expect(screen.queryByText('prl_cd34_SECRET')).toBeNull();
   });
 
   it('revokes only after confirming', async () => {
