@@ -3,14 +3,31 @@
 //! the models Parley talks to.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 use tiktoken_rs::CoreBPE;
 
-fn bpe() -> &'static CoreBPE {
-    static BPE: OnceLock<CoreBPE> = OnceLock::new();
-    BPE.get_or_init(|| {
-        tiktoken_rs::cl100k_base().expect("the cl100k_base ranks ship with the crate")
-    })
+/// The loaded ranks and when they were last used. Loaded on first use and let go by
+/// [`release_if_unused`]: they are about 20 MB, and a server without a model needs them only
+/// while it ingests documents.
+static BPE: Mutex<Option<(Arc<CoreBPE>, Instant)>> = Mutex::new(None);
+
+fn bpe() -> Arc<CoreBPE> {
+    let mut loaded = BPE.lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    match loaded.as_mut() {
+        Some((bpe, used)) => {
+            *used = now;
+            bpe.clone()
+        }
+        None => {
+            let bpe = Arc::new(
+                tiktoken_rs::cl100k_base().expect("the cl100k_base ranks ship with the crate"),
+            );
+            *loaded = Some((bpe.clone(), now));
+            bpe
+        }
+    }
 }
 
 /// Tokens in `text`. The first call loads the ranks (tens of milliseconds); call
@@ -18,6 +35,30 @@ fn bpe() -> &'static CoreBPE {
 pub fn count_tokens(text: &str) -> usize {
     bpe().encode_ordinary(text).len()
 }
+
+/// Lets the ranks and the remembered word counts go when nothing counted for `idle`; the
+/// next count loads them again. Never waits: when another thread is counting, nothing is
+/// released. Returns whether anything was.
+pub fn release_if_unused(idle: Duration) -> bool {
+    let Ok(mut loaded) = BPE.try_lock() else {
+        return false;
+    };
+    if !loaded
+        .as_ref()
+        .is_some_and(|(_, used)| used.elapsed() >= idle)
+    {
+        return false;
+    }
+    *loaded = None;
+    drop(loaded);
+    if let Ok(mut known) = KNOWN.try_lock() {
+        *known = WordCounter::default();
+    }
+    true
+}
+
+/// Words whose counts [`count_tokens_cached`] remembers.
+static KNOWN: LazyLock<Mutex<WordCounter>> = LazyLock::new(Default::default);
 
 /// Words remembered by a [`WordCounter`] before it starts over.
 const COUNTED_WORDS: usize = 65_536;
@@ -29,8 +70,8 @@ const COUNTED_WORD_BYTES: usize = 64;
 /// is mostly words seen before, and encoding prompt texts whole was a twentieth of a chat
 /// request's CPU. Words not yet known are encoded outside the lock.
 pub fn count_tokens_cached(text: &str) -> usize {
-    static KNOWN: LazyLock<Mutex<WordCounter>> = LazyLock::new(Default::default);
-    let lock = || KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+    let lock =
+        || -> MutexGuard<'_, WordCounter> { KNOWN.lock().unwrap_or_else(|e| e.into_inner()) };
     let mut total = 0;
     let mut unknown = Vec::new();
     {
@@ -120,6 +161,16 @@ pub fn warm_up() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unused_ranks_are_let_go_and_loaded_again() {
+        assert_eq!(count_tokens_cached("hello world"), 2);
+        assert!(!release_if_unused(Duration::from_secs(3600)), "just used");
+        // Other tests may count meanwhile; then nothing is released, which is also right.
+        release_if_unused(Duration::ZERO);
+        assert_eq!(count_tokens("hello world"), 2);
+        assert_eq!(count_tokens_cached("hello world"), 2);
+    }
 
     #[test]
     fn counts_like_openai() {

@@ -1,6 +1,7 @@
 //! The `parley` command.
 
 mod analyze;
+mod memory;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -77,11 +78,13 @@ enum AdminCommand {
 }
 
 fn main() -> anyhow::Result<()> {
+    memory::no_huge_pages();
     let cli = Cli::parse();
     let config = Config::resolve(cli.settings, cli.config.as_deref())?;
     parley_server::telemetry::init(config.log_format, &config.log_level);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(memory::return_freed)
         .build()?;
     runtime.block_on(run(cli.command, config))
 }
