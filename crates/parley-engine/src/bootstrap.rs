@@ -48,7 +48,7 @@ pub async fn ensure_initialized(
         return Ok(None);
     }
     let workspace = accounts::create_workspace(&tx, DEMO_WORKSPACE).await?;
-    let user = match accounts::create_user(&tx, &email, "Owner", &hash).await {
+    let user = match accounts::create_user(&tx, &email, &name_from_email(&email), &hash).await {
         Ok(user) => user,
         Err(parley_store::StoreError::Conflict(_)) => return Ok(None),
         Err(e) => return Err(e.into()),
@@ -163,4 +163,33 @@ pub async fn seal_plaintext_secrets(store: &Store, vault: &Vault) -> EngineResul
         );
     }
     Ok(())
+}
+
+/// A display name from an email's local part (`sam.lee@…` → "Sam Lee"): visitors see the
+/// name of the agent who joins, and a role ("Owner") is not a name.
+fn name_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or_default();
+    let words: Vec<String> = local
+        .split(['.', '_', '-', '+'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect();
+    match words.is_empty() {
+        true => "Support".into(),
+        false => words.join(" "),
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    #[test]
+    fn the_first_users_name_comes_from_their_email() {
+        assert_eq!(super::name_from_email("sam.lee@example.com"), "Sam Lee");
+        assert_eq!(super::name_from_email("admin@example.com"), "Admin");
+    }
 }

@@ -235,6 +235,8 @@ pub enum Outcome {
     Passages,
     Model,
     Fallback,
+    /// The question asks for a person: the conversation would be handed off.
+    Handoff,
 }
 
 /// How a model's prompt was filled.
@@ -350,6 +352,24 @@ pub async fn trial(ctx: &Services, bot: &Bot, question: &str) -> EngineResult<Tr
     }
     let started = Instant::now();
     let retrieved = crate::knowledge::retrieve(ctx, bot, question, super::send::PASSAGES).await?;
+    let matcher = ctx.intents.matcher(bot);
+    let insight = parley_domain::insight::analyze_message(question, &matcher);
+    let threshold = bot.insight.config.intent_threshold;
+    let wanted = &bot.behaviour.handoff_intents;
+    let asks = parley_domain::chat::handoff::requested(question, &insight, wanted, threshold, None);
+    if asks.is_some() {
+        let offer = handoff::availability(ctx, bot, None, false).await?;
+        return Ok(Trial {
+            answer: parley_domain::chat::handoff::next_steps(offer),
+            outcome: Outcome::Handoff,
+            relevance: 0.0,
+            passages_sent: 0,
+            budget: None,
+            model: String::new(),
+            latency_ms: started.elapsed().as_millis() as u64,
+            retrieved,
+        });
+    }
     let (events, _ignored) = mpsc::channel(1);
     let replies = Replies {
         events,

@@ -78,21 +78,34 @@ pub(crate) async fn tell_visitor(
     bot: &Bot,
     conv: &Conversation,
 ) -> EngineResult<String> {
+    let visitor = convs::get_visitor(ctx.store.db(), conv.bot_id, conv.visitor_id).await?;
+    let email_known = visitor.email.is_some() || visitor.contact_email.is_some();
+    Ok(next_steps(
+        availability(ctx, bot, Some(conv.id), email_known).await?,
+    ))
+}
+
+/// What the team can offer a visitor asking now (`conv` is theirs, not counted as ahead).
+pub(crate) async fn availability(
+    ctx: &Services,
+    bot: &Bot,
+    conv: Option<uuid::Uuid>,
+    email_known: bool,
+) -> EngineResult<Availability> {
     let db = ctx.store.db();
-    let agents_online = presence::agents(db, conv.workspace_id)
+    let agents_online = presence::agents(db, bot.workspace_id)
         .await?
         .iter()
         .filter(|a| a.presence == "online")
         .count();
-    let visitor = convs::get_visitor(db, conv.bot_id, conv.visitor_id).await?;
-    let wait = convs::recent_handoff_wait(db, conv.workspace_id, WAITS_AVERAGED).await?;
-    let ahead = convs::waiting_count(db, conv.workspace_id, conv.id).await?;
+    let wait = convs::recent_handoff_wait(db, bot.workspace_id, WAITS_AVERAGED).await?;
+    let ahead = convs::waiting_count(db, bot.workspace_id, conv.unwrap_or_default()).await?;
     // Each conversation ahead shares the online agents' time.
     let expected_wait_minutes = wait.map(|ms| {
         let per_agent = (ahead as f64 + 1.0) / agents_online.max(1) as f64;
         ((ms as f64 / 60_000.0) * per_agent).ceil() as u32
     });
-    Ok(next_steps(Availability {
+    Ok(Availability {
         open: bot
             .behaviour
             .business_hours
@@ -100,6 +113,6 @@ pub(crate) async fn tell_visitor(
             .is_none_or(|hours| open_now(hours, jiff::Timestamp::now())),
         agents_online,
         expected_wait_minutes,
-        email_known: visitor.email.is_some() || visitor.contact_email.is_some(),
-    }))
+        email_known,
+    })
 }

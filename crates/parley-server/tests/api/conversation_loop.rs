@@ -325,6 +325,14 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
         assert_eq!(status, StatusCode::OK, "{tried}");
         assert_eq!(tried["outcome"], "fallback", "{}: {tried}", db.name);
         assert!(tried["relevance_bar"].as_f64().unwrap() > 0.0);
+        let (_, human) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/bots/{bot_id}/try"),
+                Some(json!({"question": "Can I talk to a real person?"})),
+            )
+            .await;
+        assert_eq!(human["outcome"], "handoff", "{}: {human}", db.name);
         let (_, all) = owner.call(Method::GET, "/api/v1/conversations", None).await;
         assert_eq!(all["items"].as_array().unwrap().len(), 1, "{}", db.name);
         // Testing a model reports the provider's refusal in plain words.

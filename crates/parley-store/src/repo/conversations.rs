@@ -335,8 +335,12 @@ pub async fn append_message(
         .await?;
     // Every column is given: the stored row is the one sent.
     let msg = msg.try_into_model()?;
-    let preview: String = msg.body.chars().take(140).collect();
     let mut update = conversation::Entity::update_many();
+    // Lists show what was said, not notices ("The assistant is back.").
+    if msg.role != "system" {
+        let preview: String = msg.body.chars().take(140).collect();
+        update = update.col_expr(conversation::Column::Preview, Expr::val(preview));
+    }
     if let Some((insight, columns)) = new.conversation_insight {
         let intents = match columns.intents.is_empty() {
             true => String::new(),
@@ -359,7 +363,6 @@ pub async fn append_message(
             .col_expr(conversation::Column::Intents, Expr::val(intents));
     }
     let update = update
-        .col_expr(conversation::Column::Preview, Expr::val(preview))
         .col_expr(
             conversation::Column::MessageCount,
             Expr::col(conversation::Column::MessageCount).add(1),

@@ -2413,7 +2413,7 @@ export interface components {
          * @description Where a tried answer came from.
          * @enum {string}
          */
-        TryOutcome: "faq" | "passages" | "model" | "fallback";
+        TryOutcome: "faq" | "passages" | "model" | "fallback" | "handoff";
         TryQuestion: {
             question: string;
         };
