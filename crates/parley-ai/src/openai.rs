@@ -126,14 +126,25 @@ impl Client {
         }
     }
 
-    /// Starts a streamed chat completion.
+    /// Starts a streamed chat completion. `image` (a `data:` URL) goes with the last message,
+    /// as OpenAI's vision input does (`image_url` content parts), for models that see images.
     pub async fn chat_stream(
         &self,
         endpoint: &Endpoint,
         messages: &[PromptMessage],
+        image: Option<&str>,
         max_tokens: u32,
         temperature: f32,
     ) -> Result<DeltaStream, AiError> {
+        let mut messages = json!(messages);
+        if let (Some(url), Some(last)) = (image, messages.as_array_mut().and_then(|m| m.last_mut()))
+        {
+            let text = last["content"].take();
+            last["content"] = json!([
+                {"type": "text", "text": text},
+                {"type": "image_url", "image_url": {"url": url}},
+            ]);
+        }
         let body = json!({
             "model": endpoint.model,
             "messages": messages,

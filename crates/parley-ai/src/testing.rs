@@ -131,23 +131,28 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
         "slow" => tokio::time::sleep(Duration::from_secs(5)).await,
         _ => {}
     }
+    // Content is a string, or (vision input) parts of which the text ones count here.
+    let text_of = |m: &Value| -> String {
+        match &m["content"] {
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            content => content.as_str().unwrap_or("").to_string(),
+        }
+    };
     let question = messages
         .iter()
         .rev()
         .find(|m| m["role"] == "user")
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("");
+        .map(text_of)
+        .unwrap_or_default();
     let scripted = mock.recorded.lock().unwrap().scripted.get(&model).cloned();
     let answer = scripted.unwrap_or_else(|| format!("You asked: {question}"));
     let prompt_tokens: usize = messages
         .iter()
-        .map(|m| {
-            m["content"]
-                .as_str()
-                .unwrap_or("")
-                .split_whitespace()
-                .count()
-        })
+        .map(|m| text_of(m).split_whitespace().count())
         .sum();
     let words: Vec<String> = answer.split_inclusive(' ').map(str::to_string).collect();
     if body["stream"] != true {

@@ -34,7 +34,7 @@ async fn collect(
     e: &Endpoint,
 ) -> Result<(String, Option<parley_ai::openai::Usage>), AiError> {
     let mut stream = client
-        .chat_stream(e, &question("where is my order"), 100, 0.2)
+        .chat_stream(e, &question("where is my order"), None, 100, 0.2)
         .await?;
     let (mut text, mut usage) = (String::new(), None);
     while let Some(delta) = stream.next().await {

@@ -89,15 +89,21 @@ pub(super) async fn answer(
     bot: &Bot,
     conv: &Conversation,
     question: &str,
-    with_image: bool,
+    image: Option<uuid::Uuid>,
     started: Instant,
     retrieval: Option<AbortOnDropHandle<EngineResult<Retrieved>>>,
     replies: Replies,
 ) -> EngineResult<()> {
-    let Some(retrieval) = retrieval else {
+    // A model that sees images is shown the photo; other bots acknowledge it.
+    let seen = match (image, bot.model.as_ref().is_some_and(|m| m.vision)) {
+        (Some(id), true) => Some(photo_url(ctx, id).await?),
+        _ => None,
+    };
+    let with_image = image.is_some() && seen.is_none();
+    if retrieval.is_none() && seen.is_none() {
         say(ctx, conv, PHOTO_ONLY.to_string(), started, replies).await;
         return Ok(());
-    };
+    }
     let (store, hub) = (&ctx.store, &ctx.hub);
     // A model's prompt carries the recent turns: read them while retrieval finishes (a
     // close FAQ's answer then leaves them unused). Without them the model still answers.
@@ -108,7 +114,11 @@ pub(super) async fn answer(
         }),
         None => Vec::new(),
     };
-    let retrieved = match retrieval.await {
+    let retrieved = match retrieval {
+        None => Ok(Ok(Retrieved::default())),
+        Some(retrieval) => retrieval.await,
+    };
+    let retrieved = match retrieved {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "retrieval failed; answering with the fallback");
@@ -122,11 +132,16 @@ pub(super) async fn answer(
     if with_image {
         replies.token(PHOTO_WITH_TEXT).await;
     }
+    let text = match (question.is_empty(), &seen) {
+        (true, Some(_)) => "(The visitor sent this photo without a message.)",
+        _ => question,
+    };
     let asked = Question {
-        text: question,
+        text,
         summary: &conv.summary,
         history: &history,
         retrieved: &retrieved,
+        image: seen.as_deref(),
     };
     let reply = compose(ctx, bot, asked, &replies).await?.message;
     // Fallbacks in a row: after too many, a person takes over.
@@ -226,6 +241,8 @@ struct Question<'a> {
     /// The turns before it that the memory window carries.
     history: &'a [Turn],
     retrieved: &'a Retrieved,
+    /// The visitor's photo as a `data:` URL, for a model that sees images.
+    image: Option<&'a str>,
 }
 
 /// Where an answer came from.
@@ -380,6 +397,7 @@ pub async fn trial(ctx: &Services, bot: &Bot, question: &str) -> EngineResult<Tr
         summary: "",
         history: &[],
         retrieved: &retrieved,
+        image: None,
     };
     let composed = compose(ctx, bot, q, &replies).await?;
     let passages_sent = match (composed.budget, composed.relevance >= RELEVANCE_BAR) {
@@ -438,6 +456,7 @@ async fn model_reply(
             .chat_stream(
                 &endpoint,
                 &prompt.messages,
+                q.image,
                 settings.max_tokens,
                 settings.temperature,
             )
@@ -486,6 +505,14 @@ async fn model_reply(
         ..Default::default()
     };
     Ok((message, budget, false))
+}
+
+/// A stored photo as a `data:` URL, the form every OpenAI-compatible vision model takes.
+async fn photo_url(ctx: &Services, id: uuid::Uuid) -> EngineResult<String> {
+    use base64::Engine;
+    let (content_type, bytes) = super::stored_image(&ctx.store, id).await?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    Ok(format!("data:{content_type};base64,{encoded}"))
 }
 
 /// Characters of a passage quoted in its citation, for the widget to show on demand.

@@ -205,7 +205,10 @@ pub(super) async fn receive(
         }
         return Ok((visitor_msg, receiver));
     }
-    let with_image = image.is_some();
+    let image_id = image
+        .as_ref()
+        .and_then(|i| i["image_id"].as_str())
+        .and_then(|id| id.parse().ok());
     let (conv, question) = (fresh, text.to_string());
     tokio::spawn(async move {
         // Not started if the conversation was handed off when the request read it.
@@ -219,7 +222,7 @@ pub(super) async fn receive(
             })),
         };
         let asked = answer(
-            &ctx, &bot, &conv, &question, with_image, started, retrieval, replies,
+            &ctx, &bot, &conv, &question, image_id, started, retrieval, replies,
         );
         if let Err(e) = asked.await {
             tracing::warn!(conversation = %conv.id, error = %e, "answering failed");

@@ -353,3 +353,46 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_model_that_sees_images_is_shown_the_visitors_photo() {
+    let mock = parley_ai::testing::start().await;
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Vision").await;
+        let settings = json!({"base_url": mock.base_url, "model": "gpt-test", "temperature": 0.2,
+            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key, "vision": true});
+        let path = format!("/api/v1/bots/{}/model", bot["id"].as_str().unwrap());
+        let (status, set) = owner.call(Method::PUT, &path, Some(settings)).await;
+        assert_eq!(status, StatusCode::OK, "{set}");
+        let mut w = Widget::of(&app, &bot);
+        let conv = w.start().await;
+        let (status, sent) = upload(&w, &conv, PNG.to_vec(), "box.png").await;
+        assert_eq!(status, StatusCode::CREATED, "{sent}");
+        let list = messages(&owner, &conv, 2).await;
+        let reply = list[1]["text"].as_str().unwrap();
+        assert!(
+            reply.contains("The box arrived crushed"),
+            "{}: {reply}",
+            db.name
+        );
+        assert!(
+            !reply.starts_with("Thanks for the photo"),
+            "the model answered: {reply}"
+        );
+        let requests = mock.recorded.lock().unwrap().chat_requests.clone();
+        let shown = requests.iter().rev().find_map(|r| {
+            let last = r["messages"].as_array()?.last()?.clone();
+            last["content"].as_array().cloned()
+        });
+        let parts = shown.unwrap_or_else(|| panic!("{}: no image part sent", db.name));
+        assert_eq!(parts[1]["type"], "image_url");
+        assert!(
+            parts[1]["image_url"]["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("data:image/png;base64,")
+        );
+    }
+}
