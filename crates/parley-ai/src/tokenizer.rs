@@ -43,9 +43,9 @@ pub fn release_if_unused(idle: Duration) -> bool {
     let Ok(mut loaded) = BPE.try_lock() else {
         return false;
     };
-    if !loaded
+    if loaded
         .as_ref()
-        .is_some_and(|(_, used)| used.elapsed() >= idle)
+        .is_none_or(|(_, used)| used.elapsed() < idle)
     {
         return false;
     }
