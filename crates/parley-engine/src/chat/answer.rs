@@ -283,6 +283,44 @@ async fn compose(
     q: Question<'_>,
     replies: &Replies,
 ) -> EngineResult<Composed> {
+    let mut composed = compose_text(ctx, bot, q, replies).await?;
+    link_sources(ctx, &mut composed.message.citations).await;
+    Ok(composed)
+}
+
+/// Gives cited passages the web address of their document, when it came with one. Without
+/// it (the read failed) the citations still open the quoted passage.
+async fn link_sources(ctx: &Services, citations: &mut serde_json::Value) {
+    let Some(list) = citations.as_array_mut() else {
+        return;
+    };
+    let ids: Vec<uuid::Uuid> = list
+        .iter()
+        .filter_map(|c| c["document_id"].as_str()?.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return;
+    }
+    match parley_store::repo::knowledge::source_urls(ctx.store.db(), &ids).await {
+        Ok(urls) => {
+            for c in list.iter_mut() {
+                let id = c["document_id"].as_str().and_then(|i| i.parse().ok());
+                if let Some(url) = id.and_then(|i: uuid::Uuid| urls.get(&i)) {
+                    c["url"] = json!(url);
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reading documents' addresses failed"),
+    }
+}
+
+/// The answer's text and citations (see [`compose`]).
+async fn compose_text(
+    ctx: &Services,
+    bot: &Bot,
+    q: Question<'_>,
+    replies: &Replies,
+) -> EngineResult<Composed> {
     let passages: Vec<Passage> = q
         .retrieved
         .passages

@@ -39,14 +39,28 @@ pub struct UploadOutcome {
 }
 
 /// Stores the files and queues them for ingestion. A file with the name of an existing
-/// document of the bot replaces it.
+/// document of the bot replaces it. `source_url`, where the files live on the web, lets
+/// citations of them link there.
 pub async fn upload(
     store: &Store,
     actor: &Actor,
     bot_id: Uuid,
     files: Vec<Upload>,
+    source_url: Option<String>,
 ) -> EngineResult<Vec<UploadOutcome>> {
     actor.require_manager()?;
+    let source_url = source_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
+    if let Some(url) = &source_url {
+        let web = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048;
+        if !web || url.chars().any(char::is_whitespace) {
+            return Err(invalid(
+                "source_url",
+                "must be an http(s) URL of at most 2048 characters",
+            ));
+        }
+    }
     bots::get(store.db(), actor.workspace_id, bot_id).await?;
     if files.is_empty() {
         return Err(invalid("files", "attach at least one file"));
@@ -88,7 +102,7 @@ pub async fn upload(
             actor.workspace_id,
             bot_id,
             NewDocument {
-                source_url: None,
+                source_url: source_url.clone(),
                 name: &name,
                 content_type: format.mime(),
                 sha256: &sha,

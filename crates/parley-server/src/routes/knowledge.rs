@@ -45,6 +45,9 @@ pub struct DocumentView {
     #[schema(required)]
     error: Option<String>,
     chunk_count: i32,
+    /// Where the document lives on the web; citations link there.
+    #[schema(required)]
+    source_url: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -56,6 +59,7 @@ fn document_view(d: Document) -> DocumentView {
         name: d.name,
         content_type: d.content_type,
         size_bytes: d.size_bytes,
+        source_url: d.source_url,
         status: d.status,
         error: d.error,
         chunk_count: d.chunk_count,
@@ -115,10 +119,11 @@ pub struct UploadItem {
 }
 
 /// Uploads files (multipart, field `files`, several at once): text, Markdown, HTML, PDF,
-/// DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others.
+/// DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others. An
+/// optional `source_url` part says where the files live on the web, for citations to link.
 #[utoipa::path(post, path = "/api/v1/bots/{id}/documents", tag = "knowledge", params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "one or more `files` parts"),
-    responses((status = 202, body = UploadResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)),
+    request_body(content_type = "multipart/form-data", description = "one or more `files` parts and an optional `source_url` part"),
+    responses((status = 202, body = UploadResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
 )]
 async fn upload_documents(
     State(state): State<AppState>,
@@ -128,8 +133,12 @@ async fn upload_documents(
 ) -> ApiResult<(StatusCode, Json<UploadResult>)> {
     let bot_id = parse_id(&id)?;
     let mut multipart = multipart.map_err(|e| ApiError::invalid_field("body", e.body_text()))?;
-    let mut files = Vec::new();
+    let (mut files, mut source_url) = (Vec::new(), None);
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("source_url") {
+            source_url = Some(field.text().await.map_err(multipart_error)?);
+            continue;
+        }
         let name = field.file_name().unwrap_or_default().to_string();
         let bytes = field.bytes().await.map_err(multipart_error)?;
         files.push(Upload {
@@ -137,7 +146,8 @@ async fn upload_documents(
             bytes: bytes.to_vec(),
         });
     }
-    let outcomes = knowledge::upload(&state.store, &caller.actor, bot_id, files).await?;
+    let outcomes =
+        knowledge::upload(&state.store, &caller.actor, bot_id, files, source_url).await?;
     state.jobs_wake.notify_one();
     let items = outcomes
         .into_iter()

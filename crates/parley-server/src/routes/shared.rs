@@ -45,6 +45,10 @@ pub struct Citation {
     faq_id: Option<Uuid>,
     chunk_id: Option<Uuid>,
     document_id: Option<Uuid>,
+    /// Where the document lives on the web, when it was uploaded with an address.
+    url: Option<String>,
+    /// The passage's first 300 characters, to show when there is no `url`.
+    quote: Option<String>,
 }
 
 /// The fixed vocabularies the API answers with. The store keeps them as text (written only

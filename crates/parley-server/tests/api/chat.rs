@@ -41,6 +41,7 @@ async fn shop_with_uploads(app: &helpers::TestApp) -> (helpers::Session, Value, 
         .await;
     let bot_id = bot["id"].as_str().unwrap().to_string();
     let form = reqwest::multipart::Form::new()
+        .text("source_url", "https://shop.example/policies")
         .part("files", reqwest::multipart::Part::bytes(b"# Returns\n\nYou can return unworn boots within 60 days for a full refund.\n\n# Shipping\n\nStandard shipping takes 3 to 5 business days.".to_vec()).file_name("policies.md"))
         .part("files", reqwest::multipart::Part::bytes(b"<html><body><h1>Warranty</h1><p>Tents carry a lifetime warranty.</p><script>evil()</script></body></html>".to_vec()).file_name("warranty.html"))
         .part("files", reqwest::multipart::Part::bytes(b"\x7fELF\x02\x01".to_vec()).file_name("program.exe"))
@@ -168,6 +169,11 @@ async fn the_widget_answers_from_knowledge_and_faqs_with_citations_as_json_and_s
         );
         assert_eq!(reply["citations"][0]["kind"], "passage");
         assert_eq!(reply["citations"][0]["title"], "policies.md");
+        // The document came with its address: the citation links there.
+        assert_eq!(
+            reply["citations"][0]["url"],
+            "https://shop.example/policies"
+        );
 
         let (_, sent) = w
             .call(

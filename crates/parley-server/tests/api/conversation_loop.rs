@@ -314,6 +314,20 @@ async fn inbox_views_assignment_canned_replies_contacts_and_trying_the_bot() {
             csv.starts_with("email,name,company") && csv.contains("ada@acme.test"),
             "{csv}"
         );
+        // A document's address must be a web address.
+        let form = reqwest::multipart::Form::new()
+            .text("source_url", "ftp://files.example/faq")
+            .part(
+                "files",
+                reqwest::multipart::Part::bytes(b"# A\n\nB".to_vec()).file_name("a.md"),
+            );
+        let refused = owner
+            .request(Method::POST, &format!("/api/v1/bots/{bot_id}/documents"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         // Trying the bot stores nothing.
         let (status, tried) = owner
             .call(

@@ -154,7 +154,8 @@ export interface paths {
         put?: never;
         /**
          * Uploads files (multipart, field `files`, several at once): text, Markdown, HTML, PDF,
-         *     DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others.
+         *     DOCX, CSV. Each is queued for ingestion; a refused file does not stop the others. An
+         *     optional `source_url` part says where the files live on the web, for citations to link.
          */
         post: operations["upload_documents"];
         delete?: never;
@@ -1293,6 +1294,10 @@ export interface components {
             chunk_id?: string | null;
             /** Format: uuid */
             document_id?: string | null;
+            /** @description Where the document lives on the web, when it was uploaded with an address. */
+            url?: string | null;
+            /** @description The passage's first 300 characters, to show when there is no `url`. */
+            quote?: string | null;
         };
         /**
          * @description Where an answer's source is: an FAQ or a passage of a document.
@@ -1530,6 +1535,8 @@ export interface components {
             error: string | null;
             /** Format: int32 */
             chunk_count: number;
+            /** @description Where the document lives on the web; citations link there. */
+            source_url: string | null;
             created_at: string;
             updated_at: string;
         };
@@ -3128,7 +3135,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description one or more `files` parts */
+        /** @description one or more `files` parts and an optional `source_url` part */
         requestBody?: {
             content: {
                 "multipart/form-data": unknown;
@@ -3177,6 +3184,14 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

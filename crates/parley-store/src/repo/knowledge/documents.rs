@@ -6,7 +6,7 @@ use crate::entities::{document, document_source};
 use crate::{StoreError, StoreResult, now_ms};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -150,4 +150,27 @@ pub async fn delete_document(
 /// A document by id alone, for the ingestion worker (the job names it; no tenant context).
 pub async fn find_document(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Option<Document>> {
     Ok(document::Entity::find_by_id(id).one(c).await?)
+}
+
+/// The web addresses of those of these documents that have one, by document id.
+pub async fn source_urls(
+    c: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, Option<String>)> = document::Entity::find()
+        .select_only()
+        .column(document::Column::Id)
+        .column(document::Column::SourceUrl)
+        .filter(document::Column::Id.is_in(ids.iter().copied()))
+        .filter(document::Column::SourceUrl.is_not_null())
+        .into_tuple()
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, url)| url.map(|u| (id, u)))
+        .collect())
 }
