@@ -27,6 +27,12 @@ import { postFile, type UploadProgress } from './upload';
 export const CSRF_HEADER = 'X-CSRF-Token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+export interface UploadOptions {
+  onProgress?: (progress: UploadProgress) => void;
+  /** Where the file lives on the web (an http(s) URL); blank means none. */
+  sourceUrl?: string;
+}
+
 export interface ApiClientOptions {
   /** Origin to call; defaults to the page's own origin (the API is same-origin). */
   baseUrl?: string;
@@ -172,15 +178,22 @@ export function createApi(options: ApiClientOptions = {}) {
           }),
         );
       },
-      /** One file per request (XMLHttpRequest, for upload progress). */
-      upload: (botId: string, file: File, onProgress?: (progress: UploadProgress) => void) =>
-        postFile<UploadResult>({
+      /**
+       * One file per request (XMLHttpRequest, for upload progress). `sourceUrl`, where the
+       * file lives on the web, is sent as the `source_url` part only when filled in.
+       */
+      upload: (botId: string, file: File, options: UploadOptions = {}) => {
+        const { onProgress } = options;
+        const sourceUrl = options.sourceUrl?.trim();
+        return postFile<UploadResult>({
           url: `${baseUrl}/api/v1/bots/${seg(botId)}/documents`,
           field: 'files',
           file,
+          fields: sourceUrl ? { source_url: sourceUrl } : {},
           headers: csrfToken ? { [CSRF_HEADER]: csrfToken } : {},
           ...(onProgress ? { onProgress } : {}),
-        }),
+        });
+      },
       search: (botId: string, query: string, limit?: number) =>
         unwrap(
           client.POST('/api/v1/bots/{id}/search', {

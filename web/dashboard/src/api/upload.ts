@@ -14,6 +14,8 @@ export interface PostFileOptions {
   url: string;
   field: string;
   file: File;
+  /** Text parts sent with the file (before it, so the server reads them first). */
+  fields?: Record<string, string>;
   headers?: Record<string, string>;
   onProgress?: (progress: UploadProgress) => void;
 }
@@ -27,12 +29,20 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The multipart body: the text `fields`, then the file under `field`. */
+export function uploadForm(field: string, file: File, fields: Record<string, string> = {}): FormData {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append(field, file, file.name);
+  return form;
+}
+
 /**
  * POSTs one file as multipart/form-data with XMLHttpRequest, which (unlike
  * fetch) reports upload progress. Resolves with the parsed JSON of a 2xx answer;
  * rejects with an ApiError otherwise, like the fetch-based client.
  */
-export function postFile<T>({ url, field, file, headers = {}, onProgress }: PostFileOptions): UploadRequest<T> {
+export function postFile<T>({ url, field, file, fields, headers = {}, onProgress }: PostFileOptions): UploadRequest<T> {
   const xhr = new XMLHttpRequest();
   const promise = new Promise<T>((resolve, reject) => {
     xhr.open('POST', url);
@@ -58,9 +68,7 @@ export function postFile<T>({ url, field, file, headers = {}, onProgress }: Post
     xhr.onerror = () =>
       reject(new ApiError({ status: 0, code: 'network_error', message: 'The upload failed: the server could not be reached.' }));
     xhr.onabort = () => reject(new ApiError({ status: 0, code: 'aborted', message: 'Upload cancelled.' }));
-    const form = new FormData();
-    form.append(field, file, file.name);
-    xhr.send(form);
+    xhr.send(uploadForm(field, file, fields));
   });
   return { promise, abort: () => xhr.abort() };
 }

@@ -19,6 +19,7 @@ function doc(id: string, name: string, status: string, extra: Record<string, unk
     status,
     error: null,
     chunk_count: status === 'ready' ? 4 : 0,
+    source_url: null,
     created_at: '2025-01-02T03:04:05Z',
     updated_at: '2025-01-02T03:04:05Z',
     ...extra,
@@ -114,6 +115,56 @@ describe('knowledge page', () => {
     const table = screen.getByRole('table', { name: 'Documents' });
     expect(within(table).getByText('returns.md')).toBeTruthy();
     expect(within(table).getByText('Queued')).toBeTruthy();
+  });
+
+  it('sends the source URL with every file of the upload, refuses a bad one in plain words, and links it in the table', async () => {
+    let listed = [doc('d1', 'shipping.md', 'ready', { source_url: 'https://example.com/help/shipping' })];
+    renderApp(`/bots/${sample.id}/knowledge`, {
+      'GET /api/v1/auth/me': () => json(200, ME),
+      [`GET ${base}`]: () => json(200, sample),
+      [`GET ${base}/documents`]: () =>
+        json(200, { items: listed, progress: { documents_total: listed.length, documents_done: 1, documents_failed: 0, chunks: 4 } }),
+      [`POST ${base}/search`]: () => json(200, { faqs: [], passages: [] }),
+    });
+    const table = await screen.findByRole('table', { name: 'Documents' });
+    const link = within(table).getByRole('link', { name: 'Source: example.com/help/shipping' });
+    expect(link.getAttribute('href')).toBe('https://example.com/help/shipping');
+    expect(link.getAttribute('rel')).toBe('noopener noreferrer');
+
+    const input = screen.getByLabelText('Source URL');
+    const drop = (...names: string[]) =>
+      fireEvent.drop(screen.getByTestId('dropzone'), {
+        dataTransfer: { files: names.map((n) => new File(['# x'], n, { type: 'text/markdown' })), types: ['Files'] },
+      });
+
+    // Refused before sending: nothing is queued and the field says why.
+    fireEvent.change(input, { target: { value: 'example.com/help' } });
+    drop('a.md');
+    expect(FakeXhr.all).toHaveLength(0);
+    expect(screen.getByText(/Enter a full web address starting with https:\/\//)).toBeTruthy();
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(document.activeElement).toBe(input);
+
+    // Editing clears the error; every file of the upload carries the URL.
+    fireEvent.change(input, { target: { value: ' https://example.com/help/returns ' } });
+    expect(input.getAttribute('aria-invalid')).toBeNull();
+    drop('returns.md', 'refunds.md');
+    expect(FakeXhr.all.map((x) => x.body?.get('source_url'))).toEqual(['https://example.com/help/returns', 'https://example.com/help/returns']);
+
+    // A 422 on source_url from the server lands on the field.
+    FakeXhr.all[0]!.respond(422, { error: { code: 'invalid', message: 'invalid input', fields: { source_url: 'must be an http(s) URL of at most 2048 characters' } } });
+    expect(await screen.findByText('Not uploaded: the source URL was not accepted.')).toBeTruthy();
+    expect(screen.getByText(/Enter a full web address starting with https:\/\//)).toBeTruthy();
+
+    const queued = doc('d2', 'refunds.md', 'queued', { source_url: 'https://example.com/help/returns' });
+    listed = [queued, ...listed];
+    FakeXhr.all[1]!.respond(202, { items: [{ name: 'refunds.md', document: queued, error: null }] });
+    expect(await within(table).findByRole('link', { name: 'Source: example.com/help/returns' })).toBeTruthy();
+
+    // Left blank, no source_url part is sent.
+    fireEvent.change(input, { target: { value: '' } });
+    drop('plain.md');
+    expect(FakeXhr.all[2]!.body?.has('source_url')).toBe(false);
   });
 
   it('polls while a document is being ingested and shows overall progress', async () => {

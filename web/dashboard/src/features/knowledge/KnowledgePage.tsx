@@ -1,20 +1,31 @@
 import { useCallback, useEffect, useReducer, useRef, useState, type DragEvent } from 'react';
 import { useApi } from '../../api/context';
-import { errorMessage } from '../../api/errors';
+import { ApiError, errorMessage } from '../../api/errors';
 import type { Bot, Document, DocumentList } from '../../api/types';
 import { canManage, useMe } from '../../lib/session';
 import { useResource } from '../../lib/useResource';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Card } from '../../ui/Card';
+import { Field } from '../../ui/Field';
 import { formatDateTime, formatRelative } from '../../ui/format';
+import { Input } from '../../ui/Input';
 import { ConfirmDialog } from '../../ui/Modal';
 import { LoadError, Loading } from '../../ui/Page';
 import { Table } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
 import { ingestSummary, isIngesting, mergeDocument, statusLabel, statusTone } from './progress';
 import { SearchBox } from './SearchBox';
-import { ACCEPTED_TYPES, formatBytes, nextToStart, uploadPercent, uploadsReducer, type UploadEntry } from './uploads';
+import {
+  ACCEPTED_TYPES,
+  SOURCE_URL_PROBLEM,
+  checkSourceUrl,
+  formatBytes,
+  nextToStart,
+  uploadPercent,
+  uploadsReducer,
+  type UploadEntry,
+} from './uploads';
 
 /** How often the document list is refreshed while something is being ingested. */
 export const POLL_MS = 1500;
@@ -30,6 +41,9 @@ export function KnowledgePage({ bot }: { bot: Bot }) {
   const docs = useResource(() => api.documents.list(bot.id), `documents:${bot.id}`);
   const [uploads, dispatch] = useReducer(uploadsReducer, []);
   const [deleting, setDeleting] = useState<Document | null>(null);
+  const [sourceUrl, setSourceUrl] = useState('');
+  const [sourceUrlError, setSourceUrlError] = useState<string | undefined>(undefined);
+  const sourceUrlInput = useRef<HTMLInputElement>(null);
   const aborts = useRef(new Map<string, () => void>());
 
   const { setData: setDocs } = docs;
@@ -54,9 +68,10 @@ export function KnowledgePage({ bot }: { bot: Bot }) {
   useEffect(() => {
     for (const entry of nextToStart(uploads)) {
       dispatch({ type: 'start', key: entry.key });
-      const request = api.documents.upload(bot.id, entry.file, ({ loaded, total }) =>
-        dispatch({ type: 'progress', key: entry.key, loaded, total }),
-      );
+      const request = api.documents.upload(bot.id, entry.file, {
+        sourceUrl: entry.sourceUrl,
+        onProgress: ({ loaded, total }) => dispatch({ type: 'progress', key: entry.key, loaded, total }),
+      });
       aborts.current.set(entry.key, request.abort);
       request.promise
         .then((result) => {
@@ -64,7 +79,14 @@ export function KnowledgePage({ bot }: { bot: Bot }) {
           dispatch({ type: 'done', key: entry.key, document: item?.document ?? null, error: item?.error ?? null });
           if (item?.document) addDocument(item.document);
         })
-        .catch((e) => dispatch({ type: 'failed', key: entry.key, error: errorMessage(e) }))
+        .catch((e) => {
+          if (e instanceof ApiError && e.fields.source_url !== undefined) {
+            setSourceUrlError(SOURCE_URL_PROBLEM);
+            dispatch({ type: 'failed', key: entry.key, error: 'Not uploaded: the source URL was not accepted.' });
+            return;
+          }
+          dispatch({ type: 'failed', key: entry.key, error: errorMessage(e) });
+        })
         .finally(() => aborts.current.delete(entry.key));
     }
   }, [uploads, api, bot.id, addDocument]);
@@ -86,7 +108,13 @@ export function KnowledgePage({ bot }: { bot: Bot }) {
   const addFiles = (files: FileList | File[] | null) => {
     const list = files ? Array.from(files) : [];
     if (list.length === 0) return;
-    dispatch({ type: 'add', files: list, keys: list.map(() => `u${++uploadSeq}`) });
+    const problem = checkSourceUrl(sourceUrl);
+    if (problem) {
+      setSourceUrlError(problem);
+      sourceUrlInput.current?.focus();
+      return;
+    }
+    dispatch({ type: 'add', files: list, keys: list.map(() => `u${++uploadSeq}`), sourceUrl });
   };
 
   const remove = async () => {
@@ -102,6 +130,29 @@ export function KnowledgePage({ bot }: { bot: Bot }) {
       <div className="detail-main">
         {manage && (
           <Card title="Upload documents" headingId="upload-heading" description="Text, Markdown, HTML, PDF, DOCX or CSV, up to 20 MB each.">
+            <Field
+              label="Source URL"
+              aside="Optional"
+              hint="Where these files live on your site; answers citing them link there."
+              error={sourceUrlError}
+              className="upload-source"
+            >
+              {(control) => (
+                <Input
+                  {...control}
+                  ref={sourceUrlInput}
+                  type="url"
+                  inputMode="url"
+                  autoComplete="url"
+                  placeholder="https://example.com/help/returns"
+                  value={sourceUrl}
+                  onChange={(e) => {
+                    setSourceUrl(e.target.value);
+                    setSourceUrlError(undefined);
+                  }}
+                />
+              )}
+            </Field>
             <DropZone onFiles={addFiles} />
             {uploads.length > 0 && (
               <UploadList
@@ -335,6 +386,12 @@ function DocumentTable({
             <div className="doc-name">
               <span className="strong">{d.name}</span>
               <span className="doc-type">{d.content_type}</span>
+              {d.source_url && /^https?:\/\//i.test(d.source_url) && (
+                <a className="doc-source" href={d.source_url} target="_blank" rel="noopener noreferrer" title={d.source_url}>
+                  <span className="sr-only">Source: </span>
+                  {d.source_url.replace(/^https?:\/\//i, '')}
+                </a>
+              )}
             </div>
           ),
         },

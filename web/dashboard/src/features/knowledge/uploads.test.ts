@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_UPLOAD_BYTES, checkFile, formatBytes, nextToStart, uploadPercent, uploadsReducer, type UploadEntry } from './uploads';
+import { MAX_UPLOAD_BYTES, SOURCE_URL_PROBLEM, checkFile, checkSourceUrl, formatBytes, nextToStart, uploadPercent, uploadsReducer, type UploadEntry } from './uploads';
 
 const file = (name: string, size: number) => ({ name, size }) as File;
 
@@ -57,6 +57,25 @@ describe('upload queue', () => {
     expect(uploadsReducer(state, { type: 'dismiss', key: 'k0' })).toHaveLength(3);
     expect(uploadsReducer(state, { type: 'dismiss', key: 'k1' }).map((e) => e.key)).toEqual(['k0', 'k2']);
     expect(uploadsReducer(state, { type: 'clear-finished' }).map((e) => e.key)).toEqual(['k0', 'k2']);
+  });
+
+  it('keeps the source URL of the upload on each of its files', () => {
+    const files = [file('a.md', 1), file('b.md', 1)];
+    const state = uploadsReducer([], { type: 'add', files, keys: ['a', 'b'], sourceUrl: ' https://example.com/help ' });
+    expect(state.map((e) => e.sourceUrl)).toEqual(['https://example.com/help', 'https://example.com/help']);
+    expect(queue(1)[0]!.sourceUrl).toBe('');
+  });
+
+  it('checks source URLs like the server does', () => {
+    expect(checkSourceUrl('')).toBeNull();
+    expect(checkSourceUrl('  ')).toBeNull();
+    expect(checkSourceUrl(' https://example.com/help/returns ')).toBeNull();
+    expect(checkSourceUrl('http://example.com')).toBeNull();
+    expect(checkSourceUrl('example.com/help')).toBe(SOURCE_URL_PROBLEM);
+    expect(checkSourceUrl('ftp://example.com')).toBe(SOURCE_URL_PROBLEM);
+    expect(checkSourceUrl('https://example.com/a b')).toBe(SOURCE_URL_PROBLEM);
+    expect(checkSourceUrl(`https://example.com/${'a'.repeat(2028)}`)).toBeNull();
+    expect(checkSourceUrl(`https://example.com/${'a'.repeat(2029)}`)).toBe(SOURCE_URL_PROBLEM);
   });
 
   it('checks sizes and formats bytes', () => {

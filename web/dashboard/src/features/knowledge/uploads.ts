@@ -7,6 +7,10 @@ export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 /** File types the server ingests (for the picker; the server has the last word). */
 export const ACCEPTED_TYPES = '.txt,.text,.md,.markdown,.html,.htm,.pdf,.docx,.csv,text/plain,text/markdown,text/html,text/csv,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 export const MAX_PARALLEL_UPLOADS = 3;
+/** The server's limit on a source URL (bytes). */
+export const MAX_SOURCE_URL_BYTES = 2048;
+/** What to say when the server (or the check below) refuses a source URL. */
+export const SOURCE_URL_PROBLEM = 'Enter a full web address starting with https:// or http://, without spaces, up to 2048 characters.';
 
 export type UploadStatus = 'waiting' | 'uploading' | 'done' | 'failed';
 
@@ -20,10 +24,12 @@ export interface UploadEntry {
   total: number;
   error: string | null;
   document: Document | null;
+  /** Sent with the file as `source_url`; blank when none. */
+  sourceUrl: string;
 }
 
 export type UploadAction =
-  | { type: 'add'; files: File[]; keys: string[] }
+  | { type: 'add'; files: File[]; keys: string[]; sourceUrl?: string }
   | { type: 'start'; key: string }
   | { type: 'progress'; key: string; loaded: number; total: number }
   | { type: 'done'; key: string; document: Document | null; error: string | null }
@@ -42,6 +48,17 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/**
+ * Why a source URL would be refused (the server's rule: blank, or an http(s) URL without
+ * whitespace of at most 2048 bytes), or null when it may be sent.
+ */
+export function checkSourceUrl(value: string): string | null {
+  const url = value.trim();
+  if (url === '') return null;
+  const web = /^https?:\/\//.test(url) && new TextEncoder().encode(url).length <= MAX_SOURCE_URL_BYTES;
+  return web && !/\s/.test(url) ? null : SOURCE_URL_PROBLEM;
 }
 
 /** Why a file is refused before upload, or null when it may be sent. */
@@ -69,6 +86,7 @@ export function uploadsReducer(state: UploadEntry[], action: UploadAction): Uplo
             total: file.size,
             error: problem,
             document: null,
+            sourceUrl: action.sourceUrl?.trim() ?? '',
           };
         }),
       ];
