@@ -1,6 +1,7 @@
 // Knowledge and FAQ pages against a real `parley serve`: the seeded demo bot's
 // documents get indexed, a Markdown file dropped on the page is uploaded and
-// indexed, test retrieval finds the shipping passage, and a new FAQ moves up.
+// indexed, one uploaded with a source URL links to it, test retrieval finds the
+// shipping passage, and a new FAQ moves up.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openDashboard, stepper } from '../lib/harness.mjs';
@@ -9,6 +10,9 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
 const DEMO_BOT = 'Trailhead Assistant';
 const UPLOAD_NAME = 'gift-cards.md';
 const UPLOAD_TEXT = '# Gift cards\n\n## Expiry\n\nTrailhead gift cards never expire and can be used online or in store.\n';
+const SOURCED_NAME = 'store-hours.md';
+const SOURCED_TEXT = '# Store hours\n\nOur Boulder store is open 9am to 7pm every day.\n';
+const SOURCE_URL = 'https://trailhead.example/help/store-hours';
 const NEW_QUESTION = 'Do gift cards expire?';
 
 let server;
@@ -86,6 +90,25 @@ test('knowledge: documents, upload, test retrieval, FAQ', { timeout: 180_000 }, 
     assert.equal(doc?.status, 'ready');
     assert.ok(doc.chunk_count >= 1, `chunks: ${doc.chunk_count}`);
     await row.getByRole('cell', { name: String(doc.chunk_count), exact: true }).waitFor();
+  });
+
+  await step('a source URL goes with the upload and links from the table', async () => {
+    const sourceUrl = page.getByLabel('Source URL');
+    await sourceUrl.fill('trailhead.example/help');
+    await page.locator('input[type="file"]').setInputFiles({ name: SOURCED_NAME, mimeType: 'text/markdown', buffer: Buffer.from(SOURCED_TEXT) });
+    await page.getByText('Enter a full web address starting with https://', { exact: false }).waitFor();
+    assert.equal(await page.getByRole('list', { name: 'Uploads' }).getByText(SOURCED_NAME).count(), 0, 'nothing was uploaded');
+
+    await sourceUrl.fill(SOURCE_URL);
+    await page.locator('input[type="file"]').setInputFiles({ name: SOURCED_NAME, mimeType: 'text/markdown', buffer: Buffer.from(SOURCED_TEXT) });
+    await page.getByRole('list', { name: 'Uploads' }).getByText(SOURCED_NAME).waitFor();
+    const row = page.getByRole('table', { name: 'Documents' }).getByRole('row').filter({ hasText: SOURCED_NAME });
+    const link = row.getByRole('link', { name: `Source: ${SOURCE_URL.replace('https://', '')}` });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), SOURCE_URL);
+    const { items } = await apiGet(`/api/v1/bots/${botId}/documents`);
+    assert.equal(items.find((d) => d.name === SOURCED_NAME)?.source_url, SOURCE_URL);
+    assert.equal(items.find((d) => d.name === UPLOAD_NAME)?.source_url, null, 'an upload without one has none');
   });
 
   await step('test retrieval finds the shipping passage', async () => {
