@@ -13,6 +13,7 @@ import { LeadPanel } from '../../ui/insight/LeadPanel';
 import { SentimentTrend } from '../../ui/insight/SentimentTrend';
 import { useToast } from '../../ui/Toast';
 import { AssignMenu } from './AssignMenu';
+import { ContactPanel } from './ContactPanel';
 import type { Detail, Rating, Summary } from './contract';
 import { addTag, removeTag } from './inbox';
 import { formatWaiting, ratingText, sentimentLabelOf, stars, visitorLabel, visitorSecondary } from './labels';
@@ -188,6 +189,8 @@ export function ConversationPane({
           <LeadPanel lead={detail.insight.lead} />
         </section>
       </div>
+
+      <ContactPanel conversation={c} now={now} />
 
       <Notes detail={detail} onDetail={onDetail} />
     </div>

@@ -302,7 +302,7 @@ describe('the conversation pane', () => {
     ];
     renderApp('/inbox/c1', routes(w));
     expect(await screen.findByRole('heading', { name: 'Sam Lee', level: 2 })).toBeTruthy();
-    expect(screen.getByText('sam@example.com')).toBeTruthy();
+    expect(screen.getByText('sam@example.com', { selector: '.conversation-email' })).toBeTruthy();
     const transcript = screen.getByRole('list', { name: 'Transcript' });
     const thumb = within(transcript).getByRole('img', { name: 'box.png' });
     expect(thumb.getAttribute('src')).toBe('/api/v1/images/i1');

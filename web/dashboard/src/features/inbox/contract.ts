@@ -61,6 +61,12 @@ export type Counts = Schemas['ViewCounts'];
 /** GET /api/v1/agents */
 export type Agent = Schemas['AgentView'];
 
+/**
+ * GET /api/v1/contacts/{visitor_id}: the visitor as a contact, their lead signals and their
+ * conversations (404 when the visitor is not a contact: no email, name or lead score).
+ */
+export type ContactDetail = Schemas['ContactDetail'];
+
 /** GET /api/v1/canned-replies */
 export type CannedReply = Schemas['CannedReplyView'];
 
