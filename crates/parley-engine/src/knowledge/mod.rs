@@ -53,7 +53,8 @@ pub async fn upload(
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty());
     if let Some(url) = &source_url {
-        let web = (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048;
+        let web = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.chars().count() <= 2048;
         if !web || url.chars().any(char::is_whitespace) {
             return Err(invalid(
                 "source_url",
