@@ -31,7 +31,8 @@ describe('bot detail (owner)', () => {
       name: 'Support Bot',
       allowed_origins: ['https://www.example.com'],
       appearance: { ...sample.appearance, greeting: 'Welcome back!' },
-      behaviour: sample.behaviour,
+      // The fake bot predates the handoff settings, so the form sends the server's defaults.
+      behaviour: { ...sample.behaviour, handoff_intents: ['human_agent'], business_hours: null, auto_assign: false, fallbacks_before_handoff: 3 },
     });
     expect((screen.getByRole('button', { name: 'Save changes' }) as HTMLButtonElement).disabled).toBe(true);
   });
@@ -49,6 +50,67 @@ describe('bot detail (owner)', () => {
     expect(screen.getByText('origin is not allowed here')).toBeTruthy();
     await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Allowed origins')));
     expect(screen.getByRole('alert').textContent).toBe('Some fields need attention.');
+  });
+
+  it('saves the handoff settings with the behaviour and shows their server errors at the fields', async () => {
+    let reply = () => errorBody(422, 'validation_failed', 'Some values are not valid', {
+      'behaviour.business_hours.timezone': 'must be an IANA time zone such as Europe/Berlin',
+    });
+    const { calls } = renderApp(`/bots/${sample.id}`, {
+      'GET /api/v1/auth/me': () => json(200, ME),
+      [`GET /api/v1/bots/${sample.id}`]: () => json(200, sample),
+      [`PATCH /api/v1/bots/${sample.id}`]: () => reply(),
+    });
+    const card = within((await screen.findByRole('heading', { name: 'Handoff to a person' })).closest('section')!);
+    fireEvent.change(card.getByLabelText('Handoff intents'), { target: { value: 'human_agent, complaint' } });
+    fireEvent.change(card.getByLabelText(/unanswered questions in a row/), { target: { value: '2' } });
+    fireEvent.click(card.getByLabelText('Assign to online agents in turn'));
+    expect(card.queryByLabelText('Time zone')).toBeNull();
+    fireEvent.click(card.getByRole('switch', { name: 'Always open' }));
+    fireEvent.change(card.getByLabelText('Time zone'), { target: { value: 'Europe/Berlin' } });
+    fireEvent.change(card.getByLabelText('Monday closes'), { target: { value: '12:00' } });
+    fireEvent.click(card.getByLabelText('Saturday'));
+    fireEvent.click(card.getByLabelText('Friday'));
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+
+    await waitFor(() => expect(card.getByLabelText('Time zone').getAttribute('aria-invalid')).toBe('true'));
+    expect(card.getByText('must be an IANA time zone such as Europe/Berlin')).toBeTruthy();
+    const patch = calls.find((c) => c.method === 'PATCH')!;
+    expect((patch.body as { behaviour: unknown }).behaviour).toEqual({
+      ...sample.behaviour,
+      handoff_intents: ['human_agent', 'complaint'],
+      fallbacks_before_handoff: 2,
+      auto_assign: true,
+      business_hours: {
+        timezone: 'Europe/Berlin',
+        days: [
+          { day: 'mon', open: '09:00', close: '12:00' },
+          { day: 'tue', open: '09:00', close: '17:00' },
+          { day: 'wed', open: '09:00', close: '17:00' },
+          { day: 'thu', open: '09:00', close: '17:00' },
+          { day: 'sat', open: '09:00', close: '17:00' },
+        ],
+      },
+    });
+
+    reply = () => json(200, { ...sample, behaviour: (calls.at(-1)!.body as { behaviour: unknown }).behaviour });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Changes saved')).toBeTruthy();
+    expect((card.getByLabelText('Monday closes') as HTMLInputElement).value).toBe('12:00');
+    expect(card.getAllByText('Closed')).toHaveLength(2); // Friday and Sunday
+  });
+
+  it('checks opening hours before saving', async () => {
+    const { calls } = renderApp(`/bots/${sample.id}`, {
+      'GET /api/v1/auth/me': () => json(200, ME),
+      [`GET /api/v1/bots/${sample.id}`]: () => json(200, sample),
+    });
+    fireEvent.click(await screen.findByRole('switch', { name: 'Always open' }));
+    fireEvent.change(screen.getByLabelText('Tuesday opens'), { target: { value: '18:00' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Tuesday closes before it opens')).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('Tuesday opens')));
+    expect(calls.some((c) => c.method === 'PATCH')).toBe(false);
   });
 
   it("shows the server's message when an error has no field", async () => {

@@ -22,10 +22,14 @@ import {
   type BotFormValues,
 } from './botForm';
 import { EmbedSnippet } from './EmbedSnippet';
+import { HandoffCard } from './HandoffCard';
 import { KeysCard, rotatedMessage } from './KeysCard';
 import { ModelCard } from './ModelCard';
 import { TryPanel } from './TryPanel';
 import { WidgetPreview } from './WidgetPreview';
+
+/** The form's fields held as text (the handoff card edits the rest). */
+type TextField = { [K in keyof BotFormValues]: BotFormValues[K] extends string ? K : never }[keyof BotFormValues];
 
 /**
  * /bots/:id: the bot's settings, inside the app's bot sub-page frame (header
@@ -113,7 +117,7 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
     navigate('/bots', { replace: true });
   };
 
-  const text = (key: keyof BotFormValues) => ({
+  const text = (key: TextField) => ({
     value: values[key],
     readOnly,
     onChange: (e: { target: { value: string } }) => set(key, e.target.value as never),
@@ -255,6 +259,8 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
                 </Field>
               </div>
             </Card>
+
+            <HandoffCard values={values} errors={errors} set={set} readOnly={readOnly} saved={bot} />
 
             {manage && (
               <div className={dirty ? 'save-bar save-bar-dirty' : 'save-bar'}>

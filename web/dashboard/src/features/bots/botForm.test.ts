@@ -2,8 +2,26 @@ import { describe, expect, it } from 'vitest';
 import type { Bot } from '../../api/types';
 import { bot } from '../../test/fakeFetch';
 import { botToForm, formToUpdate, formsEqual, mapServerFields, validateBotForm } from './botForm';
+import { browserTimeZone } from './handoff';
 
-const sample = bot() as Bot;
+const HOURS = {
+  timezone: 'Europe/Berlin',
+  days: [
+    { day: 'mon', open: '09:00', close: '17:00' },
+    { day: 'fri', open: '10:00', close: '24:00' },
+  ],
+} as const;
+const base = bot() as Bot;
+/** A bot as the server returns it now, with every handoff setting. */
+const sample = bot({
+  behaviour: {
+    ...base.behaviour,
+    handoff_intents: ['human_agent', 'complaint'],
+    business_hours: HOURS,
+    auto_assign: true,
+    fallbacks_before_handoff: 2,
+  },
+}) as Bot;
 
 describe('bot form conversion', () => {
   it('round-trips a bot into the PATCH body unchanged', () => {
@@ -16,11 +34,13 @@ describe('bot form conversion', () => {
     });
   });
 
+  it('round-trips a bot that is always open', () => {
+    const open = { ...sample, behaviour: { ...sample.behaviour, business_hours: null } };
+    expect(formToUpdate(botToForm(open)).behaviour).toEqual(open.behaviour);
+  });
+
   it('sends back the behaviour and appearance fields the form does not edit', () => {
-    const current = {
-      ...sample,
-      behaviour: { ...sample.behaviour, handoff_intents: ['human_agent', 'refund'], business_hours: null, auto_assign: true },
-    } as Bot;
+    const current = { ...sample, behaviour: { ...sample.behaviour, later_setting: 'x' } } as Bot;
     const update = formToUpdate({ ...botToForm(current), memoryTurns: '12' }, current);
     expect(update.behaviour).toEqual({ ...current.behaviour, memory_turns: 12 });
     expect(update.appearance).toEqual(current.appearance);
@@ -50,6 +70,126 @@ describe('bot form conversion', () => {
     const a = botToForm(sample);
     expect(formsEqual(a, { ...a })).toBe(true);
     expect(formsEqual(a, { ...a, greeting: 'Hello' })).toBe(false);
+  });
+});
+
+describe('handoff settings', () => {
+  it('shows the server defaults for a bot saved before they existed', () => {
+    const values = botToForm(base);
+    expect(values).toMatchObject({
+      handoffIntentsText: 'human_agent',
+      fallbacksBeforeHandoff: '3',
+      autoAssign: false,
+      alwaysOpen: true,
+      timezone: browserTimeZone(),
+    });
+    expect(values.days.filter((d) => d.open).map((d) => d.day)).toEqual(['mon', 'tue', 'wed', 'thu', 'fri']);
+    expect(formToUpdate(values).behaviour).toEqual({
+      ...base.behaviour,
+      handoff_intents: ['human_agent'],
+      business_hours: null,
+      auto_assign: false,
+      fallbacks_before_handoff: 3,
+    });
+  });
+
+  it('shows one row per weekday, with midnight as 00:00', () => {
+    const values = botToForm(sample);
+    expect(values).toMatchObject({ handoffIntentsText: 'human_agent, complaint', fallbacksBeforeHandoff: '2', autoAssign: true, alwaysOpen: false });
+    expect(values.days.map((d) => d.day)).toEqual(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+    expect(values.days[0]).toEqual({ day: 'mon', open: true, from: '09:00', to: '17:00' });
+    expect(values.days[1]).toMatchObject({ day: 'tue', open: false });
+    expect(values.days[4]).toEqual({ day: 'fri', open: true, from: '10:00', to: '00:00' });
+  });
+
+  it('sends what the form holds: intents as a list, ticked days only, always open as null', () => {
+    const values = botToForm(sample);
+    const days = values.days.map((d) =>
+      d.day === 'mon' ? { ...d, open: false } : d.day === 'sat' ? { ...d, open: true, from: '10:00', to: '14:00' } : d,
+    );
+    const update = formToUpdate(
+      { ...values, handoffIntentsText: ' refund, complaint  human_agent,,refund ', fallbacksBeforeHandoff: ' 0 ', autoAssign: false, timezone: ' America/Denver ', days },
+      sample,
+    );
+    expect(update.behaviour).toMatchObject({
+      handoff_intents: ['refund', 'complaint', 'human_agent'],
+      fallbacks_before_handoff: 0,
+      auto_assign: false,
+      business_hours: {
+        timezone: 'America/Denver',
+        days: [
+          { day: 'fri', open: '10:00', close: '24:00' },
+          { day: 'sat', open: '10:00', close: '14:00' },
+        ],
+      },
+    });
+    expect(formToUpdate({ ...values, alwaysOpen: true }, sample).behaviour?.business_hours).toBeNull();
+    expect(formToUpdate({ ...values, handoffIntentsText: '  ' }, sample).behaviour?.handoff_intents).toEqual([]);
+  });
+
+  it("keeps a day's further periods, set through the API, unless the day is unticked", () => {
+    const split = {
+      ...sample,
+      behaviour: {
+        ...sample.behaviour,
+        business_hours: { timezone: 'UTC', days: [{ day: 'mon', open: '08:00', close: '12:00' }, { day: 'mon', open: '13:00', close: '17:00' }] },
+      },
+    } as Bot;
+    const values = botToForm(split);
+    expect(values.days[0]).toEqual({ day: 'mon', open: true, from: '08:00', to: '12:00' });
+    expect(formToUpdate(values, split).behaviour?.business_hours).toEqual(split.behaviour.business_hours);
+    const closed = { ...values, days: values.days.map((d) => (d.day === 'mon' ? { ...d, open: false } : d)) };
+    expect(formToUpdate(closed, split).behaviour?.business_hours).toEqual({ timezone: 'UTC', days: [] });
+  });
+
+  it('detects a change to a day', () => {
+    const a = botToForm(sample);
+    const b = { ...a, days: a.days.map((d) => (d.day === 'tue' ? { ...d, open: true } : d)) };
+    expect(formsEqual(a, b)).toBe(false);
+    expect(formsEqual(a, botToForm(sample))).toBe(true);
+  });
+
+  it('checks fallbacks, intents, the time zone and each open day', () => {
+    const valid = botToForm(sample);
+    expect(validateBotForm(valid)).toEqual({});
+    for (const bad of ['-1', '11', '2.5', '', 'three']) {
+      expect(validateBotForm({ ...valid, fallbacksBeforeHandoff: bad }).fallbacksBeforeHandoff, bad).toBeDefined();
+    }
+    for (const ok of ['0', '10']) expect(validateBotForm({ ...valid, fallbacksBeforeHandoff: ok }), ok).toEqual({});
+    const many = Array.from({ length: 21 }, (_, i) => `intent_${i}`).join(', ');
+    expect(validateBotForm({ ...valid, handoffIntentsText: many }).handoffIntentsText).toBe('List at most 20 intents');
+    expect(validateBotForm({ ...valid, handoffIntentsText: 'x'.repeat(65) }).handoffIntentsText).toBeDefined();
+    expect(validateBotForm({ ...valid, timezone: 'Mars/Olympus' }).timezone).toMatch(/not a time zone/);
+    expect(validateBotForm({ ...valid, timezone: ' ' }).timezone).toBe('Enter a time zone, e.g. Europe/Berlin');
+    const late = valid.days.map((d) => (d.day === 'mon' ? { ...d, from: '18:00' } : d));
+    expect(validateBotForm({ ...valid, days: late }).days).toBe('Monday closes before it opens');
+    const blank = valid.days.map((d) => (d.day === 'fri' ? { ...d, to: '' } : d));
+    expect(validateBotForm({ ...valid, days: blank }).days).toBe('Friday needs an opening and a closing time');
+    // An unticked day's times, and hours when always open, are not checked; no open day is allowed.
+    const unticked = late.map((d) => (d.day === 'mon' ? { ...d, open: false } : d));
+    expect(validateBotForm({ ...valid, days: unticked })).toEqual({});
+    expect(validateBotForm({ ...valid, alwaysOpen: true, timezone: 'nowhere', days: late })).toEqual({});
+    expect(validateBotForm({ ...valid, days: valid.days.map((d) => ({ ...d, open: false })) })).toEqual({});
+  });
+
+  it("puts the server's handoff errors at their fields", () => {
+    expect(
+      mapServerFields({
+        'behaviour.handoff_intents': 'at most 20 intent names of 1 to 64 characters',
+        'behaviour.fallbacks_before_handoff': 'must be between 0 (never) and 10',
+        'behaviour.business_hours.timezone': 'must be an IANA time zone such as Europe/Berlin',
+        'behaviour.business_hours.days[3].close': 'each period needs open and close as HH:MM, open before close',
+      }),
+    ).toEqual({
+      errors: {
+        handoffIntentsText: 'at most 20 intent names of 1 to 64 characters',
+        fallbacksBeforeHandoff: 'must be between 0 (never) and 10',
+        timezone: 'must be an IANA time zone such as Europe/Berlin',
+        days: 'each period needs open and close as HH:MM, open before close',
+      },
+      other: [],
+    });
+    expect(mapServerFields({ 'behaviour.business_hours.days': 'at most 21 periods' }).errors).toEqual({ days: 'at most 21 periods' });
   });
 });
 

@@ -1,8 +1,9 @@
 import type { Bot, BotUpdate } from '../../api/types';
+import { handoffEqual, handoffFromForm, handoffToForm, validateHandoff, type HandoffValues } from './handoff';
 import { originsTextError, originsToText, textToOrigins } from './origins';
 
 /** What the bot editor holds: strings for every input, converted on save. */
-export interface BotFormValues {
+export interface BotFormValues extends HandoffValues {
   name: string;
   originsText: string;
   title: string;
@@ -34,13 +35,14 @@ export function botToForm(bot: Bot): BotFormValues {
     systemPrompt: bot.behaviour.system_prompt,
     memoryTurns: String(bot.behaviour.memory_turns),
     fallbackMessage: bot.behaviour.fallback_message,
+    ...handoffToForm(bot.behaviour),
   };
 }
 
 /**
  * The PATCH body: name and origins, with appearance and behaviour sent whole. The server
- * replaces those two objects, so what the form does not edit (issue 28's handoff intents,
- * business hours and auto-assign, or anything added later) is sent back as `current` has it.
+ * replaces those two objects, so what the form does not edit (anything added later) is
+ * sent back as `current` has it.
  */
 export function formToUpdate(values: BotFormValues, current?: Pick<Bot, 'appearance' | 'behaviour'>): BotUpdate {
   const avatar = values.avatarUrl.trim();
@@ -60,13 +62,14 @@ export function formToUpdate(values: BotFormValues, current?: Pick<Bot, 'appeara
       system_prompt: values.systemPrompt,
       memory_turns: Number(values.memoryTurns),
       fallback_message: values.fallbackMessage,
+      ...handoffFromForm(values, current?.behaviour),
     },
   };
 }
 
 /** Checks done before asking the server (which checks again). */
 export function validateBotForm(values: BotFormValues): BotFormErrors {
-  const errors: BotFormErrors = {};
+  const errors: BotFormErrors = validateHandoff(values);
   if (!values.name.trim()) errors.name = 'Name is required';
   const origins = originsTextError(values.originsText);
   if (origins) errors.originsText = origins;
@@ -94,6 +97,15 @@ const SERVER_FIELDS: Record<string, BotFormField> = {
   system_prompt: 'systemPrompt',
   memory_turns: 'memoryTurns',
   fallback_message: 'fallbackMessage',
+  handoff_intents: 'handoffIntentsText',
+  fallbacks_before_handoff: 'fallbacksBeforeHandoff',
+  auto_assign: 'autoAssign',
+  business_hours: 'days',
+  timezone: 'timezone',
+  days: 'days',
+  day: 'days',
+  open: 'days',
+  close: 'days',
 };
 
 /**
@@ -115,5 +127,5 @@ export function mapServerFields(fields: Record<string, string>): { errors: BotFo
 }
 
 export function formsEqual(a: BotFormValues, b: BotFormValues): boolean {
-  return (Object.keys(a) as BotFormField[]).every((k) => a[k] === b[k]);
+  return handoffEqual(a, b) && (Object.keys(a) as BotFormField[]).every((k) => k === 'days' || a[k] === b[k]);
 }
