@@ -90,21 +90,22 @@ pub async fn list(
     let rows = c
         .query_all_raw(crate::raw(c.get_database_backend(), &sql, values))
         .await?;
-    rows.iter()
-        .map(|row| {
-            let score: Option<i64> = row.try_get("", "lead_score")?;
-            Ok(Contact {
-                id: row.try_get("", "id")?,
-                bot_id: row.try_get("", "bot_id")?,
-                email: row.try_get("", "email")?,
-                name: row.try_get("", "name")?,
-                company: row.try_get("", "company")?,
-                lead_score: score.unwrap_or(0) as i32,
-                conversations: row.try_get("", "conversations")?,
-                last_seen_at: row.try_get("", "last_seen_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(contact_of).collect()
+}
+
+/// A contact from a row of [`SELECT`].
+fn contact_of(row: &sea_orm::QueryResult) -> StoreResult<Contact> {
+    let score: Option<i64> = row.try_get("", "lead_score")?;
+    Ok(Contact {
+        id: row.try_get("", "id")?,
+        bot_id: row.try_get("", "bot_id")?,
+        email: row.try_get("", "email")?,
+        name: row.try_get("", "name")?,
+        company: row.try_get("", "company")?,
+        lead_score: score.unwrap_or(0) as i32,
+        conversations: row.try_get("", "conversations")?,
+        last_seen_at: row.try_get("", "last_seen_at")?,
+    })
 }
 
 /// One contact of the workspace.
@@ -121,17 +122,7 @@ pub async fn get(c: &impl ConnectionTrait, workspace_id: Uuid, id: Uuid) -> Stor
         ))
         .await?
         .ok_or(StoreError::NotFound)?;
-    let score: Option<i64> = row.try_get("", "lead_score")?;
-    Ok(Contact {
-        id: row.try_get("", "id")?,
-        bot_id: row.try_get("", "bot_id")?,
-        email: row.try_get("", "email")?,
-        name: row.try_get("", "name")?,
-        company: row.try_get("", "company")?,
-        lead_score: score.unwrap_or(0) as i32,
-        conversations: row.try_get("", "conversations")?,
-        last_seen_at: row.try_get("", "last_seen_at")?,
-    })
+    contact_of(&row)
 }
 
 /// The conversations of these visitors, newest first.
