@@ -25,6 +25,9 @@ const ContactDetailPage = lazy(() =>
 const CannedRepliesPage = lazy(() =>
   import('../features/canned/CannedRepliesPage').then((m) => ({ default: m.CannedRepliesPage })),
 );
+const IntegrationsPage = lazy(() =>
+  import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })),
+);
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
 // Handoff alerts ring on every page of the signed-in app, not only the inbox; loaded after the page.
 const HandoffAlerts = lazy(() => import('../features/inbox/HandoffAlerts').then((m) => ({ default: m.HandoffAlerts })));
@@ -168,6 +171,12 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <CannedRepliesPage />
+        </PageSuspense>
+      );
+    case 'integrations':
+      return (
+        <PageSuspense>
+          <IntegrationsPage />
         </PageSuspense>
       );
     case 'tokens':

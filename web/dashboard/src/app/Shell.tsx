@@ -57,11 +57,21 @@ const RepliesIcon = (
   </svg>
 );
 
+const PlugIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M7 2a1 1 0 0 1 1 1v3h4V3a1 1 0 1 1 2 0v3h1a1 1 0 0 1 1 1v2a6 6 0 0 1-5 5.92V17a1 1 0 1 1-2 0v-2.08A6 6 0 0 1 4 9V7a1 1 0 0 1 1-1h1V3a1 1 0 0 1 1-1Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
   { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
+  { to: '/integrations', label: 'Integrations', icon: PlugIcon },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];
 

@@ -33,6 +33,8 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/canned-replies', agent)).toEqual({ page: 'canned' });
     expect(resolveRoute('/bots/abc/nope', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
+    expect(resolveRoute('/integrations', owner)).toEqual({ page: 'integrations' });
+    expect(resolveRoute('/integrations', agent)).toEqual({ page: 'integrations' });
     expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });
   });
 

@@ -17,6 +17,7 @@ export type Route =
   | { page: 'contact'; id: string }
   | { page: 'canned' }
   | { page: 'tokens' }
+  | { page: 'integrations' }
   | { page: 'not-found' }
   | { redirect: string };
 
@@ -42,6 +43,7 @@ export function resolveRoute(path: string, me: Me | null): Route {
   const contact = matchPath('/contacts/:id', path);
   if (contact?.id) return { page: 'contact', id: contact.id };
   if (matchPath('/canned-replies', path)) return { page: 'canned' };
+  if (matchPath('/integrations', path)) return { page: 'integrations' };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
@@ -59,5 +61,6 @@ export const TITLES: Record<Page, string> = {
   contact: 'Contact',
   canned: 'Canned replies',
   tokens: 'API tokens',
+  integrations: 'Integrations',
   'not-found': 'Not found',
 };
