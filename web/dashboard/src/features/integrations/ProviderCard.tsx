@@ -68,12 +68,8 @@ export function ProviderCard({ provider: p, manage, callbackError, onDismissCall
     <Card
       className="integration-card"
       headingId={headingId}
-      title={
-        <span className="integration-title">
-          {p.name}
-          <Badge tone={badge.tone}>{badge.label}</Badge>
-        </span>
-      }
+      title={p.name}
+      actions={<Badge tone={badge.tone}>{badge.label}</Badge>}
       description={v.purpose}
     >
       <div className={manage ? 'integration-body' : 'integration-body integration-body-single'}>
