@@ -235,10 +235,14 @@ describe('integrations page', () => {
 
   it('reads the HubSpot portal, and shows in plain words when HubSpot refuses', async () => {
     const hubspot = provider({ provider: 'hubspot', name: 'HubSpot', state: 'error', method: 'token', account: { id: '4242', name: 'acme.com' }, last_error: 'HubSpot answered 503.' });
+    let refused = false;
     renderApp('/integrations', {
       'GET /api/v1/auth/me': () => json(200, ME),
-      'GET /api/v1/integrations': list(hubspot),
-      'POST /api/v1/integrations/hubspot/test': () => errorBody(422, 'integration_failed', 'HubSpot answered 401: the service key was revoked.'),
+      'GET /api/v1/integrations': () => json(200, { providers: [refused ? { ...hubspot, state: 'needs_reconnect' } : hubspot] }),
+      'POST /api/v1/integrations/hubspot/test': () => {
+        refused = true;
+        return errorBody(422, 'integration_failed', 'HubSpot answered 401: the service key was revoked.');
+      },
     });
     const card0 = await screen.findByRole('region', { name: 'HubSpot' });
     expect(within(card0).getByText('Error')).toBeTruthy();
@@ -248,6 +252,8 @@ describe('integrations page', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Read the portal' }));
     expect((await within(dialog).findByRole('alert')).textContent).toBe('HubSpot did not take the test: HubSpot answered 401: the service key was revoked.');
     expect(within(dialog).queryByRole('region', { name: 'Test receipt' })).toBeNull();
+    // The refusal turned the connection into "needs reconnect": the card behind says so.
+    expect(await within(card('HubSpot')).findByText('Needs reconnect')).toBeTruthy();
   });
 
   it('appends a test row to a sheet picked from a pasted spreadsheet address', async () => {

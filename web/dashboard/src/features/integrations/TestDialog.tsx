@@ -21,7 +21,8 @@ import { receiptEntries, spreadsheetId } from './integrations';
 /**
  * "Send a test": one real call through the connection (Slack posts a message, HubSpot
  * reads the portal, Google appends a row) and the vendor's receipt. `onTested` lets the
- * page fetch the new "last success".
+ * page fetch the connection again, whatever the outcome: a success moves "last success",
+ * a refusal may have turned it into "needs reconnect".
  */
 export function TestDialog({ provider, open, onClose, onTested }: { provider: Provider; open: boolean; onClose: () => void; onTested: () => void }) {
   const [busy, setBusy] = useState(false);
@@ -58,11 +59,11 @@ function TestBody({ provider, busy, setBusy, onClose, onTested }: BodyProps) {
     setAnswer(null);
     try {
       setAnswer(await api.send<TestAnswer>('POST', providerPath(provider.provider, 'test'), { body }));
-      onTested();
     } catch (e) {
       setError(errorMessage(e));
     } finally {
       setBusy(false);
+      onTested();
     }
   };
 
