@@ -48,7 +48,7 @@ describe('stateSentence', () => {
 
   it('sends agents to an admin', () => {
     expect(stateSentence(provider({ state: 'not_configured' }), false)).toBe('Slack is not set up. Ask an owner or admin to connect Slack.');
-    expect(stateSentence(provider({ state: 'needs_reconnect' }), false)).toMatch(/Ask an owner or admin/);
+    expect(stateSentence(provider({ state: 'needs_reconnect' }), false)).toMatch(/Ask an owner or admin to reconnect Slack\.$/);
   });
 
   it('says how to resume a dead grant: reconnect, or a new token without an OAuth app', () => {

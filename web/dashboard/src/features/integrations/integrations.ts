@@ -108,8 +108,11 @@ export function stateSentence(p: Provider, manage: boolean): string {
         ? `Connected with a pasted ${v.token?.label.toLowerCase() ?? 'token'}.`
         : 'Connected through OAuth. Parley renews its access by itself.';
     case 'needs_reconnect': {
-      const how =
-        !manage ? ask : p.oauth_configured ? 'Reconnect to resume them.' : `Paste a new ${v.token?.label.toLowerCase() ?? 'token'} below to resume them.`;
+      const how = !manage
+        ? `Ask an owner or admin to reconnect ${p.name}.`
+        : p.oauth_configured
+          ? 'Reconnect to resume them.'
+          : `Paste a new ${v.token?.label.toLowerCase() ?? 'token'} below to resume them.`;
       return `${p.name} no longer accepts Parley’s access, so workflow steps that use it fail. ${how}`;
     }
     case 'error':
