@@ -28,6 +28,8 @@ const CannedRepliesPage = lazy(() =>
 const IntegrationsPage = lazy(() =>
   import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })),
 );
+// One chunk for the workflows area; it loads the canvas builder (React Flow) on its own route only.
+const WorkflowsArea = lazy(() => import('../features/workflows/WorkflowsArea').then((m) => ({ default: m.WorkflowsArea })));
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
 // Handoff alerts ring on every page of the signed-in app, not only the inbox; loaded after the page.
 const HandoffAlerts = lazy(() => import('../features/inbox/HandoffAlerts').then((m) => ({ default: m.HandoffAlerts })));
@@ -177,6 +179,12 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <IntegrationsPage />
+        </PageSuspense>
+      );
+    case 'workflows':
+      return (
+        <PageSuspense>
+          <WorkflowsArea path={route.path} />
         </PageSuspense>
       );
     case 'tokens':

@@ -66,11 +66,21 @@ const PlugIcon = (
   </svg>
 );
 
+const FlowIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M4 2h5a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1H7.5v3.5H11V11a1 1 0 0 1 1-1h4a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1h-4a1 1 0 0 1-1-1v-1.5H6.5a1 1 0 0 1-1-1V8H4a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
   { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
+  { to: '/workflows', label: 'Workflows', icon: FlowIcon },
   { to: '/integrations', label: 'Integrations', icon: PlugIcon },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];

@@ -18,6 +18,7 @@ export type Route =
   | { page: 'canned' }
   | { page: 'tokens' }
   | { page: 'integrations' }
+  | { page: 'workflows'; path: string }
   | { page: 'not-found' }
   | { redirect: string };
 
@@ -44,6 +45,8 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (contact?.id) return { page: 'contact', id: contact.id };
   if (matchPath('/canned-replies', path)) return { page: 'canned' };
   if (matchPath('/integrations', path)) return { page: 'integrations' };
+  // The workflows area (list, builder, runs, executions) resolves its own sub-paths.
+  if (path === '/workflows' || path.startsWith('/workflows/')) return { page: 'workflows', path };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
@@ -61,6 +64,7 @@ export const TITLES: Record<Page, string> = {
   contact: 'Contact',
   canned: 'Canned replies',
   tokens: 'API tokens',
+  workflows: 'Workflows',
   integrations: 'Integrations',
   'not-found': 'Not found',
 };
