@@ -333,6 +333,11 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
   };
 
   const onKeyDown = (event: KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+      event.preventDefault();
+      if (manage && busy === null) void save();
+      return;
+    }
     const target = event.target as HTMLElement;
     if (target.closest('input, textarea, select, [contenteditable="true"]')) return;
     const mod = event.ctrlKey || event.metaKey;

@@ -141,7 +141,7 @@ export function WorkflowsPage() {
                   <Button variant="primary" onClick={() => setGallery(true)}>
                     Browse templates
                   </Button>
-                  <Button onClick={() => void create()}>New workflow</Button>
+                  <Button onClick={() => void create()}>Start from scratch</Button>
                 </div>
               )}
             </div>

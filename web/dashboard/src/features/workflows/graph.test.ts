@@ -79,7 +79,7 @@ describe('graph ⇄ canvas', () => {
   it('gives edges ids and lays out a graph whose nodes overlap', () => {
     const stacked: Graph = {
       nodes: GRAPH.nodes.map((n) => ({ ...n, position: { x: 0, y: 0 } })),
-      edges: GRAPH.edges.map(({ id: _id, ...e }) => e),
+      edges: GRAPH.edges.map((e) => ({ source: e.source, target: e.target, ...(e.sourceHandle ? { sourceHandle: e.sourceHandle } : {}) })),
     };
     expect(needsLayout(stacked)).toBe(true);
     const laid = fromGraph(stacked);

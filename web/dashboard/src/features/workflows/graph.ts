@@ -266,11 +266,11 @@ export function cleanData(type: NodeType, data: NodeData): NodeData {
   return out;
 }
 
-/** What a canvas node or edge carries beyond the stored graph (React Flow's own keys). */
-type Loose<T> = T & Record<string, unknown>;
-
 /** The stored graph of canvas nodes and edges: React Flow's extras dropped, data cleaned. */
-export function toGraph(nodes: Array<Loose<Pick<GraphNode, 'id' | 'position' | 'data'> & { type?: string }>>, edges: Array<Loose<GraphEdge>>): Graph {
+export function toGraph(
+  nodes: ReadonlyArray<Pick<GraphNode, 'id' | 'position' | 'data'> & { type?: string }>,
+  edges: ReadonlyArray<GraphEdge>,
+): Graph {
   return {
     nodes: nodes.map((n) => {
       const type = (n.type ?? 'end') as NodeType;
