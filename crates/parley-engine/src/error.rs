@@ -31,8 +31,24 @@ pub enum EngineError {
     TooManyAttempts { retry_after_secs: u64 },
     #[error("the database is unavailable")]
     Unavailable(String),
+    /// A third-party service refused, failed, or is not connected.
+    #[error("{1}")]
+    Integration(IntegrationProblem, String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// What went wrong with an integration, which decides the API status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationProblem {
+    /// The provider is not connected (or needs reconnecting) in this workspace.
+    NotConnected,
+    /// No OAuth app is configured for the provider.
+    NotConfigured,
+    /// The vendor refused the request or the credentials.
+    Rejected,
+    /// The vendor could not be reached or failed; trying later may work.
+    Unavailable,
 }
 
 /// Why a change does not fit the state it would change. Each has its own API code (the

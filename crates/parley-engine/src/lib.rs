@@ -14,6 +14,7 @@ pub mod contacts;
 mod error;
 pub mod inbox;
 pub mod insight;
+pub mod integrations;
 pub mod knowledge;
 pub mod live;
 pub mod maintenance;
@@ -26,7 +27,7 @@ pub mod widget_cache;
 pub mod worker;
 pub mod workflows;
 
-pub use error::{Conflict, EngineError, EngineResult};
+pub use error::{Conflict, EngineError, EngineResult, IntegrationProblem};
 
 use parley_domain::Role;
 use uuid::Uuid;

@@ -27,6 +27,7 @@ const KINDS: &[&str] = &[
     HANDOFF_REQUESTED,
     "document.updated",
     "execution.updated",
+    crate::integrations::INTEGRATION_UPDATED,
     RESYNC,
 ];
 

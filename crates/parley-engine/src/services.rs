@@ -22,21 +22,42 @@ pub struct Services {
     pub vectors: crate::vector_cache::VectorCache,
     /// Word counts full-text search reuses while the bot's chunks are unchanged (SQLite).
     pub word_counts: parley_store::repo::knowledge::WordCounts,
+    /// Connections to Slack, HubSpot and Google, and their clients' rate-limit state.
+    pub integrations: std::sync::Arc<crate::integrations::Integrations>,
 }
 
 impl Services {
     /// `key` is the server's secret; model keys are sealed under it. Models are reached on
     /// public addresses, and on private ones only at the `model_hosts` the operator allowed.
     pub fn new(store: Store, hub: Hub, key: &[u8], model_hosts: AllowHosts) -> Self {
+        let vault = Vault::new(key);
         Self {
+            integrations: crate::integrations::Integrations::new(
+                store.clone(),
+                hub.clone(),
+                vault.clone(),
+                Default::default(),
+            ),
             store,
             hub,
-            vault: Vault::new(key),
+            vault,
             ai: parley_ai::openai::Client::new(model_hosts),
             intents: Default::default(),
             vectors: Default::default(),
             word_counts: Default::default(),
         }
+    }
+
+    /// The same services with the operator's integration settings (vendor hosts, OAuth
+    /// apps, quotas).
+    pub fn with_integrations(mut self, settings: crate::integrations::IntegrationSettings) -> Self {
+        self.integrations = crate::integrations::Integrations::new(
+            self.store.clone(),
+            self.hub.clone(),
+            self.vault.clone(),
+            settings,
+        );
+        self
     }
 
     /// Where the bot's model is, with its key opened.

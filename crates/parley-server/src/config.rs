@@ -101,6 +101,55 @@ pub struct Settings {
     /// Uploads are refused while the data directory's disk has less free space (default 512).
     #[arg(long, global = true, env = "PARLEY_MIN_FREE_DISK_MB")]
     pub min_free_disk_mb: Option<u64>,
+    /// Slack OAuth app's client id (the app's Basic Information page).
+    #[arg(long, global = true, env = "PARLEY_SLACK_CLIENT_ID")]
+    pub slack_client_id: Option<String>,
+    /// Slack OAuth app's client secret.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_SLACK_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub slack_client_secret: Option<String>,
+    /// HubSpot app's client id.
+    #[arg(long, global = true, env = "PARLEY_HUBSPOT_CLIENT_ID")]
+    pub hubspot_client_id: Option<String>,
+    /// HubSpot app's client secret.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_HUBSPOT_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub hubspot_client_secret: Option<String>,
+    /// Google OAuth client id (a "Web application" client).
+    #[arg(long, global = true, env = "PARLEY_GOOGLE_CLIENT_ID")]
+    pub google_client_id: Option<String>,
+    /// Google OAuth client secret.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_GOOGLE_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub google_client_secret: Option<String>,
+    /// Where Slack is (default https://slack.com): a vendor-contract server for tests and demos.
+    #[arg(long, global = true, env = "PARLEY_SLACK_BASE_URL")]
+    pub slack_base_url: Option<String>,
+    /// Where HubSpot's API and authorize page are (default api.hubapi.com and app.hubspot.com).
+    #[arg(long, global = true, env = "PARLEY_HUBSPOT_BASE_URL")]
+    pub hubspot_base_url: Option<String>,
+    /// Where Google's OAuth, user info and Sheets APIs are (default their googleapis.com hosts).
+    #[arg(long, global = true, env = "PARLEY_GOOGLE_BASE_URL")]
+    pub google_base_url: Option<String>,
+    /// Send PKCE to HubSpot's authorize page too (undocumented there; off by default).
+    #[arg(long, global = true, env = "PARLEY_HUBSPOT_PKCE")]
+    pub hubspot_pkce: Option<bool>,
+    /// Google Sheets requests a minute for the whole install (Google's per-project quota,
+    /// default 300); each connected Google account also gets at most a fifth of it, up to 60.
+    #[arg(long, global = true, env = "PARLEY_SHEETS_REQUESTS_PER_MINUTE")]
+    pub sheets_requests_per_minute: Option<u32>,
 }
 
 impl Settings {
@@ -139,6 +188,19 @@ impl Settings {
                 .or(other.upload_mb_per_visitor_day),
             upload_mb_per_bot_day: self.upload_mb_per_bot_day.or(other.upload_mb_per_bot_day),
             min_free_disk_mb: self.min_free_disk_mb.or(other.min_free_disk_mb),
+            slack_client_id: self.slack_client_id.or(other.slack_client_id),
+            slack_client_secret: self.slack_client_secret.or(other.slack_client_secret),
+            hubspot_client_id: self.hubspot_client_id.or(other.hubspot_client_id),
+            hubspot_client_secret: self.hubspot_client_secret.or(other.hubspot_client_secret),
+            google_client_id: self.google_client_id.or(other.google_client_id),
+            google_client_secret: self.google_client_secret.or(other.google_client_secret),
+            slack_base_url: self.slack_base_url.or(other.slack_base_url),
+            hubspot_base_url: self.hubspot_base_url.or(other.hubspot_base_url),
+            google_base_url: self.google_base_url.or(other.google_base_url),
+            hubspot_pkce: self.hubspot_pkce.or(other.hubspot_pkce),
+            sheets_requests_per_minute: self
+                .sheets_requests_per_minute
+                .or(other.sheets_requests_per_minute),
         }
     }
 }
@@ -179,6 +241,82 @@ pub struct Config {
     pub upload_quota: (u64, u64),
     /// Free bytes below which uploads are refused (SQLite's data directory).
     pub min_free_disk: u64,
+    /// Vendor hosts, the operator's OAuth apps, quotas.
+    pub integrations: parley_engine::integrations::IntegrationSettings,
+}
+
+/// The integrations' settings: an OAuth app per vendor whose id and secret are both set,
+/// vendor base URLs (validated), quotas.
+fn integration_settings(
+    s: &Settings,
+    public_url: &str,
+) -> anyhow::Result<parley_engine::integrations::IntegrationSettings> {
+    use parley_integrations::{Endpoints, Provider, oauth::OAuthApp};
+    let mut apps = std::collections::HashMap::new();
+    for (provider, id, secret) in [
+        (Provider::Slack, &s.slack_client_id, &s.slack_client_secret),
+        (
+            Provider::Hubspot,
+            &s.hubspot_client_id,
+            &s.hubspot_client_secret,
+        ),
+        (
+            Provider::Google,
+            &s.google_client_id,
+            &s.google_client_secret,
+        ),
+    ] {
+        let name = provider.id().to_uppercase();
+        match (
+            id.as_deref().map(str::trim),
+            secret.as_deref().map(str::trim),
+        ) {
+            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+                apps.insert(
+                    provider,
+                    OAuthApp {
+                        client_id: id.into(),
+                        client_secret: secret.into(),
+                    },
+                );
+            }
+            (None, None) => {}
+            _ => anyhow::bail!(
+                "set both PARLEY_{name}_CLIENT_ID and PARLEY_{name}_CLIENT_SECRET, or neither"
+            ),
+        }
+    }
+    for (name, url) in [
+        ("PARLEY_SLACK_BASE_URL", &s.slack_base_url),
+        ("PARLEY_HUBSPOT_BASE_URL", &s.hubspot_base_url),
+        ("PARLEY_GOOGLE_BASE_URL", &s.google_base_url),
+    ] {
+        if let Some(u) = url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                anyhow::bail!("{name} must start with http:// or https://");
+            }
+        }
+    }
+    let project = s.sheets_requests_per_minute.unwrap_or(300).max(1);
+    Ok(parley_engine::integrations::IntegrationSettings {
+        endpoints: Endpoints::with_bases(
+            s.slack_base_url.as_deref(),
+            s.hubspot_base_url.as_deref(),
+            s.google_base_url.as_deref(),
+        ),
+        apps,
+        public_url: public_url.trim_end_matches('/').to_string(),
+        hubspot_pkce: s.hubspot_pkce.unwrap_or(false),
+        // Google's per-user quota is 60 a minute; a raised project quota raises it in step.
+        sheets_quota: (
+            project,
+            if project > 300 {
+                project / 5
+            } else {
+                project.min(60)
+            },
+        ),
+    })
 }
 
 impl Config {
@@ -194,6 +332,7 @@ impl Config {
             None => Settings::default(),
         };
         let s = given.or(from_file);
+        let vendor_settings = s.clone();
         let bind = s.bind.unwrap_or_else(|| "127.0.0.1:8080".into());
         let data_dir = s.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
         let database_url = s
@@ -213,6 +352,7 @@ impl Config {
             (true, Some(0)) => anyhow::bail!("PARLEY_PROXY_HOPS must be at least 1"),
             (true, hops) => hops.unwrap_or(1) as usize,
         };
+        let integrations = integration_settings(&vendor_settings, &public_url)?;
         let webhook_allow_hosts = AllowHosts::parse(s.webhook_allow_hosts.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!("PARLEY_WEBHOOK_ALLOW_HOSTS: {e}"))?;
         Ok(Config {
@@ -251,6 +391,7 @@ impl Config {
                 s.upload_mb_per_bot_day.unwrap_or(2048) * 1024 * 1024,
             ),
             min_free_disk: s.min_free_disk_mb.unwrap_or(512) * 1024 * 1024,
+            integrations,
         })
     }
 

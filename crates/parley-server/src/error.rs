@@ -144,6 +144,16 @@ impl From<EngineError> for ApiError {
                 tracing::warn!(error = %msg, "database unavailable");
                 ApiError::unavailable()
             }
+            EngineError::Integration(problem, message) => {
+                use parley_engine::IntegrationProblem as P;
+                let (status, code) = match problem {
+                    P::NotConnected => (StatusCode::CONFLICT, "not_connected"),
+                    P::NotConfigured => (StatusCode::CONFLICT, "not_configured"),
+                    P::Rejected => (StatusCode::UNPROCESSABLE_ENTITY, "integration_rejected"),
+                    P::Unavailable => (StatusCode::BAD_GATEWAY, "integration_unavailable"),
+                };
+                ApiError::new(status, code, message)
+            }
             EngineError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 ApiError::new(

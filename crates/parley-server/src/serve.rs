@@ -41,7 +41,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         hub,
         &visitor_key,
         config.webhook_allow_hosts.clone(),
-    );
+    )
+    .with_integrations(config.integrations.clone());
     seal_plaintext_secrets(&store, &services.vault)
         .await
         .map_err(|e| anyhow::anyhow!("sealing secrets stored in the clear: {e}"))?;
@@ -204,7 +205,10 @@ pub fn executor(services: &Services, config: &Config) -> Executor {
         store: services.store.clone(),
         hub: services.hub.clone(),
         vault: services.vault.clone(),
-        actions: Arc::new(Actions::builtin(config.webhook_allow_hosts.clone())),
+        actions: Arc::new(
+            Actions::builtin(config.webhook_allow_hosts.clone())
+                .with_integrations(&services.integrations),
+        ),
         programs: Programs::default(),
         config: ExecutorConfig::default(),
     }

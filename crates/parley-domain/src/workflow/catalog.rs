@@ -96,8 +96,26 @@ impl BuiltinCatalog {
             ),
             spec(
                 "slack_message",
-                &[("channel", Text), ("text", Text)],
-                &[],
+                &[("text", Text)],
+                &[
+                    // A channel id (`C0123`) or `#name`; or `user_email` for a direct message.
+                    ("channel", Text),
+                    ("user_email", Text),
+                    (
+                        "style",
+                        Enum(
+                            [
+                                "plain",
+                                "negative_sentiment",
+                                "qualified_lead",
+                                "image_analyzed",
+                                "escalation",
+                            ]
+                            .map(String::from)
+                            .to_vec(),
+                        ),
+                    ),
+                ],
                 Some("slack"),
             ),
             spec(
@@ -108,18 +126,32 @@ impl BuiltinCatalog {
                     ("lastname", Text),
                     ("phone", Text),
                     ("company", Text),
+                    // More HubSpot properties: `{"hs_lead_status": "{{lead.priority}}"}`.
+                    ("properties", Json),
                 ],
                 Some("hubspot"),
             ),
             spec(
                 "hubspot_deal",
                 &[("name", Text)],
-                &[("amount", Number), ("stage", Text)],
+                &[
+                    ("amount", Number),
+                    ("pipeline", Text),
+                    ("stage", Text),
+                    // The contact (by email) the deal is associated with.
+                    ("email", Text),
+                ],
                 Some("hubspot"),
             ),
             spec(
                 "sheets_append_row",
                 &[("spreadsheet_id", Text), ("sheet", Text), ("values", Json)],
+                &[],
+                Some("google_sheets"),
+            ),
+            spec(
+                "sheets_read_range",
+                &[("spreadsheet_id", Text), ("range", Text)],
                 &[],
                 Some("google_sheets"),
             ),

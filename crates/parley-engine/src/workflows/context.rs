@@ -134,3 +134,14 @@ pub fn assemble(
 pub fn seed(conversation_id: Option<Uuid>, event_id: Uuid) -> String {
     conversation_id.unwrap_or(event_id).to_string()
 }
+
+/// Earlier steps' outputs by node id (`steps.lookup.values.0.1`), the last visit's winning.
+pub fn step_outputs(steps: &[parley_store::repo::executions::Step]) -> Value {
+    let mut out = serde_json::Map::new();
+    for step in steps {
+        if let (Some(output), "done") = (&step.output, step.status.as_str()) {
+            out.insert(step.node_id.clone(), output.clone());
+        }
+    }
+    Value::Object(out)
+}

@@ -28,7 +28,7 @@ use parley_domain::workflow::{BuiltinCatalog, EndStatus, Outcome, Step};
 use parley_store::jobs::{self, ClaimedJob, NewJob};
 use parley_store::repo::executions::{
     self as execs, COMPLETED, DONE, Execution, FAILED, FILTERED, Progress, RETRYING, RUNNING,
-    WAITING,
+    UNKNOWN, WAITING,
 };
 use parley_store::repo::workflows;
 use parley_store::{Store, Tx, now_ms};
@@ -199,6 +199,13 @@ impl Executor {
                     Some(tx) => context::build(tx, run.exec.workspace_id, &event).await?,
                     None => context::build(self.store.db(), run.exec.workspace_id, &event).await?,
                 };
+                if run.program.reads_steps {
+                    let steps = match &run.tx {
+                        Some(tx) => execs::steps(tx, run.exec.id).await?,
+                        None => execs::steps(self.store.db(), run.exec.id).await?,
+                    };
+                    run.ctx["steps"] = context::step_outputs(&steps);
+                }
                 run.ctx_stale = false;
             }
             let step = match run
@@ -406,6 +413,7 @@ impl Executor {
         } else {
             None
         };
+        let uncertain = earlier.is_some();
         let (input, attempt) = match earlier {
             Some(s) => (s.input.unwrap_or(rendered), s.attempt + 1),
             None => (rendered, 1),
@@ -446,6 +454,7 @@ impl Executor {
             kind,
             idempotency_key: &key,
             attempt,
+            uncertain,
             input: &input,
             signing_secret: &signing_secret,
         };
@@ -604,6 +613,18 @@ impl Executor {
         tracing::info!(execution = %run.exec.id, node = %node_id, attempt = step.attempt, retry, error = %message, "workflow action failed");
         let tx = self.begin(run).await?;
         step.error = Some(message.clone());
+        if matches!(error, ActionError::Unknown(_)) {
+            // Parked at this step: the execution fails without taking the error path, and
+            // a person resolves the step (marks it done, or retries it).
+            step.status = UNKNOWN.into();
+            step.finished_at = Some(now_ms());
+            run.state = node_id;
+            run.error = Some(format!(
+                "the outcome of this step is unknown: {message}. Check the other system, then mark it done or retry it"
+            ));
+            self.finish(run, tx, vec![step], FAILED, Vec::new()).await?;
+            return Ok(Flow::Stop);
+        }
         if retry {
             let delay = backoff_ms(
                 step.attempt.max(1) as u32,

@@ -6,6 +6,7 @@
 //! in [`dispatch`]; how executions run is in [`executor`]; the actions are in [`actions`].
 
 pub mod actions;
+pub mod console;
 pub mod context;
 pub mod dispatch;
 pub mod executor;
@@ -70,12 +71,36 @@ pub fn compile_graph(graph: &Value) -> EngineResult<(Graph, Compiled)> {
     Ok((parsed, compiled))
 }
 
-/// Integration connections do not exist yet, so every integration a version needs is
-/// missing; its steps fail with "connect <integration> first" until one can be connected.
-fn missing_integrations(version: Option<&WorkflowVersion>) -> Vec<String> {
-    version
+/// The integrations a version needs that the workspace has not connected (or that need
+/// reconnecting): its steps would fail with "connect <integration> first".
+async fn missing_integrations(
+    store: &Store,
+    workspace_id: Uuid,
+    version: Option<&WorkflowVersion>,
+) -> EngineResult<Vec<String>> {
+    let needed: Vec<String> = version
         .and_then(|v| serde_json::from_value(v.integrations.clone()).ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if needed.is_empty() {
+        return Ok(needed);
+    }
+    let connected: Vec<String> = parley_store::repo::integrations::list(store.db(), workspace_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.state != parley_store::repo::integrations::NEEDS_RECONNECT)
+        .map(|c| c.provider)
+        .collect();
+    Ok(needed
+        .into_iter()
+        .filter(|name| {
+            let provider = if name == "google_sheets" {
+                "google"
+            } else {
+                name.as_str()
+            };
+            !connected.iter().any(|c| c == provider)
+        })
+        .collect())
 }
 
 fn validate_meta(input: &WorkflowInput, creating: bool) -> EngineResult<()> {
@@ -100,7 +125,8 @@ async fn detail(store: &Store, workflow: Workflow) -> EngineResult<WorkflowDetai
         None => None,
     };
     Ok(WorkflowDetail {
-        missing_integrations: missing_integrations(version.as_ref()),
+        missing_integrations: missing_integrations(store, workflow.workspace_id, version.as_ref())
+            .await?,
         workflow,
         version,
     })
@@ -528,7 +554,9 @@ pub async fn resume(
     let failed = steps
         .iter()
         .rev()
-        .find(|s| s.status == execs::FAILED && s.node_type == "action")
+        .find(|s| {
+            (s.status == execs::FAILED || s.status == execs::UNKNOWN) && s.node_type == "action"
+        })
         .ok_or(EngineError::Conflict(crate::Conflict::NotFailed))?;
     execs::delete_steps_after(&tx, id, failed.seq).await?;
     execs::save_step(
@@ -551,6 +579,65 @@ pub async fn resume(
             "execution.resumed",
             Some(("execution", id.to_string())),
             json!({"workflow_id": exec.workflow_id, "node_id": failed.node_id}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    let detail = execution(store, actor, id).await?;
+    publish_execution(hub, &detail.0);
+    Ok(detail)
+}
+
+/// Resolves a step whose outcome is unknown: `retry` runs it again (it first looks for the
+/// effect of the earlier attempt where the action can), `done` records that the effect
+/// happened (a person checked the other system) and the execution goes on after it.
+pub async fn resolve(
+    store: &Store,
+    hub: &Hub,
+    actor: &Actor,
+    id: Uuid,
+    done: bool,
+) -> EngineResult<(Execution, Vec<Step>)> {
+    if !done {
+        return resume(store, hub, actor, id).await;
+    }
+    actor.require_manager()?;
+    let tx = store.begin().await?;
+    let exec = execs::get(&tx, actor.workspace_id, id).await?;
+    let steps = execs::steps(&tx, id).await?;
+    let unknown = steps
+        .iter()
+        .rev()
+        .find(|s| s.status == execs::UNKNOWN)
+        .filter(|_| exec.status == execs::FAILED)
+        .ok_or(EngineError::Conflict(crate::Conflict::NotFailed))?;
+    let version = wfs::version(&tx, actor.workspace_id, exec.workflow_version_id).await?;
+    let program =
+        programs::Program::from_statechart(&version.statechart).map_err(EngineError::Internal)?;
+    let next = program
+        .compiled
+        .after(&unknown.node_id, parley_domain::workflow::Outcome::Done)
+        .map_err(|e| EngineError::Internal(e.to_string()))?
+        .to_string();
+    execs::save_step(
+        &tx,
+        Step {
+            status: execs::DONE.into(),
+            output: Some(json!({"resolved": "marked done by a person", "by": actor.user_id})),
+            finished_at: Some(now_ms()),
+            ..unknown.clone()
+        },
+    )
+    .await?;
+    execs::reopen(&tx, actor.workspace_id, id, &next, unknown.seq + 1).await?;
+    jobs::enqueue(&tx, executor::step_job(id, now_ms())).await?;
+    audit::record(
+        &tx,
+        actor.workspace_id,
+        actor.audit(
+            "execution.resolved",
+            Some(("execution", id.to_string())),
+            json!({"workflow_id": exec.workflow_id, "node_id": unknown.node_id, "as": "done"}),
         ),
     )
     .await?;

@@ -16,6 +16,9 @@ const MAX_PROGRAMS: usize = 1024;
 #[derive(Debug)]
 pub struct Program {
     pub compiled: Compiled,
+    /// Whether any template or condition reads `steps.<node>` (earlier steps' outputs, such
+    /// as a looked-up price list): only then does the context carry them.
+    pub reads_steps: bool,
     node_types: HashMap<String, String>,
 }
 
@@ -37,6 +40,7 @@ impl Program {
             .unwrap_or_default();
         Ok(Program {
             compiled,
+            reads_steps: chart.to_string().contains("steps."),
             node_types,
         })
     }

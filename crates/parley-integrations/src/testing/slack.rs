@@ -198,9 +198,12 @@ async fn history(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let world = lock(&w);
+    let mut world = lock(&w);
     if let Err(r) = authed(&world, &headers) {
         return r;
+    }
+    if world.failure("slack.conversations.history").is_some() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
     let channel = q.get("channel").cloned().unwrap_or_default();
     let with_metadata = q.get("include_all_metadata").map(String::as_str) == Some("true");

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod events;
 pub mod health;
+pub mod integrations;
 pub mod knowledge;
 pub mod shared;
 pub mod team;
@@ -31,4 +32,5 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(team::router())
         .merge(contacts::router())
+        .merge(integrations::router())
 }

@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use parley_domain::workflow::{ActionSpec, BuiltinCatalog, DryRun};
 use parley_engine::vault::Vault;
-use parley_engine::workflows::{self, WorkflowDetail, WorkflowInput};
+use parley_engine::workflows::{self, WorkflowDetail, WorkflowInput, console};
 use parley_store::repo::executions::{Execution, ExecutionFilter, Step};
 use parley_store::repo::workflows::{Workflow, WorkflowVersion};
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,8 @@ use uuid::Uuid;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workflows, create_workflow))
+        .routes(routes!(all_executions))
+        .routes(routes!(workflow_analytics))
         .routes(routes!(get_workflow, update_workflow, delete_workflow))
         .routes(routes!(activate))
         .routes(routes!(pause))
@@ -38,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_execution))
         .routes(routes!(resume_execution))
         .routes(routes!(cancel_execution))
+        .routes(routes!(resolve_execution))
 }
 
 /// A workflow as lists show it.
@@ -106,9 +109,23 @@ fn view(vault: &Vault, d: WorkflowDetail, manager: bool) -> WorkflowView {
     }
 }
 
+/// A workflow in the list, with its recent runs.
+#[derive(Serialize, ToSchema)]
+pub struct WorkflowListItem {
+    #[serde(flatten)]
+    workflow: WorkflowSummary,
+    /// When its newest execution started; null if it never ran.
+    #[schema(required)]
+    last_run_at: Option<String>,
+    /// Executions started in the last 7 days.
+    runs_7d: u64,
+    /// Of those, how many failed.
+    failed_7d: u64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct WorkflowList {
-    items: Vec<WorkflowSummary>,
+    items: Vec<WorkflowListItem>,
 }
 
 #[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", responses(
@@ -119,8 +136,20 @@ async fn list_workflows(
     Caller(caller): Caller,
 ) -> ApiResult<Json<WorkflowList>> {
     let items = workflows::list(&state.store, &caller.actor).await?;
+    let mut runs = console::run_summaries(&state.store, &caller.actor).await?;
     Ok(Json(WorkflowList {
-        items: items.iter().map(summary).collect(),
+        items: items
+            .iter()
+            .map(|w| {
+                let r = runs.remove(&w.id).unwrap_or_default();
+                WorkflowListItem {
+                    workflow: summary(w),
+                    last_run_at: r.last_run_at.map(rfc3339),
+                    runs_7d: r.runs,
+                    failed_7d: r.failed,
+                }
+            })
+            .collect(),
     }))
 }
 
@@ -529,6 +558,7 @@ async fn list_executions(
         to: parse_time("to", q.to.as_deref())?,
         before: q.before,
         limit,
+        ..Default::default()
     };
     let items = workflows::executions(&state.store, &caller.actor, parse_id(&id)?, filter).await?;
     let next_before = (items.len() as u64 == limit)
@@ -656,5 +686,194 @@ async fn cancel_execution(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ExecutionDetail>> {
     let found = workflows::cancel(&state.store, &state.hub, &caller.actor, parse_id(&id)?).await?;
+    Ok(Json(detail(found)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AllExecutionsQuery {
+    #[param(value_type = Option<ExecutionStatus>)]
+    status: Option<String>,
+    /// Only this workflow's.
+    workflow_id: Option<Uuid>,
+    /// Only those this conversation's events started.
+    conversation_id: Option<Uuid>,
+    /// Only those started by this event (`sentiment.negative`, `external:order.shipped`).
+    event: Option<String>,
+    /// Started on or after (RFC 3339).
+    from: Option<String>,
+    /// Started on or before (RFC 3339).
+    to: Option<String>,
+    /// Page: executions older than this one, from `next_before`.
+    before: Option<Uuid>,
+    /// 1 to 200, default 50.
+    limit: Option<u64>,
+}
+
+/// Executions of every workflow, newest first: the execution console.
+#[utoipa::path(get, path = "/api/v1/executions", tag = "workflows", params(AllExecutionsQuery), responses(
+    (status = 200, body = ExecutionList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn all_executions(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<AllExecutionsQuery>,
+) -> ApiResult<Json<ExecutionList>> {
+    let limit = page_limit(q.limit)?;
+    let filter = ExecutionFilter {
+        status: q.status,
+        from: parse_time("from", q.from.as_deref())?,
+        to: parse_time("to", q.to.as_deref())?,
+        before: q.before,
+        limit,
+        workflow_id: q.workflow_id,
+        conversation_id: q.conversation_id,
+        event_name: q.event.filter(|e| !e.trim().is_empty()),
+    };
+    let items = console::all_executions(&state.store, &caller.actor, filter).await?;
+    let next_before = (items.len() as u64 == limit)
+        .then(|| items.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(ExecutionList {
+        items: items.into_iter().map(execution_view).collect(),
+        next_before,
+    }))
+}
+
+/// One UTC day of a workflow's executions, by the day they started.
+#[derive(Serialize, ToSchema)]
+pub struct DayView {
+    /// The day, `YYYY-MM-DD` (UTC).
+    date: String,
+    runs: u64,
+    completed: u64,
+    failed: u64,
+    /// Median milliseconds from start to end of the day's completed and failed runs.
+    #[schema(required)]
+    median_ms: Option<i64>,
+}
+
+/// One branch of an A/B split: the runs that took it and how they came out.
+#[derive(Serialize, ToSchema)]
+pub struct BranchView {
+    /// The split node.
+    node_id: String,
+    branch: String,
+    runs: u64,
+    completed: u64,
+    failed: u64,
+    /// Runs whose conversation is now resolved.
+    resolved: u64,
+    /// Runs whose conversation's lead stage is now `qualified` or `won`.
+    qualified: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnalyticsView {
+    /// Every day of the window, oldest first.
+    days: Vec<DayView>,
+    branches: Vec<BranchView>,
+    /// False when the window held more executions than were counted (50,000).
+    complete: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AnalyticsQuery {
+    /// 1 to 90, default 14: the window, ending today (UTC).
+    days: Option<i64>,
+}
+
+/// A workflow's runs, completions, failures and median duration per day, and its A/B
+/// split branches side by side.
+#[utoipa::path(get, path = "/api/v1/workflows/{id}/analytics", tag = "workflows", params(("id" = Uuid, Path), AnalyticsQuery), responses(
+    (status = 200, body = AnalyticsView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn workflow_analytics(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<AnalyticsQuery>,
+) -> ApiResult<Json<AnalyticsView>> {
+    let a = console::analytics(
+        &state.store,
+        &caller.actor,
+        parse_id(&id)?,
+        q.days.unwrap_or(14),
+    )
+    .await?;
+    Ok(Json(AnalyticsView {
+        days: a
+            .days
+            .into_iter()
+            .map(|d| DayView {
+                date: rfc3339(d.day).get(..10).unwrap_or_default().to_string(),
+                runs: d.runs,
+                completed: d.completed,
+                failed: d.failed,
+                median_ms: d.median_ms,
+            })
+            .collect(),
+        branches: a
+            .branches
+            .into_iter()
+            .map(|b| BranchView {
+                node_id: b.node_id,
+                branch: b.branch,
+                runs: b.runs,
+                completed: b.completed,
+                failed: b.failed,
+                resolved: b.resolved,
+                qualified: b.qualified,
+            })
+            .collect(),
+        complete: a.complete,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    /// `done`: the effect happened (checked in the other system), go on after the step;
+    /// `retry`: run the step again.
+    #[schema(value_type = ResolutionAction)]
+    action: String,
+}
+
+crate::routes::shared::vocabulary!(
+    /// How a person resolves a step whose outcome is unknown.
+    ResolutionAction { Done, Retry }
+);
+
+/// Resolves a step whose outcome is `unknown` (a send that may or may not have happened).
+#[utoipa::path(post, path = "/api/v1/executions/{id}/resolve", tag = "workflows", params(("id" = Uuid, Path)), request_body = Resolution, responses(
+    (status = 200, body = ExecutionDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+))]
+async fn resolve_execution(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Resolution>,
+) -> ApiResult<Json<ExecutionDetail>> {
+    let done = match body.action.as_str() {
+        "done" => true,
+        "retry" => false,
+        _ => {
+            return Err(crate::error::ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "`action` must be `done` or `retry`",
+            ));
+        }
+    };
+    let found = workflows::resolve(
+        &state.store,
+        &state.hub,
+        &caller.actor,
+        parse_id(&id)?,
+        done,
+    )
+    .await?;
+    state.jobs_wake.notify_one();
     Ok(Json(detail(found)))
 }

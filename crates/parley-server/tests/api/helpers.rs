@@ -67,6 +67,11 @@ pub async fn start_with_config(db: &TestDb, config: Config) -> TestApp {
     serve(db.store.clone(), db.name, false, config).await
 }
 
+/// Like [`start_with_config`], with the outbox dispatcher running as in `parley serve`.
+pub async fn start_with_config_and_workflows(db: &TestDb, config: Config) -> TestApp {
+    serve(db.store.clone(), db.name, true, config).await
+}
+
 /// Like [`start`], with the outbox dispatcher running as in `parley serve`.
 pub async fn start_with_workflows(db: &TestDb) -> TestApp {
     serve(db.store.clone(), db.name, true, config()).await
@@ -80,7 +85,8 @@ async fn serve(store: Store, name: &'static str, dispatch: bool, config: Config)
         parley_engine::live::Hub::default(),
         &key,
         config.webhook_allow_hosts.clone(),
-    );
+    )
+    .with_integrations(config.integrations.clone());
     let _ = parley_engine::bootstrap::ensure_initialized(
         &store,
         &chat.vault,

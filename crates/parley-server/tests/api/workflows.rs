@@ -908,7 +908,7 @@ async fn cancel_stops_a_waiting_execution_and_missing_integrations_fail_clearly(
             items[0]["error"]
                 .as_str()
                 .unwrap()
-                .starts_with("connect slack first"),
+                .starts_with("connect Slack first"),
             "{}: {items:?}",
             db.name
         );

@@ -17,6 +17,7 @@ mod m0011_chunks_inline;
 mod m0012_search_versions;
 mod m0013_deleted_bots_search;
 mod m0014_conversation_loop;
+mod m0015_integrations;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_search_versions::Migration),
             Box::new(m0013_deleted_bots_search::Migration),
             Box::new(m0014_conversation_loop::Migration),
+            Box::new(m0015_integrations::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub const FILTERED: &str = "filtered";
 /// Step statuses besides the shared `running`, `waiting`, `failed`, `cancelled`.
 pub const RETRYING: &str = "retrying";
 pub const DONE: &str = "done";
+/// A remote step whose effect may or may not have happened, waiting for a person.
+pub const UNKNOWN: &str = "unknown";
 
 /// Whether an execution is over.
 pub fn is_final(status: &str) -> bool {
@@ -128,6 +130,12 @@ pub struct ExecutionFilter {
     /// Paging: only executions with ids below this (ids sort by creation).
     pub before: Option<Uuid>,
     pub limit: u64,
+    /// Only this workflow's (the console across all workflows leaves it unset).
+    pub workflow_id: Option<Uuid>,
+    /// Only those a conversation's events started.
+    pub conversation_id: Option<Uuid>,
+    /// Only those started by this event name (`sentiment.negative`, `external:x`).
+    pub event_name: Option<String>,
 }
 
 /// A workflow's executions, newest first.
@@ -137,9 +145,29 @@ pub async fn list(
     workflow_id: Uuid,
     f: &ExecutionFilter,
 ) -> StoreResult<Vec<Execution>> {
-    let mut q = execution::Entity::find()
-        .filter(execution::Column::WorkspaceId.eq(workspace_id))
-        .filter(execution::Column::WorkflowId.eq(workflow_id));
+    let f = ExecutionFilter {
+        workflow_id: Some(workflow_id),
+        ..f.clone()
+    };
+    list_all(c, workspace_id, &f).await
+}
+
+/// The workspace's executions matching `f`, newest first.
+pub async fn list_all(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    f: &ExecutionFilter,
+) -> StoreResult<Vec<Execution>> {
+    let mut q = execution::Entity::find().filter(execution::Column::WorkspaceId.eq(workspace_id));
+    if let Some(w) = f.workflow_id {
+        q = q.filter(execution::Column::WorkflowId.eq(w));
+    }
+    if let Some(conv) = f.conversation_id {
+        q = q.filter(execution::Column::ConversationId.eq(conv));
+    }
+    if let Some(e) = &f.event_name {
+        q = q.filter(execution::Column::EventName.eq(e.as_str()));
+    }
     if let Some(s) = &f.status {
         q = q.filter(execution::Column::Status.eq(s.as_str()));
     }
@@ -449,6 +477,157 @@ pub async fn count_by_status(
         .map(|row| {
             let n: i64 = row.try_get("", "n")?;
             Ok((row.try_get("", "status")?, n.max(0) as u64))
+        })
+        .collect()
+}
+
+/// A workflow's runs since some time, for the workflows list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunCounts {
+    pub workflow_id: Uuid,
+    pub runs: u64,
+    pub failed: u64,
+}
+
+/// Per workflow of the workspace: executions created at or after `since` (epoch ms), and
+/// how many of them failed. Workflows without runs in that time are absent.
+pub async fn run_counts(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    since: i64,
+) -> StoreResult<Vec<RunCounts>> {
+    let sql = "SELECT workflow_id, COUNT(*) AS n, \
+               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed \
+               FROM executions WHERE workspace_id = $1 AND created_at >= $2 GROUP BY workflow_id";
+    let rows = c
+        .query_all_raw(raw(
+            c.get_database_backend(),
+            sql,
+            vec![workspace_id.into(), since.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let n: i64 = row.try_get("", "n")?;
+            let failed: Option<i64> = row.try_get("", "failed")?;
+            Ok(RunCounts {
+                workflow_id: row.try_get("", "workflow_id")?,
+                runs: n.max(0) as u64,
+                failed: failed.unwrap_or(0).max(0) as u64,
+            })
+        })
+        .collect()
+}
+
+/// Per workflow of the workspace: when its newest execution was created (epoch ms).
+pub async fn last_runs(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+) -> StoreResult<Vec<(Uuid, i64)>> {
+    let sql = "SELECT workflow_id, MAX(created_at) AS last FROM executions \
+               WHERE workspace_id = $1 GROUP BY workflow_id";
+    let rows = c
+        .query_all_raw(raw(
+            c.get_database_backend(),
+            sql,
+            vec![workspace_id.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "workflow_id")?, row.try_get("", "last")?)))
+        .collect()
+}
+
+/// One execution as analytics sees it: when it started and ended, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunTiming {
+    pub status: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// A workflow's executions created at or after `since` (epoch ms), oldest first, at most
+/// `limit`: what per-day analytics are computed from.
+pub async fn timings(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    workflow_id: Uuid,
+    since: i64,
+    limit: u64,
+) -> StoreResult<Vec<RunTiming>> {
+    let rows = execution::Entity::find()
+        .filter(execution::Column::WorkspaceId.eq(workspace_id))
+        .filter(execution::Column::WorkflowId.eq(workflow_id))
+        .filter(execution::Column::CreatedAt.gte(since))
+        .order_by_asc(execution::Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| RunTiming {
+            status: e.status,
+            created_at: e.created_at,
+            finished_at: e.finished_at,
+        })
+        .collect())
+}
+
+/// One A/B split branch's executions and how they came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchOutcome {
+    pub node_id: String,
+    pub branch: String,
+    pub runs: u64,
+    pub completed: u64,
+    pub failed: u64,
+    /// Runs whose conversation is now resolved.
+    pub resolved: u64,
+    /// Runs whose conversation's lead stage is now `qualified` or `won`.
+    pub qualified: u64,
+}
+
+/// For each split node and branch of a workflow, the executions created at or after
+/// `since` that took it, and their outcomes (execution status; the conversation as it is
+/// now). An execution that visits a split twice (a loop) counts once per visit.
+pub async fn branch_outcomes(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    workflow_id: Uuid,
+    since: i64,
+) -> StoreResult<Vec<BranchOutcome>> {
+    let sql = "SELECT s.node_id AS node_id, s.branch AS branch, COUNT(*) AS n, \
+               SUM(CASE WHEN e.status = 'completed' THEN 1 ELSE 0 END) AS completed, \
+               SUM(CASE WHEN e.status = 'failed' THEN 1 ELSE 0 END) AS failed, \
+               SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END) AS resolved, \
+               SUM(CASE WHEN c.lead_stage IN ('qualified', 'won') THEN 1 ELSE 0 END) AS qualified \
+               FROM execution_steps s JOIN executions e ON e.id = s.execution_id \
+               LEFT JOIN conversations c ON c.id = e.conversation_id \
+               WHERE e.workspace_id = $1 AND e.workflow_id = $2 AND e.created_at >= $3 \
+               AND s.node_type = 'split' AND s.branch IS NOT NULL \
+               GROUP BY s.node_id, s.branch ORDER BY s.node_id, s.branch";
+    let rows = c
+        .query_all_raw(raw(
+            c.get_database_backend(),
+            sql,
+            vec![workspace_id.into(), workflow_id.into(), since.into()],
+        ))
+        .await?;
+    let count = |row: &sea_orm::QueryResult, col: &str| -> StoreResult<u64> {
+        let v: Option<i64> = row.try_get("", col)?;
+        Ok(v.unwrap_or(0).max(0) as u64)
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(BranchOutcome {
+                node_id: row.try_get("", "node_id")?,
+                branch: row.try_get("", "branch")?,
+                runs: count(row, "n")?,
+                completed: count(row, "completed")?,
+                failed: count(row, "failed")?,
+                resolved: count(row, "resolved")?,
+                qualified: count(row, "qualified")?,
+            })
         })
         .collect()
 }

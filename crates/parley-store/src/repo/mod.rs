@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod executions;
 pub mod faqs;
 pub mod images;
+pub mod integrations;
 pub mod knowledge;
 pub mod outbox;
 pub mod presence;

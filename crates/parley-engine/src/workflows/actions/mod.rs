@@ -11,6 +11,10 @@
 //! so the receiver can drop a repeat after a crash.
 
 mod builtin;
+mod hubspot;
+mod sheets;
+mod slack;
+mod vendor;
 mod webhook;
 
 pub use parley_domain::egress::AllowHosts;
@@ -45,6 +49,10 @@ pub struct ActionCall<'a> {
     /// Hex SHA-256 of (execution, node, visit): the same on every attempt of this step.
     pub idempotency_key: &'a str,
     pub attempt: i32,
+    /// An earlier attempt of this step exists whose effect may have happened (it failed
+    /// ambiguously, or the run was cut short while it was in flight): a remote action
+    /// without an idempotency key looks for that effect before acting again.
+    pub uncertain: bool,
     /// The parameters, rendered against the context when the step was first entered.
     pub input: &'a Value,
     /// The workflow's webhook signing secret.
@@ -99,6 +107,10 @@ pub enum ActionError {
     /// Will fail the same way every time (bad input, a missing connection): not retried.
     #[error("{0}")]
     Permanent(String),
+    /// Nobody knows whether the effect happened, and it cannot be checked: the step waits
+    /// for a person to mark it done or retry it (`unknown`), rather than risk a repeat.
+    #[error("{0}")]
+    Unknown(String),
 }
 
 impl From<parley_store::StoreError> for ActionError {
@@ -148,6 +160,32 @@ impl Actions {
         builtin::register(&mut actions);
         actions.register("webhook", Webhook::new(allow_hosts));
         actions
+    }
+
+    /// Adds the Slack, HubSpot and Google Sheets actions, which send through the
+    /// workspace's connections.
+    pub fn with_integrations(
+        mut self,
+        integrations: &Arc<crate::integrations::Integrations>,
+    ) -> Self {
+        self.register("slack_message", slack::SlackMessage(integrations.clone()));
+        self.register(
+            "hubspot_contact",
+            hubspot::HubspotContact(integrations.clone()),
+        );
+        self.register(
+            "hubspot_deal",
+            hubspot::HubspotDeal::new(integrations.clone()),
+        );
+        self.register(
+            "sheets_append_row",
+            sheets::SheetsAppend(integrations.clone()),
+        );
+        self.register(
+            "sheets_read_range",
+            sheets::SheetsRead(integrations.clone()),
+        );
+        self
     }
 
     pub fn register(&mut self, kind: &str, action: impl Action) -> &mut Self {
