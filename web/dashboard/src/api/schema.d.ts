@@ -557,6 +557,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Executions of every workflow, newest first: the execution console. */
+        get: operations["all_executions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions/{id}": {
         parameters: {
             query?: never;
@@ -591,6 +608,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolves a step whose outcome is `unknown` (a send that may or may not have happened). */
+        post: operations["resolve_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions/{id}/resume": {
         parameters: {
             query?: never;
@@ -602,6 +636,203 @@ export interface paths {
         put?: never;
         /** Resumes a failed execution from its failed step (fresh attempts, same idempotency key). */
         post: operations["resume_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every provider with its connection state. */
+        get: operations["list_integrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/google/spreadsheets/{id}/sheets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A spreadsheet's title and sheets (`id` may be the spreadsheet's URL-safe id). */
+        get: operations["google_sheets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/hubspot/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** HubSpot's deal pipelines and their stages (pick by label, store the id). */
+        get: operations["hubspot_pipelines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/hubspot/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** HubSpot properties a field mapping may write. */
+        get: operations["hubspot_properties"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/slack/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Slack channels the app can post to, by name. */
+        get: operations["slack_channels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Disconnects: revokes the grant at the vendor where possible and deletes the tokens. */
+        delete: operations["disconnect"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/app": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Uses this workspace's own OAuth app for the provider instead of the server's. */
+        put: operations["put_app"];
+        post?: never;
+        /** Goes back to the server's OAuth app (the settings) for the provider. */
+        delete: operations["delete_app"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the vendor sends the browser back: finishes connecting and redirects to the
+         *     Integrations page (`?connected=<provider>`, or `?provider=<provider>&error=<message>`).
+         */
+        get: operations["callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts connecting through OAuth: the vendor's consent URL (with a one-time state bound
+         *     to the signed-in user).
+         */
+        post: operations["connect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a test: a message to a Slack channel, a read of the HubSpot portal, a row appended
+         *     to a sheet.
+         */
+        post: operations["test_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{provider}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Connects with a pasted token instead of OAuth. */
+        post: operations["paste_token"];
         delete?: never;
         options?: never;
         head?: never;
@@ -797,6 +1028,26 @@ export interface paths {
         put?: never;
         /** Starts executions for matching events from now on. */
         post: operations["activate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A workflow's runs, completions, failures and median duration per day, and its A/B
+         *     split branches side by side.
+         */
+        get: operations["workflow_analytics"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1084,6 +1335,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountOut: {
+            id: string;
+            name: string;
+        };
         ActionList: {
             items: components["schemas"]["ActionSpec"][];
         };
@@ -1117,6 +1372,13 @@ export interface components {
             role: string;
             presence: components["schemas"]["Presence"];
         };
+        AnalyticsView: {
+            /** @description Every day of the window, oldest first. */
+            days: components["schemas"]["DayView"][];
+            branches: components["schemas"]["BranchView"][];
+            /** @description False when the window held more executions than were counted (50,000). */
+            complete: boolean;
+        };
         AnalyzeRequest: {
             text: string;
         };
@@ -1131,6 +1393,11 @@ export interface components {
             created_at: string;
             last_used_at: string | null;
             revoked_at: string | null;
+        };
+        AppIn: {
+            client_id: string;
+            /** @description Write-only: stored sealed, never returned. */
+            client_secret: string;
         };
         /** @description How the widget looks on the host page. */
         Appearance: {
@@ -1251,6 +1518,28 @@ export interface components {
             appearance?: components["schemas"]["Appearance"] | null;
             behaviour?: components["schemas"]["Behaviour"] | null;
         };
+        /** @description One branch of an A/B split: the runs that took it and how they came out. */
+        BranchView: {
+            /** @description The split node. */
+            node_id: string;
+            branch: string;
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Runs whose conversation is now resolved.
+             */
+            resolved: number;
+            /**
+             * Format: int64
+             * @description Runs whose conversation's lead stage is now `qualified` or `won`.
+             */
+            qualified: number;
+        };
         /** @description Opening hours in one time zone. */
         BusinessHours: {
             /** @description An IANA time zone, e.g. `Europe/Berlin` or `America/Denver`. */
@@ -1274,6 +1563,14 @@ export interface components {
              */
             body: string;
             created_at: string;
+        };
+        ChannelList: {
+            channels: components["schemas"]["ChannelOut"][];
+        };
+        ChannelOut: {
+            id: string;
+            name: string;
+            is_private: boolean;
         };
         /** @description Where an answer came from (documentation of the stored JSON; never built in Rust). */
         Citation: {
@@ -1304,6 +1601,10 @@ export interface components {
          * @enum {string}
          */
         CitationKind: "faq" | "passage";
+        ConnectOut: {
+            /** @description Send the browser here (the vendor's consent page). */
+            authorize_url: string;
+        };
         ContactDetail: {
             contact: components["schemas"]["ContactView"];
             /** @description What makes up their best lead score. */
@@ -1511,6 +1812,22 @@ export interface components {
              * @description Points this intent adds to the lead score when detected (negative allowed).
              */
             lead_points?: number;
+        };
+        /** @description One UTC day of a workflow's executions, by the day they started. */
+        DayView: {
+            /** @description The day, `YYYY-MM-DD` (UTC). */
+            date: string;
+            /** Format: int64 */
+            runs: number;
+            /** Format: int64 */
+            completed: number;
+            /** Format: int64 */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Median milliseconds from start to end of the day's completed and failed runs.
+             */
+            median_ms: number | null;
         };
         DependencyCheck: {
             /** @description `up` or `down`. */
@@ -1765,6 +2082,45 @@ export interface components {
              */
             config: components["schemas"]["InsightConfig"];
         };
+        IntegrationList: {
+            providers: components["schemas"]["IntegrationOut"][];
+        };
+        /** @description A provider as the Integrations page shows it (never a token or a client secret). */
+        IntegrationOut: {
+            provider: components["schemas"]["ProviderId"];
+            name: string;
+            state: components["schemas"]["IntegrationState"];
+            /** @description An OAuth client id and secret are set (in the settings or for this workspace). */
+            oauth_configured: boolean;
+            /** @description `settings` or `workspace`. */
+            app_source?: string | null;
+            client_id?: string | null;
+            /** @description Paste this into the vendor app's redirect URLs. */
+            callback_url: string;
+            /** @description A token can be pasted instead of OAuth (Slack bot token, HubSpot service key). */
+            accepts_token: boolean;
+            /** @description `oauth` or `token`. */
+            method?: string | null;
+            account?: components["schemas"]["AccountOut"] | null;
+            scopes: string[];
+            /**
+             * Format: int64
+             * @description Epoch ms.
+             */
+            expires_at?: number | null;
+            /** Format: int64 */
+            connected_at?: number | null;
+            /** Format: int64 */
+            last_success_at?: number | null;
+            last_error?: string | null;
+            /** Format: int64 */
+            last_error_at?: number | null;
+        };
+        /**
+         * @description Where a provider's connection stands.
+         * @enum {string}
+         */
+        IntegrationState: "not_configured" | "disconnected" | "connected" | "needs_reconnect" | "error";
         /** @description One intent found in a message. */
         IntentMatch: {
             /** @description Built-in ([`names`]) or custom intent name. */
@@ -2088,6 +2444,14 @@ export interface components {
              */
             score: number;
         };
+        PipelineList: {
+            pipelines: components["schemas"]["PipelineOut"][];
+        };
+        PipelineOut: {
+            id: string;
+            label: string;
+            stages: components["schemas"]["StageOut"][];
+        };
         /** @enum {string} */
         Position: "left" | "right";
         /**
@@ -2105,6 +2469,19 @@ export interface components {
          * @enum {string}
          */
         Priority: "hot" | "warm" | "cold";
+        PropertyList: {
+            properties: components["schemas"]["PropertyOut"][];
+        };
+        PropertyOut: {
+            name: string;
+            label: string;
+            type: string;
+        };
+        /**
+         * @description A provider Parley connects to.
+         * @enum {string}
+         */
+        ProviderId: "slack" | "hubspot" | "google";
         /** @description An amount of something the visitor wants ("500 units", "40 tents"). */
         Quantity: {
             /** Format: int64 */
@@ -2152,6 +2529,18 @@ export interface components {
             database: components["schemas"]["DependencyCheck"];
             queue: components["schemas"]["QueueCheck"];
         };
+        Resolution: {
+            /**
+             * @description `done`: the effect happened (checked in the other system), go on after the step;
+             *     `retry`: run the step again.
+             */
+            action: components["schemas"]["ResolutionAction"];
+        };
+        /**
+         * @description How a person resolves a step whose outcome is unknown.
+         * @enum {string}
+         */
+        ResolutionAction: "done" | "retry";
         /**
          * @description A member's role in one workspace. Ordered from most to least powerful.
          * @enum {string}
@@ -2240,6 +2629,11 @@ export interface components {
          * @enum {string}
          */
         SentimentLabel: "positive" | "neutral" | "negative";
+        SheetOut: {
+            /** Format: int64 */
+            id: number;
+            title: string;
+        };
         /** @description One line of the score's explanation. */
         Signal: {
             /** @description Stable identifier: `intent:demo_request`, `email_domain`, `budget`, `engagement:messages`... */
@@ -2251,6 +2645,14 @@ export interface components {
             points: number;
             /** @description Why, in words taken from the conversation. */
             evidence: string;
+        };
+        SpreadsheetOut: {
+            title: string;
+            sheets: components["schemas"]["SheetOut"][];
+        };
+        StageOut: {
+            id: string;
+            label: string;
         };
         StartConversation: {
             /**
@@ -2348,6 +2750,17 @@ export interface components {
             name: string;
             payload?: Record<string, never>;
         };
+        /** @description Slack: `{channel}`; HubSpot: `{}`; Google: `{spreadsheet_id, sheet}`. */
+        TestIn: {
+            channel?: string | null;
+            spreadsheet_id?: string | null;
+            sheet?: string | null;
+        };
+        TestOut: {
+            message: string;
+            /** @description The vendor's receipt (Slack `ts`, the Sheets `updatedRange`, ...). */
+            receipt: unknown;
+        };
         TokenCreate: {
             name: string;
             /** @description `admin` or `agent`, at most your own role. */
@@ -2358,6 +2771,10 @@ export interface components {
             token: components["schemas"]["ApiToken"];
             /** @description Send as `Authorization: Bearer <secret>`. It is not stored and cannot be shown again. */
             secret: string;
+        };
+        TokenIn: {
+            /** @description A Slack bot token (`xoxb-…`) or a HubSpot service key; checked with the vendor first. */
+            token: string;
         };
         TokenList: {
             items: components["schemas"]["ApiToken"][];
@@ -2520,7 +2937,22 @@ export interface components {
             graph: Record<string, never>;
         };
         WorkflowList: {
-            items: components["schemas"]["WorkflowSummary"][];
+            items: components["schemas"]["WorkflowListItem"][];
+        };
+        /** @description A workflow in the list, with its recent runs. */
+        WorkflowListItem: components["schemas"]["WorkflowSummary"] & {
+            /** @description When its newest execution started; null if it never ran. */
+            last_run_at: string | null;
+            /**
+             * Format: int64
+             * @description Executions started in the last 7 days.
+             */
+            runs_7d: number;
+            /**
+             * Format: int64
+             * @description Of those, how many failed.
+             */
+            failed_7d: number;
         };
         /**
          * @description Whether a workflow runs on its events.
@@ -4865,6 +5297,66 @@ export interface operations {
             };
         };
     };
+    all_executions: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ExecutionStatus"];
+                /** @description Only this workflow's. */
+                workflow_id?: string;
+                /** @description Only those this conversation's events started. */
+                conversation_id?: string;
+                /** @description Only those started by this event (`sentiment.negative`, `external:order.shipped`). */
+                event?: string;
+                /** @description Started on or after (RFC 3339). */
+                from?: string;
+                /** @description Started on or before (RFC 3339). */
+                to?: string;
+                /** @description Page: executions older than this one, from `next_before`. */
+                before?: string;
+                /** @description 1 to 200, default 50. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionList"];
+                };
+            };
+            /** @description a malformed query, such as a page size outside 1 to 200 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_execution: {
         parameters: {
             query?: never;
@@ -4957,6 +5449,80 @@ export interface operations {
             };
         };
     };
+    resolve_execution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Resolution"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionDetail"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     resume_execution: {
         parameters: {
             query?: never;
@@ -5002,6 +5568,640 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    google_sheets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpreadsheetOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hubspot_pipelines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    hubspot_properties: {
+        parameters: {
+            query?: {
+                /** @description `contacts` (default) or `deals`. */
+                object?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PropertyList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    slack_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    disconnect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_app: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    callback: {
+        parameters: {
+            query?: {
+                code?: string | null;
+                state?: string | null;
+                /** @description Set by the vendor when the person cancelled (`access_denied`) or it failed. */
+                error?: string | null;
+                error_description?: string | null;
+            };
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the dashboard's Integrations page */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    connect: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    paste_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: components["schemas"]["ProviderId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationOut"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5668,6 +6868,55 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    workflow_analytics: {
+        parameters: {
+            query?: {
+                /** @description 1 to 90, default 14: the window, ending today (UTC). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
