@@ -52,6 +52,7 @@ web-test: web-deps widget-deps
 ## Browser tests: the real debug binary serving the built dashboard, in headless Chromium.
 e2e: web e2e-deps
 	$(CARGO) build --bin parley
+	$(CARGO) build -p parley-integrations --features testing --bin vendor-contracts
 	cd $(E2E) && PARLEY_BIN=$(CURDIR)/target/debug/parley npm test
 
 ## Regenerate the OpenAPI document and the dashboard's TypeScript types after API changes.
