@@ -103,6 +103,7 @@ describe('integrations page', () => {
     expect(within(hubspot).getByText(/no longer accepts Parley’s access.*Reconnect to resume them/)).toBeTruthy();
     expect(within(hubspot).getByText(/BAD_REFRESH_TOKEN.*\(10 minutes ago\)/)).toBeTruthy();
     expect(within(hubspot).getByText('3 hours ago')).toBeTruthy();
+    expect(within(hubspot).queryByText('Access expires')).toBeNull();
     expect(within(hubspot).getByRole('button', { name: 'Reconnect HubSpot' })).toBeTruthy();
     expect(within(hubspot).queryByRole('button', { name: 'Send a test' })).toBeNull();
 

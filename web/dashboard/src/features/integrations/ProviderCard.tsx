@@ -152,7 +152,10 @@ function Facts({ provider: p }: { provider: Provider }) {
   if (p.method) rows.push({ term: 'Connected with', value: p.method === 'oauth' ? 'OAuth' : `A pasted ${VENDORS[p.provider].token?.label.toLowerCase() ?? 'token'}` });
   if (p.connected_at !== null) rows.push({ term: 'Connected', value: ago(p.connected_at), title: exactTime(p.connected_at) });
   if (hasConnection(p)) {
-    rows.push({ term: 'Access expires', value: expiry(p), ...(p.expires_at !== null ? { title: exactTime(p.expires_at) } : {}) });
+    // A dead grant's expiry says nothing: the access is gone whatever the date.
+    if (p.state !== 'needs_reconnect') {
+      rows.push({ term: 'Access expires', value: expiry(p), ...(p.expires_at !== null ? { title: exactTime(p.expires_at) } : {}) });
+    }
     rows.push({
       term: 'Last success',
       value: p.last_success_at === null ? 'Nothing sent yet' : ago(p.last_success_at),

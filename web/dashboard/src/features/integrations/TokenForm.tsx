@@ -50,7 +50,7 @@ export function TokenForm({ provider, onChange }: { provider: Provider; onChange
   if (!open) {
     return (
       <div className="integration-setup-block">
-        <Button size="sm" variant="ghost" onClick={() => setOpen(true)} aria-expanded={false}>
+        <Button size="sm" onClick={() => setOpen(true)} aria-expanded={false}>
           Paste a {label} instead
         </Button>
       </div>

@@ -1,10 +1,14 @@
-// Issue 29's integrations API (/work/shared-contract-29.md), written out by hand until the
-// server's routes land and `make openapi` regenerates src/api/schema.d.ts. Everything the
-// integrations page needs from the API is in this one file, so switching to the generated
-// types is one edit.
+// Issue 29's integrations API, in one file: the generated types (src/api/schema.d.ts)
+// where they say what the server sends, and a narrower Provider where the schema is looser
+// than the contract (the server always sends every field, `null` when unknown, and `method`
+// and `app_source` are closed vocabularies). PROVIDER_MATCHES_SCHEMA stops the build if
+// the two drift apart.
+import type { components } from '../../api/schema';
+
+type Schemas = components['schemas'];
 
 /** The three vendors a workspace can connect. */
-export type ProviderId = 'slack' | 'hubspot' | 'google';
+export type ProviderId = Schemas['ProviderId'];
 
 /**
  * `not_configured`: no connection and no OAuth app (only pasting a token is possible, where
@@ -12,7 +16,7 @@ export type ProviderId = 'slack' | 'hubspot' | 'google';
  * `needs_reconnect`: the vendor refused the grant (revoked, expired refresh token); the
  * connection stays, its actions fail until someone connects again.
  */
-export type ProviderState = 'not_configured' | 'disconnected' | 'connected' | 'needs_reconnect' | 'error';
+export type ProviderState = Schemas['IntegrationState'];
 
 /** How the connection was made: the OAuth dance, or a token pasted in. */
 export type ConnectionMethod = 'oauth' | 'token';
@@ -45,26 +49,22 @@ export interface Provider {
   last_error_at: number | null;
 }
 
+/** Compiles only while a Provider is also what the schema says the server sends. */
+export const PROVIDER_MATCHES_SCHEMA: Provider extends Schemas['IntegrationOut'] ? true : never = true;
+
 /** GET /api/v1/integrations */
 export interface ProviderList {
   providers: Provider[];
 }
 
 /** Body of PUT /api/v1/integrations/{provider}/app; answered with the Provider. */
-export interface AppInput {
-  client_id: string;
-  client_secret: string;
-}
+export type AppInput = Schemas['AppIn'];
 
 /** POST /api/v1/integrations/{provider}/connect: where to send the browser. */
-export interface ConnectAnswer {
-  authorize_url: string;
-}
+export type ConnectAnswer = Schemas['ConnectOut'];
 
 /** Body of POST /api/v1/integrations/{provider}/token; answered with the Provider, or 422 `integration_rejected`. */
-export interface TokenInput {
-  token: string;
-}
+export type TokenInput = Schemas['TokenIn'];
 
 /** Body of POST /api/v1/integrations/{provider}/test: Slack names a channel id, HubSpot nothing, Google a sheet. */
 export type TestInput = { channel: string } | Record<string, never> | { spreadsheet_id: string; sheet: string };
@@ -76,20 +76,10 @@ export interface TestAnswer {
 }
 
 /** GET /api/v1/integrations/slack/channels (409 `not_connected` when Slack is not connected). */
-export interface SlackChannel {
-  id: string;
-  name: string;
-  is_private: boolean;
-}
-export interface SlackChannels {
-  channels: SlackChannel[];
-}
+export type SlackChannels = Schemas['ChannelList'];
 
 /** GET /api/v1/integrations/google/spreadsheets/{spreadsheet_id}/sheets */
-export interface SpreadsheetSheets {
-  title: string;
-  sheets: { id: number; title: string }[];
-}
+export type SpreadsheetSheets = Schemas['SpreadsheetOut'];
 
 /** The error code of a token the vendor refused (422). */
 export const REJECTED = 'integration_rejected';
