@@ -138,6 +138,7 @@ test('workflows: build, validate, run live, import/export, templates, resume', {
     await text.press('Enter');
     assert.equal(await text.inputValue(), 'Upset visitor: {{conversation.preview}}');
     await side().getByLabel('When done, go to').selectOption('end');
+    await page.getByRole('button', { name: /fit view/i }).click();
     await ctx.shot('workflows-builder.png');
   });
 

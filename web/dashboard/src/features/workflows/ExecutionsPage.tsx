@@ -69,6 +69,16 @@ export function ExecutionConsole({ basePath, workflowId }: { basePath: string; w
     if (!missing) {
       // A filter on status: a run that left it stays visible until the next load, marked by its new badge.
       list.setData({ ...current, items });
+      // An ended run: fetch it for its end time (the event does not carry it).
+      if (['completed', 'failed', 'cancelled', 'filtered'].includes(event.status)) {
+        void wapi
+          .execution(event.execution_id)
+          .then(({ execution }) => {
+            const now = list.latest();
+            if (now) list.setData({ ...now, items: now.items.map((x) => (x.id === execution.id ? execution : x)) });
+          })
+          .catch(() => undefined);
+      }
     } else if (eventMatches(filters, event)) void refreshTop();
   }, refreshTop);
 

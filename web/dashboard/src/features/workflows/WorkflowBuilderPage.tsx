@@ -128,6 +128,21 @@ function toFlowEdges(graph: Graph): Edge[] {
   }));
 }
 
+/** Vertical distance between a step and one added below it. */
+const ROW = 150;
+
+/** The first place near `start` where a new card does not cover another: below, then to the sides. */
+function freeSpot(start: { x: number; y: number }, nodes: FlowNode[]): { x: number; y: number } {
+  const covers = (p: { x: number; y: number }) => nodes.some((n) => Math.abs(n.position.x - p.x) < 240 && Math.abs(n.position.y - p.y) < 120);
+  for (let row = 0; row < 20; row++) {
+    for (const dx of [0, 260, -260, 520, -520]) {
+      const p = { x: start.x + dx, y: start.y + row * 150 };
+      if (!covers(p)) return p;
+    }
+  }
+  return start;
+}
+
 interface Snapshot {
   nodes: FlowNode[];
   edges: Edge[];
@@ -271,15 +286,22 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
     const id = nextNodeId(type, nodes.map((n) => n.id));
     const anchor = selectedNode;
     let position = at;
+    // Below the selected step, what was under it moves down to make room (like inserting a row).
+    let shift: ((n: FlowNode) => FlowNode) | null = null;
     if (!position) {
-      if (anchor) position = { x: anchor.position.x, y: anchor.position.y + 170 };
-      else {
-        const box = wrapper.current?.getBoundingClientRect();
-        position = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
+      const box = wrapper.current?.getBoundingClientRect();
+      if (anchor) {
+        const p = { x: anchor.position.x, y: anchor.position.y + ROW };
+        position = p;
+        shift = (n) => (n.position.y >= p.y - ROW / 2 ? { ...n, position: { x: n.position.x, y: n.position.y + ROW } } : n);
+      } else {
+        const start = box ? flow.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
+        position = freeSpot(start, nodes);
       }
     }
     const node: FlowNode = { id, type, position, data: defaultData(type, action), selected: true };
-    setNodes((ns) => [...ns.map((n) => (n.selected ? { ...n, selected: false } : n)), node]);
+    setNodes((ns) => [...ns.map((n) => (shift ? shift(n) : n)).map((n) => (n.selected ? { ...n, selected: false } : n)), node]);
+    if (!at) reveal(position);
     if (anchor && !at && hasInput(type)) {
       const free = outHandles(anchor).find((h) => !edges.some((e) => e.source === anchor.id && (e.sourceHandle ?? null) === h.id) && h.id !== 'error');
       if (free) {
@@ -287,6 +309,18 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
       }
     }
     changed();
+  };
+
+  /** Pans to a point of the graph when it is outside the visible canvas. */
+  const reveal = (p: { x: number; y: number }) => {
+    const box = wrapper.current?.getBoundingClientRect();
+    if (!box) return;
+    const { x, y, zoom } = flow.getViewport();
+    const sx = p.x * zoom + x;
+    const sy = p.y * zoom + y;
+    if (sx < 0 || sy < 0 || sx + 220 * zoom > box.width || sy + 90 * zoom > box.height) {
+      requestAnimationFrame(() => void flow.setCenter(p.x + 110, p.y + 45, { zoom, duration: 200 }));
+    }
   };
 
   const updateData = (nodeId: string, data: NodeData) => {
@@ -460,14 +494,16 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
           }}
         />
         <StatusBadge status={wf.status} />
-        <span className="wf-version">Version {wf.version}</span>
-        {dirty && <span className="wf-dirty">Unsaved changes</span>}
+        <span className="wf-version" title={dirty ? 'Changes since the saved version are not saved yet' : undefined}>
+          v{wf.version}
+          {dirty ? ' · unsaved' : ''}
+        </span>
         <span className="wf-toolbar-gap" />
-        <Button size="sm" variant="ghost" onClick={doUndo} disabled={!undo.current.length} aria-keyshortcuts="Control+Z">
-          Undo
+        <Button size="sm" variant="ghost" className="wf-icon-btn" onClick={doUndo} disabled={!undo.current.length} aria-label="Undo" title="Undo (Ctrl+Z)" aria-keyshortcuts="Control+Z">
+          ↶
         </Button>
-        <Button size="sm" variant="ghost" onClick={doRedo} disabled={!redo.current.length} aria-keyshortcuts="Control+Shift+Z">
-          Redo
+        <Button size="sm" variant="ghost" className="wf-icon-btn" onClick={doRedo} disabled={!redo.current.length} aria-label="Redo" title="Redo (Ctrl+Shift+Z)" aria-keyshortcuts="Control+Shift+Z">
+          ↷
         </Button>
         <Button size="sm" variant="ghost" onClick={tidy}>
           Tidy up
@@ -606,7 +642,7 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
             >
               <Background gap={16} />
               <Controls showInteractive={false} />
-              <MiniMap pannable zoomable ariaLabel="Overview of the workflow" />
+              <MiniMap pannable zoomable ariaLabel="Overview of the workflow" style={{ width: 140, height: 96 }} />
             </ReactFlow>
           </Marks.Provider>
         </div>
