@@ -249,6 +249,26 @@ test('workflows: build, validate, run live, import/export, templates, resume', {
     assert.deepEqual(imported.graph, exported.graph, 'the same graph comes back');
   });
 
+  await step('keyboard: add a step from the palette, select with Enter, delete, undo, redo', async () => {
+    const add = page.getByRole('button', { name: 'Add Delay' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    await node('delay_1').waitFor();
+    await side().getByRole('heading', { name: 'Wait 15 minutes' }).waitFor();
+    await page.keyboard.press('Delete');
+    await node('delay_1').waitFor({ state: 'detached' });
+    await page.keyboard.press('Control+z');
+    await node('delay_1').waitFor();
+    await page.keyboard.press('Control+Shift+z');
+    await node('delay_1').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await node('delay_1').waitFor();
+    // A card takes focus with Tab and is selected with Enter; its panel opens.
+    await node('trigger').focus();
+    await page.keyboard.press('Enter');
+    await side().getByRole('heading', { name: 'Sentiment turns negative' }).waitFor();
+  });
+
   await step('a template from the gallery becomes an active workflow', async () => {
     await page.goto('/app/workflows');
     await page.getByRole('button', { name: 'Templates' }).click();
@@ -297,6 +317,11 @@ test('workflows: build, validate, run live, import/export, templates, resume', {
     await page.locator('.page-title').getByText('Completed').waitFor({ timeout: 30_000 });
     assert.equal(received.length, 2, 'one refused call, one accepted');
     assert.equal(received[0].key, received[1].key, 'the same idempotency key both times');
+    await page.getByRole('link', { name: 'Open the workflow' }).waitFor();
+    await page.goto(`/app/workflows/${wf.id}/runs`);
+    await page.getByRole('img', { name: /^Runs per day/ }).waitFor();
+    await page.getByRole('table', { name: 'Executions' }).getByText('Completed').waitFor();
+    await ctx.shot('workflows-runs.png');
   });
 
   await step('a 200-node graph pans and drags (frame times reported, not asserted)', async () => {

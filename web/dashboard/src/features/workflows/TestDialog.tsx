@@ -62,7 +62,7 @@ export function TestDialog({
     setResult(null);
     setError(null);
     api.conversations
-      .list({ limit: 10 } as never)
+      .list({ limit: 10 })
       .then((list) => setRecent(list.items.map((c) => ({ id: c.id, preview: c.preview ?? null }))))
       .catch(() => setRecent([]));
   }, [open, event, api]);

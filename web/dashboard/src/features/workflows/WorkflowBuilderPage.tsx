@@ -201,6 +201,9 @@ function Builder({ initial, catalog }: { initial: WorkflowView; catalog: ActionS
     (key: string | null) => {
       if (key !== null && key === lastKey.current) return;
       lastKey.current = key;
+      // One gesture can report several changes (a node and its edges removed): one entry.
+      const top = undo.current[undo.current.length - 1];
+      if (top && top.nodes === nodes && top.edges === edges) return;
       undo.current.push({ nodes, edges });
       if (undo.current.length > 100) undo.current.shift();
       redo.current = [];
