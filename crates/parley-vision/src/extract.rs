@@ -38,6 +38,12 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(EUR|USD|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK)\b|(€|£|US\$|\$)").unwrap()
 });
+static QTY_BEFORE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{1,3})\s*[xX×*@]\s*\S?$").unwrap());
+/// Header lines that can end in digits: a misread date or a phone number is no line item.
+static NOT_AN_ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(date|datum|time|tel|phone|fax|invoice|receipt|order)\b").unwrap()
+});
 static LEADING_QTY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,3})\s*[xX×*]\s+(.+)$").unwrap());
 static UNIT_QTY: LazyLock<Regex> =
@@ -91,30 +97,231 @@ pub fn invoice_from_lines(lines: &[&str], confidence: f64) -> Invoice {
         })
         .map(|(_, l)| l.trim().to_string());
 
+    // Every amount line in order, with its role; a doubtful amount keeps all its readings
+    // until the arithmetic picks one (or none).
+    let vendor_line = vendor_index(lines, &inv);
+    let mut found: Vec<Found> = Vec::new();
     let mut in_items = true;
     for (i, line) in lines.iter().enumerate() {
-        let Some((amount, at)) = last_amount(line) else {
+        if is_header(i) || Some(i) == vendor_line {
+            continue;
+        }
+        let Some((amount, at)) = read_amount(line) else {
             continue;
         };
-        if SUBTOTAL.is_match(line) {
-            in_items = false;
-            inv.subtotal.get_or_insert(amount);
+        let role = if SUBTOTAL.is_match(line) {
+            Role::Subtotal
         } else if TAX.is_match(line) && !TAX_ID.is_match(line) {
-            in_items = false;
-            inv.tax.get_or_insert(amount);
+            Role::Tax
         } else if TOTAL.is_match(line) {
+            Role::Total
+        } else if in_items && !NOT_AN_ITEM.is_match(line) {
+            match line_item(&line[..at]) {
+                Some((description, quantity)) => Role::Item(description, quantity),
+                None => continue,
+            }
+        } else {
+            continue; // payment lines after the total: card, cash given, change
+        };
+        if !matches!(role, Role::Item(..)) {
             in_items = false;
-            // The first total wins: what follows it is payment (cash given, change, card).
-            inv.total.get_or_insert(amount);
-        } else if in_items
-            && !is_header(i)
-            && Some(i) != vendor_index(lines, &inv)
-            && let Some(item) = line_item(&line[..at], amount)
-        {
-            inv.line_items.push(item);
+            // The first of each wins: a card line repeating the total comes after it.
+            if found
+                .iter()
+                .any(|f| std::mem::discriminant(&f.role) == std::mem::discriminant(&role))
+            {
+                continue;
+            }
+        }
+        found.push(Found { role, amount });
+    }
+    let repaired = resolve(&mut found);
+    if repaired > 0 {
+        inv.notes.push(format!(
+            "{repaired} amount(s) had a misread decimal point; the readings kept are the ones the totals confirm."
+        ));
+        inv.confidence = inv.confidence.min(REPAIRED_CONFIDENCE);
+    }
+    for f in found {
+        let value = f.amount.value();
+        match f.role {
+            Role::Subtotal => inv.subtotal = value,
+            Role::Tax => inv.tax = value,
+            Role::Total => inv.total = value,
+            Role::Item(description, quantity) => inv.line_items.push(LineItem {
+                description,
+                quantity,
+                amount: value,
+            }),
         }
     }
+    if inv.line_items.iter().any(|i| i.amount.is_none()) {
+        inv.notes
+            .push("Some line amounts could not be read.".to_string());
+    }
     inv
+}
+
+/// Confidence ceiling when amounts had to be repaired (even confirmed ones).
+pub const REPAIRED_CONFIDENCE: f64 = 0.75;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Role {
+    Item(String, Option<f64>),
+    Subtotal,
+    Tax,
+    Total,
+}
+
+/// An amount as read off a line.
+#[derive(Debug, Clone, PartialEq)]
+enum Amount {
+    /// A well-formed amount.
+    Sure(f64),
+    /// A token OCR mangled (a lost or misread decimal point, "111732" for 111.32), with the
+    /// readings it could be; none is used unless the arithmetic confirms it.
+    Doubtful(Vec<f64>),
+    /// The reading the arithmetic confirmed.
+    Confirmed(f64),
+    Unreadable,
+}
+
+impl Amount {
+    fn value(&self) -> Option<f64> {
+        match self {
+            Amount::Sure(v) | Amount::Confirmed(v) => Some(*v),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Found {
+    role: Role,
+    amount: Amount,
+}
+
+/// Picks, for the doubtful amounts, the readings under which the most arithmetic checks pass
+/// (items sum to the subtotal; subtotal plus tax is the total). A doubtful amount is kept
+/// only when a passing check involves it; otherwise it stays unread. Returns how many were
+/// repaired.
+fn resolve(found: &mut [Found]) -> usize {
+    let doubtful: Vec<usize> = (0..found.len())
+        .filter(|&i| matches!(found[i].amount, Amount::Doubtful(_)))
+        .collect();
+    let options = |i: usize| match &found[i].amount {
+        Amount::Doubtful(v) => v.clone(),
+        other => other.value().into_iter().collect(),
+    };
+    let combinations: usize = doubtful.iter().map(|&i| options(i).len().max(1)).product();
+    if doubtful.is_empty() || combinations > 4096 {
+        for &i in &doubtful {
+            found[i].amount = Amount::Unreadable;
+        }
+        return 0;
+    }
+    let role_of = |role: fn(&Role) -> bool| found.iter().position(|f| role(&f.role));
+    let (sub, tax, total) = (
+        role_of(|r| *r == Role::Subtotal),
+        role_of(|r| *r == Role::Tax),
+        role_of(|r| *r == Role::Total),
+    );
+    let items: Vec<usize> = (0..found.len())
+        .filter(|&i| matches!(found[i].role, Role::Item(..)))
+        .collect();
+    // The target the items add up to: the subtotal, or the total when neither a subtotal
+    // nor a tax is printed.
+    let items_target = sub.or(if tax.is_none() { total } else { None });
+    let mut best: Option<(usize, Vec<Option<f64>>, bool, bool)> = None;
+    for mut n in 0..combinations {
+        let mut values: Vec<Option<f64>> = found.iter().map(|f| f.amount.value()).collect();
+        for &i in &doubtful {
+            let o = options(i);
+            values[i] = o.get(n % o.len().max(1)).copied();
+            n /= o.len().max(1);
+        }
+        let cents = |i: Option<usize>| i.and_then(|i| values[i]).map(crate::invoice::cents);
+        let items_ok = items_target.is_some_and(|t| {
+            let sum: Option<i64> = items.iter().map(|&i| values[i].map(crate::invoice::cents)).sum();
+            matches!((sum, cents(Some(t))), (Some(a), Some(b)) if (a - b).abs() <= items.len().max(1) as i64)
+        }) && !items.is_empty();
+        let totals_ok = matches!((cents(sub), cents(tax), cents(total)), (Some(s), Some(x), Some(t)) if (s + x - t).abs() <= 2);
+        let passes = usize::from(items_ok) + usize::from(totals_ok);
+        if best.as_ref().is_none_or(|b| passes > b.0) {
+            best = Some((passes, values, items_ok, totals_ok));
+        }
+    }
+    let (_, values, items_ok, totals_ok) = best.expect("at least one combination");
+    let mut repaired = 0;
+    for &i in &doubtful {
+        let in_items_check = items_ok && (items.contains(&i) || Some(i) == items_target);
+        let in_totals_check = totals_ok && [sub, tax, total].contains(&Some(i));
+        found[i].amount = match values[i] {
+            Some(v) if in_items_check || in_totals_check => {
+                repaired += 1;
+                Amount::Confirmed(v)
+            }
+            _ => Amount::Unreadable,
+        };
+    }
+    repaired
+}
+
+/// The amount a line ends with, and where the text before it ends. Besides well-formed
+/// amounts this reads what OCR does to a decimal point on a small receipt font: lost
+/// ("138. 11", "13811") or read as a digit or dash ("111732", "3617-39"); and a line whose
+/// amount is unreadable but whose "2 x 36.26" says what it must be.
+fn read_amount(line: &str) -> Option<(Amount, usize)> {
+    let trimmed = line.trim_end_matches(|c: char| !c.is_alphanumeric());
+    let last_start = trimmed.rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    let last = trimmed[last_start..].trim_start_matches(['$', '€', '£']);
+    if AMOUNT.is_match(last) {
+        return Some((Amount::Sure(parse_amount(last)?), last_start));
+    }
+    // "138. 11": the separator and the cents split by a space.
+    let before = trimmed[..last_start].trim_end();
+    if last.len() == 2
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && (before.ends_with('.') || before.ends_with(','))
+    {
+        let prev_start = before.rfind(char::is_whitespace).map_or(0, |p| p + 1);
+        let joined = format!("{}{last}", &before[prev_start..]);
+        if AMOUNT.is_match(&joined) {
+            return Some((Amount::Doubtful(vec![parse_amount(&joined)?]), prev_start));
+        }
+    }
+    let digits: String = last.chars().filter(char::is_ascii_digit).collect();
+    // At most one stray separator: "2022-98-27" is a misread date, not an amount.
+    let mangled = last
+        .chars()
+        .all(|c| c.is_ascii_digit() || ".,'-".contains(c))
+        && last.chars().filter(|c| !c.is_ascii_digit()).count() <= 1;
+    if mangled && (3..=9).contains(&digits.len()) && last.starts_with(|c: char| c.is_ascii_digit())
+    {
+        let with_point = |int: &str, dec: &str| format!("{int}.{dec}").parse::<f64>().ok();
+        let n = digits.len();
+        let mut readings: Vec<f64> = Vec::new();
+        // The separator misread as a digit (or dash): drop it.
+        if n >= 4 {
+            readings.extend(with_point(&digits[..n - 3], &digits[n - 2..]));
+        }
+        // The separator lost.
+        readings.extend(with_point(&digits[..n - 2], &digits[n - 2..]));
+        readings.dedup();
+        return Some((Amount::Doubtful(readings), last_start));
+    }
+    // Nothing readable at the end, but a "2 x 36.26" before it says what the amount must be.
+    let m = NUMERIC_RUN
+        .find_iter(line)
+        .filter(|m| AMOUNT.is_match(m.as_str()))
+        .last()?;
+    let qty = QTY_BEFORE.captures(&line[..m.start()])?;
+    let quantity: f64 = qty[1].parse().ok()?;
+    let unit = parse_amount(m.as_str())?;
+    Some((
+        Amount::Doubtful(vec![(quantity * unit * 100.0).round() / 100.0]),
+        m.end(),
+    ))
 }
 
 fn vendor_index(lines: &[&str], inv: &Invoice) -> Option<usize> {
@@ -146,8 +353,9 @@ pub fn parse_amount(s: &str) -> Option<f64> {
     format!("{int}.{}", &dec[1..]).parse().ok()
 }
 
-/// An item from the text before its amount: "2 x Nails", "Nails 2 x 12.25" or "Hammer".
-fn line_item(before: &str, amount: f64) -> Option<LineItem> {
+/// An item's description and quantity from the text before its amount: "2 x Nails",
+/// "Nails 2 x 12.25" or "Hammer".
+fn line_item(before: &str) -> Option<(String, Option<f64>)> {
     let text = before
         .trim()
         .trim_end_matches(|c: char| !c.is_alphanumeric())
@@ -168,11 +376,7 @@ fn line_item(before: &str, amount: f64) -> Option<LineItem> {
     if description.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
     }
-    Some(LineItem {
-        description,
-        quantity: quantity.filter(|q| *q > 0.0),
-        amount: Some(amount),
-    })
+    Some((description, quantity.filter(|q| *q > 0.0)))
 }
 
 #[cfg(test)]
@@ -272,6 +476,68 @@ mod tests {
         let inv = invoice_from_lines(&lines, 0.9).validate().unwrap();
         assert_eq!(inv.checks.items_match_subtotal, Check::Failed);
         assert!(inv.confidence <= crate::invoice::FAILED_CHECK_CONFIDENCE);
+    }
+
+    #[test]
+    fn misread_decimal_points_are_repaired_only_when_the_totals_confirm_it() {
+        // As tesseract read a JPEG'd receipt: the point became a 7, a dash, or got lost.
+        let lines = [
+            "CORNER STORE",
+            "Oat milk 48.65",
+            "Coffee beans 2 x 7.94 15.88",
+            "Batteries 4680",
+            "Subtotal 111733",
+            "VAT 20% 22-27",
+            "TOTAL GBP 133. 60)",
+        ];
+        let inv = invoice_from_lines(&lines, 0.9).validate().unwrap();
+        assert_eq!(
+            inv.line_items.iter().map(|i| i.amount).collect::<Vec<_>>(),
+            [Some(48.65), Some(15.88), Some(46.80)]
+        );
+        assert_eq!(
+            (inv.subtotal, inv.tax, inv.total),
+            (Some(111.33), Some(22.27), Some(133.60))
+        );
+        assert_eq!(inv.checks.items_match_subtotal, Check::Passed);
+        assert_eq!(inv.checks.subtotal_plus_tax_matches_total, Check::Passed);
+        assert_eq!(inv.confidence, REPAIRED_CONFIDENCE);
+        assert!(
+            inv.notes[0].contains("4 amount(s) had a misread decimal point"),
+            "{:?}",
+            inv.notes
+        );
+    }
+
+    #[test]
+    fn an_unconfirmed_repair_is_not_a_reading() {
+        // The total is garbage, so nothing confirms the tax's reading: it stays unread.
+        let lines = [
+            "SHOP",
+            "Milk 2.50",
+            "Bread 3.10",
+            "Subtotal 5.60",
+            "VAT 20% 1712",
+            "TOTAL EUR ~~",
+        ];
+        let inv = invoice_from_lines(&lines, 0.9).validate().unwrap();
+        assert_eq!(inv.tax, None);
+        assert_eq!(inv.subtotal, Some(5.60));
+        assert_eq!(inv.checks.items_match_subtotal, Check::Passed);
+    }
+
+    #[test]
+    fn an_unreadable_line_amount_is_rebuilt_from_its_quantity_and_price() {
+        let lines = [
+            "SHOP",
+            "Wood glue 2 x 36.26 Ugo",
+            "Tape 1.00",
+            "Subtotal 73.52",
+        ];
+        let inv = invoice_from_lines(&lines, 0.9).validate().unwrap();
+        assert_eq!(inv.line_items[0].amount, Some(72.52));
+        assert_eq!(inv.line_items[0].description, "Wood glue");
+        assert_eq!(inv.line_items[0].quantity, Some(2.0));
     }
 
     #[test]

@@ -328,12 +328,14 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// 3 to 25 similar items (discs or rounded squares, one shape and size per scene, ±15 %)
-    /// that do not touch, on a light or dark surface with a lighting gradient and sensor
-    /// noise, 1024 × 768.
+    /// 3 to 25 similar items (discs or rounded squares, one shape and size per scene, ±15 %
+    /// in size, slightly varied in colour) on a light or dark surface lit ±20 % unevenly, with
+    /// soft shadows on light surfaces, sensor noise and a slight camera blur, 800 × 600 (the counter's analysis size, so no scaling blurs the measurement). In
+    /// every third scene items may lie almost touching (the counter's hard case); otherwise
+    /// they are apart by at least 40 % of a radius.
     pub fn generate(seed: u64) -> Scene {
         let mut r = Rng::new(seed ^ 0x5CE7E);
-        let (w, h) = (1024u32, 768u32);
+        let (w, h) = (800u32, 600u32);
         let dark = r.unit() < 0.3;
         let base: [f64; 3] = if dark {
             [
@@ -349,11 +351,11 @@ impl Scene {
             ]
         };
         let (gx, gy) = (
-            (r.unit() - 0.5) * 40.0 / f64::from(w),
-            (r.unit() - 0.5) * 40.0 / f64::from(h),
+            (r.unit() - 0.5) * 0.4 / f64::from(w),
+            (r.unit() - 0.5) * 0.4 / f64::from(h),
         );
         let target = r.range(3, 25);
-        let radius = f64::from(r.range(24, 48));
+        let radius = f64::from(r.range(18, 38));
         let square = r.unit() < 0.4;
         let colour: [f64; 3] = if dark {
             [
@@ -368,7 +370,9 @@ impl Scene {
                 f64::from(r.range(20, 140)),
             ]
         };
+        let spacing = if seed % 3 == 2 { 1.03 } else { 1.45 };
         let mut items: Vec<(f64, f64, f64)> = Vec::new();
+        let mut jitter: Vec<[f64; 3]> = Vec::new();
         let mut tries = 0;
         while items.len() < target as usize && tries < 5_000 {
             tries += 1;
@@ -377,18 +381,17 @@ impl Scene {
                 rr + 10.0 + r.unit() * (f64::from(w) - 2.0 * rr - 20.0),
                 rr + 10.0 + r.unit() * (f64::from(h) - 2.0 * rr - 20.0),
             );
-            // Apart by a gap of at least 40 % of a radius: separate items, as the counter needs.
-            if items
-                .iter()
-                .all(|&(x, y, r2)| ((x - cx).powi(2) + (y - cy).powi(2)).sqrt() > (rr + r2) * 1.45)
-            {
+            if items.iter().all(|&(x, y, r2)| {
+                ((x - cx).powi(2) + (y - cy).powi(2)).sqrt() > (rr + r2) * spacing
+            }) {
                 items.push((cx, cy, rr));
+                jitter.push([0, 1, 2].map(|_| (r.unit() - 0.5) * 30.0));
             }
         }
         let mut noise = Rng::new(seed ^ 0xA015E);
         let image = RgbImage::from_fn(w, h, |x, y| {
             let (fx, fy) = (f64::from(x), f64::from(y));
-            let inside = items.iter().any(|&(cx, cy, rr)| {
+            let inside = items.iter().position(|&(cx, cy, rr)| {
                 if square {
                     let k = rr * 0.85;
                     let (dx, dy) = (
@@ -402,11 +405,29 @@ impl Scene {
                     (fx - cx).powi(2) + (fy - cy).powi(2) <= rr * rr
                 }
             });
-            let light = 1.0 + gx * (fx - f64::from(w) / 2.0) + gy * (fy - f64::from(h) / 2.0);
+            let mut light = 1.0 + gx * (fx - f64::from(w) / 2.0) + gy * (fy - f64::from(h) / 2.0);
+            if !dark && inside.is_none() {
+                // A soft shadow down and to the right of each item, as from a ceiling lamp.
+                let shade = items
+                    .iter()
+                    .filter(|&&(cx, cy, rr)| {
+                        (fx - cx - 6.0).abs() < rr + 6.0 && (fy - cy - 6.0).abs() < rr + 6.0
+                    })
+                    .map(|&(cx, cy, rr)| {
+                        let d = ((fx - cx - 6.0).powi(2) + (fy - cy - 6.0).powi(2)).sqrt();
+                        ((rr + 6.0 - d) / 6.0).clamp(0.0, 1.0)
+                    })
+                    .fold(0.0, f64::max);
+                light *= 1.0 - 0.18 * shade;
+            }
             let n = (noise.unit() - 0.5) * 12.0;
-            let c = if inside { colour } else { base };
+            let c = match inside {
+                Some(i) => [0, 1, 2].map(|k| colour[k] + jitter[i][k]),
+                None => base,
+            };
             Rgb(c.map(|v| (v * light + n).clamp(0.0, 255.0) as u8))
         });
+        let image = imageproc::filter::gaussian_blur_f32(&image, 1.0);
         Scene {
             image,
             count: items.len() as u32,

@@ -12,7 +12,8 @@ use std::sync::LazyLock;
 
 /// Confidence ceiling when an arithmetic check fails or no total was found.
 pub const FAILED_CHECK_CONFIDENCE: f64 = 0.3;
-/// Confidence ceiling when nothing could be checked (e.g. a total alone).
+/// Confidence ceiling when the total could not be checked (a total alone, or a tax that
+/// could not be read), or when a line item has no amount.
 pub const UNCHECKED_CONFIDENCE: f64 = 0.6;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,7 +212,8 @@ impl Invoice {
 
     /// Recomputes `checks` and `notes` and caps `confidence` by them.
     fn apply_checks(&mut self) {
-        self.notes.clear();
+        // Notes from the reader (the OCR's repairs) stay; ours are recomputed below.
+        let earlier = std::mem::take(&mut self.notes);
         let items: Option<Vec<f64>> = if self.line_items.is_empty() {
             None
         } else {
@@ -265,14 +267,27 @@ impl Invoice {
             self.checks.items_match_subtotal,
             self.checks.subtotal_plus_tax_matches_total,
         ];
+        // The total is what workflows act on: it counts as checked only when another amount
+        // adds up to it.
+        let total_verified = self.checks.subtotal_plus_tax_matches_total == Check::Passed
+            || (self.subtotal.is_none()
+                && self.tax.is_none()
+                && self.checks.items_match_subtotal == Check::Passed);
         if self.total.is_none() {
             self.notes.push("No total could be read.".to_string());
             self.confidence = self.confidence.min(FAILED_CHECK_CONFIDENCE);
         } else if checks.contains(&Check::Failed) {
             self.confidence = self.confidence.min(FAILED_CHECK_CONFIDENCE);
-        } else if !checks.contains(&Check::Passed) {
+        } else if !total_verified {
+            self.notes.push(
+                "The total could not be checked against the other amounts (one is missing)."
+                    .to_string(),
+            );
+            self.confidence = self.confidence.min(UNCHECKED_CONFIDENCE);
+        } else if self.line_items.iter().any(|i| i.amount.is_none()) {
+            // The totals agree, but a line without an amount was never checked.
             self.notes
-                .push("Nothing could be checked against the total.".to_string());
+                .push("Some line items have no amount, so they could not be checked.".to_string());
             self.confidence = self.confidence.min(UNCHECKED_CONFIDENCE);
         }
         if self.date_ambiguous {
@@ -281,6 +296,12 @@ impl Invoice {
                 self.date_raw.as_deref().unwrap_or("?"),
                 self.date.as_deref().unwrap_or("?")
             ));
+        }
+        let ours = std::mem::replace(&mut self.notes, earlier);
+        for note in ours {
+            if !self.notes.contains(&note) {
+                self.notes.push(note);
+            }
         }
     }
 
@@ -567,6 +588,24 @@ mod tests {
         let inv = inv.validate().unwrap();
         assert_eq!(inv.confidence, FAILED_CHECK_CONFIDENCE);
         assert!(inv.notes.iter().any(|n| n.contains("No total")));
+    }
+
+    #[test]
+    fn a_total_nothing_adds_up_to_is_unchecked_even_when_the_items_agree() {
+        let mut inv = acme();
+        inv.tax = None; // the tax line was unreadable
+        let inv = inv.validate().unwrap();
+        assert_eq!(inv.checks.items_match_subtotal, Check::Passed);
+        assert_eq!(
+            inv.checks.subtotal_plus_tax_matches_total,
+            Check::NotChecked
+        );
+        assert_eq!(inv.confidence, UNCHECKED_CONFIDENCE);
+        assert!(
+            inv.notes[0].contains("total could not be checked"),
+            "{:?}",
+            inv.notes
+        );
     }
 
     #[test]

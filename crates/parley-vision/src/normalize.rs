@@ -118,7 +118,7 @@ pub struct Source {
 }
 
 /// A normalised image: upright, no larger than asked, no metadata, JPEG or PNG.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Normalized {
     /// The encoded image, to store and to send to a model.
     pub bytes: Vec<u8>,
@@ -131,6 +131,20 @@ pub struct Normalized {
     pub source: Source,
     /// How long normalising took.
     pub elapsed: Duration,
+}
+
+/// Without the bytes and pixels: a log line or a failed assertion must not print megabytes.
+impl std::fmt::Debug for Normalized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Normalized")
+            .field("mime", &self.mime)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("bytes", &self.bytes.len())
+            .field("source", &self.source)
+            .field("elapsed", &self.elapsed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Normalized {
@@ -210,6 +224,13 @@ pub fn normalize(bytes: &[u8], opts: &NormalizeOptions) -> Result<Normalized, No
         });
     }
     let format = sniff(bytes)?;
+    // The JPEG decoder paints a cut-off file's missing rows grey rather than failing; a half
+    // photo must not be judged as if it were whole.
+    if format == SourceFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(NormalizeError::Corrupt(
+            "the file ends before the image does".into(),
+        ));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format.image_format());
     let mut limits = Limits::default();
     limits.max_image_width = Some(opts.max_input_side);
@@ -261,6 +282,46 @@ pub fn normalize(bytes: &[u8], opts: &NormalizeOptions) -> Result<Normalized, No
         },
         elapsed: started.elapsed(),
     })
+}
+
+/// Whether a JPEG's entropy-coded data reaches its end-of-image marker. Walks the marker
+/// segments (so an EXIF thumbnail's own markers are skipped) and the scans; data appended
+/// after the end (a phone's motion-photo video) is not looked at.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut at = 2; // after SOI
+    loop {
+        // A marker: 0xFF (possibly repeated) and a code.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&code)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return false;
+        };
+        at += 2;
+        match code {
+            0xD9 => return true,
+            0x01 | 0xD0..=0xD7 => continue,
+            _ => {}
+        }
+        let Some(len) = bytes
+            .get(at..at + 2)
+            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+        else {
+            return false;
+        };
+        at += len;
+        if code == 0xDA {
+            // Entropy-coded data: runs until a marker other than a stuffed 0xFF00 or a restart.
+            loop {
+                match (bytes.get(at), bytes.get(at + 1)) {
+                    (Some(0xFF), Some(0x00 | 0xD0..=0xD7)) => at += 2,
+                    (Some(0xFF), Some(_)) => break,
+                    (Some(_), _) => at += 1,
+                    (None, _) => return false,
+                }
+            }
+        }
+    }
 }
 
 fn decode_error(e: ImageError) -> NormalizeError {
@@ -346,6 +407,23 @@ mod tests {
             e.to_string(),
             "The image is 30.0 MB; the most we accept is 20.0 MB. Please send a smaller photo."
         );
+    }
+
+    #[test]
+    fn a_cut_off_jpeg_is_told_from_a_whole_one() {
+        let img = RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]));
+        let whole = encode_jpeg(&img, 80).unwrap();
+        assert!(jpeg_is_complete(&whole));
+        let mut with_trailer = whole.clone();
+        with_trailer.extend_from_slice(b"ftypmp42 motion photo video follows \xFF\xDA");
+        assert!(
+            jpeg_is_complete(&with_trailer),
+            "data after the end is ignored"
+        );
+        assert!(!jpeg_is_complete(&whole[..whole.len() - 2]));
+        assert!(!jpeg_is_complete(&whole[..whole.len() / 2]));
+        let e = normalize(&whole[..whole.len() / 2], &NormalizeOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("ends before the image does"), "{e}");
     }
 
     #[test]
