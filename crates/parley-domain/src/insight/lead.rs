@@ -245,6 +245,31 @@ fn score(s: &LeadState) -> Vec<Signal> {
     out
 }
 
+/// How fast sales should follow a lead up, for the CRM and the sales channel: `urgent`,
+/// `high` or `normal`. Stronger than the score alone: a stated budget or quantity and a
+/// buying intent move a lead up, and a visitor who says it is urgent is urgent once the
+/// score shows real interest.
+pub fn crm_priority(
+    score: u8,
+    intents: &[&str],
+    budget: Option<f64>,
+    quantity: Option<f64>,
+    urgent: bool,
+) -> &'static str {
+    let buying = intents
+        .iter()
+        .any(|i| matches!(*i, "bulk_order" | "demo_request" | "pricing"));
+    let big = budget.is_some_and(|b| b >= 5_000.0) || quantity.is_some_and(|q| q >= 100.0);
+    let sizable = budget.is_some_and(|b| b >= 1_000.0) || quantity.is_some_and(|q| q >= 20.0);
+    if (score >= 80 && (buying || big)) || (urgent && score >= 50) || (big && buying) {
+        "urgent"
+    } else if score >= 60 || sizable || (buying && score >= 40) {
+        "high"
+    } else {
+        "normal"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{analyze_message, intent::IntentMatcher};
@@ -313,5 +338,21 @@ mod tests {
         let sum: i32 = state.breakdown.iter().map(|s| s.points).sum();
         assert_eq!(sum, 0);
         assert!(state.breakdown.iter().any(|s| s.name == "floor"));
+    }
+
+    #[test]
+    fn crm_priority_weighs_score_intent_and_size() {
+        assert_eq!(
+            crm_priority(85, &["bulk_order"], None, Some(500.0), false),
+            "urgent"
+        );
+        assert_eq!(crm_priority(55, &[], None, None, true), "urgent");
+        assert_eq!(
+            crm_priority(30, &["bulk_order"], Some(20_000.0), None, false),
+            "urgent"
+        );
+        assert_eq!(crm_priority(62, &[], None, None, false), "high");
+        assert_eq!(crm_priority(20, &[], Some(1500.0), None, false), "high");
+        assert_eq!(crm_priority(30, &["support"], None, None, false), "normal");
     }
 }

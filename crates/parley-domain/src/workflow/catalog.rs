@@ -88,6 +88,8 @@ impl BuiltinCatalog {
                 None,
             ),
             spec("approve_return", &[], &[("reason", Text)], None),
+            // An owner for the conversation: a member by email, or round the team.
+            spec("assign_owner", &[], &[("agent_email", Text)], None),
             spec(
                 "webhook",
                 &[("url", Url)],
@@ -140,6 +142,8 @@ impl BuiltinCatalog {
                     ("stage", Text),
                     // The contact (by email) the deal is associated with.
                     ("email", Text),
+                    // `urgent`, `high` or `normal` (HubSpot's deal priority high/medium/low).
+                    ("priority", Text),
                 ],
                 Some("hubspot"),
             ),

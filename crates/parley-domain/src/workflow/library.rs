@@ -28,8 +28,9 @@ const SOURCES: [(&str, &str, &str, &str); 3] = [
     (
         "lead-prioritization",
         "Prioritize hot leads",
-        "When a lead qualifies, tag hot leads (score 80+), mark them qualified and open a \
-         HubSpot deal; tag the rest as warm.",
+        "When a lead qualifies, create or update the HubSpot contact, give the conversation \
+         an owner, open a deal for hot or urgent leads, tell #sales in Slack about urgent \
+         ones and note the CRM links in the conversation.",
         include_str!("templates/lead-prioritization.json"),
     ),
     (

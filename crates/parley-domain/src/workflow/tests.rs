@@ -691,7 +691,7 @@ fn templates_compile_against_the_builtin_catalog() {
         assert!(!t.name.is_empty() && !t.description.is_empty());
         let needs: Vec<&str> = c.integrations().into_iter().collect();
         let expected: &[&str] = match t.slug {
-            "lead-prioritization" => &["hubspot"],
+            "lead-prioritization" => &["hubspot", "slack"],
             "support-escalation" => &["slack"],
             _ => &[],
         };
@@ -710,23 +710,43 @@ fn lead_and_escalation_templates_route_as_described() {
             .map(|s| s.node_id().to_owned())
             .collect()
     };
+    let hot = json!({"visitor": {"email": "a@acme.com"},
+        "lead": {"score": 85, "budget": 5000, "company": "Acme", "crm_priority": "urgent"}});
     assert_eq!(
-        path(
-            &lead,
-            json!({"lead": {"score": 85, "budget": 5000, "company": "Acme"}})
-        ),
+        path(&lead, hot),
         [
             "trigger",
-            "is_hot",
-            "tag_hot",
+            "has_email",
+            "crm_contact",
+            "owner",
             "stage_qualified",
-            "hubspot_deal",
-            "done_hot"
+            "wants_deal",
+            "deal",
+            "is_urgent",
+            "tell_sales",
+            "note",
+            "done"
+        ]
+    );
+    let warm =
+        json!({"visitor": {"email": "a@acme.com"}, "lead": {"score": 60, "crm_priority": "high"}});
+    assert_eq!(
+        path(&lead, warm),
+        [
+            "trigger",
+            "has_email",
+            "crm_contact",
+            "owner",
+            "stage_qualified",
+            "wants_deal",
+            "is_urgent",
+            "note",
+            "done"
         ]
     );
     assert_eq!(
-        path(&lead, json!({"lead": {"score": 60}})),
-        ["trigger", "is_hot", "tag_warm", "done_warm"]
+        path(&lead, json!({"lead": {"score": 90}})),
+        ["trigger", "has_email", "tag_no_email", "done_no_email"]
     );
     let esc = compile(&all[2].graph, &BuiltinCatalog).unwrap();
     let run = esc.dry_run(&json!({"conversation": {"status": "open"}}), "s");

@@ -57,13 +57,23 @@ async fn next_agent(
     c: &impl ConnectionTrait,
     workspace_id: uuid::Uuid,
 ) -> StoreResult<Option<uuid::Uuid>> {
-    let online: Vec<_> = presence::agents(c, workspace_id)
+    least_loaded(c, workspace_id, true).await
+}
+
+/// The member (online ones only, when asked) with the fewest open conversations assigned,
+/// ties by name.
+pub(crate) async fn least_loaded(
+    c: &impl ConnectionTrait,
+    workspace_id: uuid::Uuid,
+    online_only: bool,
+) -> StoreResult<Option<uuid::Uuid>> {
+    let agents: Vec<_> = presence::agents(c, workspace_id)
         .await?
         .into_iter()
-        .filter(|a| a.presence == "online")
+        .filter(|a| !online_only || a.presence == "online")
         .collect();
     let mut best = None;
-    for agent in online {
+    for agent in agents {
         let load = convs::open_assigned(c, workspace_id, agent.id).await?;
         if best.is_none_or(|(_, l)| load < l) {
             best = Some((agent.id, load));

@@ -7,7 +7,7 @@
 
 mod answer;
 mod conversations;
-mod handoff;
+pub(crate) mod handoff;
 mod identity;
 mod images;
 mod memory;

@@ -139,6 +139,15 @@ impl Integrations {
         &self.settings.public_url
     }
 
+    /// The account a workspace's connection reached (the HubSpot portal id, ...), if any.
+    pub async fn account_id(&self, workspace_id: Uuid, provider: Provider) -> Option<String> {
+        repo::get(self.store.db(), workspace_id, provider.id())
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.account_id)
+    }
+
     /// Where the vendor sends the browser back to.
     pub fn callback_url(&self, provider: Provider) -> String {
         format!(

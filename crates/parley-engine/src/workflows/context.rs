@@ -119,6 +119,13 @@ pub fn assemble(
             "quantity": fields.quantity.as_ref().map(|q| q.value),
             "team_size": fields.team_size, "timeline": fields.timeline, "urgent": fields.urgent,
             "intents": lead.intents.keys().collect::<Vec<_>>(),
+            "crm_priority": parley_domain::insight::lead::crm_priority(
+                lead.score,
+                &lead.intents.keys().map(String::as_str).collect::<Vec<_>>(),
+                fields.budget.as_ref().map(|b| b.amount as f64),
+                fields.quantity.as_ref().map(|q| q.value as f64),
+                fields.urgent,
+            ),
         },
         "sentiment": (sentiment.count > 0).then(|| json!({
             "average": sentiment.average, "recent": sentiment.recent, "last": sentiment.last,

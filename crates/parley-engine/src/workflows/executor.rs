@@ -543,6 +543,10 @@ impl Executor {
         changes_context: bool,
     ) -> Result<Flow, JobError> {
         step.status = DONE.into();
+        if run.program.reads_steps && run.ctx.is_object() {
+            // Later templates see this output at once, without re-reading the context.
+            run.ctx["steps"][step.node_id.as_str()] = done.output.clone();
+        }
         step.output = Some(done.output);
         step.error = None;
         step.run_after = None;

@@ -617,3 +617,104 @@ async fn slack_and_sheets_actions_record_receipts_and_never_repeat_an_effect() {
         );
     }
 }
+
+/// Seed 10.2: a qualified lead reaches HubSpot once (contact and deal), gets an owner and
+/// a priority, #sales hears about it, and the conversation carries a note with the links.
+#[tokio::test]
+async fn a_qualified_lead_lands_in_the_crm_once_with_an_owner_and_a_note() {
+    helpers::install_tls();
+    for db in test_stores().await {
+        let c = testing::start(0).await;
+        let app = start(&db, &c).await;
+        let owner = app.owner().await;
+        for (p, token) in [
+            ("hubspot", testing::HUBSPOT_SERVICE_KEY),
+            ("slack", testing::SLACK_BOT_TOKEN),
+        ] {
+            let (status, view) = owner
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/integrations/{p}/token"),
+                    Some(json!({"token": token})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{view}");
+        }
+        let (status, wf) = owner
+            .call(
+                Method::POST,
+                "/api/v1/workflow-templates/lead-prioritization/import",
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{wf}");
+        assert_eq!(wf["missing_integrations"], json!([]), "{wf}");
+        let id = wf["id"].as_str().unwrap().to_string();
+        let (status, _) = owner
+            .call(
+                Method::POST,
+                &format!("/api/v1/workflows/{id}/activate"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let mut widget = helpers::Widget::of(&app, &bots["items"][0]);
+        let conv = widget.start().await;
+        for text in [
+            "We need 500 units for a team of 40 by next month, budget $20k. I'm Ada at ada@acme-outdoors.com",
+            "Also please send a quote for the 500 units soon",
+        ] {
+            let (status, sent) = widget
+                .call(
+                    Method::POST,
+                    &format!("/widget/v1/conversations/{conv}/messages"),
+                    Some(json!({"text": text})),
+                )
+                .await;
+            assert!(status.is_success(), "{sent}");
+        }
+        let done = settled(&owner, &id, 1, "completed").await;
+        let run = &done[0];
+        let contact = step(run, "crm_contact");
+        assert_eq!(contact["output"]["email"], "ada@acme-outdoors.com", "{run}");
+        assert!(
+            contact["output"]["url"]
+                .as_str()
+                .unwrap()
+                .contains("/record/0-1/")
+        );
+        assert_eq!(
+            step(run, "deal")["output"]["properties"]["hs_priority"],
+            "high"
+        );
+        assert_eq!(step(run, "tell_sales")["output"]["channel"], "C0SALES");
+        let world = c.world();
+        assert_eq!(world.contacts.len(), 1, "{:?}", world.contacts);
+        assert_eq!(world.deals.len(), 1);
+        assert_eq!(world.associations.len(), 1);
+        let told = world
+            .slack_messages
+            .iter()
+            .filter(|m| m["channel"] == "C0SALES")
+            .count();
+        assert_eq!(told, 1);
+        drop(world);
+        let (_, detail) = owner
+            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+            .await;
+        assert_eq!(
+            detail["conversation"]["assignee"]["name"], "Owner",
+            "an owner was assigned"
+        );
+        let notes = detail["notes"].as_array().unwrap();
+        assert!(
+            notes.iter().any(|n| n["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("app.hubspot.com/contacts/4242/record/0-3/")),
+            "{notes:?}"
+        );
+    }
+}

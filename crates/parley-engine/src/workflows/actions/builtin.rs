@@ -27,6 +27,7 @@ pub(super) fn register(actions: &mut Actions) {
         .register("reply", Reply)
         .register("handoff", Handoff)
         .register("set_lead_stage", SetLeadStage)
+        .register("assign_owner", AssignOwner)
         .register("approve_return", ApproveReturn);
 }
 
@@ -224,6 +225,63 @@ impl Action for SetLeadStage {
         Ok(Done::output(
             json!({"stage": stage, "previous": conv.lead_stage}),
         ))
+    }
+}
+
+/// Gives the conversation an owner: the member with `agent_email`, or else the online
+/// agent with the fewest open conversations (anyone, when nobody is online). A conversation
+/// that has an owner keeps it unless an email names another.
+struct AssignOwner;
+
+#[async_trait]
+impl Action for AssignOwner {
+    fn effect(&self) -> Effect {
+        Effect::Local
+    }
+
+    async fn run(&self, call: &ActionCall<'_>, t: Option<&Tx>) -> Result<Done, ActionError> {
+        let t = tx(t)?;
+        let conv = conversation(call, t).await?;
+        let wanted = call.text("agent_email").map(str::to_lowercase);
+        if let (Some(current), None) = (conv.assignee_id, &wanted) {
+            return Ok(Done::output(
+                json!({"assignee_id": current, "changed": false}),
+            ));
+        }
+        let owner = match wanted {
+            Some(email) => {
+                let members = parley_store::repo::presence::agents(t, call.workspace_id).await?;
+                members
+                    .into_iter()
+                    .find(|a| a.email.eq_ignore_ascii_case(&email))
+                    .map(|a| a.id)
+                    .ok_or_else(|| {
+                        ActionError::Permanent(format!(
+                            "no member of this workspace has the email {email}"
+                        ))
+                    })?
+            }
+            None => {
+                let online = crate::chat::handoff::least_loaded(t, call.workspace_id, true).await?;
+                match online {
+                    Some(id) => id,
+                    None => crate::chat::handoff::least_loaded(t, call.workspace_id, false)
+                        .await?
+                        .ok_or_else(|| {
+                            ActionError::Permanent("the workspace has no members".into())
+                        })?,
+                }
+            }
+        };
+        let change = convs::Change {
+            assignee_id: Some(Some(owner)),
+            ..Default::default()
+        };
+        let conv = convs::update(t, conv, change).await?;
+        Ok(Done {
+            output: json!({"assignee_id": owner, "changed": true}),
+            publish: vec![conversation_event(&conv)],
+        })
     }
 }
 

@@ -60,8 +60,12 @@ impl Action for HubspotContact {
             })
             .await
             .map_err(upsert_error)?;
+        let portal = integrations
+            .account_id(call.workspace_id, Provider::Hubspot)
+            .await;
         Ok(Done::output(json!({
             "contact_id": written.id, "created": written.created, "email": email,
+            "url": record_url(portal.as_deref(), "0-1", &written.id),
             "properties": props,
         })))
     }
@@ -93,6 +97,19 @@ impl Action for HubspotDeal {
             }
             .ok_or_else(|| ActionError::Permanent(format!("`amount` is not a number: {amount}")))?;
             props.insert("amount".into(), json!(n.to_string()));
+        }
+        if let Some(priority) = call.text("priority") {
+            let hs = match priority.to_lowercase().as_str() {
+                "urgent" | "high" => "high",
+                "medium" => "medium",
+                "normal" | "low" => "low",
+                other => {
+                    return Err(ActionError::Permanent(format!(
+                        "`priority` must be urgent, high or normal (not {other})"
+                    )));
+                }
+            };
+            props.insert("hs_priority".into(), json!(hs));
         }
         if call.text("stage").is_some() || call.text("pipeline").is_some() {
             let (pipeline, stage) = self.stage(call).await?;
@@ -146,8 +163,10 @@ impl Action for HubspotDeal {
                 .map_err(upsert_error)?;
             contact_id = Some(contact.id);
         }
+        let portal = integrations.account_id(ws, Provider::Hubspot).await;
         Ok(Done::output(json!({
             "deal_id": deal.id, "created": deal.created, "contact_id": contact_id,
+            "url": record_url(portal.as_deref(), "0-3", &deal.id),
             "properties": props,
         })))
     }
@@ -235,6 +254,13 @@ fn contact_properties(call: &ActionCall<'_>) -> Result<(String, Map<String, Valu
         }
     }
     Ok((email, props))
+}
+
+/// The record's page in HubSpot (`0-1` contacts, `0-3` deals), for notes and messages.
+fn record_url(portal: Option<&str>, object: &str, id: &str) -> Option<String> {
+    portal
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("https://app.hubspot.com/contacts/{p}/record/{object}/{id}"))
 }
 
 fn normalise_email(email: &str) -> Result<String, ActionError> {
