@@ -305,6 +305,7 @@ async fn append(
         Ok(done) => done,
         Err(r) => return r,
     };
+    super::write_latency(&w).await;
     match failure.as_deref() {
         Some("hang") => {
             hang().await;

@@ -71,6 +71,9 @@ struct Issued {
 #[derive(Default)]
 pub struct World {
     pub rate_limits: bool,
+    /// How long writes (posts, appends, upserts) take to answer after they took effect: the
+    /// window in which a crash leaves an effect done but unrecorded.
+    pub write_latency: Duration,
     failures: Vec<Failure>,
     /// code -> (client, redirect_uri, PKCE challenge)
     codes: HashMap<String, (String, String, Option<String>)>,
@@ -291,10 +294,14 @@ async fn revoke_everything(State(w): State<Shared>) -> StatusCode {
 #[derive(Deserialize)]
 struct Limits {
     on: bool,
+    #[serde(default)]
+    write_latency_ms: u64,
 }
 
 async fn set_limits(State(w): State<Shared>, axum::Json(l): axum::Json<Limits>) -> StatusCode {
-    lock(&w).rate_limits = l.on;
+    let mut world = lock(&w);
+    world.rate_limits = l.on;
+    world.write_latency = Duration::from_millis(l.write_latency_ms);
     StatusCode::NO_CONTENT
 }
 
@@ -442,6 +449,14 @@ fn html_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Waits out the configured write latency (after the write took effect).
+async fn write_latency(w: &Shared) {
+    let latency = lock(w).write_latency;
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
 }
 
 /// Sleeps long enough that the client gives up (the `hang` failure).

@@ -242,6 +242,7 @@ async fn post_message(
         Ok(done) => done,
         Err(r) => return r,
     };
+    super::write_latency(&w).await;
     match failure.as_deref() {
         Some(kind) => failure_response(kind).await,
         None => ok(answer),
