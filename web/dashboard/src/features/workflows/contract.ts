@@ -109,7 +109,7 @@ export interface ActionSpec {
   kind: string;
   required: ParamSpec[];
   optional: ParamSpec[];
-  needs_integration: string | null;
+  needs_integration?: string | null;
 }
 
 export interface TemplateView {
@@ -223,3 +223,21 @@ export interface IntegrationProvider {
   name: string;
   state: 'not_configured' | 'disconnected' | 'connected' | 'needs_reconnect' | 'error';
 }
+
+// Compile-time checks that what the server's OpenAPI document says it sends fits the
+// shapes above (run by `npm run typecheck` after `make openapi`). Graph-valued fields are
+// free-form objects in the document, so the checks leave them out.
+import type { components } from '../../api/schema';
+type Schemas = components['schemas'];
+type Fits<Server, Ours> = [Server] extends [Ours] ? true : false;
+type Check<T extends true> = T;
+export type ContractChecks = [
+  Check<Fits<Schemas['ExecutionView'], Omit<ExecutionView, 'event_payload'>>>,
+  Check<Fits<Omit<Schemas['StepView'], 'input' | 'output'>, Omit<StepView, 'input' | 'output'>>>,
+  Check<Fits<Schemas['ExecutionList'], { items: Array<Omit<ExecutionView, 'event_payload'>>; next_before: string | null }>>,
+  Check<Fits<Omit<Schemas['WorkflowListItem'], never>, WorkflowListItem>>,
+  Check<Fits<Schemas['ActionSpec'], ActionSpec>>,
+  Check<Fits<Schemas['AnalyticsView'], AnalyticsView>>,
+  Check<Fits<Omit<Schemas['TemplateView'], 'graph'>, Omit<TemplateView, 'graph'>>>,
+  Check<Fits<Omit<Schemas['VersionView'], 'graph'>, Omit<VersionView, 'graph'>>>,
+];
