@@ -140,6 +140,15 @@ test('workflows: build, validate, run live, import/export, templates, resume', {
     await side().getByLabel('When done, go to').selectOption('end');
     await page.getByRole('button', { name: /fit view/i }).click();
     await ctx.shot('workflows-builder.png');
+    // A 13" laptop's 1280x720: the toolbar, palette, canvas and panel all still fit.
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.getByRole('button', { name: 'Save', exact: true }).waitFor();
+    const save = await page.getByRole('button', { name: 'Save', exact: true }).boundingBox();
+    const panel = await side().boundingBox();
+    assert.ok(save && save.y < 120, `the toolbar stays one line: Save at y=${save?.y}`);
+    assert.ok(panel && panel.y + panel.height <= 720, 'the side panel fits the window');
+    await ctx.shot('workflows-builder-720.png');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await step('saving shows the expression error on its node; selecting it from the list; fixing it saves', async () => {
