@@ -35,7 +35,7 @@ const GRAPH: Graph = {
 describe('node cards in words', () => {
   it('says what each node does', () => {
     expect(describeNode({ type: 'condition', data: { expression: 'lead.score >= 80 and intent == "bulk_order"' } })).toBe(
-      'If lead score ≥ 80 and intent = "bulk_order"',
+      'If lead score ≥ 80 and intent is bulk order',
     );
     expect(describeNode({ type: 'delay', data: { duration: '15m' } })).toBe('Wait 15 minutes');
     expect(describeNode({ type: 'delay', data: { seconds: 7200 } })).toBe('Wait 2 hours');
@@ -47,8 +47,11 @@ describe('node cards in words', () => {
     expect(describeNode({ type: 'action', data: { action: 'brand_new_action', params: {} } })).toBe('Brand new action');
   });
 
-  it('leaves quoted text alone when putting paths in words', () => {
-    expect(expressionWords('visitor.email contains "@acme.com"')).toBe('visitor email contains "@acme.com"');
+  it('reads expressions as words', () => {
+    expect(expressionWords('visitor.email contains "@acme.com"')).toBe('visitor email contains @acme.com');
+    expect(expressionWords('visitor.email != null and not conversation.assigned_agent')).toBe('visitor email is set and not conversation assigned agent');
+    expect(expressionWords('event.payload.condition in ["new", "like_new"]')).toBe('event payload condition in [new, like new]');
+    expect(expressionWords('(lead.score>=50 || intent == \'x\') && lead.stage != "won"')).toBe('(lead score ≥ 50 or intent is x) and lead stage is not won');
   });
 
   it('gives each node type the handles the compiler expects', () => {

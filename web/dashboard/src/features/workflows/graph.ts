@@ -41,23 +41,29 @@ export function actionLabel(kind: string | undefined): string {
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
-const OPERATORS: Array<[RegExp, string]> = [
-  [/>=/g, '≥'],
-  [/<=/g, '≤'],
-  [/!=/g, '≠'],
-  [/==/g, '='],
-  [/&&/g, 'and'],
-  [/\|\|/g, 'or'],
-];
-
-/** An expression in words: `lead.score >= 80 and intent == "bulk_order"` → "lead score ≥ 80 and intent = "bulk_order"". */
+/**
+ * An expression in words for a card: `lead.score >= 80 and intent == "bulk_order"` →
+ * "lead score ≥ 80 and intent is bulk order". Quoted text keeps its words (underscores
+ * read as spaces); `!= null` reads "is set". The side panel shows the exact expression.
+ */
 export function expressionWords(expression: string): string {
-  let out = expression.trim();
-  for (const [re, word] of OPERATORS) out = out.replace(re, word);
-  // Paths read better with spaces: lead.score → lead score (quoted text is left alone).
-  return out.replace(/("[^"]*"|'[^']*')|([A-Za-z_][\w]*(?:\.[\w]+)+)/g, (m, quoted: string | undefined, path: string | undefined) =>
-    quoted ? quoted : (path ?? m).replace(/\./g, ' '),
-  );
+  const tokens = expression.trim().match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|>=|<=|!=|==|&&|\|\||[<>!()[\],]|[^\s"'<>=!&|()[\],]+/g) ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    if ((t === '!=' || t === '==') && next === 'null') {
+      out.push(t === '!=' ? 'is set' : 'is not set');
+      i++;
+      continue;
+    }
+    const word: Record<string, string> = { '>=': '≥', '<=': '≤', '!=': 'is not', '==': 'is', '&&': 'and', '||': 'or', '!': 'not' };
+    if (word[t]) out.push(word[t]!);
+    else if (/^["']/.test(t)) out.push(t.slice(1, -1).replace(/_/g, ' '));
+    else if (/^[A-Za-z_][\w]*(\.[\w]+)+$/.test(t)) out.push(t.replace(/\./g, ' ').replace(/_/g, ' '));
+    else out.push(t);
+  }
+  return out.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')').replace(/\[ /g, '[').replace(/ \]/g, ']').replace(/ ,/g, ',');
 }
 
 /** A duration in words: 900 → "15 minutes". */
