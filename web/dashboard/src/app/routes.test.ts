@@ -35,6 +35,9 @@ describe('resolveRoute', () => {
     expect(resolveRoute('/tokens', owner)).toEqual({ page: 'tokens' });
     expect(resolveRoute('/integrations', owner)).toEqual({ page: 'integrations' });
     expect(resolveRoute('/integrations', agent)).toEqual({ page: 'integrations' });
+    expect(resolveRoute('/workflows', agent)).toEqual({ page: 'workflows', path: '/workflows' });
+    expect(resolveRoute('/workflows/executions/x1', owner)).toEqual({ page: 'workflows', path: '/workflows/executions/x1' });
+    expect(resolveRoute('/workflowsx', owner)).toEqual({ page: 'not-found' });
     expect(resolveRoute('/nope', owner)).toEqual({ page: 'not-found' });
   });
 
