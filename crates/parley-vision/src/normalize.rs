@@ -8,7 +8,6 @@
 
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
-use image::imageops::FilterType;
 use image::metadata::Orientation;
 use image::{
     DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader, Limits,
@@ -253,7 +252,9 @@ pub fn normalize(bytes: &[u8], opts: &NormalizeOptions) -> Result<Normalized, No
         let scale = f64::from(opts.max_side) / f64::from(w.max(h));
         let nw = ((f64::from(w) * scale).round() as u32).max(1);
         let nh = ((f64::from(h) * scale).round() as u32).max(1);
-        pixels = image::imageops::resize(&pixels, nw, nh, FilterType::Triangle);
+        // `thumbnail` averages whole source areas: as sharp as a filtered resize for a big
+        // reduction, and several times faster on a 12 MP photo.
+        pixels = image::imageops::thumbnail(&pixels, nw, nh);
     }
 
     let mut out = None;
