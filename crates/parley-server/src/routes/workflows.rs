@@ -766,6 +766,8 @@ pub struct BranchView {
     resolved: u64,
     /// Runs whose conversation's lead stage is now `qualified` or `won`.
     qualified: u64,
+    /// Runs whose conversation's sentiment is not negative now.
+    recovered: u64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -825,6 +827,7 @@ async fn workflow_analytics(
                 failed: b.failed,
                 resolved: b.resolved,
                 qualified: b.qualified,
+                recovered: b.recovered,
             })
             .collect(),
         complete: a.complete,

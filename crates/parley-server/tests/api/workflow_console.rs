@@ -113,6 +113,8 @@ async fn the_console_filters_executions_across_workflows_and_the_list_counts_run
         post_event(&owner, "shipped", json!({"conversation_id": conv})).await;
         // No conversation: add_note cannot run, the execution fails.
         post_event(&owner, "lost", json!({})).await;
+        // One A/B run has a conversation (never scored, so its mood counts as recovered).
+        post_event(&owner, "ab", json!({"conversation_id": conv})).await;
         for _ in 0..4 {
             post_event(&owner, "ab", json!({})).await;
         }
@@ -124,7 +126,7 @@ async fn the_console_filters_executions_across_workflows_and_the_list_counts_run
             let finished = items.iter().all(|e| {
                 ["completed", "failed"].contains(&e["status"].as_str().unwrap_or_default())
             });
-            if items.len() == 7 && finished {
+            if items.len() == 8 && finished {
                 break all;
             }
             assert!(Instant::now() < deadline, "{}: {all}", db.name);
@@ -152,9 +154,9 @@ async fn the_console_filters_executions_across_workflows_and_the_list_counts_run
             count(&format!("status=failed&workflow_id={noted}")).await,
             0
         );
-        assert_eq!(count(&format!("conversation_id={conv}")).await, 2);
+        assert_eq!(count(&format!("conversation_id={conv}")).await, 3);
         assert_eq!(count("event=external:lost").await, 1);
-        assert_eq!(count("event=external:ab").await, 4);
+        assert_eq!(count("event=external:ab").await, 5);
         assert_eq!(count("from=2099-01-01T00:00:00Z").await, 0);
         assert_eq!(count("to=2000-01-01T00:00:00Z").await, 0);
 
@@ -259,7 +261,18 @@ async fn the_console_filters_executions_across_workflows_and_the_list_counts_run
             .iter()
             .map(|b| b["completed"].as_u64().unwrap())
             .sum();
-        assert_eq!((runs, completed), (4, 4), "{a}");
+        let sum = |key: &str| -> u64 { branches.iter().map(|b| b[key].as_u64().unwrap()).sum() };
+        assert_eq!((runs, completed), (5, 5), "{a}");
+        assert_eq!(
+            (
+                sum("recovered"),
+                sum("resolved"),
+                sum("qualified"),
+                sum("failed")
+            ),
+            (1, 0, 0, 0),
+            "{a}"
+        );
         assert!(
             branches.iter().all(
                 |b| b["node_id"] == "ab" && ["a", "b"].contains(&b["branch"].as_str().unwrap())

@@ -585,6 +585,8 @@ pub struct BranchOutcome {
     pub resolved: u64,
     /// Runs whose conversation's lead stage is now `qualified` or `won`.
     pub qualified: u64,
+    /// Runs whose conversation's sentiment is not negative now (scored, or never scored).
+    pub recovered: u64,
 }
 
 /// For each split node and branch of a workflow, the executions created at or after
@@ -600,7 +602,9 @@ pub async fn branch_outcomes(
                SUM(CASE WHEN e.status = 'completed' THEN 1 ELSE 0 END) AS completed, \
                SUM(CASE WHEN e.status = 'failed' THEN 1 ELSE 0 END) AS failed, \
                SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END) AS resolved, \
-               SUM(CASE WHEN c.lead_stage IN ('qualified', 'won') THEN 1 ELSE 0 END) AS qualified \
+               SUM(CASE WHEN c.lead_stage IN ('qualified', 'won') THEN 1 ELSE 0 END) AS qualified, \
+               SUM(CASE WHEN c.id IS NOT NULL AND (c.sentiment_label IS NULL \
+               OR c.sentiment_label <> 'negative') THEN 1 ELSE 0 END) AS recovered \
                FROM execution_steps s JOIN executions e ON e.id = s.execution_id \
                LEFT JOIN conversations c ON c.id = e.conversation_id \
                WHERE e.workspace_id = $1 AND e.workflow_id = $2 AND e.created_at >= $3 \
@@ -627,6 +631,7 @@ pub async fn branch_outcomes(
                 failed: count(row, "failed")?,
                 resolved: count(row, "resolved")?,
                 qualified: count(row, "qualified")?,
+                recovered: count(row, "recovered")?,
             })
         })
         .collect()

@@ -1539,6 +1539,11 @@ export interface components {
              * @description Runs whose conversation's lead stage is now `qualified` or `won`.
              */
             qualified: number;
+            /**
+             * Format: int64
+             * @description Runs whose conversation's sentiment is not negative now.
+             */
+            recovered: number;
         };
         /** @description Opening hours in one time zone. */
         BusinessHours: {

@@ -151,6 +151,7 @@ function Analytics({ data }: { data: AnalyticsView }) {
                 <th scope="col" className="cell-num">Failed</th>
                 <th scope="col" className="cell-num">Resolved</th>
                 <th scope="col" className="cell-num">Lead qualified</th>
+                <th scope="col" className="cell-num">Mood recovered</th>
               </tr>
             </thead>
             <tbody>
@@ -165,6 +166,7 @@ function Analytics({ data }: { data: AnalyticsView }) {
                   <td className="cell-num">{b.failed}</td>
                   <td className="cell-num">{pct(b.resolved, b.runs)}</td>
                   <td className="cell-num">{pct(b.qualified, b.runs)}</td>
+                  <td className="cell-num">{pct(b.recovered, b.runs)}</td>
                 </tr>
               ))}
             </tbody>

@@ -200,6 +200,8 @@ export interface BranchView {
   failed: number;
   resolved: number;
   qualified: number;
+  /** Runs whose conversation's sentiment is not negative now. */
+  recovered: number;
 }
 
 export interface AnalyticsView {
