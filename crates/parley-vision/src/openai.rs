@@ -448,6 +448,30 @@ mod tests {
     }
 
     #[test]
+    fn an_invoice_answer_gets_our_checks_whatever_the_model_believed() {
+        // The model's amounts do not add up (items 30.00, subtotal 35.00); it still says 0.95.
+        let content = r#"{"vendor":"ACME","invoice_number":"INV-7","date":"2024-03-14","date_raw":"14.03.2024",
+            "date_ambiguous":false,"currency":"EUR","line_items":[{"description":"Hammer","quantity":2,"amount":30.0}],
+            "subtotal":35.0,"tax":6.65,"total":41.65,"confidence":0.95}"#;
+        let a = parse_response(&Task::Invoice, &completion(content)).unwrap();
+        let Analysis::Invoice(inv) = a.analysis else {
+            panic!()
+        };
+        assert_eq!(
+            inv.checks.items_match_subtotal,
+            crate::invoice::Check::Failed
+        );
+        assert_eq!(
+            inv.checks.subtotal_plus_tax_matches_total,
+            crate::invoice::Check::Passed
+        );
+        assert_eq!(inv.confidence, crate::invoice::FAILED_CHECK_CONFIDENCE);
+        let v = serde_json::to_value(Analysis::Invoice(inv)).unwrap();
+        assert_eq!(v["kind"], "invoice");
+        assert_eq!(v["checks"]["items_match_subtotal"], "failed");
+    }
+
+    #[test]
     fn fenced_json_is_read() {
         let content = "```json\n{\"description\":\"A mug.\",\"tags\":[],\"answer\":null,\"confidence\":0.7}\n```";
         assert!(parse_response(&Task::Describe { question: None }, &completion(content)).is_ok());
