@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 /// A visitor asked for a person: dashboards notify agents.
 pub const HANDOFF_REQUESTED: &str = "handoff.requested";
+/// A connection to Slack, HubSpot or Google changed: the Integrations page refreshes.
+pub const INTEGRATION_UPDATED: &str = "integration.updated";
 /// Events kept for slow subscribers before they start missing some (they then refetch).
 const CAPACITY: usize = 1024;
 /// The PostgreSQL channel live events cross nodes on.
@@ -27,7 +29,7 @@ const KINDS: &[&str] = &[
     HANDOFF_REQUESTED,
     "document.updated",
     "execution.updated",
-    crate::integrations::INTEGRATION_UPDATED,
+    INTEGRATION_UPDATED,
     RESYNC,
 ];
 

@@ -18,6 +18,8 @@ use std::time::Duration;
 /// Google's default quotas: 300 requests a minute per project, 60 per user per project.
 pub const PROJECT_PER_MINUTE: u32 = 300;
 pub const USER_PER_MINUTE: u32 = 60;
+/// Longest a call waits for its turn under the quota before it reports "rate limited".
+const MAX_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 pub struct Sheets {
     http: reqwest::Client,
@@ -47,7 +49,7 @@ impl Sheets {
         Sheets {
             http,
             base: base.trim_end_matches('/').to_string(),
-            project: TokenBucket::new(per_project, minute),
+            project: TokenBucket::steady(per_project, minute),
             users: KeyedBuckets::new(per_user, minute),
             cooldowns: Cooldowns::default(),
         }
@@ -195,8 +197,20 @@ impl Sheets {
         let user = crate::token_key(token);
         self.cooldowns.wait("project").await;
         self.cooldowns.wait(&user).await;
-        self.project.acquire().await;
-        self.users.acquire(&user).await;
+        // Wait for a turn only briefly: a longer queue gives the worker back and the step
+        // retries later, rather than holding it past the action's timeout.
+        let pacing = |wait: Duration| VendorError::RateLimited {
+            retry_after: wait,
+            message: "Parley is pacing requests under Google's Sheets quota".into(),
+        };
+        self.project
+            .acquire_within(MAX_QUEUE_WAIT)
+            .await
+            .map_err(pacing)?;
+        self.users
+            .acquire_within(&user, MAX_QUEUE_WAIT)
+            .await
+            .map_err(pacing)?;
         let write = method != reqwest::Method::GET;
         let mut request = self
             .http

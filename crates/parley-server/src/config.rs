@@ -291,10 +291,10 @@ fn integration_settings(
         ("PARLEY_HUBSPOT_BASE_URL", &s.hubspot_base_url),
         ("PARLEY_GOOGLE_BASE_URL", &s.google_base_url),
     ] {
-        if let Some(u) = url {
-            if !(u.starts_with("http://") || u.starts_with("https://")) {
-                anyhow::bail!("{name} must start with http:// or https://");
-            }
+        if let Some(u) = url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            anyhow::bail!("{name} must start with http:// or https://");
         }
     }
     let project = s.sheets_requests_per_minute.unwrap_or(300).max(1);

@@ -12,7 +12,7 @@ mod tokens;
 
 pub use tokens::TokenError;
 
-use crate::live::{Hub, LiveEvent};
+use crate::live::{Hub, INTEGRATION_UPDATED, LiveEvent};
 use crate::vault::Vault;
 use crate::{Actor, EngineError, EngineResult, error::IntegrationProblem};
 use parley_integrations::hubspot::{HubSpot, Pipeline, Property};
@@ -30,8 +30,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// Live event: a connection changed (connected, refreshed into trouble, disconnected).
-pub const INTEGRATION_UPDATED: &str = "integration.updated";
 /// Workflow event: a connection needs a person to reconnect it.
 pub const DISCONNECTED_EVENT: &str = "integration.disconnected";
 /// How long a started OAuth dance may take.
@@ -163,16 +161,17 @@ impl Integrations {
         workspace_id: Uuid,
         provider: Provider,
     ) -> EngineResult<Option<(OAuthApp, &'static str)>> {
-        if let Some(own) = repo::get_app(self.store.db(), workspace_id, provider.id()).await? {
-            if let Some(secret) = self.vault.open(&own.client_secret) {
-                return Ok(Some((
-                    OAuthApp {
-                        client_id: own.client_id,
-                        client_secret: secret,
-                    },
-                    "workspace",
-                )));
-            }
+        let own = repo::get_app(self.store.db(), workspace_id, provider.id()).await?;
+        if let Some(own) = own
+            && let Some(secret) = self.vault.open(&own.client_secret)
+        {
+            return Ok(Some((
+                OAuthApp {
+                    client_id: own.client_id,
+                    client_secret: secret,
+                },
+                "workspace",
+            )));
         }
         Ok(self
             .settings
@@ -507,8 +506,8 @@ impl Integrations {
             Provider::Slack => Some(conn.access_token.as_str()),
         }
         .and_then(|t| self.vault.open(t));
-        if let Some(token) = token {
-            if let Err(e) = oauth::revoke(
+        if let Some(token) = token
+            && let Err(e) = oauth::revoke(
                 &self.http,
                 provider,
                 &self.settings.endpoints,
@@ -516,9 +515,8 @@ impl Integrations {
                 &token,
             )
             .await
-            {
-                tracing::warn!(provider = provider.id(), error = %e, "revoking at the vendor failed; deleting the tokens anyway");
-            }
+        {
+            tracing::warn!(provider = provider.id(), error = %e, "revoking at the vendor failed; deleting the tokens anyway");
         }
         let tx = self.store.begin().await?;
         repo::delete(&tx, actor.workspace_id, provider.id()).await?;

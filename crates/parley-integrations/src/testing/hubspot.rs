@@ -328,14 +328,13 @@ fn apply_upsert(
             .get("dealstage")
             .and_then(Value::as_str)
             .filter(|_| list_is_deals)
+            && !STAGES.iter().any(|s| s.0 == stage)
         {
-            if !STAGES.iter().any(|s| s.0 == stage) {
-                return Err(problem(
-                    StatusCode::BAD_REQUEST,
-                    "VALIDATION_ERROR",
-                    &format!("{stage} is not a valid deal stage"),
-                ));
-            }
+            return Err(problem(
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_ERROR",
+                &format!("{stage} is not a valid deal stage"),
+            ));
         }
         let next = 1000 + world.next_id();
         let list = if list_is_deals {

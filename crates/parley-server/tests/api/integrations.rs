@@ -545,17 +545,18 @@ async fn slack_and_sheets_actions_record_receipts_and_never_repeat_an_effect() {
             true,
             "{latest}"
         );
-        let world = c.world();
-        let bo_posts = world
-            .slack_messages
-            .iter()
-            .filter(|m| m["text"] == "New lead bo@example.com")
-            .count();
-        assert_eq!(bo_posts, 1);
-        let rows = &world.sheet_rows["Sheet1"];
-        assert_eq!(rows.iter().filter(|r| r[0] == "bo@example.com").count(), 1);
-        assert_eq!(rows.last().unwrap()[1], "=1+1", "RAW: text, not a formula");
-        drop(world);
+        {
+            let world = c.world();
+            let bo_posts = world
+                .slack_messages
+                .iter()
+                .filter(|m| m["text"] == "New lead bo@example.com")
+                .count();
+            assert_eq!(bo_posts, 1);
+            let rows = &world.sheet_rows["Sheet1"];
+            assert_eq!(rows.iter().filter(|r| r[0] == "bo@example.com").count(), 1);
+            assert_eq!(rows.last().unwrap()[1], "=1+1", "RAW: text, not a formula");
+        }
 
         // 3. A definite failure (an archived channel) fails the step without retrying.
         let wf2 = activate(
@@ -690,17 +691,18 @@ async fn a_qualified_lead_lands_in_the_crm_once_with_an_owner_and_a_note() {
             "high"
         );
         assert_eq!(step(run, "tell_sales")["output"]["channel"], "C0SALES");
-        let world = c.world();
-        assert_eq!(world.contacts.len(), 1, "{:?}", world.contacts);
-        assert_eq!(world.deals.len(), 1);
-        assert_eq!(world.associations.len(), 1);
-        let told = world
-            .slack_messages
-            .iter()
-            .filter(|m| m["channel"] == "C0SALES")
-            .count();
-        assert_eq!(told, 1);
-        drop(world);
+        {
+            let world = c.world();
+            assert_eq!(world.contacts.len(), 1, "{:?}", world.contacts);
+            assert_eq!(world.deals.len(), 1);
+            assert_eq!(world.associations.len(), 1);
+            let told = world
+                .slack_messages
+                .iter()
+                .filter(|m| m["channel"] == "C0SALES")
+                .count();
+            assert_eq!(told, 1);
+        }
         let (_, detail) = owner
             .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
             .await;

@@ -462,28 +462,29 @@ async fn a_killed_node_posts_each_slack_message_and_sheet_row_exactly_once() {
     let s = login(&node.base).await;
     let items = wait_all_completed(&s, &workflow, 200, Duration::from_secs(120)).await;
     assert_eq!(items.len(), 200, "one execution per event");
-    let world = contracts.world();
-    let mut posts: HashMap<String, usize> = HashMap::new();
-    for m in &world.slack_messages {
-        *posts
-            .entry(m["text"].as_str().unwrap().to_string())
-            .or_default() += 1;
+    {
+        let world = contracts.world();
+        let mut posts: HashMap<String, usize> = HashMap::new();
+        for m in &world.slack_messages {
+            *posts
+                .entry(m["text"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+        assert_eq!(posts.len(), 200, "every execution posted");
+        assert!(
+            posts.values().all(|n| *n == 1),
+            "a message was posted twice: {posts:?}"
+        );
+        let mut rows: HashMap<String, usize> = HashMap::new();
+        for r in &world.sheet_rows["Sheet1"] {
+            *rows.entry(r[0].as_str().unwrap().to_string()).or_default() += 1;
+        }
+        assert_eq!(rows.len(), 200, "every execution wrote its row");
+        assert!(
+            rows.values().all(|n| *n == 1),
+            "a row was written twice: {rows:?}"
+        );
     }
-    assert_eq!(posts.len(), 200, "every execution posted");
-    assert!(
-        posts.values().all(|n| *n == 1),
-        "a message was posted twice: {posts:?}"
-    );
-    let mut rows: HashMap<String, usize> = HashMap::new();
-    for r in &world.sheet_rows["Sheet1"] {
-        *rows.entry(r[0].as_str().unwrap().to_string()).or_default() += 1;
-    }
-    assert_eq!(rows.len(), 200, "every execution wrote its row");
-    assert!(
-        rows.values().all(|n| *n == 1),
-        "a row was written twice: {rows:?}"
-    );
-    drop(world);
     let mut reconciled = 0;
     for e in &items {
         let (_, detail) = s

@@ -52,10 +52,10 @@ impl Action for SlackMessage {
         };
         let channel = channel.as_str();
         let run_id = call.idempotency_key;
-        if call.uncertain {
-            if let Some(found) = find(integrations, ws, channel, run_id).await? {
-                return Ok(receipt(found, true));
-            }
+        if call.uncertain
+            && let Some(found) = find(integrations, ws, channel, run_id).await?
+        {
+            return Ok(receipt(found, true));
         }
         let link = call.conversation_id.map(|id| {
             format!(
