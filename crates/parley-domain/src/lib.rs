@@ -4,6 +4,7 @@
 //! reused by the store, the engine and the server alike.
 
 pub mod account;
+pub mod analytics;
 pub mod bot;
 pub mod chat;
 pub mod egress;
