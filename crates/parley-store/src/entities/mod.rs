@@ -14,6 +14,7 @@ pub mod execution;
 pub mod execution_step;
 pub mod faq;
 pub mod image;
+pub mod image_analysis;
 pub mod integration_app;
 pub mod integration_connection;
 pub mod job;

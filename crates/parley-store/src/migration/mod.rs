@@ -18,6 +18,7 @@ mod m0012_search_versions;
 mod m0013_deleted_bots_search;
 mod m0014_conversation_loop;
 mod m0015_integrations;
+mod m0016_image_analyses;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_deleted_bots_search::Migration),
             Box::new(m0014_conversation_loop::Migration),
             Box::new(m0015_integrations::Migration),
+            Box::new(m0016_image_analyses::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod executions;
 pub mod faqs;
+pub mod image_analyses;
 pub mod images;
 pub mod integrations;
 pub mod knowledge;
