@@ -19,6 +19,7 @@ mod m0013_deleted_bots_search;
 mod m0014_conversation_loop;
 mod m0015_integrations;
 mod m0016_image_analyses;
+mod m0017_analytics;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_conversation_loop::Migration),
             Box::new(m0015_integrations::Migration),
             Box::new(m0016_image_analyses::Migration),
+            Box::new(m0017_analytics::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! transaction) and, for tenant data, the workspace it acts in.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod bots;
 pub mod canned_replies;
