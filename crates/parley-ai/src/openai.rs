@@ -204,6 +204,24 @@ impl Client {
         Ok(choice.message.content.unwrap_or_default())
     }
 
+    /// Sends a chat-completions `body` built elsewhere (a vision request with its image and
+    /// response schema) to the endpoint, with the same address checks, key, timeout and
+    /// retries as every other call, and returns the 2xx body for the caller to parse: the
+    /// vision crate owns the request and answer shapes, this client owns the wire.
+    pub async fn chat_json(
+        &self,
+        endpoint: &Endpoint,
+        body: &serde_json::Value,
+    ) -> Result<bytes::Bytes, AiError> {
+        let response = self
+            .post_with_retries(endpoint, "chat/completions", body)
+            .await?;
+        tokio::time::timeout(endpoint.timeout, response.bytes())
+            .await
+            .map_err(|_| AiError::Timeout(endpoint.timeout))?
+            .map_err(|e| AiError::Protocol(e.to_string()))
+    }
+
     /// Embeds each input, in order.
     pub async fn embed(
         &self,

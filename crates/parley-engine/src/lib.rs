@@ -23,6 +23,7 @@ pub mod services;
 pub mod tokens;
 pub mod vault;
 pub mod vector_cache;
+pub mod vision;
 pub mod widget_cache;
 pub mod worker;
 pub mod workflows;

@@ -15,12 +15,46 @@ pub const LINK_TTL_SECS: i64 = 3600;
 pub struct Attachment {
     /// `image`.
     kind: String,
+    pub image_id: Uuid,
     /// A signed link to the bytes, relative to the API's origin; valid for an hour.
     url: String,
     content_type: String,
     bytes: i64,
     /// The file's name on the visitor's device.
     name: String,
+    /// What the visitor said the image is for (`return`, `invoice`, `count`, `other`).
+    #[schema(required)]
+    purpose: Option<String>,
+    /// The newest analysis of the image (the inbox fills it; the widget reads the bot
+    /// message that reports it, see `MessageView.analysis`).
+    #[schema(required)]
+    pub analysis: Option<AnalysisNote>,
+}
+
+/// What was read from an image, in short: enough to show a line under it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AnalysisNote {
+    /// The analysis (`GET /api/v1/conversations/{id}/images` has the full result).
+    #[serde(alias = "analysis_id")]
+    pub id: Uuid,
+    pub image_id: Uuid,
+    /// `condition`, `invoice`, `count` or `describe`.
+    #[serde(alias = "analysis_kind")]
+    pub kind: String,
+    /// `queued`, `done`, `failed` or `unavailable`.
+    pub status: String,
+    /// One line for under the image, once done.
+    #[schema(required)]
+    pub summary: Option<String>,
+}
+
+/// The analysis a bot message reports (the `image.analyze` job's message), if it is one.
+pub fn analysis_note(stored: Option<&serde_json::Value>) -> Option<AnalysisNote> {
+    stored?
+        .as_array()?
+        .iter()
+        .find(|a| a["kind"] == "analysis")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
 }
 
 /// An attachment as stored on the message.
@@ -32,6 +66,8 @@ struct Stored {
     bytes: i64,
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    purpose: Option<String>,
 }
 
 /// The signed link to an image, valid for [`LINK_TTL_SECS`] from now.
@@ -51,6 +87,9 @@ pub fn attachments(key: &[u8], stored: Option<&serde_json::Value>) -> Vec<Attach
         .filter_map(|a| serde_json::from_value::<Stored>(a.clone()).ok())
         .map(|s| Attachment {
             url: link(key, s.image_id),
+            image_id: s.image_id,
+            purpose: s.purpose,
+            analysis: None,
             kind: s.kind,
             content_type: s.content_type,
             bytes: s.bytes,
@@ -71,6 +110,8 @@ pub fn asks_rating(stored: Option<&serde_json::Value>) -> bool {
 pub fn link_live_message(key: &[u8], data: &mut serde_json::Value) {
     if let Some(message) = data.get_mut("message").and_then(|m| m.as_object_mut()) {
         let rating_request = asks_rating(message.get("attachments"));
+        let analysis = analysis_note(message.get("attachments"));
+        message.insert("analysis".into(), serde_json::json!(analysis));
         let linked = attachments(key, message.get("attachments"));
         message.insert("attachments".into(), serde_json::json!(linked));
         message.insert("rating_request".into(), serde_json::json!(rating_request));

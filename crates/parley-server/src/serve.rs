@@ -195,6 +195,10 @@ pub fn job_registry(services: &Services, config: &Config) -> Registry {
         },
     );
     registry.register(STEP_JOB, executor(services, config));
+    registry.register(
+        parley_engine::vision::ANALYZE_JOB,
+        parley_engine::vision::AnalyzeHandler::new(services.clone()),
+    );
     registry
 }
 

@@ -67,7 +67,12 @@ async fn an_analysis_is_queued_finished_and_kept_to_its_workspace() {
         assert!(matches!(theirs, Err(StoreError::NotFound)), "{name}");
         let theirs = analyses::finish(c, other, queued.id, Finished::default()).await;
         assert!(matches!(theirs, Err(StoreError::NotFound)), "{name}");
-        assert!(analyses::for_conversation(c, other, conv.id).await.unwrap().is_empty());
+        assert!(
+            analyses::for_conversation(c, other, conv.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(analyses::get(c, ws, queued.id).await.unwrap(), done);
         db.close().await;
     }

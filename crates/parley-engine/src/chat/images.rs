@@ -19,6 +19,9 @@ pub struct ImageUpload {
     pub name: String,
     /// Optional text sent with the image.
     pub caption: String,
+    /// What the visitor says the image is for (`return`, `invoice`, `count`, `other`);
+    /// `None`: inferred from the conversation's intents.
+    pub purpose: Option<String>,
 }
 
 /// Stores an uploaded image (once per workspace, by hash), then the visitor message that
@@ -52,6 +55,14 @@ pub async fn attach_image(
             size.1
         )));
     }
+    let purpose = upload.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = purpose
+        && crate::vision::purpose_kind(p).is_none()
+    {
+        let mut errors = parley_domain::FieldErrors::new();
+        errors.add("purpose", "must be return, invoice, count or other");
+        return Err(EngineError::Invalid(errors));
+    }
     let caption = upload.caption.trim();
     if caption.chars().count() > MAX_MESSAGE_CHARS {
         return Err(EngineError::TooLarge(format!(
@@ -73,7 +84,7 @@ pub async fn attach_image(
     tx.commit().await?;
     let attachment = json!({
         "kind": "image", "image_id": stored.id, "content_type": content_type,
-        "bytes": bytes, "name": name, "sha256": sha256,
+        "bytes": bytes, "name": name, "sha256": sha256, "purpose": purpose,
     });
     let incoming = Incoming {
         text: caption,

@@ -315,6 +315,19 @@ async fn store_question(
     if let Some(image) = q.image {
         let event = with(&base, json!({"image": image, "caption": q.text}));
         outbox::append(&tx, conv.workspace_id, "image.uploaded", event).await?;
+        // Analysed by a job written with the message: kind from the visitor's purpose or
+        // the conversation's intents (this message's included).
+        if let Some(image_id) = image["image_id"].as_str().and_then(|id| id.parse().ok()) {
+            let intents: Vec<&str> = state.lead.intents.keys().map(String::as_str).collect();
+            let choice = crate::vision::choose_kind(image["purpose"].as_str(), &intents);
+            let upload = crate::vision::Upload {
+                image_id,
+                conversation_id: Some(conv.id),
+                message_id: Some(message.id),
+            };
+            crate::vision::queue(&tx, conv.workspace_id, upload, &choice, choice.source, true)
+                .await?;
+        }
     }
     for trigger in &triggers {
         let mut payload = json!(trigger);

@@ -254,6 +254,9 @@ pub struct InboxMessage {
     author: Option<AgentRef>,
     /// This notice asked the visitor to rate the resolved conversation.
     rating_request: bool,
+    /// The bot's report on an image it analysed.
+    #[schema(required)]
+    analysis: Option<images::AnalysisNote>,
     created_at: String,
 }
 
@@ -266,6 +269,7 @@ fn message(key: &[u8], m: Message, authors: &super::widget::views::Authors) -> I
             })
         }),
         rating_request: images::asks_rating(m.attachments.as_ref()),
+        analysis: images::analysis_note(m.attachments.as_ref()),
         attachments: images::attachments(key, m.attachments.as_ref()),
         insight: m
             .insight
@@ -322,14 +326,28 @@ async fn get_conversation(
     let rolling = conv.conversation.summary.clone();
     let insight = insight_of(&conv.conversation);
     let authors = parley_engine::chat::authors(&state.store, &messages).await?;
+    let analyses =
+        parley_engine::vision::for_conversation(&state.services, &caller.actor, conv.conversation.id)
+            .await?;
+    let mut messages: Vec<InboxMessage> = messages
+        .into_iter()
+        .map(|m| message(&state.visitor_key, m, &authors))
+        .collect();
+    // The newest analysis of each image (an agent's re-run replaces the upload's).
+    for m in &mut messages {
+        for a in &mut m.attachments {
+            a.analysis = analyses
+                .iter()
+                .rev()
+                .find(|x| x.image_id == a.image_id)
+                .map(super::images::note);
+        }
+    }
     Ok(Json(ConversationDetail {
         insight,
         conversation: summary(conv),
         summary: rolling,
-        messages: messages
-            .into_iter()
-            .map(|m| message(&state.visitor_key, m, &authors))
-            .collect(),
+        messages,
         notes: notes.into_iter().map(note).collect(),
     }))
 }

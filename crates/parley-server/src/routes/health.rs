@@ -33,6 +33,41 @@ pub struct Ready {
 pub struct ReadyChecks {
     database: DependencyCheck,
     queue: QueueCheck,
+    /// Invoice reading (OCR). Optional: without it the node is still ready, and invoice
+    /// analyses end `unavailable` with `install` as the fix.
+    ocr: OcrCheck,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OcrCheck {
+    /// `up` or `missing`.
+    status: &'static str,
+    /// `tesseract 5.3.0`, when up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The command that installs it, when missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    install: Option<String>,
+}
+
+async fn ocr_check() -> OcrCheck {
+    use parley_engine::vision::Availability::{Available, Missing};
+    match parley_engine::vision::tesseract().await {
+        Available { version } => OcrCheck {
+            status: "up",
+            version: Some(version),
+            error: None,
+            install: None,
+        },
+        Missing { reason, install } => OcrCheck {
+            status: "missing",
+            version: None,
+            error: Some(reason),
+            install: Some(install),
+        },
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -98,6 +133,7 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Ready>) {
                 running: stats.map_or(0, |s| s.running),
                 dead: stats.map_or(0, |s| s.dead),
             },
+            ocr: ocr_check().await,
         },
     };
     (

@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod events;
 pub mod health;
+pub mod images;
 pub mod integrations;
 pub mod knowledge;
 pub mod shared;
@@ -33,4 +34,5 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(team::router())
         .merge(contacts::router())
         .merge(integrations::router())
+        .merge(images::router())
 }

@@ -23,12 +23,14 @@ pub struct UploadedImage {
     message: MessageView,
 }
 
-/// Sends an image (multipart: one `image` file part, optional `caption` text part). The
-/// type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
-/// written for the automation engine. The caption is scored and answered like a message;
+/// Sends an image (multipart: one `image` file part, optional `caption` and `purpose` text
+/// parts). The type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB;
+/// `image.uploaded` is written for the automation engine, and the image is analysed by a
+/// job: `purpose` (`return`, `invoice`, `count`, `other`) picks the analysis, else the
+/// conversation's intents do. The bot reports what it saw as a message with `analysis`. The caption is scored and answered like a message;
 /// the reply arrives on the conversation's stream.
 #[utoipa::path(post, path = "/widget/v1/conversations/{id}/images", tag = "widget", params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "an `image` file part and an optional `caption` part"),
+    request_body(content_type = "multipart/form-data", description = "an `image` file part, optional `caption` and `purpose` parts"),
     responses(
         (status = 201, body = UploadedImage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -46,7 +48,7 @@ pub(super) async fn upload_image(
     let visitor = visitor(&state, &bot, &headers).await?;
     let conv = chat::own_conversation(&state.store, &visitor, parse_id(&id)?).await?;
     let mut multipart = multipart.map_err(|e| ApiError::invalid_field("body", e.body_text()))?;
-    let (mut image, mut caption) = (None, String::new());
+    let (mut image, mut caption, mut purpose) = (None, String::new(), None);
     while let Some(field) = multipart.next_field().await.map_err(upload_error)? {
         match field.name() {
             Some("image") => {
@@ -55,6 +57,7 @@ pub(super) async fn upload_image(
                 image = Some((name, bytes.to_vec()));
             }
             Some("caption") => caption = field.text().await.map_err(upload_error)?,
+            Some("purpose") => purpose = Some(field.text().await.map_err(upload_error)?),
             _ => {}
         }
     }
@@ -70,6 +73,7 @@ pub(super) async fn upload_image(
         bytes,
         name,
         caption,
+        purpose,
     };
     let message = match chat::attach_image(&state.services, &bot, &conv, upload).await {
         Ok(message) => message,

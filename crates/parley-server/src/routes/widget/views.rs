@@ -67,6 +67,9 @@ pub struct MessageView {
     author: Option<Author>,
     /// This notice asks the visitor to rate the resolved conversation.
     rating_request: bool,
+    /// The bot's report on an image: show `summary` under the image `image_id`.
+    #[schema(required)]
+    analysis: Option<images::AnalysisNote>,
     created_at: String,
 }
 
@@ -92,6 +95,7 @@ pub fn message_view(key: &[u8], m: &Message, authors: &Authors) -> MessageView {
                 avatar_url: None,
             }),
         rating_request: images::asks_rating(m.attachments.as_ref()),
+        analysis: images::analysis_note(m.attachments.as_ref()),
         attachments: images::attachments(key, m.attachments.as_ref()),
         id: m.id,
         role: m.role.clone(),
