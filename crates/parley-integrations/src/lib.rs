@@ -132,6 +132,12 @@ pub enum VendorError {
         retry_after: Duration,
         message: String,
     },
+    /// Parley held the call back itself to stay under a quota; nothing was sent.
+    #[error("{message}")]
+    Paced {
+        retry_after: Duration,
+        message: String,
+    },
     /// Nothing was done and a later attempt may succeed (connection refused, DNS).
     #[error("{0}")]
     Unavailable(String),
@@ -150,7 +156,9 @@ impl VendorError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            VendorError::RateLimited { .. } | VendorError::Unavailable(_)
+            VendorError::RateLimited { .. }
+                | VendorError::Paced { .. }
+                | VendorError::Unavailable(_)
         )
     }
 }

@@ -199,7 +199,7 @@ impl Sheets {
         self.cooldowns.wait(&user).await;
         // Wait for a turn only briefly: a longer queue gives the worker back and the step
         // retries later, rather than holding it past the action's timeout.
-        let pacing = |wait: Duration| VendorError::RateLimited {
+        let pacing = |wait: Duration| VendorError::Paced {
             retry_after: wait,
             message: "Parley is pacing requests under Google's Sheets quota".into(),
         };

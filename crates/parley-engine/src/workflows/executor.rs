@@ -613,7 +613,12 @@ impl Executor {
     ) -> Result<Flow, JobError> {
         let node_id = step.node_id.clone();
         let message = error.to_string();
-        let retry = matches!(error, ActionError::Retry(_)) && step.attempt <= retries as i32;
+        let retry = match &error {
+            ActionError::Retry(_) | ActionError::RetryAfter(..) => step.attempt <= retries as i32,
+            // Held back, never sent: the pace's own refill always frees a turn.
+            ActionError::Defer(..) => true,
+            _ => false,
+        };
         tracing::info!(execution = %run.exec.id, node = %node_id, attempt = step.attempt, retry, error = %message, "workflow action failed");
         let tx = self.begin(run).await?;
         step.error = Some(message.clone());
@@ -630,12 +635,26 @@ impl Executor {
             return Ok(Flow::Stop);
         }
         if retry {
-            let delay = backoff_ms(
-                step.attempt.max(1) as u32,
-                self.config.retry_base.as_millis() as i64,
-                self.config.retry_max.as_millis() as i64,
-                rand::random::<f64>(),
-            );
+            let backoff = || {
+                backoff_ms(
+                    step.attempt.max(1) as u32,
+                    self.config.retry_base.as_millis() as i64,
+                    self.config.retry_max.as_millis() as i64,
+                    rand::random::<f64>(),
+                )
+            };
+            let jitter = |ms: i64| ms + (rand::random::<f64>() * 250.0) as i64;
+            let delay = match &error {
+                ActionError::RetryAfter(after, _) => {
+                    backoff().max(jitter(after.as_millis() as i64))
+                }
+                ActionError::Defer(after, _) => {
+                    // The attempt did not happen: the next one keeps its number.
+                    step.attempt -= 1;
+                    jitter(after.as_millis() as i64)
+                }
+                _ => backoff(),
+            };
             let due = now_ms() + delay;
             step.status = RETRYING.into();
             step.run_after = Some(due);

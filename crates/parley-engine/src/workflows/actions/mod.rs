@@ -107,6 +107,15 @@ pub enum ActionError {
     /// Will fail the same way every time (bad input, a missing connection): not retried.
     #[error("{0}")]
     Permanent(String),
+    /// Not attempted: Parley held the call back to stay under a vendor's quota. Tried again
+    /// after the delay, without using up one of the step's retries (a deferred call sent
+    /// nothing, and a burst of steps must not fail for waiting its turn).
+    #[error("{1}")]
+    Defer(std::time::Duration, String),
+    /// May succeed after the delay (a vendor's 429 with `Retry-After`): retried no sooner,
+    /// counting as an attempt.
+    #[error("{1}")]
+    RetryAfter(std::time::Duration, String),
     /// Nobody knows whether the effect happened, and it cannot be checked: the step waits
     /// for a person to mark it done or retry it (`unknown`), rather than risk a repeat.
     #[error("{0}")]

@@ -16,10 +16,14 @@ pub(super) fn action_error(e: TokenError) -> ActionError {
             VendorError::RateLimited {
                 retry_after,
                 message,
-            } => ActionError::Retry(format!(
-                "{message}; retrying after {} s",
-                retry_after.as_secs()
-            )),
+            } => ActionError::RetryAfter(
+                retry_after,
+                format!("{message}; retrying after {} s", retry_after.as_secs()),
+            ),
+            VendorError::Paced {
+                retry_after,
+                message,
+            } => ActionError::Defer(retry_after, message),
             VendorError::Unavailable(m) => ActionError::Retry(m),
             VendorError::Ambiguous(m) => ActionError::Unknown(m),
             VendorError::Revoked(m) => ActionError::Permanent(format!(
