@@ -212,6 +212,8 @@ pub async fn update(
     let tx = store.begin().await?;
     let before = convs::get(&tx, actor.workspace_id, id).await?;
     let resolving = status.as_deref() == Some(convs::RESOLVED) && before.status != convs::RESOLVED;
+    let before_handoff =
+        before.human_handoff || before.assignee_id.is_some() || before.handoff_wait_ms.is_some();
     let mut change = Change {
         status: status.as_deref().map(|s| match s {
             convs::RESOLVED => convs::RESOLVED,
@@ -233,7 +235,11 @@ pub async fn update(
             &tx,
             actor.workspace_id,
             "conversation.resolved",
-            json!({"conversation_id": id, "bot_id": updated.bot_id, "by_user_id": actor.user_id}),
+            json!({
+                "conversation_id": id, "bot_id": updated.bot_id, "by_user_id": actor.user_id,
+                // For analytics' bot-only resolution: no human was ever asked to take it.
+                "handed_off": before_handoff,
+            }),
         )
         .await?;
         let ask = NewMessage {

@@ -3,6 +3,7 @@
 //! and returns plain data for the server to render.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

@@ -49,6 +49,18 @@ enum Command {
     /// Score messages from stdin (one per line): one JSON line each with sentiment, intents
     /// and lead fields.
     Analyze(analyze::AnalyzeArgs),
+    /// Analytics rollups.
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute the hourly rollup from every dispatched event in the outbox (after an
+    /// upgrade that changes a metric's definition, or to check it against the raw events).
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +125,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let store = open(&config).await?;
             store.migrate().await.context("migrating")?;
             admin(&store, command).await
+        }
+        Command::Analytics {
+            command: AnalyticsCommand::Rebuild,
+        } => {
+            let store = open(&config).await?;
+            store.migrate().await.context("migrating")?;
+            let started = std::time::Instant::now();
+            let events = parley_engine::analytics::rebuild(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "analytics rebuilt from {events} events in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
     }
 }

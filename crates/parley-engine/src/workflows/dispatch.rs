@@ -7,6 +7,8 @@
 //! - SQLite: the transaction is IMMEDIATE (the store's `begin`), so one writer at a time;
 //! - both: `executions` is unique on (workflow version, event), so even a replayed event
 //!   cannot start a version twice.
+//!
+//! The same transaction adds the batch to the analytics rollup (`repo::analytics`).
 
 use super::context::{self, EventRef};
 use super::executor::step_job;
@@ -14,7 +16,7 @@ use super::programs::Programs;
 use crate::live::Hub;
 use parley_store::repo::conversations as convs;
 use parley_store::repo::executions::{self as execs, NewExecution};
-use parley_store::repo::{outbox, workflows};
+use parley_store::repo::{analytics, outbox, workflows};
 use parley_store::{Store, StoreResult, jobs, now_ms};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -204,6 +206,11 @@ impl Dispatcher {
         let created = execs::create_many(&tx, new).await?;
         let now = now_ms();
         jobs::enqueue_many(&tx, created.iter().map(|e| step_job(e.id, now)).collect()).await?;
+        // The analytics rollup counts an event exactly when it is dispatched: same
+        // transaction, off the chat path (the chat request only appended the event).
+        let mut counts = analytics::Deltas::new();
+        analytics::deltas(&events, &mut counts);
+        analytics::add(&tx, &counts).await?;
         let ids: Vec<_> = events.iter().map(|e| e.id).collect();
         outbox::mark_dispatched(&tx, &ids).await?;
         tx.commit().await?;

@@ -1,6 +1,7 @@
 //! The admin API, one module per resource, each returning an `OpenApiRouter` so routes and
 //! their OpenAPI documentation are declared together.
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod bots;
@@ -34,5 +35,6 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(team::router())
         .merge(contacts::router())
         .merge(integrations::router())
+        .merge(analytics::router())
         .merge(images::router())
 }
