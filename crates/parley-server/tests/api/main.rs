@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod analytics;
 mod api;
 mod chat;
 mod cli;
