@@ -35,11 +35,9 @@ pub struct Attachment {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AnalysisNote {
     /// The analysis (`GET /api/v1/conversations/{id}/images` has the full result).
-    #[serde(alias = "analysis_id")]
     pub id: Uuid,
     pub image_id: Uuid,
     /// `condition`, `invoice`, `count` or `describe`.
-    #[serde(alias = "analysis_kind")]
     pub kind: String,
     /// `queued`, `done`, `failed` or `unavailable`.
     pub status: String,
@@ -54,7 +52,7 @@ pub fn analysis_note(stored: Option<&serde_json::Value>) -> Option<AnalysisNote>
         .as_array()?
         .iter()
         .find(|a| a["kind"] == "analysis")
-        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .and_then(|a| serde_json::from_value(a["analysis"].clone()).ok())
 }
 
 /// An attachment as stored on the message.

@@ -40,10 +40,10 @@ pub enum ReplyEvent {
     Handoff,
 }
 
-/// What the visitor hears after sending only a photo (until images are analysed).
-const PHOTO_ONLY: &str = "Thanks for the photo! I can't look at images myself yet, but a person \
-                          from our team can see it. Tell me in a few words what you need, or ask \
-                          to talk to a person.";
+/// What the visitor hears at once after sending only a photo: the `image.analyze` job
+/// reports what it saw in a message of its own a moment later.
+const PHOTO_ONLY: &str = "Thanks for the photo! I'm taking a look at it now; a person from our \
+                          team can see it too.";
 /// Put before the answer to a photo's caption.
 const PHOTO_WITH_TEXT: &str = "Thanks for the photo, our team can see it too. ";
 

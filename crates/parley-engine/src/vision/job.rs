@@ -121,7 +121,8 @@ impl AnalyzeHandler {
             .as_ref()
             .and_then(|b| b.model.clone().filter(|m| m.vision));
         let (_, bytes) = images::get(db, row.image_id).await?;
-        let (analyzer, uses_model, blocking_task) = (self.offline.clone(), model.is_some(), task.clone());
+        let (analyzer, uses_model, blocking_task) =
+            (self.offline.clone(), model.is_some(), task.clone());
         // Decoding and OCR are CPU work (and a subprocess): off the async threads.
         let prepared = tokio::task::spawn_blocking(move || {
             let normalized = normalize(&bytes, &NormalizeOptions::default())?;
@@ -167,7 +168,8 @@ impl AnalyzeHandler {
     ) -> Result<Ended, JobError> {
         let mut ocr_text = None;
         match offline {
-            Some(Ok(o)) if matches!(&o.analysis, Analysis::Condition(c) if !c.quality_issues.is_empty()) => {
+            Some(Ok(o)) if matches!(&o.analysis, Analysis::Condition(c) if !c.quality_issues.is_empty()) =>
+            {
                 return Ok(offline_ended(Ok(o)));
             }
             Some(Ok(o)) => ocr_text = o.ocr_text,
@@ -238,15 +240,17 @@ impl AnalyzeHandler {
         outbox::append(&tx, ws, ANALYZED_EVENT, payload).await?;
         let mut message = None;
         if let (Some(conv), Some(text), true) = (&conv, ended.visitor_text, p.reply) {
-            let note = json!([{
-                "kind": "analysis", "analysis_id": row.id, "image_id": row.image_id,
-                "analysis_kind": row.kind, "status": status, "summary": stored.summary,
-            }]);
+            let note = json!([{"kind": "analysis", "analysis": {
+                "id": row.id, "image_id": row.image_id, "kind": row.kind,
+                "status": status, "summary": stored.summary,
+            }}]);
             let new = NewMessage {
                 role: "bot".into(),
                 body: text,
                 attachments: Some(note),
-                latency_ms: Some((parley_store::now_ms() - row.created_at).clamp(0, i32::MAX as i64) as i32),
+                latency_ms: Some(
+                    (parley_store::now_ms() - row.created_at).clamp(0, i32::MAX as i64) as i32,
+                ),
                 ..Default::default()
             };
             message = Some(convs::append_message(&tx, conv, new).await?);

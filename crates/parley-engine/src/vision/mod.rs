@@ -59,7 +59,9 @@ pub fn choose_kind(purpose: Option<&str>, intents: &[&str]) -> Choice {
         ["return", "refund", "damage"].iter().any(|w| i.contains(w))
     }
     fn bills(i: &&&str) -> bool {
-        ["invoice", "receipt", "billing"].iter().any(|w| i.contains(w))
+        ["invoice", "receipt", "billing"]
+            .iter()
+            .any(|w| i.contains(w))
     }
     let return_intent = || {
         intents
@@ -246,7 +248,10 @@ mod tests {
         let c = choose_kind(None, &["billing_question"]);
         assert_eq!((c.kind, c.source), (Kind::Invoice, "intent"));
         let c = choose_kind(None, &["pricing"]);
-        assert_eq!((c.kind, c.source, c.intent), (Kind::Describe, "default", None));
+        assert_eq!(
+            (c.kind, c.source, c.intent),
+            (Kind::Describe, "default", None)
+        );
         // An unknown purpose is the route's to refuse; here it is as good as none.
         assert_eq!(choose_kind(Some("selfie"), &[]).kind, Kind::Describe);
     }

@@ -10,7 +10,11 @@ use serde_json::{Value, json};
 pub fn bot_text(analysis: &Analysis) -> String {
     match analysis {
         Analysis::Condition(c) => {
-            let issues: Vec<&str> = c.quality_issues.iter().map(|q| q.message.as_str()).collect();
+            let issues: Vec<&str> = c
+                .quality_issues
+                .iter()
+                .map(|q| q.message.as_str())
+                .collect();
             match c.verdict {
                 Verdict::Damaged => {
                     let seen: Vec<String> = c

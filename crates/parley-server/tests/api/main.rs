@@ -15,6 +15,7 @@ mod insight;
 mod integrations;
 mod limits;
 mod outage;
+mod vision;
 mod workflow_console;
 mod workflows;
 mod workflows_durability;
