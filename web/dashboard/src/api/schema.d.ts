@@ -21,6 +21,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A table of the period as CSV. */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Intents detected in the period, by count. */
+        get: operations["intents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** KPI cards of a period, with Δ% against the previous one when `compare=previous`. */
+        get: operations["summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One metric per day (or hour), zero-filled over the period. */
+        get: operations["timeseries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -507,6 +575,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The analyses of a conversation's images, with their full results. */
+        get: operations["conversation_images"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -636,6 +721,27 @@ export interface paths {
         put?: never;
         /** Resumes a failed execution from its failed step (fresh attempts, same idempotency key). */
         post: operations["resume_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{id}/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyses a visitor's image again with the chosen kind (managers). Queued as a job: the
+         *     answer is the queued analysis; `image.analyzed` follows when it ends, and
+         *     `GET /api/v1/conversations/{id}/images` shows the result. The visitor is not messaged.
+         */
+        post: operations["analyze_image"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1236,9 +1342,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sends an image (multipart: one `image` file part, optional `caption` text part). The
-         *     type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB; `image.uploaded` is
-         *     written for the automation engine. The caption is scored and answered like a message;
+         * Sends an image (multipart: one `image` file part, optional `caption` and `purpose` text
+         *     parts). The type is judged by the bytes (JPEG, PNG, GIF, WebP), at most 5 MiB;
+         *     `image.uploaded` is written for the automation engine, and the image is analysed by a
+         *     job: `purpose` (`return`, `invoice`, `count`, `other`) picks the analysis, else the
+         *     conversation's intents do. The bot reports what it saw as a message with `analysis`. The caption is scored and answered like a message;
          *     the reply arrives on the conversation's stream.
          */
         post: operations["upload_image"];
@@ -1372,6 +1480,22 @@ export interface components {
             role: string;
             presence: components["schemas"]["Presence"];
         };
+        /** @description What was read from an image, in short: enough to show a line under it. */
+        AnalysisNote: {
+            /**
+             * Format: uuid
+             * @description The analysis (`GET /api/v1/conversations/{id}/images` has the full result).
+             */
+            id: string;
+            /** Format: uuid */
+            image_id: string;
+            /** @description `condition`, `invoice`, `count` or `describe`. */
+            kind: string;
+            /** @description `queued`, `done`, `failed` or `unavailable`. */
+            status: string;
+            /** @description One line for under the image, once done. */
+            summary: string | null;
+        };
         AnalyticsView: {
             /** @description Every day of the window, oldest first. */
             days: components["schemas"]["DayView"][];
@@ -1422,6 +1546,8 @@ export interface components {
         Attachment: {
             /** @description `image`. */
             kind: string;
+            /** Format: uuid */
+            image_id: string;
             /** @description A signed link to the bytes, relative to the API's origin; valid for an hour. */
             url: string;
             content_type: string;
@@ -1429,6 +1555,9 @@ export interface components {
             bytes: number;
             /** @description The file's name on the visitor's device. */
             name: string;
+            /** @description What the visitor said the image is for (`return`, `invoice`, `count`, `other`). */
+            purpose: string | null;
+            analysis: components["schemas"]["AnalysisNote"] | null;
         };
         AuditEntryView: {
             /** Format: uuid */
@@ -1795,6 +1924,11 @@ export interface components {
             created_at: string;
             last_message_at: string;
         };
+        Count: {
+            name: string;
+            /** Format: int64 */
+            count: number;
+        };
         /** @description A bot's own intent, as configured in the dashboard or API. */
         CustomIntent: {
             /**
@@ -1990,6 +2124,42 @@ export interface components {
         };
         /** @enum {string} */
         HandoffAction: "take" | "release";
+        ImageAnalysisList: {
+            /** @description Oldest first; an image analysed again has a row per run. */
+            items: components["schemas"]["ImageAnalysisView"][];
+        };
+        /** @description One analysis of an image. */
+        ImageAnalysisView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            image_id: string;
+            /** Format: uuid */
+            message_id: string | null;
+            /** @description `condition`, `invoice`, `count` or `describe`. */
+            kind: string;
+            /** @description Why this kind: `purpose` (the visitor chose), `intent`, `default` or `agent`. */
+            kind_source: string;
+            /**
+             * @description `queued`, `done`, `failed` or `unavailable` (this server cannot do the kind; `error`
+             *     says what to install or set up).
+             */
+            status: string;
+            /** @description `offline` or `model`. */
+            method: string | null;
+            /** @description The model's name, or the offline method (`tesseract`, `classical`, `quality_gate`). */
+            provider: string | null;
+            /** @description The typed result, tagged by kind (`{"kind": "invoice", "total": 58.85, ...}`). */
+            result: Record<string, never> | null;
+            summary: string | null;
+            error: string | null;
+            /** Format: int32 */
+            normalize_ms: number | null;
+            /** Format: int32 */
+            analyze_ms: number | null;
+            created_at: string;
+            finished_at: string | null;
+        };
         InboxMessage: {
             /** Format: uuid */
             id: string;
@@ -2004,6 +2174,7 @@ export interface components {
             author: components["schemas"]["AgentRef"] | null;
             /** @description This notice asked the visitor to rate the resolved conversation. */
             rating_request: boolean;
+            analysis: components["schemas"]["AnalysisNote"] | null;
             created_at: string;
         };
         /**
@@ -2126,6 +2297,10 @@ export interface components {
          * @enum {string}
          */
         IntegrationState: "not_configured" | "disconnected" | "connected" | "needs_reconnect" | "error";
+        IntentList: {
+            /** @description Every intent detected in the period, most frequent first. */
+            items: components["schemas"]["Count"][];
+        };
         /** @description One intent found in a message. */
         IntentMatch: {
             /** @description Built-in ([`names`]) or custom intent name. */
@@ -2145,6 +2320,30 @@ export interface components {
         };
         /** @enum {string} */
         KeyName: "public_key" | "identity_secret";
+        /** @description One KPI card. */
+        Kpi: {
+            /**
+             * @description Stable key: `conversations`, `messages`, `unique_visitors`, `resolved`,
+             *     `bot_resolution_rate`, `handoff_rate`, `avg_sentiment`, `negative_share`, `leads`,
+             *     `lead_conversion`, `avg_rating`, `execution_failure_rate`.
+             */
+            key: string;
+            label: string;
+            /** @description `count`, `percent` (a 0..1 ratio) or `score`. */
+            format: string;
+            /**
+             * Format: double
+             * @description Null when the period has nothing to compute it from (a rate of no conversations).
+             */
+            value: number | null;
+            /** Format: double */
+            previous: number | null;
+            /**
+             * Format: double
+             * @description (value − previous) ÷ |previous| × 100; null without a previous value or when it is 0.
+             */
+            delta_pct: number | null;
+        };
         /** @description Lead thresholds on the 0-100 score. */
         LeadConfig: {
             /**
@@ -2322,6 +2521,7 @@ export interface components {
             author: components["schemas"]["Author"] | null;
             /** @description This notice asks the visitor to rate the resolved conversation. */
             rating_request: boolean;
+            analysis: components["schemas"]["AnalysisNote"] | null;
             created_at: string;
         };
         ModelCheck: {
@@ -2399,6 +2599,15 @@ export interface components {
             text: string;
             created_at: string;
         };
+        OcrCheck: {
+            /** @description `up` or `missing`. */
+            status: string;
+            /** @description `tesseract 5.3.0`, when up. */
+            version?: string | null;
+            error?: string | null;
+            /** @description The command that installs it, when missing. */
+            install?: string | null;
+        };
         OpenHours: {
             day: components["schemas"]["Weekday"];
             /** @description `HH:MM`, 24-hour, local time. */
@@ -2456,6 +2665,12 @@ export interface components {
             id: string;
             label: string;
             stages: components["schemas"]["StageOut"][];
+        };
+        Point: {
+            /** @description Start of the bucket, RFC 3339. */
+            t: string;
+            /** Format: int64 */
+            value: number;
         };
         /** @enum {string} */
         Position: "left" | "right";
@@ -2533,6 +2748,11 @@ export interface components {
         ReadyChecks: {
             database: components["schemas"]["DependencyCheck"];
             queue: components["schemas"]["QueueCheck"];
+            /**
+             * @description Invoice reading (OCR). Optional: without it the node is still ready, and invoice
+             *     analyses end `unavailable` with `install` as the fix.
+             */
+            ocr: components["schemas"]["OcrCheck"];
         };
         Resolution: {
             /**
@@ -2634,6 +2854,12 @@ export interface components {
          * @enum {string}
          */
         SentimentLabel: "positive" | "neutral" | "negative";
+        Series: {
+            metric: string;
+            bucket: string;
+            time_zone: string;
+            points: components["schemas"]["Point"][];
+        };
         SheetOut: {
             /** Format: int64 */
             id: number;
@@ -2738,6 +2964,23 @@ export interface components {
             run_after: string | null;
             started_at: string;
             finished_at: string | null;
+        };
+        Summary: {
+            from: string;
+            to: string;
+            /** @description The zone days are counted in: `UTC` (workspaces have no zone setting yet). */
+            time_zone: string;
+            kpis: components["schemas"]["Kpi"][];
+            /** @description Visitor messages by sentiment label (`negative`, `neutral`, `positive`). */
+            sentiment: components["schemas"]["Count"][];
+            /** @description Qualified leads by priority. */
+            leads: components["schemas"]["Count"][];
+            /** @description Handoffs by reason. */
+            handoffs: components["schemas"]["Count"][];
+            /** @description Workflow executions started in the period, by status. */
+            executions: components["schemas"]["Count"][];
+            /** @description The ten most frequent intents. */
+            intents: components["schemas"]["Count"][];
         };
         TemplateList: {
             items: components["schemas"]["TemplateView"][];
@@ -3046,6 +3289,191 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AgentView"][];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query: {
+                /** @description Start, RFC 3339, inclusive (rounded down to the hour). Default: 30 days before `to`. */
+                from?: string;
+                /** @description End, RFC 3339, exclusive. Default: now. */
+                to?: string;
+                /** @description Only this bot's conversations. */
+                bot_id?: string;
+                /** @description `daily` (counters per day), `intents` or `executions` (by status). */
+                table: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    intents: {
+        parameters: {
+            query?: {
+                /** @description Start, RFC 3339, inclusive (rounded down to the hour). Default: 30 days before `to`. */
+                from?: string;
+                /** @description End, RFC 3339, exclusive. Default: now. */
+                to?: string;
+                /** @description Only this bot's conversations. */
+                bot_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntentList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summary: {
+        parameters: {
+            query?: {
+                /** @description Start, RFC 3339, inclusive (rounded down to the hour). Default: 30 days before `to`. */
+                from?: string;
+                /** @description End, RFC 3339, exclusive. Default: now. */
+                to?: string;
+                /** @description Only this bot's conversations. */
+                bot_id?: string;
+                /** @description `previous`: also the period of the same length just before, and Δ% per card. */
+                compare?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    timeseries: {
+        parameters: {
+            query: {
+                /** @description Start, RFC 3339, inclusive (rounded down to the hour). Default: 30 days before `to`. */
+                from?: string;
+                /** @description End, RFC 3339, exclusive. Default: now. */
+                to?: string;
+                /** @description Only this bot's conversations. */
+                bot_id?: string;
+                /**
+                 * @description A rollup counter: `conversations`, `messages`, `handoffs`, `resolved`, `leads`,
+                 *     `turned_negative`, `intent`, `sentiment_band`, `ratings`, `reopened`, `images`.
+                 */
+                metric: string;
+                /** @description One dimension of it (an intent name, `negative`, `hot`, ...); all when absent. */
+                dim?: string;
+                /** @description `day` (default) or `hour`. */
+                bucket?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description not signed in: no valid session cookie or bearer token */
@@ -5120,6 +5548,44 @@ export interface operations {
             };
         };
     };
+    conversation_images: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageAnalysisList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     agent_reply: {
         parameters: {
             query?: never;
@@ -5573,6 +6039,73 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    analyze_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyzeRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageAnalysisView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7430,7 +7963,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description an `image` file part and an optional `caption` part */
+        /** @description an `image` file part, optional `caption` and `purpose` parts */
         requestBody?: {
             content: {
                 "multipart/form-data": unknown;

@@ -18,6 +18,7 @@ const KnowledgePage = lazy(() => import('../features/knowledge/KnowledgePage').t
 const FaqsPage = lazy(() => import('../features/faqs/FaqsPage').then((m) => ({ default: m.FaqsPage })));
 const IntentsPage = lazy(() => import('../features/intents/IntentsPage').then((m) => ({ default: m.IntentsPage })));
 const InboxPage = lazy(() => import('../features/inbox/InboxPage').then((m) => ({ default: m.InboxPage })));
+const AnalyticsPage = lazy(() => import('../features/analytics/AnalyticsPage').then((m) => ({ default: m.AnalyticsPage })));
 const ContactsPage = lazy(() => import('../features/contacts/ContactsPage').then((m) => ({ default: m.ContactsPage })));
 const ContactDetailPage = lazy(() =>
   import('../features/contacts/ContactDetailPage').then((m) => ({ default: m.ContactDetailPage })),
@@ -155,6 +156,12 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <InboxPage conversationId={route.conversationId} />
+        </PageSuspense>
+      );
+    case 'analytics':
+      return (
+        <PageSuspense>
+          <AnalyticsPage />
         </PageSuspense>
       );
     case 'contacts':

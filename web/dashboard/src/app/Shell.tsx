@@ -75,9 +75,16 @@ const FlowIcon = (
   </svg>
 );
 
+const ChartIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path fill="currentColor" d="M3 3a1 1 0 0 1 1 1v11h13a1 1 0 1 1 0 2H3a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1Zm4 7a1 1 0 0 1 1 1v2a1 1 0 1 1-2 0v-2a1 1 0 0 1 1-1Zm4-3a1 1 0 0 1 1 1v5a1 1 0 1 1-2 0V8a1 1 0 0 1 1-1Zm4-3a1 1 0 0 1 1 1v8a1 1 0 1 1-2 0V5a1 1 0 0 1 1-1Z" />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
+  { to: '/analytics', label: 'Analytics', icon: ChartIcon },
   { to: '/bots', label: 'Bots', icon: BotIcon },
   { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
   { to: '/workflows', label: 'Workflows', icon: FlowIcon },

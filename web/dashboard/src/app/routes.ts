@@ -14,6 +14,7 @@ export type Route =
   | { page: 'intents'; id: string }
   | { page: 'inbox'; conversationId?: string }
   | { page: 'contacts' }
+  | { page: 'analytics' }
   | { page: 'contact'; id: string }
   | { page: 'canned' }
   | { page: 'tokens' }
@@ -41,6 +42,7 @@ export function resolveRoute(path: string, me: Me | null): Route {
   const conversation = matchPath('/inbox/:id', path);
   if (conversation?.id) return { page: 'inbox', conversationId: conversation.id };
   if (matchPath('/contacts', path)) return { page: 'contacts' };
+  if (matchPath('/analytics', path)) return { page: 'analytics' };
   const contact = matchPath('/contacts/:id', path);
   if (contact?.id) return { page: 'contact', id: contact.id };
   if (matchPath('/canned-replies', path)) return { page: 'canned' };
@@ -61,6 +63,7 @@ export const TITLES: Record<Page, string> = {
   intents: 'Intents',
   inbox: 'Inbox',
   contacts: 'Contacts',
+  analytics: 'Analytics',
   contact: 'Contact',
   canned: 'Canned replies',
   tokens: 'API tokens',

@@ -1,0 +1,120 @@
+// The analytics page's pure parts: date presets, the API query they make, number
+// formats, Δ% labels and the inbox links ("drill-down") behind every number.
+import type { components } from '../../api/schema';
+
+export type Summary = components['schemas']['Summary'];
+export type Kpi = components['schemas']['Kpi'];
+export type Series = components['schemas']['Series'];
+
+export type Preset = 'today' | '7d' | '30d' | '90d';
+
+export const PRESETS: ReadonlyArray<{ value: Preset; label: string }> = [
+  { value: 'today', label: 'Today' },
+  { value: '7d', label: 'Last 7 days' },
+  { value: '30d', label: 'Last 30 days' },
+  { value: '90d', label: 'Last 90 days' },
+];
+
+export interface AnalyticsFilters {
+  preset: Preset;
+  botId: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The filters a URL query names; anything unknown is the default (30 days, every bot). */
+export function filtersFromSearch(search: string): AnalyticsFilters {
+  const params = new URLSearchParams(search);
+  const preset = params.get('range') ?? '';
+  return {
+    preset: PRESETS.some((p) => p.value === preset) ? (preset as Preset) : '30d',
+    botId: params.get('bot') ?? '',
+  };
+}
+
+export function filtersToSearch(f: AnalyticsFilters): string {
+  const params = new URLSearchParams();
+  if (f.preset !== '30d') params.set('range', f.preset);
+  if (f.botId) params.set('bot', f.botId);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * The period a preset covers, in UTC days (the server counts days in UTC until workspaces
+ * have a time zone): whole days up to the end of today.
+ */
+export function period(preset: Preset, now: number): { from: Date; to: Date } {
+  const endOfToday = Math.floor(now / DAY_MS) * DAY_MS + DAY_MS;
+  const days = preset === 'today' ? 1 : preset === '7d' ? 7 : preset === '30d' ? 30 : 90;
+  return { from: new Date(endOfToday - days * DAY_MS), to: new Date(endOfToday) };
+}
+
+export function query(f: AnalyticsFilters, now: number): Record<string, string> {
+  const { from, to } = period(f.preset, now);
+  const q: Record<string, string> = { from: from.toISOString(), to: to.toISOString() };
+  if (f.botId) q.bot_id = f.botId;
+  return q;
+}
+
+export function formatValue(kpi: Pick<Kpi, 'format' | 'value'>): string {
+  if (kpi.value === null || kpi.value === undefined) return '—';
+  if (kpi.format === 'percent') return `${(kpi.value * 100).toFixed(1)}%`;
+  if (kpi.format === 'score') return kpi.value.toFixed(2);
+  return Math.round(kpi.value).toLocaleString('en-US');
+}
+
+/** "+12.5%" / "−3.0%", or null when there is nothing to compare with. */
+export function formatDelta(delta: number | null | undefined): string | null {
+  if (delta === null || delta === undefined || !Number.isFinite(delta)) return null;
+  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
+  return `${sign}${Math.abs(delta).toFixed(1)}%`;
+}
+
+/** Whether a rise is good news for this KPI (failures and negativity are not). */
+export function higherIsBetter(key: string): boolean {
+  return !['handoff_rate', 'negative_share', 'execution_failure_rate'].includes(key);
+}
+
+/** YYYY-MM-DD (UTC) as the inbox's date filters take it; `to` is inclusive there. */
+function day(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * The inbox list behind a number: the same period and bot, plus what the number counts.
+ * Null for numbers that are not lists of conversations (automation failures open the
+ * executions page instead).
+ */
+export function drillDown(key: string, f: AnalyticsFilters, now: number, extra: Record<string, string> = {}): string {
+  if (key === 'execution_failure_rate') return '/workflows/executions?status=failed';
+  const { from, to } = period(f.preset, now);
+  const params = new URLSearchParams({ status: 'all', from: day(from), to: day(new Date(to.getTime() - DAY_MS)) });
+  if (f.botId) params.set('bot', f.botId);
+  if (key === 'resolved' || key === 'bot_resolution_rate') params.set('status', 'resolved');
+  if (key === 'handoff_rate') params.set('view', 'waiting');
+  if (key === 'negative_share' || key === 'avg_sentiment') params.set('sentiment', 'negative');
+  if (key === 'leads' || key === 'lead_conversion') params.set('lead', 'warm');
+  for (const [k, v] of Object.entries(extra)) params.set(k, v);
+  return `/inbox?${params.toString()}`;
+}
+
+export function exportHref(table: 'daily' | 'intents' | 'executions', f: AnalyticsFilters, now: number): string {
+  const params = new URLSearchParams({ ...query(f, now), table });
+  return `/api/v1/analytics/export.csv?${params.toString()}`;
+}
+
+/** Live events that can move a number on the page. */
+export const LIVE_EVENTS = ['message.created', 'conversation.updated', 'execution.updated'] as const;
+/** Wait this long after the last live event before refetching: a burst costs one request. */
+export const LIVE_DEBOUNCE_MS = 800;
+
+/**
+ * Points of a line chart in a `width`×`height` box (y grows downwards), scaled to `max`
+ * (default: the largest value), so several lines can share one scale.
+ */
+export function linePoints(values: number[], width: number, height: number, max = Math.max(1, ...values)): string {
+  if (values.length === 0) return '';
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
+  return values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * height).toFixed(1)}`).join(' ');
+}
