@@ -89,11 +89,12 @@ export class Api {
     await readSse(res, onEvent);
   }
 
-  /** Uploads one image (multipart, part `image`) with an optional caption. */
-  async upload(id: string, file: Blob, name: string, caption: string): Promise<UploadedImage> {
+  /** Uploads one image (multipart, part `image`) with an optional caption and purpose. */
+  async upload(id: string, file: Blob, name: string, caption: string, purpose = ''): Promise<UploadedImage> {
     const form = new FormData();
     form.append('image', file, name);
     if (caption) form.append('caption', caption);
+    if (purpose) form.append('purpose', purpose);
     const res = await this.request('POST', `/widget/v1/conversations/${encodeURIComponent(id)}/images`, { body: form });
     return res.json();
   }

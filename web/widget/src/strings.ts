@@ -19,6 +19,15 @@ export const strings = {
   attach: 'Attach an image',
   removeImage: 'Remove image',
   dropHere: 'Drop an image to attach it',
+  /** The photo's purpose select: its label and options (values: the API's `purpose`). */
+  purpose: 'What is this photo for?',
+  purposes: [
+    ['', 'Just a photo'],
+    ['return', 'A return'],
+    ['invoice', 'An invoice'],
+    ['count', 'Counting items'],
+    ['other', 'Something else'],
+  ],
   typing: (name: string) => `${name} is typing`,
   you: 'You',
   /** Only for an agent message from a server that does not name its author. */

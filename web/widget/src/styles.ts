@@ -114,6 +114,8 @@ textarea:focus-visible,input:focus-visible{outline-offset:0;border-color:var(--p
 .preview{display:flex;align-items:center;gap:8px;padding:0 0 8px;font-size:12.5px;color:#57606a}
 .preview img{width:48px;height:48px;object-fit:cover;border-radius:8px;border:1px solid #e5e7eb}
 .preview span{flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.preview select{font:inherit;font-size:12px;max-width:40%}
+.sum{font-size:12px;color:#57606a;margin:4px 0 0;max-width:220px}
 .drop{position:absolute;inset:8px;display:none;place-items:center;border:2px dashed var(--p);border-radius:12px;background:rgba(255,255,255,.94);font-weight:600;pointer-events:none}
 .drop.on{display:grid}
 .tools{padding:10px 12px;display:flex;flex-direction:column;gap:8px;border-bottom:1px solid #e5e7eb}

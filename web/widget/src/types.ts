@@ -21,14 +21,20 @@ export type WidgetConfig = Schemas['WidgetConfig'];
 /** `{kind: "faq" | "passage", title, heading?, document_id?, url?, quote?}`. */
 export type Citation = Schemas['Citation'] & CitationAdditions;
 
-export type ImageAttachment = Schemas['Attachment'];
+type Analysed = 'image_id' | 'purpose' | 'analysis';
+/** `image_id`, `purpose` and `analysis` are missing on servers from before image analysis. */
+export type ImageAttachment = Omit<Schemas['Attachment'], Analysed> & Partial<Pick<Schemas['Attachment'], Analysed>>;
+/** What the bot read from an image: `summary` goes under the image `image_id`. */
+export type AnalysisNote = Schemas['AnalysisNote'];
 /** An image, or (on the system message a resolve posts) a request to rate the conversation. */
 export type Attachment = ImageAttachment | RatingRequest;
 
 export type Role = Schemas['MessageRole'];
 
-export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments'> & {
+export type Message = Omit<Schemas['MessageView'], 'citations' | 'attachments' | 'analysis'> & {
   citations: Citation[];
+  /** Set on the bot's report on an image; missing on older servers. */
+  analysis?: AnalysisNote | null;
   /** Missing on servers (and live events) from before image uploads. */
   attachments?: Attachment[];
 };

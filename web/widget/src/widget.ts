@@ -150,7 +150,7 @@ export class Widget {
   private render(): void {
     const { appearance, faqs } = this.config;
     const ctx = { botName: this.config.name, resolve: (u: string) => this.api.url(u) };
-    this.chat = new ChatView(ctx, { send: (text, file) => (file ? void this.upload(text, file) : this.queue(text)) });
+    this.chat = new ChatView(ctx, { send: (text, file, purpose) => (file ? void this.upload(text, file, purpose) : this.queue(text)) });
     this.faq = new FaqView(faqs, (f) => {
       this.panel.select('chat');
       this.chat.input.value = f.question;
@@ -544,14 +544,14 @@ export class Widget {
     }
   }
 
-  private async upload(caption: string, file: File): Promise<void> {
+  private async upload(caption: string, file: File, purpose: string): Promise<void> {
     const cid = clientId();
     this.reopened(this.conversationId ?? null);
     this.chat.pending(cid, caption, strings.sending, URL.createObjectURL(file));
     for (let attempt = 0; ; attempt++) {
       try {
         const id = await this.ensureConversation();
-        const { message } = await this.api.upload(id, file, file.name, caption);
+        const { message } = await this.api.upload(id, file, file.name, caption, purpose);
         this.chat.confirm(cid, message);
         this.seen(message);
         return;

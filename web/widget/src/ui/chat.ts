@@ -10,8 +10,9 @@ import { h, icon, ICONS } from './dom';
 import { bubble, fillText, renderMessage, type MessageContext } from './message';
 
 export interface ChatCallbacks {
-  /** The visitor pressed Send; `file` is an already-checked image or null. */
-  send(text: string, file: File | null): void;
+  /** The visitor pressed Send; `file` is an already-checked image or null, `purpose` what
+   *  the visitor said it is for ('' to let the bot infer it). */
+  send(text: string, file: File | null, purpose: string): void;
 }
 
 /** A bot answer being streamed in, token by token. */
@@ -34,6 +35,7 @@ export class ChatView {
   private readonly picker: HTMLInputElement;
   private file: File | null = null;
   private previewUrl: string | null = null;
+  private purpose: HTMLSelectElement | null = null;
   /** Whether new content scrolls into view: the visitor is at the end, or just sent something. */
   private pinned = true;
   /** Where the log was scrolled to automatically last; scrolling above it unpins. */
@@ -143,7 +145,9 @@ export class ChatView {
       this.clearAttachment();
       this.input.focus();
     });
-    this.preview.append(h('img', { src: this.previewUrl, alt: strings.imageAlt(file.name) }), h('span', {}, file.name), remove);
+    // What the photo is for picks its analysis (a return's condition, an invoice's fields...).
+    this.purpose = h('select', { 'aria-label': strings.purpose, title: strings.purpose }, ...strings.purposes.map(([v, t]) => h('option', { value: v }, t)));
+    this.preview.append(h('img', { src: this.previewUrl, alt: strings.imageAlt(file.name) }), h('span', {}, file.name), this.purpose, remove);
     this.preview.hidden = false;
     this.input.focus();
   }
@@ -151,6 +155,7 @@ export class ChatView {
   private clearAttachment(): void {
     if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
     this.file = null;
+    this.purpose = null;
     this.previewUrl = null;
     this.preview.textContent = '';
     this.preview.hidden = true;
@@ -159,7 +164,7 @@ export class ChatView {
   private submit(): void {
     const text = this.input.value.trim();
     if (!text && !this.file) return;
-    this.on.send(text, this.file);
+    this.on.send(text, this.file, this.purpose?.value ?? '');
     this.clearAttachment();
     this.input.value = '';
     this.grow();
@@ -193,6 +198,16 @@ export class ChatView {
   add(m: Message): void {
     if (this.has(m.id)) return;
     this.append(renderMessage(m, this.ctx));
+    if (m.analysis?.summary) this.summarize(m.analysis.image_id, m.analysis.summary);
+  }
+
+  /** Shows what the bot read from an image in a line under every copy of it. */
+  private summarize(imageId: string, summary: string): void {
+    this.log.querySelectorAll(`[data-image="${CSS.escape(imageId)}"]`).forEach((a) => {
+      let line = a.nextElementSibling;
+      if (!line?.classList.contains('sum')) a.after((line = h('div', { class: 'sum' })));
+      line.textContent = summary;
+    });
   }
 
   /** A visitor message not confirmed yet, with its status line. */

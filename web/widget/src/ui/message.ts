@@ -141,7 +141,7 @@ function image(a: ImageAttachment, ctx: MessageContext): HTMLElement | null {
   const src = safeUrl(ctx.resolve(a.url));
   if (!src) return null;
   const img = h('img', { src, alt: strings.imageAlt(a.name), loading: 'lazy', decoding: 'async' });
-  return h('a', { href: src, target: '_blank', rel: 'noopener noreferrer', class: 'att' }, img);
+  return h('a', { href: src, target: '_blank', rel: 'noopener noreferrer', class: 'att', 'data-image': a.image_id }, img);
 }
 
 /** A stored message, ready to insert; `data-id` lets live updates find (and skip) it. */
