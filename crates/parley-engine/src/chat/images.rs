@@ -55,7 +55,11 @@ pub async fn attach_image(
             size.1
         )));
     }
-    let purpose = upload.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let purpose = upload
+        .purpose
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
     if let Some(p) = purpose
         && crate::vision::purpose_kind(p).is_none()
     {

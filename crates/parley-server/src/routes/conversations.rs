@@ -326,9 +326,12 @@ async fn get_conversation(
     let rolling = conv.conversation.summary.clone();
     let insight = insight_of(&conv.conversation);
     let authors = parley_engine::chat::authors(&state.store, &messages).await?;
-    let analyses =
-        parley_engine::vision::for_conversation(&state.services, &caller.actor, conv.conversation.id)
-            .await?;
+    let analyses = parley_engine::vision::for_conversation(
+        &state.services,
+        &caller.actor,
+        conv.conversation.id,
+    )
+    .await?;
     let mut messages: Vec<InboxMessage> = messages
         .into_iter()
         .map(|m| message(&state.visitor_key, m, &authors))

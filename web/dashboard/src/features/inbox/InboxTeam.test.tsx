@@ -315,6 +315,23 @@ describe('the conversation pane', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
+  it('shows what was read from an image under it', async () => {
+    const w = world();
+    const analysis = { id: 'a1', image_id: 'i1', kind: 'invoice', status: 'done', summary: 'Invoice R-1 from ACME, total EUR 58.85 (amounts add up)' };
+    w.messages.c1 = [
+      message('m1', 'visitor', '', {
+        attachments: [{ kind: 'image', image_id: 'i1', content_type: 'image/png', bytes: 1200, name: 'r.png', url: '/api/v1/images/i1', purpose: 'invoice', analysis }],
+      }),
+      message('m2', 'visitor', '', {
+        attachments: [{ kind: 'image', image_id: 'i2', content_type: 'image/png', bytes: 900, name: 'mug.png', url: '/api/v1/images/i2', analysis: { ...analysis, id: 'a2', image_id: 'i2', kind: 'describe', status: 'unavailable', summary: null } }],
+      }),
+    ];
+    renderApp('/inbox/c1', routes(w));
+    const transcript = await screen.findByRole('list', { name: 'Transcript' });
+    expect(within(transcript).getByText('Invoice: Invoice R-1 from ACME, total EUR 58.85 (amounts add up)')).toBeTruthy();
+    expect(within(transcript).getByText('Description: not available on this server (see System health)')).toBeTruthy();
+  });
+
   it('says the visitor was asked to rate on resolving, then shows the rating', async () => {
     const w = world();
     renderApp('/inbox/c1', routes(w));

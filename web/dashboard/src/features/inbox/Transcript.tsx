@@ -5,9 +5,26 @@ import { Button } from '../../ui/Button';
 import { formatDateTime, formatRelative } from '../../ui/format';
 import { IntentChips, SentimentBadge } from '../../ui/insight/InsightBadges';
 import { Dialog } from '../../ui/Modal';
-import type { Attachment, ImageAttachment, Message } from './contract';
+import type { AnalysisNote, Attachment, ImageAttachment, Message } from './contract';
 
 const ROLE_LABEL: Record<string, string> = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
+
+const KIND_LABEL: Record<string, string> = { condition: 'Condition', invoice: 'Invoice', count: 'Count', describe: 'Description' };
+
+/** The line under an analysed image: its kind, then the summary or what became of it. */
+export function analysisLine(a: AnalysisNote): string {
+  const kind = KIND_LABEL[a.kind] ?? a.kind;
+  switch (a.status) {
+    case 'queued':
+      return `${kind}: analysing…`;
+    case 'done':
+      return `${kind}: ${a.summary ?? 'done'}`;
+    case 'unavailable':
+      return `${kind}: not available on this server (see System health)`;
+    default:
+      return `${kind}: the analysis failed`;
+  }
+}
 
 export function isImage(a: Attachment): a is ImageAttachment {
   return a.kind === 'image' && typeof (a as ImageAttachment).url === 'string' && (a as ImageAttachment).url !== '';
@@ -62,6 +79,7 @@ export function Transcript({ messages, botId }: { messages: Message[]; botId: st
                           <button type="button" className="message-image" onClick={() => setEnlarged(img)} aria-label={`Enlarge image ${img.name}`}>
                             <img src={img.url} alt={img.name} loading="lazy" />
                           </button>
+                          {img.analysis && <p className={`message-image-analysis analysis-${img.analysis.status}`}>{analysisLine(img.analysis)}</p>}
                         </li>
                       ))}
                     </ul>

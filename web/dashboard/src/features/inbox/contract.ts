@@ -29,7 +29,14 @@ export interface ImageAttachment {
   name: string;
   /** A link the viewer can open (inbox: /api/v1/images/{image_id}). */
   url: string;
+  /** What the visitor said the image is for (`return`, `invoice`, `count`, `other`). */
+  purpose?: string | null;
+  /** The newest analysis of the image; missing on servers from before image analysis. */
+  analysis?: AnalysisNote | null;
 }
+
+/** What was read from an image, in short (the full result: GET /api/v1/conversations/{id}/images). */
+export type AnalysisNote = Schemas['AnalysisNote'];
 
 export interface RatingRequestAttachment {
   kind: 'rating_request';
