@@ -227,7 +227,22 @@ async fn run(
                 .filter(|(s, _)| s == "failed")
                 .map(|(_, n)| n)
                 .sum();
-            anyhow::ensure!(failed == 0, "{failed} executions failed");
+            if failed > 0 {
+                let filter = execs::ExecutionFilter {
+                    status: Some("failed".into()),
+                    limit: 5,
+                    ..Default::default()
+                };
+                for e in execs::list(store.db(), ws.id, wf.workflow.id, &filter).await? {
+                    for st in execs::steps(store.db(), e.id).await? {
+                        eprintln!(
+                            "failed step {} attempt {}: {:?}",
+                            st.node_id, st.attempt, st.error
+                        );
+                    }
+                }
+                anyhow::bail!("{failed} executions failed");
+            }
             if done >= n {
                 break;
             }

@@ -413,7 +413,12 @@ impl Executor {
         } else {
             None
         };
-        let uncertain = earlier.is_some();
+        // A deferred attempt sent nothing (see `failed`); any other may have landed.
+        let uncertain = earlier.as_ref().is_some_and(|s| {
+            !s.output
+                .as_ref()
+                .is_some_and(|o| o.get("deferred").is_some())
+        });
         let (input, attempt) = match earlier {
             Some(s) => (s.input.unwrap_or(rendered), s.attempt + 1),
             None => (rendered, 1),
@@ -648,9 +653,11 @@ impl Executor {
                 ActionError::RetryAfter(after, _) => {
                     backoff().max(jitter(after.as_millis() as i64))
                 }
-                ActionError::Defer(after, _) => {
-                    // The attempt did not happen: the next one keeps its number.
+                ActionError::Defer(after, reason) => {
+                    // The attempt did not happen: the next one keeps its number and need
+                    // not look for an effect.
                     step.attempt -= 1;
+                    step.output = Some(json!({"deferred": reason}));
                     jitter(after.as_millis() as i64)
                 }
                 _ => backoff(),

@@ -202,8 +202,10 @@ async fn history(
     if let Err(r) = authed(&world, &headers) {
         return r;
     }
-    if world.failure("slack.conversations.history").is_some() {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    match world.failure("slack.conversations.history").as_deref() {
+        Some("rejected") => return error("not_in_channel"),
+        Some(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        None => {}
     }
     let channel = q.get("channel").cloned().unwrap_or_default();
     let with_metadata = q.get("include_all_metadata").map(String::as_str) == Some("true");

@@ -580,10 +580,10 @@ async fn slack_and_sheets_actions_record_receipts_and_never_repeat_an_effect() {
             "{post}"
         );
 
-        // 4. Unknown: the post's answer is lost and the history cannot be read. The step
+        // 4. Unknown: the post's answer is lost and the history may not be read. The step
         //    waits for a person, who marks it done; the execution then completes.
         c.fail("slack.chat.postMessage", "internal_error_after_apply", 1);
-        c.fail("slack.conversations.history", "unavailable", 5);
+        c.fail("slack.conversations.history", "rejected", 1);
         let wf3 = activate(
             &owner,
             chain("external:unknown", &[("post", json!({"action": "slack_message", "params": {"channel": "C0GENERAL", "text": "maybe"}}))]),

@@ -6,7 +6,7 @@
 //! atomically, so "not there" means "not written" and the append is retried). When the
 //! column cannot be read the step is `unknown`, for a person to resolve.
 
-use super::vendor::{action_error, is_ambiguous};
+use super::vendor::{action_error, check_failed, is_ambiguous};
 use super::{Action, ActionCall, ActionError, Done, Effect};
 use crate::integrations::{Integrations, spreadsheet_id};
 use async_trait::async_trait;
@@ -77,12 +77,7 @@ impl Action for SheetsAppend {
                         .await
                 })
                 .await
-                .map_err(|e| {
-                    ActionError::Unknown(format!(
-                        "an earlier attempt may have written the row, and the sheet could not be checked ({})",
-                        action_error(e)
-                    ))
-                })
+                .map_err(|e| check_failed(e, "written the row"))
         };
         if call.uncertain && written().await? {
             return Ok(Done::output(json!({"reconciled": true, "run_id": run_id})));
@@ -102,7 +97,7 @@ impl Action for SheetsAppend {
                     "{}; the row is not in the sheet, so it is written again",
                     action_error(e)
                 ))),
-                Err(_) => Err(action_error(e)),
+                Err(check) => Err(check),
             },
             Err(e) => Err(action_error(e)),
         }

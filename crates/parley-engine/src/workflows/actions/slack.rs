@@ -7,7 +7,7 @@
 //! for at once: found, the step is done with that receipt; not found, the post did not
 //! happen and is retried; the history unreadable, the step is `unknown` for a person.
 
-use super::vendor::{action_error, is_ambiguous};
+use super::vendor::{action_error, check_failed, is_ambiguous};
 use super::{Action, ActionCall, ActionError, Done, Effect};
 use crate::integrations::Integrations;
 use async_trait::async_trait;
@@ -83,7 +83,7 @@ impl Action for SlackMessage {
                     "{}; the message is not in the channel, so it is sent again",
                     action_error(e)
                 ))),
-                Err(_) => Err(action_error(e)),
+                Err(check) => Err(check),
             },
             Err(e) => Err(action_error(e)),
         }
@@ -102,12 +102,7 @@ async fn find(
             integrations.slack.find_by_run_id(&t, channel, run_id).await
         })
         .await
-        .map_err(|e| {
-            ActionError::Unknown(format!(
-                "an earlier attempt may have posted, and Slack's history could not be checked ({})",
-                action_error(e)
-            ))
-        })
+        .map_err(|e| check_failed(e, "posted"))
 }
 
 /// A channel id as given, or the id of a `#name`.

@@ -38,3 +38,14 @@ pub(super) fn action_error(e: TokenError) -> ActionError {
 pub(super) fn is_ambiguous(e: &TokenError) -> bool {
     matches!(e, TokenError::Vendor(VendorError::Ambiguous(_)))
 }
+
+/// A failed check for an earlier attempt's effect: retried later when the check may work
+/// then (a quota, an outage), `unknown` for a person when it cannot (no access).
+pub(super) fn check_failed(e: TokenError, what: &str) -> ActionError {
+    match action_error(e) {
+        ActionError::Permanent(m) => ActionError::Unknown(format!(
+            "an earlier attempt may have {what}, and that cannot be checked ({m})"
+        )),
+        later => later,
+    }
+}
