@@ -49,10 +49,31 @@ enum Command {
     /// Score messages from stdin (one per line): one JSON line each with sentiment, intents
     /// and lead fields.
     Analyze(analyze::AnalyzeArgs),
+    /// Sample data for demos and benchmarks.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
     /// Analytics rollups.
     Analytics {
         #[command(subcommand)]
         command: AnalyticsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Fill a bot with realistic conversations over the last 90 days (scored messages,
+    /// handoffs, leads, resolutions, ratings and their events), then rebuild analytics.
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        conversations: u64,
+        /// The bot to fill (default: the first workspace's first bot).
+        #[arg(long)]
+        bot: Option<uuid::Uuid>,
+        /// Same seed, same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
 }
 
@@ -126,6 +147,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             store.migrate().await.context("migrating")?;
             admin(&store, command).await
         }
+        Command::Demo {
+            command:
+                DemoCommand::Generate {
+                    conversations,
+                    bot,
+                    seed,
+                },
+        } => {
+            let store = open(&config).await?;
+            store.migrate().await.context("migrating")?;
+            let (workspace, bot) = demo_bot(&store, bot).await?;
+            let started = std::time::Instant::now();
+            let made =
+                parley_store::demo::generate(&store, workspace, bot, conversations, seed).await?;
+            let events = parley_engine::analytics::rebuild(&store)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "generated {} conversations, {} messages, {} events for bot {bot} in {:.1} s \
+                 (analytics rebuilt from {events} events)",
+                made.conversations,
+                made.messages,
+                made.events,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Analytics {
             command: AnalyticsCommand::Rebuild,
         } => {
@@ -142,6 +190,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The bot to fill and its workspace: the one named, or the oldest bot there is.
+async fn demo_bot(
+    store: &Store,
+    bot: Option<uuid::Uuid>,
+) -> anyhow::Result<(uuid::Uuid, uuid::Uuid)> {
+    parley_store::demo::bot(store, bot).await?.ok_or_else(|| {
+        anyhow::anyhow!("no bot to fill: start `parley serve` once (it creates one) or pass --bot")
+    })
 }
 
 async fn open(config: &Config) -> anyhow::Result<Store> {

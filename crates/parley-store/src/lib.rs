@@ -5,6 +5,7 @@
 //! [`ConnectionTrait`], so a use case can call several inside one transaction; every function
 //! that reads or writes tenant data takes the workspace it acts in.
 
+pub mod demo;
 pub mod entities;
 mod error;
 pub mod jobs;
