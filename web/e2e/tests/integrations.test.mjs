@@ -4,7 +4,9 @@
 // its field, a good one connecting; disconnecting; a cancelled consent shown on the Slack
 // card; connecting through the contract server's Allow page; a test message with its
 // receipt (and the message at the contract server, once); every grant revoked at Slack
-// turning the card into "needs reconnect"; and reconnecting.
+// turning the card into "needs reconnect"; reconnecting; and a workflow that posts to Slack
+// on negative sentiment, started by an angry widget message, its Slack receipt shown in the
+// execution log.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,6 +101,33 @@ after(async () => {
   await ctx?.close();
   await vendors?.stop();
 });
+
+const ANGRY = 'This is the third time I ask. Terrible, useless service, I am furious!';
+
+/** The widget API, as a visitor's browser would call it (no cookies). */
+async function widget(method, p, { bot, session, body } = {}) {
+  const res = await fetch(`${ctx.server.baseUrl}${p}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', 'X-Parley-Bot': bot, ...(session ? { 'X-Parley-Session': session } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** An admin API write as the logged-in browser (cookie plus the session's CSRF token). */
+async function apiSend(method, p, body) {
+  const me = await ctx.apiGet('/api/v1/auth/me');
+  const res = await page.request.fetch(p, {
+    method,
+    headers: { 'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json' },
+    data: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  assert.ok(res.ok(), `${method} ${p} -> ${res.status()}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
 
 const slack = () => page.getByRole('region', { name: 'Slack', exact: true });
 const slackState = async () => (await ctx.apiGet('/api/v1/integrations')).providers.find((p) => p.provider === 'slack');
@@ -250,6 +279,49 @@ test('integrations: connect Slack by token and through OAuth, test, needs reconn
     await page.waitForURL(settled);
     await slack().getByText(`Connected as ${TEAM.name}`, { exact: true }).waitFor();
     assert.equal((await slackState()).state, 'connected');
+  });
+
+  await step('negative sentiment posts to Slack through a workflow; the receipt is in the log', async () => {
+    const node = (id, type, data) => ({ id, type, position: { x: 0, y: 0 }, data });
+    const created = await apiSend('POST', '/api/v1/workflows', {
+      name: 'Unhappy visitors to Slack',
+      graph: {
+        nodes: [
+          node('t', 'trigger', { event: 'sentiment.negative' }),
+          node('post', 'action', {
+            action: 'slack_message',
+            params: { channel: '#general', style: 'negative_sentiment', text: 'Unhappy visitor: {{conversation.preview}}' },
+          }),
+          node('end', 'end', {}),
+        ],
+        edges: [
+          { id: 'a', source: 't', target: 'post' },
+          { id: 'b', source: 'post', target: 'end' },
+        ],
+      },
+    });
+    await apiSend('POST', `/api/v1/workflows/${created.id}/activate`);
+    const before = (await vendors.slackMessages()).length;
+    const bot = (await ctx.apiGet('/api/v1/bots')).items[0];
+    const started = await widget('POST', '/widget/v1/conversations', { bot: bot.public_key, body: {} });
+    await widget('POST', `/widget/v1/conversations/${started.conversation.id}/messages`, {
+      bot: bot.public_key,
+      session: started.session_token,
+      body: { text: ANGRY },
+    });
+    const messages = await eventually(vendors.slackMessages, (m) => m.length > before, { timeoutMs: 30_000 });
+    const posted = messages[messages.length - 1];
+    assert.equal(posted.channel, 'C0GENERAL');
+    assert.match(posted.text, /^Unhappy visitor: /);
+    assert.match(JSON.stringify(posted.blocks), /A visitor is unhappy/);
+    assert.match(JSON.stringify(posted.blocks), new RegExp(`/app/inbox/${started.conversation.id}`));
+    await page.goto(`/app/workflows/${created.id}/runs`);
+    const row = page.getByRole('table', { name: 'Executions' }).getByRole('row').filter({ hasText: 'Completed' });
+    await row.first().waitFor({ timeout: 30_000 });
+    await row.first().getByRole('link', { name: 'Steps' }).click();
+    await page.waitForURL(/\/app\/workflows\/executions\/[0-9a-f-]{36}$/);
+    await page.getByRole('list', { name: 'Steps' }).getByText(`Slack message ${posted.ts} in C0GENERAL`).waitFor();
+    await ctx.shot('integrations-execution-receipt.png');
   });
 
   await step('the page threw no uncaught errors and broke no CSP rule', () => {

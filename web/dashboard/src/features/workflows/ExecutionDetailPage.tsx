@@ -12,6 +12,7 @@ import type { ExecutionDetail, GraphNode, StepView } from './contract';
 import { actionLabel, describeNode, eventLabel } from './graph';
 import { RunBadge, elapsed, formatDuration } from './shared';
 import { useExecutionEvents } from './useExecutionEvents';
+import { receiptOf } from './receipt';
 import { workflowsApi } from './workflowsApi';
 import './workflows.css';
 
@@ -26,6 +27,24 @@ function Json({ label, value }: { label: string; value: unknown }) {
       <summary>{label}</summary>
       <pre className="wf-json">{JSON.stringify(value, null, 2)}</pre>
     </details>
+  );
+}
+
+/** The vendor's receipt of an integration step, linked to the record where there is one. */
+function Receipt({ output }: { output: unknown }) {
+  const receipt = receiptOf(output);
+  if (!receipt) return null;
+  return (
+    <p className="wf-step-receipt">
+      Receipt:{' '}
+      {receipt.href ? (
+        <a href={receipt.href} target="_blank" rel="noreferrer">
+          {receipt.text}
+        </a>
+      ) : (
+        receipt.text
+      )}
+    </p>
   );
 }
 
@@ -147,6 +166,7 @@ export function ExecutionDetailPage({ id }: { id: string }) {
                 {s.run_after && !s.finished_at && <span>Due {formatDateTime(s.run_after)}</span>}
               </div>
               {s.error && <p className="wf-step-error">{s.error}</p>}
+              <Receipt output={s.output} />
               <Json label="Input" value={s.input} />
               <Json label="Output" value={s.output} />
               {s.status === 'unknown' && manage && (
