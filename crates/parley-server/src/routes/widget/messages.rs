@@ -162,7 +162,7 @@ pub(super) async fn conversation_stream(
 
 /// A message's fields a visitor sees: [`MessageView`]'s (not the model, its latency or the
 /// message's scores).
-const MESSAGE_VIEW_FIELDS: [&str; 8] = [
+const MESSAGE_VIEW_FIELDS: [&str; 9] = [
     "id",
     "role",
     "text",
@@ -170,6 +170,7 @@ const MESSAGE_VIEW_FIELDS: [&str; 8] = [
     "attachments",
     "author",
     "rating_request",
+    "analysis",
     "created_at",
 ];
 
@@ -218,6 +219,8 @@ mod tests {
         let mut bot = json!({"conversation_id": "c", "message": view.clone()});
         let mut view = view;
         view["rating_request"] = json!(false);
+        // The bot's report on an image names it; other messages carry null.
+        view["analysis"] = json!(null);
         bot["message"]["model"] = json!("gpt-4o-mini");
         bot["message"]["latency_ms"] = json!(12);
         bot["message"]["insight"] = json!({"sentiment": 0.2});
