@@ -272,13 +272,15 @@ pub enum TriggerEvent {
     ConversationRated,
     ConversationReopened,
     HandoffRequested,
+    /// A Slack, HubSpot or Google connection needs a person to reconnect it.
+    IntegrationDisconnected,
     /// `external:<name>`; holds `<name>` (1-64 of `A-Z a-z 0-9 _ . -`).
     External(String),
 }
 
 impl TriggerEvent {
     /// The built-in events with their names.
-    pub const BUILTIN: [(TriggerEvent, &'static str); 11] = [
+    pub const BUILTIN: [(TriggerEvent, &'static str); 12] = [
         (TriggerEvent::MessageReceived, "message.received"),
         (TriggerEvent::ConversationStarted, "conversation.started"),
         (TriggerEvent::SentimentNegative, "sentiment.negative"),
@@ -290,6 +292,10 @@ impl TriggerEvent {
         (TriggerEvent::ConversationRated, "conversation.rated"),
         (TriggerEvent::ConversationReopened, "conversation.reopened"),
         (TriggerEvent::HandoffRequested, "handoff.requested"),
+        (
+            TriggerEvent::IntegrationDisconnected,
+            "integration.disconnected",
+        ),
     ];
 
     /// The event name as emitted (`intent.detected`, `external:order_shipped`).

@@ -14,6 +14,8 @@ export const EVENTS: ReadonlyArray<{ value: string; label: string }> = [
   { value: 'image.uploaded', label: 'A visitor uploads an image' },
   { value: 'image.analyzed', label: 'An uploaded image is analyzed' },
   { value: 'conversation.resolved', label: 'A conversation is resolved' },
+  { value: 'handoff.requested', label: 'A visitor asks for a person' },
+  { value: 'integration.disconnected', label: 'An integration needs reconnecting' },
 ];
 
 export const NODE_TYPES: ReadonlyArray<{ type: NodeType; label: string; hint: string }> = [
@@ -432,6 +434,8 @@ export function samplePayload(event: string | undefined, conversationId?: string
       return { ...conv, intent: 'return_request', condition: 'like_new', confidence: 0.9 };
     case 'lead.qualified':
       return { ...conv, score: 85 };
+    case 'integration.disconnected':
+      return { provider: 'slack', reason: 'Slack revoked Parley’s access (token_revoked)', account: 'Acme' };
     default:
       return { ...conv };
   }
