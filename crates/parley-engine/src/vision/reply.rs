@@ -43,7 +43,14 @@ pub fn bot_text(analysis: &Analysis) -> String {
             }
             text
         }
-        Analysis::Count(_) => format!("I count {}.", analysis.summary()),
+        // "About 12 screws (an estimate; ...)" reads on as "I count about 12 screws ...".
+        Analysis::Count(_) => {
+            let summary = analysis.summary();
+            match summary.strip_prefix("About ") {
+                Some(rest) => format!("I count about {rest}."),
+                None => format!("I count {summary}."),
+            }
+        }
         Analysis::Describe(d) => d.summary(),
     }
 }
