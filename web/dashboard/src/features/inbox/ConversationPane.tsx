@@ -14,6 +14,7 @@ import { SentimentTrend } from '../../ui/insight/SentimentTrend';
 import { useToast } from '../../ui/Toast';
 import { AssignMenu } from './AssignMenu';
 import { ContactPanel } from './ContactPanel';
+import { ConversationRuns } from './ConversationRuns';
 import type { Detail, Rating, Summary } from './contract';
 import { addTag, removeTag } from './inbox';
 import { formatWaiting, ratingText, sentimentLabelOf, stars, visitorLabel, visitorSecondary } from './labels';
@@ -191,6 +192,8 @@ export function ConversationPane({
       </div>
 
       <ContactPanel conversation={c} now={now} />
+
+      <ConversationRuns conversationId={c.id} now={now} />
 
       <Notes detail={detail} onDetail={onDetail} />
     </div>

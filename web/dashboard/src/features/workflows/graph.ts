@@ -3,20 +3,9 @@
 // React Flow's own shape, so a canvas node is a stored node plus React Flow's extras
 // (selected, measured, ...), which `toGraph` drops before saving.
 import type { DryStep, Graph, GraphEdge, GraphNode, NodeData, NodeType, TestResult, ValidationIssue } from './contract';
+import { EVENTS, eventLabel } from '../../lib/workflowEvents';
 
-/** The built-in events a trigger can start on (docs/workflows.md), with words for people. */
-export const EVENTS: ReadonlyArray<{ value: string; label: string }> = [
-  { value: 'message.received', label: 'A visitor sends a message' },
-  { value: 'conversation.started', label: 'A conversation starts' },
-  { value: 'sentiment.negative', label: 'Sentiment turns negative' },
-  { value: 'intent.detected', label: 'An intent is detected' },
-  { value: 'lead.qualified', label: 'A lead qualifies' },
-  { value: 'image.uploaded', label: 'A visitor uploads an image' },
-  { value: 'image.analyzed', label: 'An uploaded image is analyzed' },
-  { value: 'conversation.resolved', label: 'A conversation is resolved' },
-  { value: 'handoff.requested', label: 'A visitor asks for a person' },
-  { value: 'integration.disconnected', label: 'An integration needs reconnecting' },
-];
+export { EVENTS, eventLabel };
 
 export const NODE_TYPES: ReadonlyArray<{ type: NodeType; label: string; hint: string }> = [
   { type: 'trigger', label: 'Trigger', hint: 'The event that starts the workflow' },
@@ -27,14 +16,6 @@ export const NODE_TYPES: ReadonlyArray<{ type: NodeType; label: string; hint: st
   { type: 'end', label: 'End', hint: 'The workflow is done' },
 ];
 
-/** Words for an event name, `external:x` included. */
-export function eventLabel(event: string | undefined): string {
-  if (!event) return 'No event chosen';
-  const known = EVENTS.find((e) => e.value === event);
-  if (known) return known.label;
-  if (event.startsWith('external:')) return `External event “${event.slice('external:'.length)}”`;
-  return event;
-}
 
 /** Words for an action kind: `tag_conversation` → "Tag conversation". */
 export function actionLabel(kind: string | undefined): string {
