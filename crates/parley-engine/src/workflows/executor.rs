@@ -415,9 +415,9 @@ impl Executor {
         };
         // A deferred attempt sent nothing (see `failed`); any other may have landed.
         let uncertain = earlier.as_ref().is_some_and(|s| {
-            !s.output
+            s.output
                 .as_ref()
-                .is_some_and(|o| o.get("deferred").is_some())
+                .is_none_or(|o| o.get("deferred").is_none())
         });
         let (input, attempt) = match earlier {
             Some(s) => (s.input.unwrap_or(rendered), s.attempt + 1),
