@@ -56,15 +56,26 @@ impl PeriodSummary {
     }
 }
 
+/// The three reads of a period run side by side (separate pooled connections): the exact
+/// distinct-visitor count is the slowest of them (see docs/performance.md).
 pub async fn period(store: &Store, actor: &Actor, p: Period) -> EngineResult<PeriodSummary> {
     let r = p.range(actor);
-    let totals = rollup::totals(store.db(), r).await?;
+    let (totals, unique_visitors, executions) = tokio::try_join!(
+        rollup::totals(store.db(), r),
+        rollup::unique_visitors(store.db(), r),
+        rollup::executions_by_status(store.db(), r),
+    )?;
     Ok(PeriodSummary {
         kpis: def::kpis(&totals),
-        unique_visitors: rollup::unique_visitors(store.db(), r).await?,
-        executions: rollup::executions_by_status(store.db(), r).await?,
+        unique_visitors,
+        executions,
         totals,
     })
+}
+
+/// The rollup's counters summed over the period.
+pub async fn totals(store: &Store, actor: &Actor, p: Period) -> EngineResult<Totals> {
+    Ok(rollup::totals(store.db(), p.range(actor)).await?)
 }
 
 /// The period and, when asked, the one of the same length just before it.
@@ -74,14 +85,16 @@ pub async fn summary(
     p: Period,
     compare: bool,
 ) -> EngineResult<(PeriodSummary, Option<PeriodSummary>)> {
-    let now = period(store, actor, p).await?;
-    let before = if compare {
-        let (from, to) = def::previous_period(p.from, p.to);
-        Some(period(store, actor, Period { from, to, ..p }).await?)
-    } else {
-        None
+    let (from, to) = def::previous_period(p.from, p.to);
+    let previous = async {
+        match compare {
+            true => period(store, actor, Period { from, to, ..p })
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
     };
-    Ok((now, before))
+    Ok(tokio::try_join!(period(store, actor, p), previous)?)
 }
 
 /// Bucket sizes of a time series.

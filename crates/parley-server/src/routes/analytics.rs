@@ -330,9 +330,9 @@ async fn intents(
     Caller(caller): Caller,
     ApiQuery(q): ApiQuery<RangeQuery>,
 ) -> ApiResult<Json<IntentList>> {
-    let (now, _) = use_case::summary(&state.store, &caller.actor, q.period()?, false).await?;
+    let totals = use_case::totals(&state.store, &caller.actor, q.period()?).await?;
     Ok(Json(IntentList {
-        items: counts(now.totals.by_dim(metric::INTENT)),
+        items: counts(totals.by_dim(metric::INTENT)),
     }))
 }
 

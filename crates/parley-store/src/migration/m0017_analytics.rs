@@ -42,10 +42,32 @@ impl MigrationTrait for Migration {
             &["workspace_id", "metric", "hour"],
         ))
         .await?;
+        // Unique visitors of a period (not additive over hours, so counted from
+        // conversations): a covering index, so the count reads no conversation rows.
+        m.create_index(index(
+            "conversations_started",
+            "conversations",
+            &["workspace_id", "created_at", "bot_id", "visitor_id"],
+        ))
+        .await?;
+        // Executions of a period by status.
+        m.create_index(index(
+            "executions_started",
+            "executions",
+            &["workspace_id", "created_at", "status"],
+        ))
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, table) in [
+            ("conversations_started", "conversations"),
+            ("executions_started", "executions"),
+        ] {
+            m.drop_index(Index::drop().name(name).table(table).to_owned())
+                .await?;
+        }
         m.drop_table(Table::drop().table("analytics_hourly").to_owned())
             .await
     }
