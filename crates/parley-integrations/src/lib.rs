@@ -217,3 +217,17 @@ fn token_key(token: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters: a URL path segment or
+/// query value (Sheets ranges hold `!`, `'` and spaces; callback errors are free text).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -10,7 +10,7 @@
 //! operator's) and per user: token buckets keep a node under both.
 
 use crate::rate::{Cooldowns, KeyedBuckets, TokenBucket};
-use crate::{VendorError, VendorResult, field, retry_after, transport};
+use crate::{VendorError, VendorResult, field, percent_encode as encode, retry_after, transport};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -288,20 +288,6 @@ pub fn column_letter(mut n: usize) -> String {
     }
     out.reverse();
     String::from_utf8(out).expect("ASCII letters")
-}
-
-/// Percent-encodes a path segment (spreadsheet ids are safe; ranges hold `!`, `'`, spaces).
-fn encode(segment: &str) -> String {
-    let mut out = String::new();
-    for b in segment.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

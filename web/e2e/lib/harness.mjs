@@ -47,6 +47,33 @@ export async function openDashboard({ env = {} } = {}) {
       assert.equal(res.status(), 200, `GET ${p} -> ${res.status()}: ${await res.text()}`);
       return res.json();
     },
+    /** An admin API write as the logged-in browser (cookie plus the session's CSRF token). */
+    async apiSend(method, p, body) {
+      const me = await this.apiGet('/api/v1/auth/me');
+      const res = await page.request.fetch(p, {
+        method,
+        headers: { 'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json' },
+        data: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      assert.ok(res.ok(), `${method} ${p} -> ${res.status()}: ${text}`);
+      return text ? JSON.parse(text) : null;
+    },
+    /** The widget API as a visitor's browser calls it (no cookies): JSON `body` or a `form`. */
+    async widget(method, p, { bot, session, body, form } = {}) {
+      const res = await fetch(`${server.baseUrl}${p}`, {
+        method,
+        headers: {
+          ...(form ? {} : { 'Content-Type': 'application/json' }),
+          'X-Parley-Bot': bot,
+          ...(session ? { 'X-Parley-Session': session } : {}),
+        },
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
+      });
+      const text = await res.text();
+      assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
+      return text ? JSON.parse(text) : null;
+    },
     async close() {
       await browser.close();
       await server.stop();

@@ -17,6 +17,7 @@ const LINES = [
 ];
 
 let ctx;
+const widget = (...args) => ctx.widget(...args);
 let page;
 
 before(async () => {
@@ -28,20 +29,6 @@ after(async () => {
   await ctx?.close();
 });
 
-async function widget(method, p, { bot, session, body } = {}) {
-  const res = await fetch(`${ctx.server.baseUrl}${p}`, {
-    method,
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Parley-Bot': bot,
-      ...(session ? { 'X-Parley-Session': session } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
 const card = (key) => page.locator(`a.kpi-card[data-kpi="${key}"]`);
 const cardValue = async (key) => (await card(key).locator('.kpi-value').textContent()).trim();

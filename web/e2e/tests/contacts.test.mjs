@@ -21,6 +21,7 @@ const BODY = 'Hi {{visitor.name}}, standard shipping takes 3 to 5 business days.
 const EDITED = 'Hi {{visitor.name}}, express shipping takes 2 business days. {{agent.name}}';
 
 let ctx;
+const widget = (...args) => ctx.widget(...args);
 let page;
 
 before(async () => {
@@ -32,21 +33,6 @@ after(async () => {
   await ctx?.close();
 });
 
-/** The widget API, as a visitor's browser would call it (no cookies). */
-async function widget(method, p, { bot, session, body } = {}) {
-  const res = await fetch(`${ctx.server.baseUrl}${p}`, {
-    method,
-    headers: {
-      'Content-Type': 'application/json',
-      'X-Parley-Bot': bot,
-      ...(session ? { 'X-Parley-Session': session } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 

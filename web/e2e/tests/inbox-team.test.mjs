@@ -19,6 +19,7 @@ const IMAGE = 'damaged-box.png';
 const COMMENT = 'Sorted out in minutes, thank you.';
 
 let ctx;
+const widget = (...args) => ctx.widget(...args);
 let page;
 
 before(async () => {
@@ -30,21 +31,6 @@ after(async () => {
   await ctx?.close();
 });
 
-/** The widget API, as a visitor's browser would call it (no cookies). */
-async function widget(method, p, { bot, session, body, form } = {}) {
-  const res = await fetch(`${ctx.server.baseUrl}${p}`, {
-    method,
-    headers: {
-      ...(form ? {} : { 'Content-Type': 'application/json' }),
-      'X-Parley-Bot': bot,
-      ...(session ? { 'X-Parley-Session': session } : {}),
-    },
-    body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 const views = () => page.getByRole('navigation', { name: 'Views' });
 const list = () => page.getByRole('region', { name: 'Conversations' });

@@ -81,6 +81,8 @@ async function startVendors() {
 
 let vendors;
 let ctx;
+const widget = (...args) => ctx.widget(...args);
+const apiSend = (...args) => ctx.apiSend(...args);
 let page;
 
 before(async () => {
@@ -104,30 +106,7 @@ after(async () => {
 
 const ANGRY = 'This is the third time I ask. Terrible, useless service, I am furious!';
 
-/** The widget API, as a visitor's browser would call it (no cookies). */
-async function widget(method, p, { bot, session, body } = {}) {
-  const res = await fetch(`${ctx.server.baseUrl}${p}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'X-Parley-Bot': bot, ...(session ? { 'X-Parley-Session': session } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> ${res.status}: ${text}`);
-  return JSON.parse(text);
-}
 
-/** An admin API write as the logged-in browser (cookie plus the session's CSRF token). */
-async function apiSend(method, p, body) {
-  const me = await ctx.apiGet('/api/v1/auth/me');
-  const res = await page.request.fetch(p, {
-    method,
-    headers: { 'X-CSRF-Token': me.csrf_token, 'Content-Type': 'application/json' },
-    data: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  assert.ok(res.ok(), `${method} ${p} -> ${res.status()}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 const slack = () => page.getByRole('region', { name: 'Slack', exact: true });
 const slackState = async () => (await ctx.apiGet('/api/v1/integrations')).providers.find((p) => p.provider === 'slack');

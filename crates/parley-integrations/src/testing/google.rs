@@ -111,8 +111,15 @@ async fn revoke(
     Query(q): Query<HashMap<String, String>>,
     body: axum::body::Bytes,
 ) -> Response {
-    let form: HashMap<String, String> = serde_urlencoded_pairs(&body);
-    let Some(token) = q.get("token").or(form.get("token")).cloned() else {
+    // The form body decoded as a query string would be.
+    let form =
+        reqwest::Url::parse(&format!("http://form/?{}", String::from_utf8_lossy(&body))).ok();
+    let in_form = form.as_ref().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    });
+    let Some(token) = q.get("token").cloned().or(in_form) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
     let mut world = lock(&w);
@@ -120,15 +127,6 @@ async fn revoke(
     world.refresh.remove(&token);
     world.revoked_access.insert(token);
     StatusCode::OK.into_response()
-}
-
-/// `a=b&c=d` → map (enough for the revoke form).
-fn serde_urlencoded_pairs(body: &[u8]) -> HashMap<String, String> {
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.replace("%2F", "/")))
-        .collect()
 }
 
 /// The bearer's account and the per-user quota, or Google's error.

@@ -171,7 +171,7 @@ fn authed(world: &mut World, headers: &HeaderMap) -> Result<[(String, String); 3
     if !world.allow(&key, BURST, BURST_WINDOW) {
         return Err((
             StatusCode::TOO_MANY_REQUESTS,
-            rate_headers(world, &key, 0),
+            rate_headers(0),
             axum::Json(json!({"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
                 "errorType": "RATE_LIMIT", "correlationId": "00000000-0000-4000-8000-000000000000",
                 "policyName": "TEN_SECONDLY_ROLLING"})),
@@ -184,10 +184,10 @@ fn authed(world: &mut World, headers: &HeaderMap) -> Result<[(String, String); 3
     } else {
         BURST
     };
-    Ok(rate_headers(world, &key, remaining))
+    Ok(rate_headers(remaining))
 }
 
-fn rate_headers(_world: &World, _key: &str, remaining: u32) -> [(String, String); 3] {
+fn rate_headers(remaining: u32) -> [(String, String); 3] {
     [
         ("x-hubspot-ratelimit-max".into(), BURST.to_string()),
         (

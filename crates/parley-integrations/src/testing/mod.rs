@@ -363,10 +363,13 @@ fn consent_page(w: &Shared, vendor: &str, expected_client: &str, q: Query<Author
     };
     let state = q.state.clone().unwrap_or_default();
     let join = if redirect.contains('?') { '&' } else { '?' };
-    let allow = format!("{redirect}{join}code={code}&state={}", urlencode(&state));
+    let allow = format!(
+        "{redirect}{join}code={code}&state={}",
+        crate::percent_encode(&state)
+    );
     let cancel = format!(
         "{redirect}{join}error=access_denied&state={}",
-        urlencode(&state)
+        crate::percent_encode(&state)
     );
     Html(format!(
         "<!doctype html><html><head><title>{vendor}: allow Parley?</title></head><body style=\"font-family:sans-serif;max-width:32rem;margin:4rem auto\">\
@@ -435,17 +438,6 @@ fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
         .ok()?
         .strip_prefix("Bearer ")
         .map(str::to_string)
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn html_escape(s: &str) -> String {

@@ -223,7 +223,7 @@ async fn callback(
         Redirect::to(&format!(
             "/app/integrations?provider={}&error={}",
             provider.id(),
-            escape(error)
+            parley_integrations::percent_encode(error)
         ))
     };
     let Ok(Caller(caller)) = caller else {
@@ -510,17 +510,4 @@ async fn google_sheets(
             })
             .collect(),
     }))
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-fn escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -420,6 +420,11 @@ async fn activate(s: &Session, graph: Value) -> String {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{wf}");
     let id = wf["id"].as_str().unwrap().to_string();
+    activate_existing(s, &id).await;
+    id
+}
+
+async fn activate_existing(s: &Session, id: &str) {
     let (status, _) = s
         .call(
             Method::POST,
@@ -428,7 +433,6 @@ async fn activate(s: &Session, graph: Value) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    id
 }
 
 async fn fire(s: &Session, name: &str, payload: Value) {
@@ -651,14 +655,7 @@ async fn a_qualified_lead_lands_in_the_crm_once_with_an_owner_and_a_note() {
         assert_eq!(status, StatusCode::CREATED, "{wf}");
         assert_eq!(wf["missing_integrations"], json!([]), "{wf}");
         let id = wf["id"].as_str().unwrap().to_string();
-        let (status, _) = owner
-            .call(
-                Method::POST,
-                &format!("/api/v1/workflows/{id}/activate"),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK);
+        activate_existing(&owner, &id).await;
 
         let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
         let mut widget = helpers::Widget::of(&app, &bots["items"][0]);

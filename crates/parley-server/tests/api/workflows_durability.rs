@@ -149,11 +149,16 @@ async fn webhook_workflow(s: &Session, event: &str, url: &str) -> String {
         ],
         "edges": [{"source": "t", "target": "hook"}, {"source": "hook", "target": "end"}],
     });
+    create_active(s, event, graph).await
+}
+
+/// Creates and activates a workflow; its id.
+async fn create_active(s: &Session, name: &str, graph: Value) -> String {
     let (status, wf) = s
         .call(
             Method::POST,
             "/api/v1/workflows",
-            Some(json!({"name": event, "graph": graph})),
+            Some(json!({"name": name, "graph": graph})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{wf}");
@@ -431,23 +436,7 @@ async fn a_killed_node_posts_each_slack_message_and_sheet_row_exactly_once() {
         ],
         "edges": [{"source": "t", "target": "post"}, {"source": "post", "target": "row"}, {"source": "row", "target": "end"}],
     });
-    let (status, wf) = s
-        .call(
-            Method::POST,
-            "/api/v1/workflows",
-            Some(json!({"name": "burst", "graph": graph})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{wf}");
-    let workflow = wf["id"].as_str().unwrap().to_string();
-    let (status, _) = s
-        .call(
-            Method::POST,
-            &format!("/api/v1/workflows/{workflow}/activate"),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let workflow = create_active(&s, "burst", graph).await;
     post_events(&s, "burst", 0..200).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while contracts.world().slack_messages.len() < 40 {
