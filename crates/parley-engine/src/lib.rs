@@ -3,6 +3,7 @@
 //! and returns plain data for the server to render.
 
 pub mod accounts;
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
@@ -18,7 +19,11 @@ pub mod insight;
 pub mod integrations;
 pub mod knowledge;
 pub mod live;
+pub mod mail;
 pub mod maintenance;
+pub mod members;
+pub mod monitoring;
+pub mod privacy;
 pub mod secrets;
 pub mod services;
 pub mod tokens;
@@ -28,6 +33,7 @@ pub mod vision;
 pub mod widget_cache;
 pub mod worker;
 pub mod workflows;
+pub mod workspaces;
 
 pub use error::{Conflict, EngineError, EngineResult, IntegrationProblem};
 

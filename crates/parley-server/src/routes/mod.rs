@@ -1,6 +1,7 @@
 //! The admin API, one module per resource, each returning an `OpenApiRouter` so routes and
 //! their OpenAPI documentation are declared together.
 
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod auth;
@@ -12,11 +13,15 @@ pub mod health;
 pub mod images;
 pub mod integrations;
 pub mod knowledge;
+pub mod members;
+pub mod privacy;
 pub mod shared;
+pub mod system;
 pub mod team;
 pub mod tokens;
 pub mod widget;
 pub mod workflows;
+pub mod workspaces;
 
 use crate::state::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -37,4 +42,9 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(integrations::router())
         .merge(analytics::router())
         .merge(images::router())
+        .merge(members::router())
+        .merge(workspaces::router())
+        .merge(system::router())
+        .merge(alerts::router())
+        .merge(privacy::router())
 }

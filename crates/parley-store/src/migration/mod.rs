@@ -20,6 +20,10 @@ mod m0014_conversation_loop;
 mod m0015_integrations;
 mod m0016_image_analyses;
 mod m0017_analytics;
+mod m0018_team;
+mod m0019_monitoring;
+mod m0020_privacy;
+mod m0021_vision_corrections;
 
 pub struct Migrator;
 
@@ -44,6 +48,10 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_integrations::Migration),
             Box::new(m0016_image_analyses::Migration),
             Box::new(m0017_analytics::Migration),
+            Box::new(m0018_team::Migration),
+            Box::new(m0019_monitoring::Migration),
+            Box::new(m0020_privacy::Migration),
+            Box::new(m0021_vision_corrections::Migration),
         ]
     }
 }

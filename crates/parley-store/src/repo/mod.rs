@@ -2,6 +2,7 @@
 //! transaction) and, for tenant data, the workspace it acts in.
 
 pub mod accounts;
+pub mod alerts;
 pub mod analytics;
 pub mod audit;
 pub mod bots;
@@ -13,12 +14,17 @@ pub mod faqs;
 pub mod image_analyses;
 pub mod images;
 pub mod integrations;
+pub mod invitations;
 pub mod knowledge;
+pub mod nodes;
 pub mod outbox;
 pub mod presence;
+pub mod privacy;
+pub mod provider_stats;
 pub mod sessions;
 pub mod tokens;
 pub mod workflows;
+pub mod workspaces;
 
 use crate::StoreError;
 

@@ -31,6 +31,16 @@ const IntegrationsPage = lazy(() =>
 );
 // One chunk for the workflows area; it loads the canvas builder (React Flow) on its own route only.
 const WorkflowsArea = lazy(() => import('../features/workflows/WorkflowsArea').then((m) => ({ default: m.WorkflowsArea })));
+const MembersPage = lazy(() => import('../features/members/MembersPage').then((m) => ({ default: m.MembersPage })));
+const AcceptInvitePage = lazy(() => import('../features/members/AcceptInvitePage').then((m) => ({ default: m.AcceptInvitePage })));
+const ResetPasswordPage = lazy(() =>
+  import('../features/members/ResetPasswordPage').then((m) => ({ default: m.ResetPasswordPage })),
+);
+const WorkspaceSettingsPage = lazy(() =>
+  import('../features/workspaces/WorkspaceSettingsPage').then((m) => ({ default: m.WorkspaceSettingsPage })),
+);
+const SystemPage = lazy(() => import('../features/system/SystemPage').then((m) => ({ default: m.SystemPage })));
+const PrivacyPage = lazy(() => import('../features/privacy/PrivacyPage').then((m) => ({ default: m.PrivacyPage })));
 const TokensPage = lazy(() => import('../features/tokens/TokensPage').then((m) => ({ default: m.TokensPage })));
 // Handoff alerts ring on every page of the signed-in app, not only the inbox; loaded after the page.
 const HandoffAlerts = lazy(() => import('../features/inbox/HandoffAlerts').then((m) => ({ default: m.HandoffAlerts })));
@@ -85,6 +95,9 @@ export function App() {
       </Suspense>
     );
   }
+  if (route.page === 'accept-invite' || route.page === 'reset-password') {
+    return <Suspense fallback={booting}>{route.page === 'accept-invite' ? <AcceptInvitePage /> : <ResetPasswordPage />}</Suspense>;
+  }
   return (
     <Shell>
       {page(route)}
@@ -96,7 +109,9 @@ export function App() {
 }
 
 /** The page inside the shell. A bot's pages share its frame (header and tabs), which loads the bot. */
-function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): ReactNode {
+function page(
+  route: Exclude<Route, { redirect: string } | { page: 'login' } | { page: 'accept-invite' } | { page: 'reset-password' }>,
+): ReactNode {
   switch (route.page) {
     case 'bots':
       return (
@@ -198,6 +213,30 @@ function page(route: Exclude<Route, { redirect: string } | { page: 'login' }>): 
       return (
         <PageSuspense>
           <TokensPage />
+        </PageSuspense>
+      );
+    case 'members':
+      return (
+        <PageSuspense>
+          <MembersPage />
+        </PageSuspense>
+      );
+    case 'settings':
+      return (
+        <PageSuspense>
+          <WorkspaceSettingsPage />
+        </PageSuspense>
+      );
+    case 'system':
+      return (
+        <PageSuspense>
+          <SystemPage />
+        </PageSuspense>
+      );
+    case 'privacy':
+      return (
+        <PageSuspense>
+          <PrivacyPage />
         </PageSuspense>
       );
     case 'not-found':

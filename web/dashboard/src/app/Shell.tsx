@@ -89,6 +89,10 @@ const NAV: NavItem[] = [
   { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
   { to: '/workflows', label: 'Workflows', icon: FlowIcon },
   { to: '/integrations', label: 'Integrations', icon: PlugIcon },
+  { to: '/members', label: 'Members', icon: ContactsIcon },
+  { to: '/system', label: 'System', icon: ChartIcon, managersOnly: true },
+  { to: '/privacy', label: 'Privacy', icon: KeyIcon, managersOnly: true },
+  { to: '/settings', label: 'Settings', icon: FlowIcon, managersOnly: true },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];
 

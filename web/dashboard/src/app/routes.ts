@@ -20,6 +20,12 @@ export type Route =
   | { page: 'tokens' }
   | { page: 'integrations' }
   | { page: 'workflows'; path: string }
+  | { page: 'members' }
+  | { page: 'settings' }
+  | { page: 'system' }
+  | { page: 'privacy' }
+  | { page: 'accept-invite' }
+  | { page: 'reset-password' }
   | { page: 'not-found' }
   | { redirect: string };
 
@@ -27,6 +33,9 @@ export type Page = Extract<Route, { page: string }>['page'];
 
 export function resolveRoute(path: string, me: Me | null): Route {
   if (path === '/login') return me ? { redirect: '/bots' } : { page: 'login' };
+  // Reached from an emailed link, signed in or not: the token in the query string is the credential.
+  if (matchPath('/accept-invite', path)) return { page: 'accept-invite' };
+  if (matchPath('/reset-password', path)) return { page: 'reset-password' };
   if (!me) return { redirect: path === '/' ? '/login' : `/login?next=${encodeURIComponent(path)}` };
   if (path === '/' || path === '') return { redirect: '/bots' };
   if (matchPath('/bots', path)) return { page: 'bots' };
@@ -49,6 +58,10 @@ export function resolveRoute(path: string, me: Me | null): Route {
   if (matchPath('/integrations', path)) return { page: 'integrations' };
   // The workflows area (list, builder, runs, executions) resolves its own sub-paths.
   if (path === '/workflows' || path.startsWith('/workflows/')) return { page: 'workflows', path };
+  if (matchPath('/members', path)) return { page: 'members' };
+  if (matchPath('/settings', path)) return canManage(me.role) ? { page: 'settings' } : { redirect: '/bots' };
+  if (matchPath('/system', path)) return canManage(me.role) ? { page: 'system' } : { redirect: '/bots' };
+  if (matchPath('/privacy', path)) return canManage(me.role) ? { page: 'privacy' } : { redirect: '/bots' };
   if (matchPath('/tokens', path)) return canManage(me.role) ? { page: 'tokens' } : { redirect: '/bots' };
   return { page: 'not-found' };
 }
@@ -69,5 +82,11 @@ export const TITLES: Record<Page, string> = {
   tokens: 'API tokens',
   workflows: 'Workflows',
   integrations: 'Integrations',
+  members: 'Members',
+  settings: 'Workspace settings',
+  system: 'System',
+  privacy: 'Privacy',
+  'accept-invite': 'Join the workspace',
+  'reset-password': 'Reset password',
   'not-found': 'Not found',
 };

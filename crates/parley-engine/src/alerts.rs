@@ -1,0 +1,1 @@
+//! Alert rules, their evaluation and delivery (email, Slack, signed webhook) as jobs.

@@ -1,0 +1,1 @@
+//! The team: invitations, roles, deactivation, password resets.

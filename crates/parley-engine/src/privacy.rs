@@ -1,0 +1,1 @@
+//! A visitor's data on request: export as a ZIP, erasure everywhere, retention.

@@ -1,0 +1,1 @@
+//! Workspaces: creating them, switching between them, their settings.

@@ -1,0 +1,1 @@
+//! Alert rules per workspace and the state of each alert (firing, resolved, last sent).

@@ -1,0 +1,1 @@
+//! Invitations to a workspace and password-reset grants, stored hashed.

@@ -1,0 +1,1 @@
+//! Node heartbeats: one row per running `parley serve`.

@@ -1,0 +1,1 @@
+//! What one visitor left behind, found and erased across every table.

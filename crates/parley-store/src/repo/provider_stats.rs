@@ -1,0 +1,1 @@
+//! Model provider calls per bot and minute: requests, errors, latencies.

@@ -1,0 +1,1 @@
+//! Workspaces and their settings (name, time zone, default language).

@@ -1,0 +1,5 @@
+import { PageHeader } from '../../ui/Page';
+
+export function ResetPasswordPage() {
+  return <PageHeader title="Reset password" description="" />;
+}
