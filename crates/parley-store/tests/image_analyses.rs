@@ -74,6 +74,36 @@ async fn an_analysis_is_queued_finished_and_kept_to_its_workspace() {
                 .is_empty()
         );
         assert_eq!(analyses::get(c, ws, queued.id).await.unwrap(), done);
+
+        // An agent's correction sits beside the original, which stays as it was.
+        let agent = uuid::Uuid::now_v7();
+        let correction = analyses::Correction {
+            result: json!({"kind": "invoice", "total": 60.0}),
+            summary: "Invoice total 60.00".into(),
+            by: agent,
+            by_name: "Ada".into(),
+            note: Some("the 8 was a 0".into()),
+        };
+        let theirs = analyses::correct(c, other, queued.id, correction.clone()).await;
+        assert!(matches!(theirs, Err(StoreError::NotFound)), "{name}");
+        let fixed = analyses::correct(c, ws, queued.id, correction)
+            .await
+            .unwrap();
+        assert_eq!(fixed.result, done.result, "{name}: the original is kept");
+        assert_eq!(
+            fixed.corrected_result,
+            Some(json!({"kind": "invoice", "total": 60.0}))
+        );
+        assert_eq!(
+            fixed.corrected_summary.as_deref(),
+            Some("Invoice total 60.00")
+        );
+        assert_eq!(
+            (fixed.corrected_by, fixed.corrected_by_name.as_deref()),
+            (Some(agent), Some("Ada"))
+        );
+        assert_eq!(fixed.correction_note.as_deref(), Some("the 8 was a 0"));
+        assert!(fixed.corrected_at.is_some(), "{name}");
         db.close().await;
     }
 }

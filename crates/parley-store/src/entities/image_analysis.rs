@@ -28,6 +28,13 @@ pub struct Model {
     pub completion_tokens: Option<i32>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// An agent's correction, beside the original `result` (migration m0021).
+    pub corrected_result: Option<Json>,
+    pub corrected_summary: Option<String>,
+    pub corrected_by: Option<Uuid>,
+    pub corrected_by_name: Option<String>,
+    pub corrected_at: Option<i64>,
+    pub correction_note: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

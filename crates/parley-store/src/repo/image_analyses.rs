@@ -67,6 +67,12 @@ pub async fn queue(
         completion_tokens: None,
         created_at: now_ms(),
         finished_at: None,
+        corrected_result: None,
+        corrected_summary: None,
+        corrected_by: None,
+        corrected_by_name: None,
+        corrected_at: None,
+        correction_note: None,
     };
     let active: ActiveModel = model.clone().into();
     Entity::insert(active).exec_without_returning(c).await?;
@@ -149,4 +155,44 @@ pub async fn for_image(
         .order_by_desc(Column::Id)
         .all(c)
         .await?)
+}
+
+/// An agent's correction of a finished analysis.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    /// The corrected typed result, already validated by the caller.
+    pub result: serde_json::Value,
+    pub summary: String,
+    pub by: Uuid,
+    pub by_name: String,
+    pub note: Option<String>,
+}
+
+/// Stores `correction` beside the analysis's original result (a later correction replaces
+/// an earlier one; the audit log keeps each). Returns the row as stored.
+pub async fn correct(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+    correction: Correction,
+) -> StoreResult<ImageAnalysis> {
+    let active = ActiveModel {
+        corrected_result: Set(Some(correction.result)),
+        corrected_summary: Set(Some(correction.summary)),
+        corrected_by: Set(Some(correction.by)),
+        corrected_by_name: Set(Some(correction.by_name)),
+        corrected_at: Set(Some(now_ms())),
+        correction_note: Set(correction.note),
+        ..Default::default()
+    };
+    let updated = Entity::update_many()
+        .set(active)
+        .filter(Column::Id.eq(id))
+        .filter(Column::WorkspaceId.eq(workspace_id))
+        .exec(c)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(StoreError::NotFound);
+    }
+    get(c, workspace_id, id).await
 }
