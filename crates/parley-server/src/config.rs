@@ -150,6 +150,17 @@ pub struct Settings {
     /// default 300); each connected Google account also gets at most a fifth of it, up to 60.
     #[arg(long, global = true, env = "PARLEY_SHEETS_REQUESTS_PER_MINUTE")]
     pub sheets_requests_per_minute: Option<u32>,
+    /// SMTP server for invitations, password resets and alerts:
+    /// `smtp://user:pass@host:587` (STARTTLS), `smtps://…:465` (TLS), `smtp://host:25?tls=none`
+    /// (plain, a local relay). Unset: invitation links are shown to copy instead.
+    #[arg(long, global = true, env = "PARLEY_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of Parley's emails, `Name <address>` or `address` (default `parley@<SMTP host>`).
+    #[arg(long, global = true, env = "PARLEY_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// Whether owners may create further workspaces from the dashboard (default false).
+    #[arg(long, global = true, env = "PARLEY_ALLOW_WORKSPACE_CREATION")]
+    pub allow_workspace_creation: Option<bool>,
 }
 
 impl Settings {
@@ -201,6 +212,11 @@ impl Settings {
             sheets_requests_per_minute: self
                 .sheets_requests_per_minute
                 .or(other.sheets_requests_per_minute),
+            smtp_url: self.smtp_url.or(other.smtp_url),
+            smtp_from: self.smtp_from.or(other.smtp_from),
+            allow_workspace_creation: self
+                .allow_workspace_creation
+                .or(other.allow_workspace_creation),
         }
     }
 }
@@ -243,6 +259,10 @@ pub struct Config {
     pub min_free_disk: u64,
     /// Vendor hosts, the operator's OAuth apps, quotas.
     pub integrations: parley_engine::integrations::IntegrationSettings,
+    /// Outgoing email (SMTP settings, or none).
+    pub mail: parley_engine::mail::Mailer,
+    /// Owners may create workspaces from the dashboard.
+    pub allow_workspace_creation: bool,
 }
 
 /// The integrations' settings: an OAuth app per vendor whose id and secret are both set,
@@ -355,7 +375,16 @@ impl Config {
         let integrations = integration_settings(&vendor_settings, &public_url)?;
         let webhook_allow_hosts = AllowHosts::parse(s.webhook_allow_hosts.as_deref().unwrap_or(""))
             .map_err(|e| anyhow::anyhow!("PARLEY_WEBHOOK_ALLOW_HOSTS: {e}"))?;
+        let mail = match s.smtp_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => parley_engine::mail::Mailer::new(Some(
+                parley_engine::mail::SmtpSettings::parse(url, s.smtp_from.as_deref())
+                    .map_err(anyhow::Error::msg)?,
+            )),
+            _ => parley_engine::mail::Mailer::default(),
+        };
         Ok(Config {
+            mail,
+            allow_workspace_creation: s.allow_workspace_creation.unwrap_or(false),
             webhook_allow_hosts,
             bind,
             data_dir,
