@@ -19,6 +19,9 @@ pub async fn run(store: Store, every: Duration, shutdown: CancellationToken) {
         if let Err(e) = sweep(&store).await {
             tracing::warn!(error = %e, "maintenance sweep failed");
         }
+        if let Err(e) = crate::privacy::schedule_retention(&store).await {
+            tracing::warn!(error = %e, "queueing the daily retention job failed");
+        }
     }
 }
 
