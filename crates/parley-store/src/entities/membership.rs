@@ -11,6 +11,8 @@ pub struct Model {
     /// `owner`, `admin` or `agent` (see `parley_domain::Role`).
     pub role: String,
     pub created_at: i64,
+    /// Set when the member was deactivated: they keep their history but cannot sign in here.
+    pub deactivated_at: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

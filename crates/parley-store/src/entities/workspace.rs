@@ -8,6 +8,10 @@ pub struct Model {
     pub id: Uuid,
     pub name: String,
     pub created_at: i64,
+    /// IANA time zone analytics days are counted in (`None`: UTC).
+    pub time_zone: Option<String>,
+    /// Default language of new bots, a BCP 47 tag such as `en` or `pt-BR`.
+    pub bot_language: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -21,6 +21,8 @@ pub async fn create_workspace(c: &impl ConnectionTrait, name: &str) -> StoreResu
         id: Set(Uuid::now_v7()),
         name: Set(name.to_string()),
         created_at: Set(now_ms()),
+        time_zone: Set(None),
+        bot_language: Set(None),
     };
     Ok(model.insert(c).await?)
 }
@@ -90,30 +92,34 @@ pub async fn add_member(
         user_id: Set(user_id),
         role: Set(role.as_str().to_string()),
         created_at: Set(now_ms()),
+        deactivated_at: Set(None),
     };
     model.insert(c).await?;
     Ok(())
 }
 
-/// The user's role in one workspace, or `None` when they are not a member.
+/// The user's role in one workspace, or `None` when they are not a member (or were
+/// deactivated there).
 pub async fn role_in(
     c: &impl ConnectionTrait,
     workspace_id: Uuid,
     user_id: Uuid,
 ) -> StoreResult<Option<Role>> {
     let found = membership::Entity::find_by_id((workspace_id, user_id))
+        .filter(membership::Column::DeactivatedAt.is_null())
         .one(c)
         .await?;
     found.map(|m| parse_role(&m.role)).transpose()
 }
 
-/// The workspace a user lands in after logging in: their oldest membership.
+/// The workspace a user lands in after logging in: their oldest active membership.
 pub async fn home_workspace(
     c: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> StoreResult<Option<(Workspace, Role)>> {
     let Some(m) = membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::DeactivatedAt.is_null())
         .order_by_asc(membership::Column::CreatedAt)
         .one(c)
         .await?
