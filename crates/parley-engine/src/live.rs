@@ -16,6 +16,9 @@ use uuid::Uuid;
 pub const HANDOFF_REQUESTED: &str = "handoff.requested";
 /// A connection to Slack, HubSpot or Google changed: the Integrations page refreshes.
 pub const INTEGRATION_UPDATED: &str = "integration.updated";
+/// An image's analysis ended, was re-run or corrected: the inbox updates the line under the
+/// image and its analysis panel without a reload.
+pub const IMAGE_ANALYZED: &str = "image.analyzed";
 /// Events kept for slow subscribers before they start missing some (they then refetch).
 const CAPACITY: usize = 1024;
 /// The PostgreSQL channel live events cross nodes on.
@@ -30,6 +33,7 @@ const KINDS: &[&str] = &[
     "document.updated",
     "execution.updated",
     INTEGRATION_UPDATED,
+    IMAGE_ANALYZED,
     RESYNC,
 ];
 

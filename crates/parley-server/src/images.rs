@@ -41,9 +41,12 @@ pub struct AnalysisNote {
     pub kind: String,
     /// `queued`, `done`, `failed` or `unavailable`.
     pub status: String,
-    /// One line for under the image, once done.
+    /// One line for under the image, once done (the correction's, when corrected).
     #[schema(required)]
     pub summary: Option<String>,
+    /// The name of the agent who corrected the result, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected_by: Option<String>,
 }
 
 /// The analysis a bot message reports (the `image.analyze` job's message), if it is one.

@@ -21,8 +21,9 @@ const SOURCES: [(&str, &str, &str, &str); 3] = [
     (
         "auto-return-approval",
         "Auto-approve returns",
-        "When a returned item's photo shows it new or like new, approve the return and tell \
-         the visitor; otherwise hand the conversation to a person.",
+        "When the photo of an item sent back shows damage (a vision model's verdict, or an \
+         agent's correction), approve the return and give the visitor an RMA number; a \
+         blurry photo, an undamaged item or no verdict goes to a person.",
         include_str!("templates/auto-return-approval.json"),
     ),
     (

@@ -633,26 +633,25 @@ fn dry_run_walks_the_path_with_rendered_inputs() {
     let ctx = json!({
         "intent": "return_request",
         "visitor": {"email": "ann@example.com"},
-        "event": {"payload": {"condition": "like_new", "confidence": 0.93}},
+        "event": {"payload": {"condition": "damaged", "confidence": 0.93,
+                              "summary": "Damaged: a crack on the left hinge"}},
     });
     assert!(c.trigger_matches("image.analyzed", &ctx));
     let run = c.dry_run(&ctx, "conv-1");
     assert!(run.complete);
     let path: Vec<&str> = run.steps.iter().map(Step::node_id).collect();
-    assert_eq!(
-        path,
-        ["trigger", "check_condition", "approve", "confirm", "done"]
-    );
+    assert_eq!(path, ["trigger", "check_condition", "approve", "done"]);
     assert_eq!(
         run.steps[2],
         Step::Action {
             node_id: "approve".into(),
             kind: "approve_return".into(),
-            input: json!({"reason": "Photo shows the item like_new"}),
+            input: json!({"reason": "Photo shows damage: Damaged: a crack on the left hinge"}),
             retries: 3,
         }
     );
-    let worn = json!({"intent": "return_request", "event": {"payload": {"condition": "worn"}}});
+    // Like new, or unsure: a person decides.
+    let worn = json!({"intent": "return_request", "event": {"payload": {"condition": "like_new", "confidence": 0.95}}});
     let path: Vec<String> = c
         .dry_run(&worn, "c")
         .steps

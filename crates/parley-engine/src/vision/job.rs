@@ -40,16 +40,16 @@ impl AnalyzeHandler {
 }
 
 /// How an analysis ended, before it is recorded.
-struct Ended {
-    finished: Finished,
-    analysis: Option<Analysis>,
+pub(super) struct Ended {
+    pub(super) finished: Finished,
+    pub(super) analysis: Option<Analysis>,
     /// What the visitor is told (nothing when the deployment lacks a capability: that is
     /// the admin's to fix, and the visitor's photo is still there for a person).
     visitor_text: Option<String>,
 }
 
 impl Ended {
-    fn failed(status: &str, error: String, visitor_text: Option<String>) -> Ended {
+    pub(super) fn failed(status: &str, error: String, visitor_text: Option<String>) -> Ended {
         Ended {
             finished: Finished {
                 status: status.to_string(),
@@ -104,12 +104,7 @@ impl AnalyzeHandler {
         let db = self.services.store.db();
         let kind = Kind::parse(&row.kind)
             .ok_or_else(|| JobError::Permanent(format!("unknown kind {}", row.kind)))?;
-        let task = match kind {
-            Kind::Condition => Task::Condition,
-            Kind::Invoice => Task::Invoice,
-            Kind::Count => Task::Count { what: None },
-            Kind::Describe => Task::Describe { question: None },
-        };
+        let task = task_of(kind);
         let bot = match row.conversation_id {
             Some(id) => {
                 let conv = convs::get(db, row.workspace_id, id).await?;
@@ -117,10 +112,22 @@ impl AnalyzeHandler {
             }
             None => None,
         };
-        let model = bot
-            .as_ref()
-            .and_then(|b| b.model.clone().filter(|m| m.vision));
         let (_, bytes) = images::get(db, row.image_id).await?;
+        self.run_task(bot.as_ref(), &task, bytes, last_attempt)
+            .await
+    }
+
+    /// Normalises `bytes` and answers `task` with `bot`'s vision model when its settings
+    /// say it sees images, else with the offline analyzers. Shared by the job and by
+    /// `POST /api/v1/vision/analyze` (which passes `last_attempt`: it has no job to retry).
+    pub(super) async fn run_task(
+        &self,
+        bot: Option<&Bot>,
+        task: &Task,
+        bytes: Vec<u8>,
+        last_attempt: bool,
+    ) -> Result<Ended, JobError> {
+        let model = bot.and_then(|b| b.model.clone().filter(|m| m.vision));
         let (analyzer, uses_model, blocking_task) =
             (self.offline.clone(), model.is_some(), task.clone());
         // Decoding and OCR are CPU work (and a subprocess): off the async threads.
@@ -146,7 +153,7 @@ impl AnalyzeHandler {
         let normalize_ms = Some(normalized.elapsed.as_millis() as i32);
         let mut ended = match (model, bot) {
             (Some(settings), Some(bot)) => {
-                self.with_model(&bot, &settings, &task, &normalized, offline, last_attempt)
+                self.with_model(bot, &settings, task, &normalized, offline, last_attempt)
                     .await?
             }
             _ => offline_ended(offline.expect("offline runs without a model")),
@@ -261,10 +268,21 @@ impl AnalyzeHandler {
         if let (Some(conv), Some(message)) = (&conv, &message) {
             publish_message(&self.services.hub, conv, message);
         }
+        super::publish_analysis(&self.services.hub, &stored);
         metrics::counter!("parley_image_analyses_total", "kind" => row.kind.clone(), "status" => status.clone())
             .increment(1);
         tracing::info!(analysis = %row.id, kind = %row.kind, %status, "image analysed");
         Ok(())
+    }
+}
+
+/// The task for a stored kind (no count target or free question: the job has neither).
+pub(super) fn task_of(kind: Kind) -> Task {
+    match kind {
+        Kind::Condition => Task::Condition,
+        Kind::Invoice => Task::Invoice,
+        Kind::Count => Task::Count { what: None },
+        Kind::Describe => Task::Describe { question: None },
     }
 }
 

@@ -2,12 +2,17 @@
 //! upload's own transaction, the `image.analyze` job that runs it ([`job`]), and an agent's
 //! re-run with another kind. What the analysis can do, and how, is `parley-vision`'s.
 
+mod correct;
+mod direct;
 mod job;
 mod reply;
 
+pub use correct::{CorrectionInput, MAX_NOTE_CHARS, correct};
+pub use direct::{DirectResult, DirectUpload, VisionCheck, analyze_upload, check_vision};
 pub use job::AnalyzeHandler;
 pub use parley_vision::Kind;
 pub use parley_vision::ocr::Availability;
+pub use parley_vision::{Analysis, Task};
 
 use crate::services::Services;
 use crate::{Actor, EngineError, EngineResult};
@@ -170,17 +175,11 @@ pub async fn reanalyze(
         // workspace's image id must look like no image at all.
         return Err(EngineError::NotFound);
     };
-    // Stored as `,name,name,`.
-    let intents = match last.conversation_id {
-        Some(id) => convs::get(db, ws, id).await?.intents,
-        None => String::new(),
+    let choice = Choice {
+        kind,
+        source: "agent",
+        intent: intent_for(ctx, ws, last.conversation_id, kind).await?,
     };
-    let names: Vec<&str> = intents.split(',').filter(|s| !s.is_empty()).collect();
-    let mut choice = choose_kind(None, &names);
-    if kind == Kind::Condition && choice.intent.is_none() {
-        choice.intent = Some("return_request".into());
-    }
-    choice.kind = kind;
     let upload = Upload {
         image_id,
         conversation_id: last.conversation_id,
@@ -189,7 +188,56 @@ pub async fn reanalyze(
     let tx = ctx.store.begin().await?;
     let queued = queue(&tx, ws, upload, &choice, "agent", false).await?;
     tx.commit().await?;
+    publish_analysis(&ctx.hub, &queued);
     Ok(queued)
+}
+
+/// The intent workflows get with a re-run or corrected analysis of `kind`: the
+/// conversation's own (a return, refund or invoice intent), and `return_request` for a
+/// condition when the conversation has none, as for a photo the visitor sent for a return.
+pub(crate) async fn intent_for(
+    ctx: &Services,
+    ws: Uuid,
+    conversation_id: Option<Uuid>,
+    kind: Kind,
+) -> EngineResult<Option<String>> {
+    // Stored as `,name,name,`.
+    let intents = match conversation_id {
+        Some(id) => convs::get(ctx.store.db(), ws, id).await?.intents,
+        None => String::new(),
+    };
+    let names: Vec<&str> = intents.split(',').filter(|s| !s.is_empty()).collect();
+    let choice = choose_kind(None, &names);
+    Ok(match (kind, choice.kind) {
+        (Kind::Condition, Kind::Condition) => choice.intent,
+        (Kind::Condition, _) => Some("return_request".into()),
+        (k, c) if k == c => choice.intent,
+        _ => None,
+    })
+}
+
+/// The short form of an analysis shown under its image: the correction's summary when an
+/// agent corrected it, with who did.
+pub fn note_json(a: &ImageAnalysis) -> serde_json::Value {
+    json!({
+        "id": a.id, "image_id": a.image_id, "kind": a.kind, "status": a.status,
+        "summary": a.corrected_summary.clone().or_else(|| a.summary.clone()),
+        "corrected_by": a.corrected_by_name,
+    })
+}
+
+/// Tells the workspace's dashboards that an image's analysis changed (queued, ended,
+/// corrected), so the inbox updates the line under it without a reload.
+pub(crate) fn publish_analysis(hub: &crate::live::Hub, a: &ImageAnalysis) {
+    let Some(conversation_id) = a.conversation_id else {
+        return; // an API analysis: no conversation shows it
+    };
+    hub.publish(crate::live::LiveEvent {
+        workspace_id: a.workspace_id,
+        conversation_id: Some(conversation_id),
+        kind: crate::live::IMAGE_ANALYZED,
+        data: json!({"conversation_id": conversation_id, "analysis": note_json(a)}),
+    });
 }
 
 /// The analyses of a conversation's images, oldest first (404 for another workspace's).

@@ -1,5 +1,5 @@
 //! What was read from visitors' images: a conversation's analyses with their full results,
-//! and an agent's re-run with another kind.
+//! an agent's re-run with another kind, and an agent's correction of a result.
 
 use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(conversation_images))
         .routes(routes!(analyze_image))
+        .routes(routes!(correct_analysis))
 }
 
 /// One analysis of an image.
@@ -56,9 +57,44 @@ pub struct ImageAnalysisView {
     created_at: String,
     #[schema(required)]
     finished_at: Option<String>,
+    /// Tokens the model used (a model analysis).
+    #[schema(required)]
+    prompt_tokens: Option<i32>,
+    #[schema(required)]
+    completion_tokens: Option<i32>,
+    /// An agent's correction, stored beside `result` (which stays what was read).
+    #[schema(required)]
+    correction: Option<CorrectionView>,
 }
 
-fn view(a: ImageAnalysis) -> ImageAnalysisView {
+/// An agent's correction of an analysis.
+#[derive(Serialize, ToSchema)]
+pub struct CorrectionView {
+    /// The corrected typed result, checked like a model's answer.
+    #[schema(value_type = Object)]
+    result: serde_json::Value,
+    summary: String,
+    /// The agent's name when they corrected it.
+    by: String,
+    #[schema(required)]
+    by_id: Option<Uuid>,
+    at: String,
+    #[schema(required)]
+    note: Option<String>,
+}
+
+pub(crate) fn view(a: ImageAnalysis) -> ImageAnalysisView {
+    let correction = match (a.corrected_result, a.corrected_at) {
+        (Some(result), Some(at)) => Some(CorrectionView {
+            result,
+            summary: a.corrected_summary.unwrap_or_default(),
+            by: a.corrected_by_name.unwrap_or_default(),
+            by_id: a.corrected_by,
+            at: super::shared::rfc3339(at),
+            note: a.correction_note,
+        }),
+        _ => None,
+    };
     ImageAnalysisView {
         id: a.id,
         image_id: a.image_id,
@@ -75,6 +111,9 @@ fn view(a: ImageAnalysis) -> ImageAnalysisView {
         analyze_ms: a.analyze_ms,
         created_at: super::shared::rfc3339(a.created_at),
         finished_at: a.finished_at.map(super::shared::rfc3339),
+        prompt_tokens: a.prompt_tokens,
+        completion_tokens: a.completion_tokens,
+        correction,
     }
 }
 
@@ -85,7 +124,8 @@ pub fn note(a: &ImageAnalysis) -> AnalysisNote {
         image_id: a.image_id,
         kind: a.kind.clone(),
         status: a.status.clone(),
-        summary: a.summary.clone(),
+        summary: a.corrected_summary.clone().or_else(|| a.summary.clone()),
+        corrected_by: a.corrected_by_name.clone(),
     }
 }
 
@@ -139,4 +179,43 @@ async fn analyze_image(
     let queued = vision::reanalyze(&state.services, &caller.actor, parse_id(&id)?, kind).await?;
     state.jobs_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(view(queued))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    /// The whole corrected result of the analysis's kind, as `result` has it
+    /// (`{"verdict": "damaged", "damages": [...], "reasons": [...], "quality_issues": []}`);
+    /// `kind` may be left out, `confidence` defaults to 1.
+    #[schema(value_type = Object)]
+    result: serde_json::Value,
+    /// Why (optional, at most 1000 characters).
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Corrects the newest finished analysis of an image (any member). The correction is
+/// checked by the kind's rules (422 with the problems), stored beside the original result,
+/// audited (`image_analysis.corrected`), and written as `image.analyzed` with
+/// `corrected: true`, so workflows act on what the agent decided. The inbox updates live.
+#[utoipa::path(put, path = "/api/v1/images/{id}/analysis", tag = "inbox", params(("id" = Uuid, Path)),
+    request_body = CorrectionRequest,
+    responses(
+        (status = 200, body = ImageAnalysisView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+    ),
+)]
+async fn correct_analysis(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CorrectionRequest>,
+) -> ApiResult<Json<ImageAnalysisView>> {
+    let input = vision::CorrectionInput {
+        result: body.result,
+        note: body.note,
+    };
+    let stored = vision::correct(&state.services, &caller.actor, parse_id(&id)?, input).await?;
+    state.jobs_wake.notify_one();
+    Ok(Json(view(stored)))
 }

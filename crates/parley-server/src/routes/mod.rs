@@ -19,6 +19,7 @@ pub mod shared;
 pub mod system;
 pub mod team;
 pub mod tokens;
+pub mod vision;
 pub mod widget;
 pub mod workflows;
 pub mod workspaces;
@@ -42,6 +43,7 @@ pub fn api_v1() -> OpenApiRouter<AppState> {
         .merge(integrations::router())
         .merge(analytics::router())
         .merge(images::router())
+        .merge(vision::router())
         .merge(members::router())
         .merge(workspaces::router())
         .merge(system::router())

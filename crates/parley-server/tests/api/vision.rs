@@ -4,6 +4,7 @@
 //! and the auto-return-approval template acts on it.
 
 use crate::helpers::{Session, TestApp, Widget, start_with_workflows};
+use futures::StreamExt;
 use parley_store::entities::outbox;
 use parley_store::testing::test_stores;
 use parley_vision::fixtures::{self, Receipt};
@@ -307,7 +308,9 @@ async fn a_vision_model_judges_the_photo_and_the_return_is_approved() {
     for db in test_stores().await {
         let mock = parley_ai::testing::start().await;
         let verdict = json!({
-            "verdict": "like_new", "damages": [], "reasons": ["No marks or wear are visible."],
+            "verdict": "damaged",
+            "damages": [{"location": "left hinge", "description": "a crack", "severity": "moderate"}],
+            "reasons": ["The left hinge is cracked through."],
             "confidence": 0.93, "quality_issues": [],
         });
         mock.recorded
@@ -337,7 +340,7 @@ async fn a_vision_model_judges_the_photo_and_the_return_is_approved() {
         .await;
         let said = analysis_message(&w, &conv).await;
         assert_eq!(
-            said["text"], "The item looks like new in your photo.",
+            said["text"], "I can see a crack on the left hinge.",
             "{}",
             db.name
         );
@@ -358,9 +361,9 @@ async fn a_vision_model_judges_the_photo_and_the_return_is_approved() {
             .unwrap();
         assert!(url.starts_with("data:image/jpeg;base64,"));
 
-        // The template's "yes" branch: approved, and the visitor told.
+        // The template's "yes" branch: approved, and the visitor told the RMA number.
         let path = format!("/widget/v1/conversations/{conv}");
-        wait_for(
+        let approved = wait_for(
             "the approval",
             || async { w.call(Method::GET, &path, None).await.1 },
             |c| {
@@ -376,5 +379,360 @@ async fn a_vision_model_judges_the_photo_and_the_return_is_approved() {
             },
         )
         .await;
+        let text = approved["text"].as_str().unwrap();
+        assert!(text.contains("Your return number is RMA-"), "{text}");
+    }
+}
+
+/// The newest analysis of the conversation, once it is no longer queued.
+async fn finished(owner: &Session, conv: &str) -> Value {
+    wait_for(
+        "a finished analysis",
+        || async {
+            analyses(owner, conv)
+                .await
+                .last()
+                .cloned()
+                .unwrap_or(Value::Null)
+        },
+        |a| (a["status"] != "queued" && !a.is_null()).then(|| a.clone()),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_agent_corrects_a_result_and_the_return_workflow_acts_on_it() {
+    for db in test_stores().await {
+        let app = start_with_workflows(&db).await;
+        let owner = app.owner().await;
+        return_template(&owner).await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let mut w = Widget::of(&app, &bots["items"][0]);
+        let conv = w.start().await;
+
+        // Offline, a sharp photo of a damaged item is only "needs review": a person decides.
+        let sent = upload(
+            &w,
+            &conv,
+            fixtures::jpeg(&fixtures::product_photo(5), 90),
+            Some("return"),
+        )
+        .await;
+        let image_id = sent["attachments"][0]["image_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let done = finished(&owner, &conv).await;
+        assert_eq!(
+            done["result"]["verdict"], "needs_review",
+            "{}: {done}",
+            db.name
+        );
+        assert!(done["correction"].is_null());
+        // Everything the live stream says from here on.
+        let stream = owner
+            .request(Method::GET, "/api/v1/stream")
+            .send()
+            .await
+            .unwrap();
+        let mut live = stream.bytes_stream();
+
+        let path = format!("/api/v1/images/{image_id}/analysis");
+        // Checked like a model's answer: "damaged" needs a damage; the kind is the analysis's.
+        let (status, refused) = owner
+            .call(
+                Method::PUT,
+                &path,
+                Some(json!({"result": {"verdict": "damaged", "damages": [], "reasons": ["x"], "quality_issues": []}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert!(refused.to_string().contains("damage"), "{refused}");
+        let (status, refused) = owner
+            .call(
+                Method::PUT,
+                &path,
+                Some(json!({"result": {"kind": "count", "count": 2}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+
+        let correction = json!({
+            "result": {
+                "verdict": "damaged",
+                "damages": [{"location": "lid", "description": "a dent", "severity": "minor"}],
+                "reasons": ["The lid is dented (seen on the photo)."],
+                "quality_issues": [],
+            },
+            "note": "dent visible top left",
+        });
+        let other = app.owner_of_another_workspace().await;
+        let (status, _) = other
+            .call(Method::PUT, &path, Some(correction.clone()))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, fixed) = owner.call(Method::PUT, &path, Some(correction)).await;
+        assert_eq!(status, StatusCode::OK, "{}: {fixed}", db.name);
+        assert_eq!(fixed["result"], done["result"], "the original stays");
+        assert_eq!(fixed["correction"]["result"]["verdict"], "damaged");
+        assert_eq!(fixed["correction"]["result"]["confidence"], 1.0);
+        assert_eq!(fixed["correction"]["summary"], "Damaged: a dent (lid)");
+        assert_eq!(fixed["correction"]["note"], "dent visible top left");
+        assert!(!fixed["correction"]["by"].as_str().unwrap().is_empty());
+
+        // The inbox shows the corrected line, live and on reload.
+        let mut seen = String::new();
+        while !seen.contains("Damaged: a dent (lid)") {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), live.next())
+                .await
+                .expect("a live event")
+                .unwrap()
+                .unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains("event: image.analyzed"), "{seen}");
+        let (_, detail) = owner
+            .call(Method::GET, &format!("/api/v1/conversations/{conv}"), None)
+            .await;
+        let note = detail["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|m| m["attachments"].as_array().and_then(|a| a.first()).cloned())
+            .unwrap()["analysis"]
+            .clone();
+        assert_eq!(note["summary"], "Damaged: a dent (lid)", "{note}");
+        assert!(note["corrected_by"].is_string(), "{note}");
+
+        // Audited, and written as image.analyzed with corrected: true ...
+        let (_, audit) = owner.call(Method::GET, "/api/v1/audit", None).await;
+        let entry = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "image_analysis.corrected")
+            .cloned()
+            .unwrap_or_else(|| panic!("no audit entry: {audit}"));
+        assert_eq!(entry["details"]["after"], "Damaged: a dent (lid)");
+        let events = analyzed_events(&app).await;
+        let corrected = events
+            .iter()
+            .find(|e| e["corrected"] == true)
+            .expect("a corrected image.analyzed");
+        assert_eq!(corrected["condition"], "damaged");
+        assert_eq!(corrected["intent"], "return_request");
+        assert_eq!(corrected["original"]["verdict"], "needs_review");
+
+        // ... which the return template acts on: approved, with an RMA number.
+        let path = format!("/widget/v1/conversations/{conv}");
+        let approved = wait_for(
+            "the approval after the correction",
+            || async { w.call(Method::GET, &path, None).await.1 },
+            |c| {
+                c["messages"]
+                    .as_array()?
+                    .iter()
+                    .find(|m| {
+                        m["text"]
+                            .as_str()
+                            .is_some_and(|t| t.contains("Your return number is RMA-"))
+                    })
+                    .cloned()
+            },
+        )
+        .await;
+        assert_eq!(approved["role"], "bot");
+    }
+}
+
+async fn analyze_now(
+    s: &Session,
+    parts: &[(&str, &str)],
+    image: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
+    let mut form = Form::new();
+    if let Some(bytes) = image {
+        form = form.part("image", Part::bytes(bytes).file_name("x.png"));
+    }
+    for (k, v) in parts {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let r = s
+        .request(Method::POST, "/api/v1/vision/analyze")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn vision_analyze_answers_at_once_and_is_limited_to_managers_and_a_rate() {
+    for db in test_stores().await {
+        let app = start_with_workflows(&db).await;
+        let owner = app.owner().await;
+        let scene = fixtures::Scene::generate(3);
+        let (status, body) = analyze_now(
+            &owner,
+            &[("kind", "count"), ("what", "discs")],
+            Some(fixtures::jpeg(&scene.image, 90)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", db.name);
+        let a = &body["analysis"];
+        assert_eq!(
+            (a["kind"].as_str(), a["kind_source"].as_str()),
+            (Some("count"), Some("api"))
+        );
+        assert_eq!(a["status"], "done", "{a}");
+        assert_eq!(a["provider"], "classical");
+        let counted = a["result"]["count"].as_u64().unwrap();
+        assert!(
+            counted.abs_diff(u64::from(scene.count)) <= 2,
+            "{counted} vs {}",
+            scene.count
+        );
+        assert_eq!(
+            a["result"]["boxes"].as_array().unwrap().len() as u64,
+            counted
+        );
+        assert!(a["normalize_ms"].is_number());
+
+        // A free question needs a vision model: honest "unavailable" without one.
+        let (status, body) = analyze_now(
+            &owner,
+            &[("question", "Is the seal broken?")],
+            Some(fixtures::jpeg(&fixtures::product_photo(1), 85)),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["analysis"]["kind"], "describe");
+        assert_eq!(body["analysis"]["status"], "unavailable", "{body}");
+
+        // Clear errors at the edge.
+        let png = fixtures::png(&scene.image);
+        let (status, body) = analyze_now(&owner, &[("kind", "selfie")], Some(png.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, body) = analyze_now(&owner, &[], Some(png.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _) = analyze_now(&owner, &[("kind", "count")], None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = analyze_now(
+            &owner,
+            &[
+                ("kind", "count"),
+                ("bot_id", "00000000-0000-7000-8000-000000000000"),
+            ],
+            Some(png.clone()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // An iPhone HEIC photo: refused by the normaliser with what to do.
+        let (status, body) = analyze_now(
+            &owner,
+            &[("kind", "condition")],
+            Some(fixtures::heic_header()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["analysis"]["status"], "failed");
+        assert!(
+            body["analysis"]["error"].as_str().unwrap().contains("HEIC"),
+            "{body}"
+        );
+
+        // Agents may not; managers get 20 a minute (the 4 above that ran count).
+        let (_, token) = owner
+            .call(
+                Method::POST,
+                "/api/v1/tokens",
+                Some(json!({"name": "a", "role": "agent"})),
+            )
+            .await;
+        let agent = app.with_token(token["secret"].as_str().unwrap());
+        let (status, _) = analyze_now(&agent, &[("kind", "count")], Some(png.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let mut refused = None;
+        for _ in 0..20 {
+            let (status, body) = analyze_now(
+                &owner,
+                &[("kind", "condition")],
+                Some(fixtures::heic_header()),
+            )
+            .await;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                refused = Some(body);
+                break;
+            }
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let refused = refused.expect("a 429 within the minute");
+        assert!(
+            refused.to_string().contains("20 images a minute"),
+            "{refused}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_test_vision_button_says_whether_the_model_sees() {
+    for db in test_stores().await {
+        let mock = parley_ai::testing::start().await;
+        let app = start_with_workflows(&db).await;
+        let owner = app.owner().await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let bot = bots["items"][0].clone();
+        let id = bot["id"].as_str().unwrap();
+        let test = format!("/api/v1/bots/{id}/vision/test");
+        let (status, check) = owner.call(Method::POST, &test, None).await;
+        assert_eq!(status, StatusCode::OK, "{check}");
+        assert_eq!(check["ok"], false);
+        assert!(
+            check["error"].as_str().unwrap().contains("no model"),
+            "{check}"
+        );
+
+        let mut settings = json!({"base_url": mock.base_url, "model": "eyes", "temperature": 0.2,
+            "max_tokens": 256, "context_tokens": 4096, "api_key": mock.api_key, "vision": false});
+        let model = format!("/api/v1/bots/{id}/model");
+        owner
+            .call(Method::PUT, &model, Some(settings.clone()))
+            .await;
+        let (_, check) = owner.call(Method::POST, &test, None).await;
+        assert!(
+            check["error"].as_str().unwrap().contains("Sees images"),
+            "{check}"
+        );
+
+        settings["vision"] = json!(true);
+        owner.call(Method::PUT, &model, Some(settings)).await;
+        let saw = json!({"description": "A red square on white.", "tags": ["square"],
+                         "answer": "Red.", "confidence": 0.9});
+        mock.recorded
+            .lock()
+            .unwrap()
+            .scripted
+            .insert("eyes".into(), saw.to_string());
+        let (_, check) = owner.call(Method::POST, &test, None).await;
+        assert_eq!(check["ok"], true, "{}: {check}", db.name);
+        assert_eq!(
+            (check["reply"].as_str(), check["model"].as_str()),
+            (Some("Red."), Some("eyes"))
+        );
+
+        let blind =
+            json!({"description": "A square.", "tags": [], "answer": "Blue.", "confidence": 0.9});
+        mock.recorded
+            .lock()
+            .unwrap()
+            .scripted
+            .insert("eyes".into(), blind.to_string());
+        let (_, check) = owner.call(Method::POST, &test, None).await;
+        assert_eq!(check["ok"], false);
+        assert!(
+            check["error"].as_str().unwrap().contains("red square"),
+            "{check}"
+        );
     }
 }
