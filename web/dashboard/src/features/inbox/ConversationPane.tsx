@@ -14,6 +14,7 @@ import { SentimentTrend } from '../../ui/insight/SentimentTrend';
 import { useToast } from '../../ui/Toast';
 import { AssignMenu } from './AssignMenu';
 import { ContactPanel } from './ContactPanel';
+import { ImageAnalyses } from './ImageAnalyses';
 import { ConversationRuns } from './ConversationRuns';
 import type { Detail, Rating, Summary } from './contract';
 import { addTag, removeTag } from './inbox';
@@ -169,6 +170,8 @@ export function ConversationPane({
       )}
 
       <Transcript messages={detail.messages} botId={c.bot_id} />
+
+      <ImageAnalyses detail={detail} now={now} />
 
       {c.human_handoff ? (
         <ReplyBox detail={detail} onDetail={onDetail} />

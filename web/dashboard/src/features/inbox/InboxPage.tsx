@@ -132,7 +132,7 @@ export function InboxPage({ conversationId }: { conversationId?: string | undefi
         return;
       }
       apply(event);
-      if (event.type !== 'document.updated') refreshCounts();
+      if (event.type !== 'document.updated' && event.type !== 'image.analyzed') refreshCounts();
       const openId = latestDetail()?.conversation.id;
       if (event.type === 'message.created' && event.data.message.role === 'visitor' && openId === event.data.conversation_id) {
         void refreshDetail(event.data.conversation_id);

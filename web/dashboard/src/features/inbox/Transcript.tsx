@@ -17,8 +17,10 @@ export function analysisLine(a: AnalysisNote): string {
   switch (a.status) {
     case 'queued':
       return `${kind}: analysing…`;
-    case 'done':
-      return `${kind}: ${a.summary ?? 'done'}`;
+    case 'done': {
+      const by = (a as { corrected_by?: string | null }).corrected_by;
+      return `${kind}: ${a.summary ?? 'done'}${by ? ` (corrected by ${by})` : ''}`;
+    }
     case 'unavailable':
       return `${kind}: not available on this server (see System health)`;
     default:

@@ -112,4 +112,6 @@ export type InboxEvent =
   | { type: 'handoff.requested'; data: { conversation_id: string; conversation: Summary | null; changes: Partial<Summary> } }
   /** The server dropped events for this slow client: fetch again. */
   | { type: 'resync'; data: Record<string, never> }
+  /** An image's analysis was queued, ended or corrected: the line under it changes. */
+  | { type: 'image.analyzed'; data: { conversation_id: string; analysis: AnalysisNote } }
   | Extract<LiveEvent, { type: 'document.updated' }>;

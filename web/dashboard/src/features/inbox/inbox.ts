@@ -1,11 +1,12 @@
 // Inbox logic without React: live events (GET /api/v1/stream) applied to what the
 // page shows, and the stream's events parsed. Filters and views are in filters.ts.
 import { LIVE_EVENT_TYPES } from '../../api/conversations';
-import type { Detail, InboxEvent, Message, Summary } from './contract';
+import type { AnalysisNote, Detail, InboxEvent, Message, Summary } from './contract';
+import { applyAnalysisNote } from './imageAnalysis';
 import { effectiveSort, matchesFilters, sortItems, type InboxFilters } from './filters';
 
 /** The stream's events the inbox listens to: the API's, and issue 28's handoff request. */
-export const INBOX_EVENT_TYPES = [...LIVE_EVENT_TYPES, 'handoff.requested', 'resync'] as const;
+export const INBOX_EVENT_TYPES = [...LIVE_EVENT_TYPES, 'handoff.requested', 'resync', 'image.analyzed'] as const;
 
 export interface LiveState {
   items: Summary[];
@@ -172,6 +173,10 @@ export function applyLiveEvent(state: LiveState, event: InboxEvent, filters: Inb
         : mergeChanges(state, event.data.conversation_id, event.data.changes, filters, meId);
     case 'conversation.changed':
       return mergeChanges(state, event.data.conversation_id, event.data.changes, filters, meId);
+    case 'image.analyzed': {
+      const detail = state.detail ? applyAnalysisNote(state.detail, event.data.conversation_id, event.data.analysis) : null;
+      return { state: { items: state.items, detail }, refetchList: false };
+    }
     default:
       return { state, refetchList: false };
   }
@@ -282,6 +287,11 @@ export function parseLiveEvent(type: string, data: string): InboxEvent | null {
     return null;
   }
   if (type === 'resync') return { type, data: {} };
+  if (type === 'image.analyzed' && typeof d.conversation_id === 'string' && typeof d.analysis === 'object' && d.analysis) {
+    const a = d.analysis as AnalysisNote;
+    if (typeof a.image_id !== 'string' || typeof a.status !== 'string') return null;
+    return { type, data: { conversation_id: d.conversation_id, analysis: a } };
+  }
   if (type === 'document.updated' && typeof d.bot_id === 'string') {
     return { type, data: d as { bot_id: string; document: unknown } };
   }
