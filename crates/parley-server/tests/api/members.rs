@@ -340,6 +340,11 @@ async fn roles_change_and_deactivation_stops_sessions_and_tokens_at_once() {
             .unwrap()
             .clone();
         assert_eq!(row["status"], "deactivated");
+        let (_, agents) = owner.call(Method::GET, "/api/v1/agents", None).await;
+        assert!(
+            !agents.to_string().contains("ada@example.org"),
+            "nobody assigns work to a deactivated member: {agents}"
+        );
 
         // Reactivated, she signs in again (her token stays revoked).
         let (status, _) = owner

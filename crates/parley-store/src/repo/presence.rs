@@ -44,14 +44,15 @@ pub struct Agent {
     pub presence: &'static str,
 }
 
-/// The workspace's members, by name, with their presence.
+/// The workspace's active members (not deactivated ones), by name, with their presence.
 pub async fn agents(c: &impl ConnectionTrait, workspace_id: Uuid) -> StoreResult<Vec<Agent>> {
     let sql = "SELECT users.id, users.name, users.email, memberships.role, \
                       presence.status, presence.seen_at \
                FROM memberships JOIN users ON users.id = memberships.user_id \
                LEFT JOIN presence ON presence.user_id = users.id \
                  AND presence.workspace_id = memberships.workspace_id \
-               WHERE memberships.workspace_id = $1 ORDER BY users.name, users.id";
+               WHERE memberships.workspace_id = $1 AND memberships.deactivated_at IS NULL \
+               ORDER BY users.name, users.id";
     let rows = c
         .query_all_raw(crate::raw(
             c.get_database_backend(),

@@ -5,6 +5,7 @@ import { Link, navigate, useLocation } from '../lib/router';
 import { canManage, useMe, useSession } from '../lib/session';
 import { Button } from '../ui/Button';
 import { useToast } from '../ui/Toast';
+import { WorkspaceSwitcher } from '../features/workspaces/WorkspaceSwitcher';
 
 interface NavItem {
   to: string;
@@ -152,7 +153,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <span className="workspace-avatar" aria-hidden="true">
               {me.workspace.name.trim().charAt(0).toUpperCase() || 'W'}
             </span>
-            <span className="workspace-name">{me.workspace.name}</span>
+            <WorkspaceSwitcher />
           </div>
           <div className="topbar-user">
             <span className="role-pill">{me.role}</span>

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../../api/context';
 import { ApiError } from '../../api/errors';
-import { navigate, useLocation } from '../../lib/router';
+import { Link, navigate, useLocation } from '../../lib/router';
 import { useSession } from '../../lib/session';
 import { useSecondsUntil } from '../../lib/useSecondsUntil';
 import { Button } from '../../ui/Button';
@@ -103,6 +103,9 @@ export function LoginPage() {
             Sign in
           </Button>
         </form>
+        <p className="auth-subtitle">
+          <Link to="/reset-password">Forgot password?</Link>
+        </p>
       </div>
     </main>
   );
