@@ -26,6 +26,7 @@ import { HandoffCard } from './HandoffCard';
 import { KeysCard, rotatedMessage } from './KeysCard';
 import { ModelCard } from './ModelCard';
 import { TryPanel } from './TryPanel';
+import { VisionCard } from './VisionCard';
 import { WidgetPreview } from './WidgetPreview';
 
 /** The form's fields held as text (the handoff card edits the rest). */
@@ -284,6 +285,7 @@ export function BotDetailPage({ bot, onBotChange }: { bot: Bot; onBotChange: (bo
             )}
           </form>
           <ModelCard bot={bot} manage={manage} onBotChange={onBotChange} />
+          <VisionCard botId={bot.id} manage={manage} vision={bot.model?.vision ?? false} />
           <TryPanel botId={bot.id} />
         </div>
 
