@@ -148,6 +148,7 @@ impl WorkerPool {
                             config: self.config.clone(),
                         };
                         running.spawn(async move {
+                            let _busy = crate::monitoring::busy_worker();
                             ctx.run_one(job).await;
                             drop(permit);
                         });

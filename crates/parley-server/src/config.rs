@@ -161,6 +161,12 @@ pub struct Settings {
     /// Whether owners may create further workspaces from the dashboard (default false).
     #[arg(long, global = true, env = "PARLEY_ALLOW_WORKSPACE_CREATION")]
     pub allow_workspace_creation: Option<bool>,
+    /// Seconds between alert evaluations (default 30; one node evaluates each tick).
+    #[arg(long, global = true, env = "PARLEY_ALERT_INTERVAL_SECS")]
+    pub alert_interval_secs: Option<u64>,
+    /// Seconds between this node's heartbeats and model-call statistics flushes (default 15).
+    #[arg(long, global = true, env = "PARLEY_HEARTBEAT_SECS")]
+    pub heartbeat_secs: Option<u64>,
 }
 
 impl Settings {
@@ -217,6 +223,8 @@ impl Settings {
             allow_workspace_creation: self
                 .allow_workspace_creation
                 .or(other.allow_workspace_creation),
+            alert_interval_secs: self.alert_interval_secs.or(other.alert_interval_secs),
+            heartbeat_secs: self.heartbeat_secs.or(other.heartbeat_secs),
         }
     }
 }
@@ -263,6 +271,10 @@ pub struct Config {
     pub mail: parley_engine::mail::Mailer,
     /// Owners may create workspaces from the dashboard.
     pub allow_workspace_creation: bool,
+    /// How often alerts are evaluated.
+    pub alert_interval: Duration,
+    /// How often this node beats and flushes its model-call counts.
+    pub heartbeat: Duration,
 }
 
 /// The integrations' settings: an OAuth app per vendor whose id and secret are both set,
@@ -385,6 +397,8 @@ impl Config {
         Ok(Config {
             mail,
             allow_workspace_creation: s.allow_workspace_creation.unwrap_or(false),
+            alert_interval: Duration::from_secs(s.alert_interval_secs.unwrap_or(30).clamp(1, 3600)),
+            heartbeat: Duration::from_secs(s.heartbeat_secs.unwrap_or(15).clamp(1, 60)),
             webhook_allow_hosts,
             bind,
             data_dir,

@@ -317,3 +317,93 @@ fn truncate_error(error: &str) -> String {
     }
     format!("{}…", &error[..end])
 }
+
+/// Queued jobs per kind, and when the oldest due one was due (for the System page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindDepth {
+    pub kind: String,
+    pub queued: u64,
+    pub running: u64,
+    pub dead: u64,
+    /// `run_at` of the oldest queued job that is due now (epoch ms).
+    pub oldest_due_at: Option<i64>,
+}
+
+/// Queued, running and dead jobs by kind (done jobs are not read: the index on
+/// `(status, run_at)` serves each status).
+pub async fn depth_by_kind(c: &impl ConnectionTrait) -> StoreResult<Vec<KindDepth>> {
+    let sql = "SELECT kind, status, COUNT(*) AS n, \
+                      MIN(CASE WHEN status = 'queued' AND run_at <= $1 THEN run_at END) AS due \
+               FROM jobs WHERE status IN ('queued', 'running', 'dead') \
+               GROUP BY kind, status ORDER BY kind";
+    let rows = c
+        .query_all_raw(raw(c.get_database_backend(), sql, vec![now_ms().into()]))
+        .await?;
+    let mut out: Vec<KindDepth> = Vec::new();
+    for row in rows {
+        let kind: String = row.try_get("", "kind")?;
+        let status: String = row.try_get("", "status")?;
+        let n: i64 = row.try_get("", "n")?;
+        let due: Option<i64> = row.try_get("", "due")?;
+        if out.last().is_none_or(|d| d.kind != kind) {
+            out.push(KindDepth {
+                kind: kind.clone(),
+                queued: 0,
+                running: 0,
+                dead: 0,
+                oldest_due_at: None,
+            });
+        }
+        let d = out.last_mut().expect("pushed above");
+        let n = n.max(0) as u64;
+        match status.as_str() {
+            QUEUED => {
+                d.queued = n;
+                d.oldest_due_at = due;
+            }
+            RUNNING => d.running = n,
+            _ => d.dead = n,
+        }
+    }
+    Ok(out)
+}
+
+/// The newest dead-lettered jobs (payload and last error kept for operators).
+pub async fn dead(c: &impl ConnectionTrait, limit: u64) -> StoreResult<Vec<JobRow>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    Ok(job::Entity::find()
+        .filter(job::Column::Status.eq(DEAD))
+        .order_by_desc(job::Column::UpdatedAt)
+        .limit(limit)
+        .all(c)
+        .await?)
+}
+
+/// The workspace a job works for, read from its payload: `workspace_id` itself, or the
+/// workflow execution (`execution_id`) or document (`document_id`) it runs; `None` for
+/// instance-wide jobs. The System page lists a workspace's dead letters by it, so one
+/// workspace never sees another's.
+pub async fn workspace_of(c: &impl ConnectionTrait, job: &JobRow) -> StoreResult<Option<Uuid>> {
+    let field = |name: &str| {
+        job.payload
+            .get(name)
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+    };
+    if let Some(ws) = field("workspace_id") {
+        return Ok(Some(ws));
+    }
+    let (table, id) = match (field("execution_id"), field("document_id")) {
+        (Some(id), _) => ("executions", id),
+        (None, Some(id)) => ("documents", id),
+        _ => return Ok(None),
+    };
+    let sql = format!("SELECT workspace_id FROM {table} WHERE id = $1");
+    let row = c
+        .query_one_raw(raw(c.get_database_backend(), &sql, vec![id.into()]))
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get("", "workspace_id")?),
+        None => None,
+    })
+}

@@ -28,6 +28,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// busy handler would (`busy_timeout`).
 const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A snapshot of a connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub in_use: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// Reads on either backend, and single writes; cheap to clone. On SQLite a write sent here
 /// takes the writing connection's turn by itself (see [`writes`]); a transaction takes it
 /// with [`Store::begin`](crate::Store::begin).
@@ -51,6 +59,8 @@ struct Readers {
     /// Connections not in use; more are opened, up to the permits, as needed.
     idle: Mutex<Vec<SqliteConnection>>,
     permits: Arc<Semaphore>,
+    /// The permits' number: most reading connections open at once.
+    max: u32,
     /// How long a statement waits for a connection before failing as "unavailable".
     acquire_timeout: Duration,
 }
@@ -96,6 +106,7 @@ impl Db {
                 options,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(max.max(1) as usize)),
+                max: max.max(1),
                 acquire_timeout,
             })),
         }
@@ -119,6 +130,30 @@ impl Db {
                 .into_iter()
                 .map(Row::Orm)
                 .collect()),
+        }
+    }
+
+    /// The reading pool's connections now: in use, idle, and the most it opens (for the
+    /// System page; SQLite's one writing connection is not counted).
+    pub fn pool_stats(&self) -> PoolStats {
+        match &self.inner {
+            DbInner::Sqlite(readers) => {
+                let available = readers.permits.available_permits() as u32;
+                PoolStats {
+                    in_use: readers.max.saturating_sub(available),
+                    idle: readers.idle.lock().expect("not poisoned").len() as u32,
+                    max: readers.max,
+                }
+            }
+            DbInner::Postgres(db) => {
+                let pool = db.get_postgres_connection_pool();
+                let idle = pool.num_idle() as u32;
+                PoolStats {
+                    in_use: pool.size().saturating_sub(idle),
+                    idle,
+                    max: pool.options().get_max_connections(),
+                }
+            }
         }
     }
 

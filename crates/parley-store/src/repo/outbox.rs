@@ -100,3 +100,22 @@ pub async fn mark_dispatched(c: &impl ExecuteLater, ids: &[Uuid]) -> StoreResult
     c.execute_later(update).await?;
     Ok(())
 }
+
+/// Events not yet dispatched, and the creation time of the oldest (instance-wide: the
+/// dispatcher serves every workspace).
+pub async fn lag(c: &impl ConnectionTrait) -> StoreResult<(u64, Option<i64>)> {
+    let row = c
+        .query_one_raw(raw(
+            c.get_database_backend(),
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE dispatched_at IS NULL",
+            vec![],
+        ))
+        .await?;
+    match row {
+        Some(r) => {
+            let n: i64 = r.try_get("", "n")?;
+            Ok((n.max(0) as u64, r.try_get("", "oldest")?))
+        }
+        None => Ok((0, None)),
+    }
+}

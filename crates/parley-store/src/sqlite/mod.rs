@@ -37,6 +37,10 @@ const WAL_BACKSTOP_PAGES: &str = "10000";
 /// writes instead, in passive mode (it never blocks the writer or readers), over a
 /// connection of its own (not one of the few readers). Ends when the last [`Store`]
 /// holding the writer is dropped.
+/// When this process last checkpointed the WAL (epoch ms; 0: not yet), for the System page.
+pub(crate) static LAST_CHECKPOINT_MS: std::sync::atomic::AtomicI64 =
+    std::sync::atomic::AtomicI64::new(0);
+
 pub(crate) async fn checkpoint_wal(
     options: SqliteConnectOptions,
     mut wrote: tokio::sync::mpsc::Receiver<()>,
@@ -54,8 +58,13 @@ pub(crate) async fn checkpoint_wal(
             crate::statement::sqlite::query_one(conn, &passive).await
         }
         .await;
-        if let Err(error) = checkpointed {
-            tracing::debug!(%error, "WAL checkpoint failed; the next write retries it");
+        match checkpointed {
+            Ok(_) => {
+                LAST_CHECKPOINT_MS.store(crate::now_ms(), std::sync::atomic::Ordering::Relaxed)
+            }
+            Err(error) => {
+                tracing::debug!(%error, "WAL checkpoint failed; the next write retries it")
+            }
         }
     }
     if let Some(conn) = conn {
@@ -73,6 +82,9 @@ pub(crate) fn sqlite_settings(options: SqliteConnectOptions) -> SqliteConnectOpt
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
         .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES)
+        // Deleted and overwritten content is zeroed in place, so an erased visitor's text
+        // does not linger in free pages or free space (see `repo::privacy`).
+        .pragma("secure_delete", "ON")
 }
 
 /// Opens one SQLite connection Parley holds itself, readied like the pool's.
