@@ -318,6 +318,39 @@ mod tests {
         assert!(SmtpSettings::parse("smtp://x.org", Some("not an address")).is_err());
     }
 
+    /// An unreachable server is worth retrying: the job backs off instead of dying.
+    #[tokio::test]
+    async fn an_unreachable_server_is_retried_and_the_error_hides_the_password() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let url = format!("smtp://me:hunter2secret@127.0.0.1:{port}?tls=none");
+        let handler = SendHandler {
+            mailer: Mailer::new(Some(SmtpSettings::parse(&url, None).unwrap())),
+        };
+        let job = ClaimedJob {
+            id: uuid::Uuid::now_v7(),
+            kind: SEND_JOB.into(),
+            payload: serde_json::json!({"to": "a@b.org", "subject": "s", "text": "t"}),
+            attempts: 1,
+            max_attempts: MAX_ATTEMPTS,
+            lease_token: uuid::Uuid::now_v7(),
+        };
+        match handler.run(&job).await {
+            Err(JobError::Retry(e)) => assert!(!e.contains("hunter2secret"), "{e}"),
+            other => panic!("expected a retry, got {other:?}"),
+        }
+        let bad = ClaimedJob {
+            payload: serde_json::json!({"to": 1}),
+            ..job
+        };
+        assert!(matches!(
+            handler.run(&bad).await,
+            Err(JobError::Permanent(_))
+        ));
+    }
+
     #[tokio::test]
     async fn without_smtp_sending_fails_for_good() {
         let mail = OutgoingMail {

@@ -100,7 +100,11 @@ async fn an_emailed_invitation_is_accepted_once_and_signs_in() {
         assert_eq!(body["invitation"]["email"], "new@example.org");
 
         let mail = email_to(&sink, "new@example.org").await;
-        assert!(mail.subject.starts_with("You are invited to"), "{}", mail.subject);
+        assert!(
+            mail.subject.starts_with("You are invited to"),
+            "{}",
+            mail.subject
+        );
         assert!(
             mail.text
                 .contains("https://chat.example/app/accept-invite?token="),
@@ -658,4 +662,93 @@ async fn an_existing_user_accepts_with_their_password_and_lands_in_the_new_works
         let (_, me) = owner.call(Method::GET, "/api/v1/auth/me", None).await;
         assert_eq!(me["role"], "owner");
     }
+}
+
+/// `parley admin create-workspace` makes a further workspace owned by an existing user, and
+/// explains what to do when the owner does not exist.
+#[tokio::test]
+async fn the_cli_creates_a_workspace_for_an_existing_owner() {
+    let data = std::env::temp_dir().join(format!("parley-cli-ws-{}", uuid::Uuid::new_v4()));
+    let parley = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parley"));
+        cmd.env("PARLEY_DATA_DIR", &data)
+            .env("PARLEY_LOG", "warn")
+            .env_remove("PARLEY_DATABASE_URL")
+            .env_remove("PARLEY_SMTP_URL");
+        cmd
+    };
+    let out = parley().arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = parley_store::Store::connect(&parley_store::StoreConfig::new(
+        parley_store::sqlite_url(&data.join("parley.db")),
+    ))
+    .await
+    .unwrap();
+    let first = parley_store::repo::accounts::create_workspace(store.db(), "First")
+        .await
+        .unwrap();
+    parley_engine::accounts::create_user(
+        &store,
+        "boss@example.org",
+        "Boss",
+        "boss's long password",
+        parley_domain::Role::Owner,
+        Some(first.id),
+    )
+    .await
+    .unwrap();
+    store.close().await;
+
+    let out = parley()
+        .args([
+            "admin",
+            "create-workspace",
+            "--name",
+            "Second",
+            "--owner-email",
+            "nobody@example.org",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("create-user"));
+    let out = parley()
+        .args([
+            "admin",
+            "create-workspace",
+            "--name",
+            "Second",
+            "--owner-email",
+            "Boss@Example.org",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created workspace \"Second\""));
+
+    let store = parley_store::Store::connect(&parley_store::StoreConfig::new(
+        parley_store::sqlite_url(&data.join("parley.db")),
+    ))
+    .await
+    .unwrap();
+    let user = parley_store::repo::accounts::find_user_by_email(store.db(), "boss@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = parley_store::repo::workspaces::list_for_user(store.db(), user.id)
+        .await
+        .unwrap();
+    let names: Vec<&str> = mine.iter().map(|(w, _)| w.name.as_str()).collect();
+    assert_eq!(names, ["First", "Second"]);
+    assert!(mine.iter().all(|(_, r)| *r == parley_domain::Role::Owner));
+    store.close().await;
+    std::fs::remove_dir_all(&data).unwrap();
 }
