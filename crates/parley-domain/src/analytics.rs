@@ -38,6 +38,20 @@ pub mod metric {
     pub const RATING_SUM: &str = "rating_sum";
     /// `image.uploaded`.
     pub const IMAGES: &str = "images";
+    /// `reply.unanswered`: the bot gave its fallback.
+    pub const UNANSWERED: &str = "unanswered";
+    /// `conversation.first_reply`: count, and sum of milliseconds from the visitor's first
+    /// message to the bot's first reply.
+    pub const FIRST_REPLIES: &str = "first_replies";
+    pub const FIRST_REPLY_MS: &str = "first_reply_ms";
+    /// `conversation.resolved` after a handoff: count, and sum of milliseconds the visitor
+    /// waited for a person's first reply.
+    pub const HUMAN_REPLIES: &str = "human_replies";
+    pub const HUMAN_REPLY_MS: &str = "human_reply_ms";
+    /// `conversation.resolved`: sum of milliseconds from start to resolution, `dim` as
+    /// [`RESOLVED`] (its count is `RESOLVED` with the same `dim`, for events that carry it).
+    pub const RESOLUTION_MS: &str = "resolution_ms";
+    pub const TIMED_RESOLUTIONS: &str = "timed_resolutions";
 }
 
 /// One counter change: add `value` to (`metric`, `dim`) in the event's hour.
@@ -76,6 +90,13 @@ pub fn bot_of(payload: &Value) -> Option<uuid::Uuid> {
 pub fn increments(event_type: &str, payload: &Value) -> Vec<Increment> {
     use metric::*;
     let str_of = |key: &str| payload.get(key).and_then(Value::as_str);
+    // A duration in milliseconds; a negative one (a clock stepped back) is not counted.
+    let ms_of = |key: &str| {
+        payload
+            .get(key)
+            .and_then(Value::as_i64)
+            .filter(|ms| *ms >= 0)
+    };
     match event_type {
         "conversation.started" => vec![inc(CONVERSATIONS, "", 1)],
         "message.received" => {
@@ -106,8 +127,24 @@ pub fn increments(event_type: &str, payload: &Value) -> Vec<Increment> {
                 .get("handed_off")
                 .and_then(Value::as_bool)
                 .unwrap_or(true);
-            vec![inc(RESOLVED, if human { "human" } else { "bot" }, 1)]
+            let by = if human { "human" } else { "bot" };
+            let mut out = vec![inc(RESOLVED, by, 1)];
+            // Events written before these fields existed count, but are not timed.
+            if let Some(ms) = ms_of("open_ms") {
+                out.push(inc(TIMED_RESOLUTIONS, by, 1));
+                out.push(inc(RESOLUTION_MS, by, ms));
+            }
+            if let Some(ms) = ms_of("handoff_wait_ms") {
+                out.push(inc(HUMAN_REPLIES, "", 1));
+                out.push(inc(HUMAN_REPLY_MS, "", ms));
+            }
+            out
         }
+        "reply.unanswered" => vec![inc(UNANSWERED, "", 1)],
+        "conversation.first_reply" => match ms_of("ms") {
+            Some(ms) => vec![inc(FIRST_REPLIES, "", 1), inc(FIRST_REPLY_MS, "", ms)],
+            None => vec![],
+        },
         "conversation.reopened" => vec![inc(REOPENED, "", 1)],
         "conversation.rated" => {
             let score = payload.get("score").and_then(Value::as_i64).unwrap_or(0);
@@ -186,6 +223,17 @@ pub struct Kpis {
     /// Mean rating (1..5) of rated conversations.
     pub avg_rating: Option<f64>,
     pub reopened: i64,
+    /// Fallback replies: questions the bot could not answer.
+    pub unanswered: i64,
+    /// Mean milliseconds from a conversation's first message to the bot's first reply.
+    pub first_reply_ms: Option<f64>,
+    /// Mean milliseconds a handed-off visitor waited for a person's first reply
+    /// (conversations resolved in the period).
+    pub human_reply_ms: Option<f64>,
+    /// Mean milliseconds from start to resolution, of conversations the bot resolved alone
+    /// and of those a person resolved.
+    pub bot_resolution_ms: Option<f64>,
+    pub human_resolution_ms: Option<f64>,
 }
 
 pub fn kpis(t: &Totals) -> Kpis {
@@ -206,6 +254,14 @@ pub fn kpis(t: &Totals) -> Kpis {
         lead_conversion: ratio(leads, conversations),
         avg_rating: ratio(t.sum(RATING_SUM), t.sum(RATINGS)),
         reopened: t.sum(REOPENED),
+        unanswered: t.sum(UNANSWERED),
+        first_reply_ms: ratio(t.sum(FIRST_REPLY_MS), t.sum(FIRST_REPLIES)),
+        human_reply_ms: ratio(t.sum(HUMAN_REPLY_MS), t.sum(HUMAN_REPLIES)),
+        bot_resolution_ms: ratio(t.get(RESOLUTION_MS, "bot"), t.get(TIMED_RESOLUTIONS, "bot")),
+        human_resolution_ms: ratio(
+            t.get(RESOLUTION_MS, "human"),
+            t.get(TIMED_RESOLUTIONS, "human"),
+        ),
     }
 }
 
@@ -219,13 +275,6 @@ pub fn delta_pct(now: f64, before: f64) -> Option<f64> {
 /// previous period" compares with.
 pub fn previous_period(from: i64, to: i64) -> (i64, i64) {
     (from - (to - from), from)
-}
-
-/// The start of the day (in a zone `offset_minutes` east of UTC) containing `at_ms`.
-/// Workspaces without a time zone use UTC (offset 0).
-pub fn day_of(at_ms: i64, offset_minutes: i32) -> i64 {
-    let offset = i64::from(offset_minutes) * 60_000;
-    (at_ms + offset).div_euclid(DAY_MS) * DAY_MS - offset
 }
 
 /// Words too common to name a knowledge gap.
@@ -331,6 +380,41 @@ mod tests {
     }
 
     #[test]
+    fn response_and_resolution_times_average_what_was_timed() {
+        let mut t = Totals::default();
+        for (event, payload) in [
+            ("conversation.first_reply", json!({"ms": 300})),
+            ("conversation.first_reply", json!({"ms": 500})),
+            ("conversation.first_reply", json!({"ms": -5})),
+            (
+                "conversation.resolved",
+                json!({"handed_off": false, "open_ms": 60_000}),
+            ),
+            (
+                "conversation.resolved",
+                json!({"handed_off": true, "open_ms": 600_000, "handoff_wait_ms": 90_000}),
+            ),
+            // Written before the times existed: counted as resolved, not timed.
+            ("conversation.resolved", json!({"handed_off": true})),
+            (
+                "reply.unanswered",
+                json!({"question": "Do you ship to Mars?"}),
+            ),
+        ] {
+            for i in increments(event, &payload) {
+                t.add(i.metric, &i.dim, i.value);
+            }
+        }
+        let k = kpis(&t);
+        assert_eq!(k.first_reply_ms, Some(400.0));
+        assert_eq!(k.bot_resolution_ms, Some(60_000.0));
+        assert_eq!(k.human_resolution_ms, Some(600_000.0));
+        assert_eq!(k.human_reply_ms, Some(90_000.0));
+        assert_eq!(k.resolved, 3);
+        assert_eq!(k.unanswered, 1);
+    }
+
+    #[test]
     fn leads_count_by_priority_and_intents_by_name() {
         let lead = increments("lead.qualified", &json!({"lead": {"priority": "hot"}}));
         assert_eq!(lead, vec![inc(metric::LEADS, "hot", 1)]);
@@ -370,14 +454,6 @@ mod tests {
         assert_eq!(delta_pct(5.0, -10.0), Some(150.0));
         assert_eq!(delta_pct(3.0, 0.0), None);
         assert_eq!(previous_period(100, 150), (50, 100));
-    }
-
-    #[test]
-    fn days_follow_the_zone() {
-        // 23:30 UTC is already the next day two hours east.
-        let at = DAY_MS + 23 * HOUR_MS + 30 * 60_000;
-        assert_eq!(day_of(at, 0), DAY_MS);
-        assert_eq!(day_of(at, 120), 2 * DAY_MS - 2 * HOUR_MS);
     }
 
     #[test]

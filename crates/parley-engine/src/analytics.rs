@@ -1,17 +1,47 @@
 //! Analytics use cases: KPIs of a period (with the previous period to compare), time
-//! series, intents and CSV exports, all read from the hourly rollup
-//! (`repo::analytics`) and never from messages. Days are UTC days: a workspace has no time
-//! zone setting yet (see docs/analytics.md).
+//! series, intents, knowledge gaps and CSV exports, all read from the hourly rollup
+//! (`repo::analytics`) and never from messages. Days are the workspace's days, in its time
+//! zone (UTC when it has none; see docs/analytics.md).
 
 use crate::{Actor, EngineResult};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use parley_domain::analytics::{self as def, DAY_MS, HOUR_MS, Kpis, Totals, metric};
 use parley_store::Store;
 use parley_store::repo::analytics::{self as rollup, Range};
 use std::fmt::Write;
 use uuid::Uuid;
 
-/// The only zone days are counted in, until workspaces have their own.
-pub const TIME_ZONE: &str = "UTC";
+/// The zone a workspace's days are counted in: its setting, else UTC.
+pub async fn time_zone(store: &Store, actor: &Actor) -> EngineResult<(String, TimeZone)> {
+    let name = crate::workspaces::time_zone(store, actor.workspace_id).await?;
+    Ok(
+        match name.and_then(|n| TimeZone::get(&n).ok().map(|tz| (n, tz))) {
+            Some(zone) => zone,
+            None => ("UTC".to_string(), TimeZone::UTC),
+        },
+    )
+}
+
+/// The start (UTC epoch milliseconds) of the day in `tz` that contains `at_ms`. The
+/// rollup's hours are UTC hours, so in a zone whose offset is not whole hours (India,
+/// Nepal) an hour counts in the day its start falls in.
+pub fn day_start(at_ms: i64, tz: &TimeZone) -> i64 {
+    Timestamp::from_millisecond(at_ms)
+        .and_then(|t| t.to_zoned(tz.clone()).start_of_day())
+        .map(|d| d.timestamp().as_millisecond())
+        .unwrap_or_else(|_| at_ms.div_euclid(DAY_MS) * DAY_MS)
+}
+
+/// The start of the day after the one starting at `day_ms` in `tz` (23 or 25 hours later
+/// across a daylight-saving change).
+fn next_day(day_ms: i64, tz: &TimeZone) -> i64 {
+    Timestamp::from_millisecond(day_ms)
+        .and_then(|t| t.to_zoned(tz.clone()).tomorrow())
+        .and_then(|d| d.start_of_day())
+        .map(|d| d.timestamp().as_millisecond())
+        .unwrap_or(day_ms + DAY_MS)
+}
 
 /// A period of one workspace, optionally one bot.
 #[derive(Debug, Clone, Copy)]
@@ -112,21 +142,22 @@ pub async fn timeseries(
     name: &str,
     dim: Option<&str>,
     bucket: Bucket,
+    tz: &TimeZone,
 ) -> EngineResult<Vec<(i64, i64)>> {
     let hours = rollup::hourly(store.db(), p.range(actor), name, dim).await?;
     let start = |at: i64| match bucket {
         Bucket::Hour => def::hour_of(at),
-        Bucket::Day => def::day_of(at, 0),
+        Bucket::Day => day_start(at, tz),
     };
-    let step = match bucket {
-        Bucket::Hour => HOUR_MS,
-        Bucket::Day => DAY_MS,
+    let step = |t: i64| match bucket {
+        Bucket::Hour => t + HOUR_MS,
+        Bucket::Day => next_day(t, tz),
     };
     let mut out = Vec::new();
     let mut t = start(p.from);
     while t < p.to && out.len() < 10_000 {
         out.push((t, 0));
-        t += step;
+        t = step(t);
     }
     for (hour, v) in hours {
         let b = start(hour);
@@ -150,7 +181,18 @@ pub const SERIES: &[&str] = &[
     metric::RATINGS,
     metric::REOPENED,
     metric::IMAGES,
+    metric::UNANSWERED,
 ];
+
+/// Unanswered questions clustered per request: the newest this many of the period.
+const GAP_QUESTIONS: u64 = 2_000;
+
+/// The period's knowledge gaps: the questions the bot gave its fallback to, grouped by the
+/// word they share, largest group first (the list a team writes its next FAQs from).
+pub async fn gaps(store: &Store, actor: &Actor, p: Period) -> EngineResult<Vec<def::GapCluster>> {
+    let questions = rollup::unanswered_questions(store.db(), p.range(actor), GAP_QUESTIONS).await?;
+    Ok(def::cluster_gaps(&questions))
+}
 
 /// Tables the CSV export knows.
 pub const TABLES: &[&str] = &["daily", "intents", "executions"];
@@ -174,9 +216,10 @@ pub async fn export_csv(
                 metric::LEADS,
                 metric::TURNED_NEGATIVE,
             ];
+            let (_, tz) = time_zone(store, actor).await?;
             let mut series = Vec::new();
             for c in cols {
-                series.push(timeseries(store, actor, p, c, None, Bucket::Day).await?);
+                series.push(timeseries(store, actor, p, c, None, Bucket::Day, &tz).await?);
             }
             csv.push_str("day");
             for c in cols {
@@ -184,7 +227,7 @@ pub async fn export_csv(
             }
             csv.push('\n');
             for (i, (day, _)) in series[0].iter().enumerate() {
-                let _ = write!(csv, "{}", iso_day(*day));
+                let _ = write!(csv, "{}", local_day(*day, &tz));
                 for s in &series {
                     let _ = write!(csv, ",{}", s[i].1);
                 }
@@ -208,20 +251,11 @@ pub async fn export_csv(
     Ok(csv)
 }
 
-/// `YYYY-MM-DD` of a UTC day start.
-pub fn iso_day(ms: i64) -> String {
-    // Civil-from-days (Howard Hinnant's algorithm), to keep this crate free of a date
-    // library for one format.
-    let z = ms.div_euclid(DAY_MS) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+/// `YYYY-MM-DD` of a day start in `tz`.
+fn local_day(ms: i64, tz: &TimeZone) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|t| t.to_zoned(tz.clone()).date().to_string())
+        .unwrap_or_default()
 }
 
 /// Quotes a field that holds a comma, quote or newline; neutralises spreadsheet formulas.
@@ -248,9 +282,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn iso_days() {
-        assert_eq!(iso_day(0), "1970-01-01");
-        assert_eq!(iso_day(1_796_083_200_000), "2026-12-01");
+    fn days_are_the_zones_days() {
+        let utc = TimeZone::UTC;
+        assert_eq!(local_day(0, &utc), "1970-01-01");
+        assert_eq!(local_day(1_796_083_200_000, &utc), "2026-12-01");
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        // 2026-12-01 00:30 UTC is 01:30 in Berlin: its day began at 23:00 UTC the day before.
+        let at = 1_796_083_200_000 + 30 * 60_000;
+        assert_eq!(day_start(at, &berlin), 1_796_083_200_000 - HOUR_MS);
+        // The day the clocks go back (2026-10-25) has 25 hours.
+        let before = day_start(1_792_800_000_000, &berlin);
+        assert_eq!(local_day(before, &berlin), "2026-10-24");
+        let change = next_day(before, &berlin);
+        assert_eq!(local_day(change, &berlin), "2026-10-25");
+        assert_eq!(next_day(change, &berlin) - change, 25 * HOUR_MS);
     }
 
     #[test]

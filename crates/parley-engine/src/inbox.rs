@@ -214,6 +214,7 @@ pub async fn update(
     let resolving = status.as_deref() == Some(convs::RESOLVED) && before.status != convs::RESOLVED;
     let before_handoff =
         before.human_handoff || before.assignee_id.is_some() || before.handoff_wait_ms.is_some();
+    let (open_ms, handoff_wait_ms) = (now_ms() - before.created_at, before.handoff_wait_ms);
     let mut change = Change {
         status: status.as_deref().map(|s| match s {
             convs::RESOLVED => convs::RESOLVED,
@@ -239,6 +240,9 @@ pub async fn update(
                 "conversation_id": id, "bot_id": updated.bot_id, "by_user_id": actor.user_id,
                 // For analytics' bot-only resolution: no human was ever asked to take it.
                 "handed_off": before_handoff,
+                // For analytics' times: how long it was open, how long a person took to reply.
+                "open_ms": open_ms,
+                "handoff_wait_ms": handoff_wait_ms,
             }),
         )
         .await?;

@@ -118,6 +118,25 @@ test('analytics page', { timeout: 180_000 }, async (t) => {
     assert.equal(sum('messages'), 4);
   });
 
+  await step('a question the bot cannot answer appears under knowledge gaps, live', async () => {
+    const marker = await page.evaluate(() => (window.__gapsMarker = Math.random()));
+    await widget('POST', `/widget/v1/conversations/${chats[1].id}/messages`, {
+      bot: bot.public_key,
+      session: chats[1].session,
+      body: { text: 'Do you deliver by penguin to Antarctica?' },
+    });
+    const gaps = page.getByRole('list', { name: 'Knowledge gaps' });
+    await eventually(
+      async () => ((await gaps.count()) ? gaps.textContent() : ''),
+      (text) => text.includes('Do you deliver by penguin to Antarctica?'),
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(await page.evaluate(() => window.__gapsMarker), marker, 'the page was not reloaded');
+    assert.ok(Number(await cardValue('unanswered')) >= 1);
+    await page.locator('[data-panel="gaps"]').scrollIntoViewIfNeeded();
+    await ctx.shot('analytics-gaps.png');
+  });
+
   await step('the conversations card drills down to the inbox listing them', async () => {
     await card('conversations').click();
     await page.waitForURL((url) => url.pathname === '/app/inbox' && url.searchParams.get('status') === 'all' && url.searchParams.has('from'));

@@ -21,6 +21,7 @@ use parley_domain::chat::{Passage, extractive};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{self as convs, Change, Conversation, Message, NewMessage};
 use parley_store::repo::knowledge::ChunkHit;
+use parley_store::repo::outbox;
 use serde_json::json;
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -28,6 +29,8 @@ use tokio_util::task::AbortOnDropHandle;
 
 /// Longest extractive answer, in words.
 const MAX_ANSWER_WORDS: usize = 90;
+/// How much of an unanswered question analytics keeps (enough to cluster and to read).
+const GAP_QUESTION_CHARS: usize = 300;
 
 /// What the visitor sees while a reply is produced.
 #[derive(Debug, Clone)]
@@ -169,6 +172,20 @@ pub(super) async fn answer(
         },
     )
     .await?;
+    // For analytics: what the bot could not answer (the knowledge gaps) and how long a
+    // conversation's first reply took; a few conversations' events, not every reply's.
+    if fell_back {
+        let question: String = question.chars().take(GAP_QUESTION_CHARS).collect();
+        let payload = json!({"conversation_id": conv.id, "bot_id": bot.id, "question": question});
+        outbox::append(&tx, conv.workspace_id, "reply.unanswered", payload).await?;
+    }
+    if conv.message_count == 0 {
+        let payload = json!({
+            "conversation_id": conv.id, "bot_id": bot.id,
+            "ms": started.elapsed().as_millis() as i64,
+        });
+        outbox::append(&tx, conv.workspace_id, "conversation.first_reply", payload).await?;
+    }
     let mut handed_off = None;
     if fallbacks != conv.fallbacks || hand_off {
         let current = convs::get(&tx, conv.workspace_id, conv.id).await?;
@@ -488,6 +505,7 @@ async fn model_reply(
     let endpoint = ctx.endpoint(bot, settings);
     let mut text = String::new();
     let mut usage = None;
+    let called = std::time::Instant::now();
     let outcome = async {
         let mut stream = ctx
             .ai
@@ -512,6 +530,14 @@ async fn model_reply(
         Ok::<(), parley_ai::openai::AiError>(())
     }
     .await;
+    // Counted in memory (no database write here); flushed once a minute.
+    let failure = outcome.as_ref().err().map(|e| e.to_string());
+    crate::monitoring::record_model_call(
+        bot.workspace_id,
+        bot.id,
+        called.elapsed(),
+        failure.as_deref(),
+    );
     if let Err(error) = outcome {
         tracing::warn!(bot = %bot.id, model = %settings.model, %error, "the model failed; sent the fallback");
         metrics::counter!("parley_model_errors_total").increment(1);

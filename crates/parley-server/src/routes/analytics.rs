@@ -1,6 +1,7 @@
 //! `/api/v1/analytics`: KPI cards with the change against the previous period, time
-//! series, intents and CSV exports. All numbers come from the hourly rollup (see
-//! `parley_engine::analytics`); days are UTC days until workspaces have a time zone.
+//! series, intents, knowledge gaps and CSV exports. All numbers come from the hourly rollup
+//! (see `parley_engine::analytics`), the gaps from the unanswered questions' events; days
+//! are the workspace's days, in its time zone.
 
 use super::shared::{parse_time, rfc3339};
 use crate::caller::Caller;
@@ -11,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use parley_domain::analytics::{self as def, DAY_MS, metric};
+use parley_domain::analytics::{self as def, DAY_MS, GapCluster, metric};
 use parley_engine::analytics::{self as use_case, Bucket, Period, PeriodSummary};
 use parley_store::now_ms;
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(summary))
         .routes(routes!(timeseries))
         .routes(routes!(intents))
+        .routes(routes!(gaps))
         .routes(routes!(export))
 }
 
@@ -87,10 +89,11 @@ pub struct SummaryQuery {
 pub struct Kpi {
     /// Stable key: `conversations`, `messages`, `unique_visitors`, `resolved`,
     /// `bot_resolution_rate`, `handoff_rate`, `avg_sentiment`, `negative_share`, `leads`,
-    /// `lead_conversion`, `avg_rating`, `execution_failure_rate`.
+    /// `lead_conversion`, `avg_rating`, `execution_failure_rate`, `unanswered`,
+    /// `first_reply_ms`, `human_reply_ms`, `bot_resolution_ms`, `human_resolution_ms`.
     key: String,
     label: String,
-    /// `count`, `percent` (a 0..1 ratio) or `score`.
+    /// `count`, `percent` (a 0..1 ratio), `score` or `duration` (milliseconds).
     format: String,
     /// Null when the period has nothing to compute it from (a rate of no conversations).
     #[schema(required)]
@@ -112,7 +115,7 @@ pub struct Count {
 pub struct Summary {
     from: String,
     to: String,
-    /// The zone days are counted in: `UTC` (workspaces have no zone setting yet).
+    /// The IANA zone days are counted in: the workspace's, `UTC` when it has none.
     time_zone: String,
     kpis: Vec<Kpi>,
     /// Visitor messages by sentiment label (`negative`, `neutral`, `positive`).
@@ -178,6 +181,27 @@ const CARDS: &[(&str, &str, &str, Pick)] = &[
         "percent",
         |s| s.execution_failure_rate(),
     ),
+    ("unanswered", "Questions without an answer", "count", |s| {
+        Some(s.kpis.unanswered as f64)
+    }),
+    ("first_reply_ms", "First reply (bot)", "duration", |s| {
+        s.kpis.first_reply_ms
+    }),
+    ("human_reply_ms", "First reply (human)", "duration", |s| {
+        s.kpis.human_reply_ms
+    }),
+    (
+        "bot_resolution_ms",
+        "Time to resolve (bot)",
+        "duration",
+        |s| s.kpis.bot_resolution_ms,
+    ),
+    (
+        "human_resolution_ms",
+        "Time to resolve (human)",
+        "duration",
+        |s| s.kpis.human_resolution_ms,
+    ),
 ];
 
 /// KPI cards of a period, with Δ% against the previous one when `compare=previous`.
@@ -219,10 +243,11 @@ async fn summary(
     let t = &now.totals;
     let mut intents = t.by_dim(metric::INTENT);
     intents.truncate(10);
+    let (time_zone, _) = use_case::time_zone(&state.store, &caller.actor).await?;
     Ok(Json(Summary {
         from: rfc3339(p.from),
         to: rfc3339(p.to),
-        time_zone: use_case::TIME_ZONE.into(),
+        time_zone,
         kpis,
         sentiment: ["negative", "neutral", "positive"]
             .iter()
@@ -248,7 +273,8 @@ pub struct SeriesQuery {
     /// Only this bot's conversations.
     bot_id: Option<Uuid>,
     /// A rollup counter: `conversations`, `messages`, `handoffs`, `resolved`, `leads`,
-    /// `turned_negative`, `intent`, `sentiment_band`, `ratings`, `reopened`, `images`.
+    /// `turned_negative`, `intent`, `sentiment_band`, `ratings`, `reopened`, `images`,
+    /// `unanswered`.
     metric: String,
     /// One dimension of it (an intent name, `negative`, `hot`, ...); all when absent.
     dim: Option<String>,
@@ -299,7 +325,8 @@ async fn timeseries(
         Some(_) => return Err(ApiError::invalid_field("bucket", "must be day or hour")),
     };
     let dim = q.dim.as_deref().filter(|d| !d.is_empty());
-    let points = use_case::timeseries(&state.store, &caller.actor, p, &q.metric, dim, bucket)
+    let (time_zone, tz) = use_case::time_zone(&state.store, &caller.actor).await?;
+    let points = use_case::timeseries(&state.store, &caller.actor, p, &q.metric, dim, bucket, &tz)
         .await?
         .into_iter()
         .map(|(t, value)| Point {
@@ -310,7 +337,7 @@ async fn timeseries(
     Ok(Json(Series {
         metric: q.metric,
         bucket: if bucket == Bucket::Day { "day" } else { "hour" }.into(),
-        time_zone: use_case::TIME_ZONE.into(),
+        time_zone,
         points,
     }))
 }
@@ -334,6 +361,26 @@ async fn intents(
     Ok(Json(IntentList {
         items: counts(totals.by_dim(metric::INTENT)),
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GapList {
+    /// Groups of questions the bot could not answer, largest first.
+    items: Vec<GapCluster>,
+}
+
+/// Knowledge gaps: the period's unanswered questions (the newest 2,000), grouped by the
+/// word they share, with examples.
+#[utoipa::path(get, path = "/api/v1/analytics/gaps", tag = "analytics", params(RangeQuery), responses(
+    (status = 200, body = GapList), (status = 400, body = ErrorBody),
+))]
+async fn gaps(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    ApiQuery(q): ApiQuery<RangeQuery>,
+) -> ApiResult<Json<GapList>> {
+    let items = use_case::gaps(&state.store, &caller.actor, q.period()?).await?;
+    Ok(Json(GapList { items }))
 }
 
 #[derive(Deserialize, IntoParams)]

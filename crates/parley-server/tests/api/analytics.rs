@@ -74,6 +74,16 @@ async fn rollup_kpis_equal_a_recomputation_from_raw_rows() {
             }
             convs.push(conv);
         }
+        // A question the shop's documents cannot answer: a knowledge gap.
+        let mut w = Widget::of(&app, &bot);
+        let gap = w.start().await;
+        let path = format!("/widget/v1/conversations/{gap}/messages");
+        let text = "Do you deliver by penguin to Antarctica?";
+        let (status, body) = w
+            .call(Method::POST, &path, Some(json!({"text": text})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", db.name);
+        convs.push(gap);
         for conv in &convs[..2] {
             let path = format!("/api/v1/conversations/{conv}");
             let (status, body) = owner
@@ -101,6 +111,25 @@ async fn rollup_kpis_equal_a_recomputation_from_raw_rows() {
             milli += (s["score"].as_f64().unwrap() * 1000.0).round() as i64;
         }
         let resolved = rows.iter().filter(|c| c.status == "resolved").count();
+        let fallback = bot["behaviour"]["fallback_message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a fallback message: {bot}"));
+        // The fallback, or (after too many in a row) the apology that hands over to a person.
+        let unanswered = message::Entity::find()
+            .filter(message::Column::Role.eq("bot"))
+            .all(ws)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m.body == fallback || m.body.starts_with("I'm sorry I couldn't answer that.")
+            })
+            .count();
+        assert!(
+            unanswered >= 1,
+            "{}: the penguin question fell back",
+            db.name
+        );
         let qualified = rows
             .iter()
             .filter(|c| {
@@ -120,7 +149,18 @@ async fn rollup_kpis_equal_a_recomputation_from_raw_rows() {
             let what = format!("{} ({round}): {s}", db.name);
             assert_eq!(kpi(&s, "conversations"), Some(rows.len() as f64), "{what}");
             assert_eq!(kpi(&s, "messages"), Some(visitor.len() as f64), "{what}");
-            assert_eq!(kpi(&s, "unique_visitors"), Some(6.0), "{what}");
+            assert_eq!(kpi(&s, "unique_visitors"), Some(7.0), "{what}");
+            assert_eq!(kpi(&s, "unanswered"), Some(unanswered as f64), "{what}");
+            // Every conversation's first reply was timed; the resolved ones had no handoff.
+            assert!(
+                kpi(&s, "first_reply_ms").is_some_and(|ms| ms >= 0.0),
+                "{what}"
+            );
+            assert!(
+                kpi(&s, "bot_resolution_ms").is_some_and(|ms| ms >= 0.0),
+                "{what}"
+            );
+            assert_eq!(kpi(&s, "human_reply_ms"), None, "{what}");
             assert_eq!(kpi(&s, "resolved"), Some(resolved as f64), "{what}");
             assert_eq!(kpi(&s, "leads"), Some(qualified as f64), "{what}");
             for label in ["negative", "neutral", "positive"] {
@@ -165,6 +205,17 @@ async fn rollup_kpis_equal_a_recomputation_from_raw_rows() {
             .map(|p| p["value"].as_i64().unwrap())
             .sum();
         assert_eq!(sum, visitor.len() as i64, "{}", db.name);
+
+        let (status, gaps) = owner
+            .call(Method::GET, "/api/v1/analytics/gaps", None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{gaps}");
+        let penguin = gaps["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["examples"].as_array().unwrap().contains(&json!(text)));
+        assert!(penguin.is_some(), "{}: {gaps}", db.name);
 
         let response = owner
             .request(Method::GET, "/api/v1/analytics/export.csv?table=daily")

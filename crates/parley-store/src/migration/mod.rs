@@ -24,6 +24,7 @@ mod m0018_team;
 mod m0019_monitoring;
 mod m0020_privacy;
 mod m0021_vision_corrections;
+mod m0022_knowledge_gaps;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_monitoring::Migration),
             Box::new(m0020_privacy::Migration),
             Box::new(m0021_vision_corrections::Migration),
+            Box::new(m0022_knowledge_gaps::Migration),
         ]
     }
 }

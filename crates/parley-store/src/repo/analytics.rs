@@ -241,3 +241,40 @@ pub async fn unique_visitors(c: &impl ConnectionTrait, r: Range) -> StoreResult<
         None => 0,
     })
 }
+
+/// The questions the bot could not answer in the range (its `reply.unanswered` events),
+/// newest first, at most `limit`: the input of the knowledge-gap clusters.
+pub async fn unanswered_questions(
+    c: &impl ConnectionTrait,
+    r: Range,
+    limit: u64,
+) -> StoreResult<Vec<String>> {
+    let values: Vec<Value> = vec![
+        r.workspace_id.into(),
+        "reply.unanswered".into(),
+        r.from.into(),
+        r.to.into(),
+        // Other bots' questions are skipped below (the bot is inside the payload), so read
+        // more rows when filtering by one.
+        (if r.bot_id.is_some() { limit * 4 } else { limit } as i64).into(),
+    ];
+    let sql = "SELECT payload FROM outbox WHERE workspace_id = $1 AND event_type = $2 \
+               AND created_at >= $3 AND created_at < $4 ORDER BY created_at DESC LIMIT $5";
+    let rows = c
+        .query_all_raw(raw(c.get_database_backend(), sql, values))
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let payload: serde_json::Value = row.try_get("", "payload")?;
+        if r.bot_id.is_some() && analytics::bot_of(&payload) != r.bot_id {
+            continue;
+        }
+        if let Some(q) = payload.get("question").and_then(serde_json::Value::as_str) {
+            out.push(q.to_string());
+        }
+        if out.len() as u64 >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -39,16 +39,25 @@ describe('analytics page', () => {
     const { calls } = renderApp('/analytics', {
       'GET /api/v1/auth/me': () => json(200, ME),
       'GET /api/v1/bots': () => json(200, { items: [{ id: 'b1', name: 'Support' }] }),
+      'GET /api/v1/workspace': () => json(200, { id: 'w1', name: 'Shop', time_zone: 'Europe/Berlin', bot_language: null }),
       'GET /api/v1/analytics/summary': (r) => json(200, r.query.get('bot_id') === 'b1' ? summary(7, null) : summary(12, 8)),
       'GET /api/v1/analytics/timeseries': (r) => json(200, series(r.query.get('metric') ?? '')),
+      'GET /api/v1/analytics/gaps': () =>
+        json(200, { items: [{ topic: 'antarctica', count: 3, examples: ['Do you deliver to Antarctica?'] }] }),
     });
     const card = await screen.findByRole('link', { name: /Conversations: 12/ });
     expect(card.textContent).toContain('+50.0% vs previous period');
     expect(card.getAttribute('href')).toMatch(/^\/app\/inbox\?status=all&from=\d{4}-\d{2}-\d{2}&to=/);
     expect(screen.getByRole('link', { name: /Handed to a human: 25.0%/ }).getAttribute('href')).toContain('view=waiting');
     expect(screen.getByRole('list', { name: 'Intents by count' }).textContent).toContain('refund');
+    const gaps = screen.getByRole('list', { name: 'Knowledge gaps' });
+    expect(gaps.textContent).toContain('antarctica');
+    expect(gaps.textContent).toContain('3 unanswered');
     const summaryCall = calls.find((c) => c.path === '/api/v1/analytics/summary');
     expect(summaryCall?.query.get('compare')).toBe('previous');
+    // Berlin's days: the period ends at a Berlin midnight (23:00 or 22:00 UTC).
+    expect(summaryCall?.query.get('to')).toMatch(/T2[23]:00:00.000Z$/);
+    expect(screen.getByText(/Days are Europe\/Berlin days/)).toBeTruthy();
 
     await screen.findByRole('option', { name: 'Support' });
     fireEvent.change(screen.getByLabelText('Bot'), { target: { value: 'b1' } });

@@ -19,6 +19,7 @@ import {
   linePoints,
   query,
   type AnalyticsFilters,
+  type GapList,
   type Kpi,
   type Series,
   type Summary,
@@ -133,6 +134,34 @@ function Bars({ items, hrefOf, label }: { items: { name: string; count: number }
   );
 }
 
+/** Unanswered questions grouped by topic, with where to write the missing answers. */
+function KnowledgeGaps({ gaps, botId }: { gaps: GapList['items']; botId: string }) {
+  if (gaps.length === 0) {
+    return <p className="muted">Every question in this period got an answer. Questions the bot cannot answer will be grouped here.</p>;
+  }
+  return (
+    <>
+      <p className="muted">
+        Questions the bot answered with its fallback, grouped by the word they share. Add an FAQ or a document for the largest groups (
+        {botId ? <Link to={`/bots/${botId}/faqs`}>this bot's FAQ</Link> : <Link to="/bots">pick a bot's FAQ</Link>}).
+      </p>
+      <ul className="analytics-gaps" aria-label="Knowledge gaps">
+        {gaps.slice(0, 8).map((g) => (
+          <li key={g.topic}>
+            <span className="gap-topic">{g.topic}</span>
+            <span className="gap-count">{g.count.toLocaleString('en-US')} unanswered</span>
+            <ul className="gap-examples">
+              {g.examples.slice(0, 3).map((q) => (
+                <li key={q}>“{q}”</li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** /analytics: how many came, how they felt, what the bot solved, which leads arrived. */
 export function AnalyticsPage() {
   const api = useApi();
@@ -141,15 +170,19 @@ export function AnalyticsPage() {
   const key = filtersToSearch(filters);
   // "Now" is fixed per filter change and refetch, so the period does not creep while open.
   const [now, setNow] = useState(() => Date.now());
-  const q = query(filters, now);
   const bots = useResource(() => api.bots.list(), 'bots');
   const data = useResource(async () => {
-    const [summary, conversations, messages] = await Promise.all([
+    // Days are the workspace's days: its zone decides where "today" begins.
+    const workspace = await api.send<{ time_zone: string | null }>('GET', '/api/v1/workspace');
+    const timeZone = workspace.time_zone ?? 'UTC';
+    const q = query({ ...filters, timeZone }, now);
+    const [summary, conversations, messages, gaps] = await Promise.all([
       api.send<Summary>('GET', '/api/v1/analytics/summary', { query: { ...q, compare: 'previous' } }),
       api.send<Series>('GET', '/api/v1/analytics/timeseries', { query: { ...q, metric: 'conversations', bucket: filters.preset === 'today' ? 'hour' : 'day' } }),
       api.send<Series>('GET', '/api/v1/analytics/timeseries', { query: { ...q, metric: 'messages', bucket: filters.preset === 'today' ? 'hour' : 'day' } }),
+      api.send<GapList>('GET', '/api/v1/analytics/gaps', { query: q }),
     ]);
-    return { summary, series: [conversations, messages] };
+    return { summary, series: [conversations, messages], gaps: gaps.items, timeZone };
   }, `analytics${key}:${now}`);
   const live = useLiveRefetch(() => void data.reload());
 
@@ -158,6 +191,8 @@ export function AnalyticsPage() {
     navigate(`/analytics${filtersToSearch(next)}`, { replace: true });
   };
   const d = data.data;
+  // Links and exports cover the same days as the numbers.
+  const zoned = { ...filters, timeZone: d?.timeZone };
 
   return (
     <>
@@ -165,7 +200,14 @@ export function AnalyticsPage() {
         title="Analytics"
         description={
           <>
-            Conversations, mood, resolutions, leads and automations. Days are UTC days (the workspace has no time zone set).{' '}
+            Conversations, mood, resolutions, leads and automations.{' '}
+            {d && d.timeZone === 'UTC' ? (
+              <>
+                Days are UTC days (<Link to="/settings">set the workspace's time zone</Link>).{' '}
+              </>
+            ) : d ? (
+              <>Days are {d.timeZone} days. </>
+            ) : null}
             <span className={`live-dot ${live ? 'on' : ''}`} role="status">
               {live ? 'Live' : 'Not live: refresh to update'}
             </span>
@@ -173,10 +215,10 @@ export function AnalyticsPage() {
         }
         actions={
           <div className="analytics-exports">
-            <a className="btn btn-secondary" href={exportHref('daily', filters, now)} download data-export="daily">
+            <a className="btn btn-secondary" href={exportHref('daily', zoned, now)} download data-export="daily">
               Export daily CSV
             </a>
-            <a className="btn btn-secondary" href={exportHref('intents', filters, now)} download>
+            <a className="btn btn-secondary" href={exportHref('intents', zoned, now)} download>
               Intents CSV
             </a>
           </div>
@@ -218,7 +260,7 @@ export function AnalyticsPage() {
           )}
           <section className="kpi-grid" aria-label="Key figures">
             {d.summary.kpis.map((k) => (
-              <KpiCard key={k.key} kpi={k} href={drillDown(k.key, filters, now)} />
+              <KpiCard key={k.key} kpi={k} href={drillDown(k.key, zoned, now)} />
             ))}
           </section>
           <section className="analytics-panels">
@@ -231,16 +273,20 @@ export function AnalyticsPage() {
               <Bars
                 label="Sentiment distribution"
                 items={d.summary.sentiment}
-                hrefOf={(name) => drillDown(name === 'negative' ? 'negative_share' : 'conversations', filters, now)}
+                hrefOf={(name) => drillDown(name === 'negative' ? 'negative_share' : 'conversations', zoned, now)}
               />
             </div>
             <div className="card analytics-panel">
               <h2 className="card-title">Top intents</h2>
-              <Bars label="Intents by count" items={d.summary.intents} hrefOf={(name) => drillDown('intents', filters, now, { intent: name })} />
+              <Bars label="Intents by count" items={d.summary.intents} hrefOf={(name) => drillDown('intents', zoned, now, { intent: name })} />
             </div>
             <div className="card analytics-panel">
               <h2 className="card-title">Qualified leads by priority</h2>
-              <Bars label="Leads by priority" items={d.summary.leads} hrefOf={(name) => drillDown('leads', filters, now, name === 'cold' ? {} : { lead: name })} />
+              <Bars label="Leads by priority" items={d.summary.leads} hrefOf={(name) => drillDown('leads', zoned, now, name === 'cold' ? {} : { lead: name })} />
+            </div>
+            <div className="card analytics-panel wide" data-panel="gaps">
+              <h2 className="card-title">Knowledge gaps</h2>
+              <KnowledgeGaps gaps={d.gaps} botId={filters.botId} />
             </div>
             <div className="card analytics-panel">
               <h2 className="card-title">Automations by status</h2>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drillDown, exportHref, filtersFromSearch, filtersToSearch, formatDelta, formatValue, linePoints, period, query } from './analytics';
+import { startOfDay, drillDown, exportHref, filtersFromSearch, filtersToSearch, formatDelta, formatDuration, formatValue, higherIsBetter, linePoints, period, query } from './analytics';
 
 const NOW = Date.UTC(2026, 11, 7, 15, 30);
 
@@ -59,5 +59,35 @@ describe('drill-down', () => {
     expect(exportHref('daily', { preset: 'today', botId: '' }, NOW)).toBe(
       '/api/v1/analytics/export.csv?from=2026-12-07T00%3A00%3A00.000Z&to=2026-12-08T00%3A00%3A00.000Z&table=daily',
     );
+  });
+});
+
+describe('durations', () => {
+  it('read in the largest unit that keeps a readable number', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(12_340)).toBe('12.3 s');
+    expect(formatDuration(252_000)).toBe('4.2 min');
+    expect(formatDuration(5_400_000)).toBe('1.5 h');
+    expect(formatDuration(129_600_000)).toBe('1.5 d');
+    expect(formatValue({ format: 'duration', value: 1500 })).toBe('1.5 s');
+  });
+
+  it('are better shorter, like unanswered questions', () => {
+    expect(higherIsBetter('first_reply_ms')).toBe(false);
+    expect(higherIsBetter('unanswered')).toBe(false);
+    expect(higherIsBetter('resolved')).toBe(true);
+  });
+});
+
+describe('days in the workspace time zone', () => {
+  it('start at its midnight, also across a daylight-saving change', () => {
+    // 2026-12-01 00:30 UTC is 01:30 in Berlin: the day began at 23:00 UTC.
+    expect(new Date(startOfDay(Date.UTC(2026, 11, 1, 0, 30), 'Europe/Berlin')).toISOString()).toBe('2026-11-30T23:00:00.000Z');
+    expect(new Date(startOfDay(Date.UTC(2026, 11, 1, 0, 30), 'America/New_York')).toISOString()).toBe('2026-11-30T05:00:00.000Z');
+    // Berlin's clocks went back on 2026-10-25: that day began at 22:00 UTC (summer time).
+    expect(new Date(startOfDay(Date.UTC(2026, 9, 25, 12), 'Europe/Berlin')).toISOString()).toBe('2026-10-24T22:00:00.000Z');
+    const { from, to } = period('7d', Date.UTC(2026, 11, 7, 15, 30), 'Europe/Berlin');
+    expect(to.toISOString()).toBe('2026-12-07T23:00:00.000Z');
+    expect(from.toISOString()).toBe('2026-11-30T23:00:00.000Z');
   });
 });
