@@ -6,6 +6,7 @@
 // are saved. Without SMTP, the invitation dialog shows the link to copy, and it works too.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { eventually } from '../lib/browser.mjs';
 import { openDashboard, stepper } from '../lib/harness.mjs';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../lib/server.mjs';
 import { startSmtpSink } from '../lib/smtp.mjs';
@@ -174,7 +175,7 @@ test('members: invite by email, accept, change role, deactivate, reset a passwor
 
 test('members: without SMTP the invitation link is shown to copy, and it works', { timeout: 120_000 }, async (t) => {
   const step = stepper(t);
-  const plain = await openDashboard();
+  const plain = await openDashboard({ env: { PARLEY_ALLOW_WORKSPACE_CREATION: 'true' } });
   t.after(() => plain.close());
   const page = plain.page;
   let link;
@@ -204,6 +205,30 @@ test('members: without SMTP the invitation link is shown to copy, and it works',
     await other.goto(link);
     await other.getByText('this invitation was already accepted').waitFor();
     await other.context().close();
+  });
+  await step('an owner creates a second workspace and switches to it in the header', async () => {
+    await page.goto('/app/settings');
+    const card = page.getByRole('region', { name: 'Your workspaces' });
+    await card.getByLabel('New workspace').fill('Second Shop');
+    await card.getByRole('button', { name: 'Create workspace' }).click();
+    await page.getByText('Workspace "Second Shop" created').waitFor();
+    await card.getByRole('button', { name: 'Switch to Second Shop' }).waitFor();
+    await page.reload();
+    const switcher = page.getByRole('banner').getByLabel('Workspace');
+    await switcher.waitFor();
+    await page.getByRole('region', { name: 'Your workspaces' }).getByRole('button', { name: 'Switch to Second Shop' }).waitFor();
+    await plain.shot('workspace-switcher.png');
+    await switcher.selectOption({ label: 'Second Shop' });
+    await page.waitForURL('**/app/settings');
+    await page.getByRole('banner').getByLabel('Workspace').waitFor();
+    await eventually(
+      async () => (await plain.apiGet('/api/v1/auth/me')).workspace.name,
+      (name) => name === 'Second Shop',
+    );
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Second Shop');
+    const bots = await plain.apiGet('/api/v1/bots');
+    assert.equal(bots.items.length, 0, 'a fresh workspace has no bots');
   });
   assert.deepEqual(plain.pageErrors, []);
 });

@@ -78,7 +78,7 @@ function SettingsCard({ saved, onSaved }: { saved: WorkspaceSettings; onSaved: (
   const set = (key: keyof SettingsForm) => (value: string) => setForm((f) => ({ ...f, [key]: value }));
 
   return (
-    <Card title="Workspace" description="What the team and analytics see.">
+    <Card title="Workspace" headingId="workspace-settings-heading" description="What the team and analytics see.">
       <form className="form-stack" onSubmit={submit} noValidate>
         {error && (
           <div className="alert alert-error" role="alert">
@@ -169,7 +169,7 @@ function WorkspacesCard() {
   useEffect(() => setNameError(undefined), [name]);
 
   return (
-    <Card title="Your workspaces" description="Workspaces you belong to. Switching changes what every page shows.">
+    <Card title="Your workspaces" headingId="your-workspaces-heading" description="Workspaces you belong to. Switching changes what every page shows.">
       {list.error !== undefined ? (
         <LoadError error={list.error} onRetry={list.reload} />
       ) : list.data === undefined ? (
