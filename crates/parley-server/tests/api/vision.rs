@@ -542,6 +542,61 @@ async fn an_agent_corrects_a_result_and_the_return_workflow_acts_on_it() {
         )
         .await;
         assert_eq!(approved["role"], "bot");
+
+        // A second correction does not approve the return twice: one RMA per conversation.
+        let again = json!({"result": {
+            "verdict": "damaged",
+            "damages": [{"location": "lid", "description": "a deep dent", "severity": "moderate"}],
+            "reasons": ["Dented lid."], "quality_issues": [],
+        }});
+        let (status, _) = owner
+            .call(
+                Method::PUT,
+                &format!("/api/v1/images/{image_id}/analysis"),
+                Some(again),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        wait_for(
+            "the second correction's run",
+            || async { json!(analyzed_events(&app).await) },
+            |e| {
+                (e.as_array()?
+                    .iter()
+                    .filter(|e| e["corrected"] == true)
+                    .count()
+                    == 2)
+                    .then(|| e.clone())
+            },
+        )
+        .await;
+        // Once every run has ended, count the approvals the visitor saw.
+        let settled = wait_for(
+            "every run to finish",
+            || async { owner.call(Method::GET, "/api/v1/executions", None).await.1 },
+            |l| {
+                let items = l["items"].as_array()?;
+                (items.len() >= 3
+                    && items
+                        .iter()
+                        .all(|x| x["status"] != "running" && x["status"] != "waiting"))
+                .then(|| l.clone())
+            },
+        )
+        .await;
+        assert!(settled["items"].as_array().unwrap().len() >= 3, "{settled}");
+        let (_, c) = w.call(Method::GET, &path, None).await;
+        let rmas = c["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("Your return number is RMA-"))
+            })
+            .count();
+        assert_eq!(rmas, 1, "{}: {c}", db.name);
     }
 }
 

@@ -296,6 +296,20 @@ impl Action for ApproveReturn {
     async fn run(&self, call: &ActionCall<'_>, t: Option<&Tx>) -> Result<Done, ActionError> {
         let t = tx(t)?;
         let conv = conversation(call, t).await?;
+        // One return per conversation: a second approval (another photo, or an agent's
+        // correction re-emitting `image.analyzed`) answers with the number already given,
+        // and the visitor is not told twice.
+        if let Some(existing) = executions::returns(t, call.workspace_id, conv.id)
+            .await?
+            .into_iter()
+            .find(|r| r.status == "approved")
+        {
+            return Ok(Done::output(json!({
+                "rma_number": existing.rma_number,
+                "return_id": existing.id,
+                "already_approved": true,
+            })));
+        }
         let reason = call.text("reason").unwrap_or("approved by workflow");
         let rma = free_rma_number(t, call.idempotency_key).await?;
         let authorization = executions::create_return(

@@ -54,11 +54,19 @@ export function VisionCard({ botId, manage, vision }: { botId: string; manage: b
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
+  // A data: URL, not a blob: one: the dashboard's Content-Security-Policy allows images
+  // from 'self' and data: only.
   useEffect(() => {
     if (!file) return;
-    const url = URL.createObjectURL(file);
-    setPreview(url);
-    return () => URL.revokeObjectURL(url);
+    let live = true;
+    const reader = new FileReader();
+    reader.onload = () => {
+      if (live && typeof reader.result === 'string') setPreview(reader.result);
+    };
+    reader.readAsDataURL(file);
+    return () => {
+      live = false;
+    };
   }, [file]);
 
   const pick = (f: File | undefined) => {

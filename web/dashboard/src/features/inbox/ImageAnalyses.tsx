@@ -110,7 +110,7 @@ function AnalysisCard({ analysis: a, url, now, onSaved }: { analysis: AnalysisVi
       <div className="image-analysis-body">
         <p className="image-analysis-head">
           <strong>{kind}</strong> <Badge tone={STATUS_TONE[a.status] ?? 'neutral'}>{a.status === 'done' ? (a.correction ? 'corrected' : 'done') : a.status}</Badge>
-          {boxes.length > 0 && <span className="muted small"> · {boxes.length} boxes drawn</span>}
+          {boxes.length > 0 && <span className="muted small"> · {boxes.length === 1 ? '1 box' : `${boxes.length} boxes`} drawn</span>}
         </p>
         <p className="image-analysis-line">{line}</p>
         {a.correction ? (
