@@ -60,6 +60,8 @@ fn serve(data: &Path) -> Server {
             return Server { child, base };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("parley serve did not start");
 }
 
