@@ -259,7 +259,7 @@ fn local_day(ms: i64, tz: &TimeZone) -> String {
 }
 
 /// Quotes a field that holds a comma, quote or newline; neutralises spreadsheet formulas.
-fn csv_field(s: &str) -> String {
+pub fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

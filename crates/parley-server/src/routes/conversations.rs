@@ -3,7 +3,7 @@
 use super::shared::parse_time;
 use super::shared::{ConversationStatus, MessageRole, rfc3339};
 use crate::caller::Caller;
-use crate::error::{ApiResult, ErrorBody};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, page_limit, parse_id};
 use crate::images::{self, Attachment};
 use crate::state::AppState;
@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(view_counts))
         .routes(routes!(assign))
         .routes(routes!(get_conversation, update_conversation))
+        .routes(routes!(transcript))
         .routes(routes!(add_note))
         .routes(routes!(handoff))
         .routes(routes!(agent_reply))
@@ -353,6 +354,93 @@ async fn get_conversation(
         messages,
         notes: notes.into_iter().map(note).collect(),
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TranscriptQuery {
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// One line of a transcript.
+#[derive(Serialize, ToSchema)]
+pub struct TranscriptLine {
+    /// RFC 3339.
+    at: String,
+    #[schema(value_type = MessageRole)]
+    role: String,
+    /// The agent's name for agent messages, `visitor`, `bot` or `system` otherwise.
+    author: String,
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Transcript {
+    conversation_id: Uuid,
+    #[schema(required)]
+    visitor_email: Option<String>,
+    started_at: String,
+    lines: Vec<TranscriptLine>,
+}
+
+/// The conversation's transcript as a download: JSON, or CSV (`at,role,author,text`, cells
+/// that look like spreadsheet formulas prefixed with `'`).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/transcript", tag = "inbox", params(("id" = Uuid, Path), TranscriptQuery), responses(
+    (status = 200, body = Transcript), (status = 200, content_type = "text/csv", body = String),
+    (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+))]
+async fn transcript(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<TranscriptQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::invalid_field("format", "must be json or csv")),
+    };
+    let (conv, messages, _) = inbox::detail(&state.store, &caller.actor, parse_id(&id)?).await?;
+    let authors = parley_engine::chat::authors(&state.store, &messages).await?;
+    let lines: Vec<TranscriptLine> = messages
+        .into_iter()
+        .map(|m| TranscriptLine {
+            at: rfc3339(m.created_at),
+            author: m
+                .author_id
+                .and_then(|a| authors.get(&a).cloned())
+                .unwrap_or_else(|| m.role.clone()),
+            role: m.role,
+            text: m.body,
+        })
+        .collect();
+    let id = conv.conversation.id;
+    let name = format!("conversation-{id}.{}", if csv { "csv" } else { "json" });
+    let disposition = format!("attachment; filename=\"{name}\"");
+    if csv {
+        let mut body = String::from("at,role,author,text\n");
+        for l in &lines {
+            let cells = [&l.at, &l.role, &l.author, &l.text]
+                .map(|c| parley_engine::analytics::csv_field(c));
+            body.push_str(&cells.join(","));
+            body.push('\n');
+        }
+        let headers = [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ];
+        return Ok((headers, body).into_response());
+    }
+    let body = Transcript {
+        conversation_id: id,
+        visitor_email: conv.visitor_email,
+        started_at: rfc3339(conv.conversation.created_at),
+        lines,
+    };
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(body)).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -354,3 +354,60 @@ async fn every_visitor_message_is_scored_and_triggers_fire_once() {
         assert!(list["items"][0]["sentiment"].as_f64().unwrap() < 0.0);
     }
 }
+
+#[tokio::test]
+async fn a_transcript_downloads_as_json_and_as_csv() {
+    for db in test_stores().await {
+        let app = start(&db).await;
+        let owner = app.owner().await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let mut w = helpers::Widget::of(&app, &bots["items"][0]);
+        let conv = w.start().await;
+        let path = format!("/widget/v1/conversations/{conv}/messages");
+        let text = "=HYPERLINK(\"x\"), what does the tent cost?";
+        let (status, body) = w
+            .call(Method::POST, &path, Some(json!({"text": text})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let base = format!("/api/v1/conversations/{conv}/transcript");
+        let (status, t) = owner.call(Method::GET, &base, None).await;
+        assert_eq!(status, StatusCode::OK, "{}: {t}", db.name);
+        let lines = t["lines"].as_array().unwrap();
+        assert_eq!(lines[0]["role"], "visitor");
+        assert_eq!(lines[0]["text"], text);
+        assert_eq!(lines[1]["role"], "bot", "{t}");
+
+        let csv = owner
+            .request(Method::GET, &format!("{base}?format=csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), StatusCode::OK);
+        let disposition = csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            disposition.contains(&format!("conversation-{conv}.csv")),
+            "{disposition}"
+        );
+        let csv = csv.text().await.unwrap();
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows[0], "at,role,author,text");
+        // The formula is defused and the quotes and comma kept inside one cell.
+        assert!(
+            rows[1]
+                .ends_with(",visitor,visitor,\"'=HYPERLINK(\"\"x\"\"), what does the tent cost?\""),
+            "{csv}"
+        );
+
+        let (status, bad) = owner
+            .call(Method::GET, &format!("{base}?format=pdf"), None)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        let missing = format!("/api/v1/conversations/{}/transcript", uuid::Uuid::now_v7());
+        let (status, _) = owner.call(Method::GET, &missing, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}

@@ -155,6 +155,14 @@ export function ConversationPane({
               Reopen
             </Button>
           )}
+          <span className="transcript-exports" role="group" aria-label="Export the transcript">
+            <a className="btn btn-ghost btn-sm" href={`/api/v1/conversations/${c.id}/transcript?format=csv`} download data-export="transcript-csv">
+              Transcript CSV
+            </a>
+            <a className="btn btn-ghost btn-sm" href={`/api/v1/conversations/${c.id}/transcript?format=json`} download>
+              JSON
+            </a>
+          </span>
         </div>
       </header>
 
