@@ -34,6 +34,12 @@ const RESETS_PER_IP: Limit = Limit {
     window_ms: 15 * 60_000,
 };
 
+/// Wrong passwords one invitation may be accepted with in 15 minutes (an existing account).
+const ACCEPT_GUESSES: Limit = Limit {
+    max_events: 5,
+    window_ms: 15 * 60_000,
+};
+
 /// What the caller needs to build links and send email.
 #[derive(Clone, Debug)]
 pub struct Links<'a> {
@@ -250,7 +256,24 @@ pub async fn accept(
     let existing = accounts::find_user_by_email(store.db(), &invitation.email).await?;
     let new_hash = match &existing {
         Some(user) => {
+            // Guessing an existing account's password through its invitation is throttled
+            // like signing in.
+            let key = format!("accept:{}", invitation.id);
+            let keys = [(key.as_str(), ACCEPT_GUESSES)];
+            if let Err(wait_ms) = reset_throttle()
+                .lock()
+                .expect("throttle lock")
+                .check(&keys, now_ms())
+            {
+                return Err(EngineError::TooManyAttempts {
+                    retry_after_secs: (wait_ms as u64).div_ceil(1000),
+                });
+            }
             if !verify_password(Some(user.password_hash.clone()), password).await {
+                reset_throttle()
+                    .lock()
+                    .expect("throttle lock")
+                    .record(&keys, now_ms());
                 return Err(invalid(
                     "password",
                     "this email has an account: enter its password",

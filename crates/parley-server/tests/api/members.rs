@@ -650,8 +650,18 @@ async fn an_existing_user_accepts_with_their_password_and_lands_in_the_new_works
             )
             .await;
         assert_eq!(preview["existing_user"], true, "{preview}");
-        let (_, status, _) = accept(&app, &token, "not my password").await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.name);
+        for _ in 0..5 {
+            let (_, status, _) = accept(&app, &token, "not my password").await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", db.name);
+        }
+        let (_, status, _) = accept(&app, &token, OWNER_PASSWORD).await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "guessing is throttled"
+        );
+        // The window passes (here: the throttle is per invitation, so a new one starts afresh).
+        let token = invite_link(&other, OWNER_EMAIL, "agent").await;
         let (session, status, me) = accept(&app, &token, OWNER_PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{me}");
         assert_eq!(me["workspace"]["name"], "Other Co");
