@@ -637,17 +637,22 @@ async fn conditions(
                     .find(|b| b.id == s.bot_id)
                     .map_or("a bot", |b| b.name.as_str());
                 let what = if s.errors == s.requests {
-                    "is unreachable".to_string()
+                    format!(
+                        "is unreachable (all {} calls in 15 minutes failed)",
+                        s.requests
+                    )
                 } else {
-                    format!("failed {} of {} calls", s.errors, s.requests)
+                    format!("failed {} of {} calls in 15 minutes", s.errors, s.requests)
                 };
-                let last = s.last_error.as_deref().unwrap_or("");
+                let last = s
+                    .last_error
+                    .as_deref()
+                    .map(|e| format!(": {}", e.chars().take(200).collect::<String>()))
+                    .unwrap_or_default();
                 out.push(Condition {
                     key: format!("provider:{}", s.bot_id),
                     kind: PROVIDER_ERRORS,
-                    summary: format!("The model of bot \"{name}\" {what} in 15 minutes {last}")
-                        .trim_end()
-                        .to_string(),
+                    summary: format!("The model of bot \"{name}\" {what}{last}"),
                 });
             }
         }

@@ -26,11 +26,6 @@ export function AlertsPanel() {
 
   return (
     <div className="system-grid">
-      {rules.data === undefined ? (
-        rules.error !== undefined ? <LoadError error={rules.error} onRetry={rules.reload} /> : <Loading label="Loading alert rules" />
-      ) : (
-        <RulesForm initial={rules.data} onSaved={rules.setData} />
-      )}
       <Card title="Recent alerts" headingId="system-recent-alerts" className="system-wide">
         {events.data === undefined ? (
           events.error !== undefined ? <LoadError error={events.error} onRetry={events.reload} /> : <Loading label="Loading alerts" />
@@ -46,6 +41,11 @@ export function AlertsPanel() {
           </ul>
         )}
       </Card>
+      {rules.data === undefined ? (
+        rules.error !== undefined ? <LoadError error={rules.error} onRetry={rules.reload} /> : <Loading label="Loading alert rules" />
+      ) : (
+        <RulesForm initial={rules.data} onSaved={rules.setData} />
+      )}
     </div>
   );
 }
@@ -163,7 +163,7 @@ function RulesForm({ initial, onSaved }: { initial: AlertRules; onSaved: (r: Ale
           );
         })}
       </ul>
-      <Field label="Repeat a lasting alert every (hours)" error={fields.repeat_hours}>
+      <Field label="Repeat a lasting alert every (hours)" error={fields.repeat_hours} className="system-narrow">
         {(c) => <Input {...c} type="number" value={form.repeat_hours} onChange={(e) => setForm({ ...form, repeat_hours: Number(e.target.value) })} />}
       </Field>
       <h3 className="system-subtitle">Where alerts go</h3>

@@ -79,9 +79,9 @@ function Overview() {
       )}
       <Nodes s={s} />
       <Database s={s} />
+      <Integrations s={s} />
       <Queue s={s} onChange={() => void system.reload()} />
       <Providers s={s} />
-      <Integrations s={s} />
       <FailedExecutions s={s} />
     </div>
   );
@@ -122,7 +122,7 @@ function Database({ s }: { s: SystemView }) {
         <dt>Backend</dt>
         <dd>{d.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'} {statusBadge(d.status)}</dd>
         <dt>Answers in</dt>
-        <dd>{d.latency_ms.toFixed(1)} ms</dd>
+        <dd>{d.latency_ms < 0.1 ? 'under 0.1' : d.latency_ms.toFixed(1)} ms</dd>
         <dt>Size</dt>
         <dd>{formatBytes(d.size_bytes)}</dd>
         <dt>Connections</dt>
@@ -143,7 +143,7 @@ function Database({ s }: { s: SystemView }) {
 function Queue({ s, onChange }: { s: SystemView; onChange: () => void }) {
   const q = s.queue;
   return (
-    <Card title="Job queue" headingId="system-queue">
+    <Card title="Job queue" headingId="system-queue" className="system-wide">
       <dl className="system-facts">
         <dt>Queued</dt>
         <dd>{q.queued}</dd>
@@ -263,7 +263,7 @@ function Integrations({ s }: { s: SystemView }) {
 
 function FailedExecutions({ s }: { s: SystemView }) {
   return (
-    <Card title="Failed executions" headingId="system-failed">
+    <Card title="Failed executions" headingId="system-failed" className="system-wide">
       <Table
         label="Failed executions"
         rows={s.failed_executions}

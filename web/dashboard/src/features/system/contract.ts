@@ -134,7 +134,7 @@ export const RULES: Record<string, { title: string; threshold?: string; minCount
   queue_age: { title: 'The job queue backs up', threshold: 'minutes the oldest due job waited' },
   provider_errors: { title: 'A bot’s model fails or is unreachable', threshold: '% of calls failed in 15 minutes', minCount: 'of at least … calls' },
   dead_job: { title: 'A job is dead-lettered' },
-  disk_space: { title: 'The data directory’s disk fills up (SQLite)', threshold: '% free space or less' },
+  disk_space: { title: 'The data directory’s disk fills up (SQLite)', threshold: '% free space, below which it alerts' },
   database_down: { title: 'The database is unreachable (sent directly by a node)' },
 };
 
