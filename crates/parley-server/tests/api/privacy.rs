@@ -691,3 +691,51 @@ async fn retention_deletes_idle_conversations_only() {
         );
     }
 }
+
+/// A long history is erased in batches (one transaction each) with its progress counted,
+/// and nothing of it is left.
+#[tokio::test]
+async fn a_long_history_is_erased_in_batches() {
+    use parley_store::repo::conversations as convs;
+    for db in test_stores().await {
+        let app = helpers::start(&db).await;
+        let owner = app.owner().await;
+        let bot = owner.create_bot("Shop").await;
+        let bot_id: uuid::Uuid = bot["id"].as_str().unwrap().parse().unwrap();
+        let (_, me) = owner.call(Method::GET, "/api/v1/auth/me", None).await;
+        let ws: uuid::Uuid = me["workspace"]["id"].as_str().unwrap().parse().unwrap();
+        let n = parley_engine::privacy::BATCH as usize * 2 + 5;
+        let tx = app.store.begin().await.unwrap();
+        let visitor = convs::create_visitor(&tx, ws, bot_id, Some(ADA))
+            .await
+            .unwrap();
+        for _ in 0..n {
+            convs::create_conversation(&tx, &visitor).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let (status, request) = owner
+            .call(
+                Method::POST,
+                "/api/v1/privacy/erase",
+                Some(json!({"email": ADA})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{request}");
+        assert_eq!(request["conversations_total"], n);
+        let done = wait_erased(&owner, request["id"].as_str().unwrap()).await;
+        assert_eq!(done["status"], "done", "{}: {done}", app.name);
+        assert_eq!(done["conversations_done"], n);
+        assert_eq!(count(&app, "SELECT count(*) FROM conversations").await, 0);
+        assert_eq!(count(&app, "SELECT count(*) FROM visitors").await, 0);
+        assert_eq!(
+            count(
+                &app,
+                "SELECT count(*) FROM privacy_requests WHERE email IS NOT NULL"
+            )
+            .await,
+            0,
+            "the request forgets the email"
+        );
+    }
+}
