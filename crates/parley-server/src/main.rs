@@ -59,6 +59,21 @@ enum Command {
         #[command(subcommand)]
         command: AnalyticsCommand,
     },
+    /// Back up a SQLite deployment while it serves: the database (uploads included) and
+    /// the secret key's fingerprint, in one ZIP. PostgreSQL: pg_dump (docs/operations.md).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data directory (`--data-dir`), with the secret key
+    /// it was taken with (`--key-file`, `secret.key` already in the directory, or
+    /// PARLEY_SECRET_KEY).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -107,6 +122,14 @@ enum AdminCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Create a further workspace owned by an existing user.
+    CreateWorkspace {
+        #[arg(long)]
+        name: String,
+        /// The owner's email (create the user first with `create-user`).
+        #[arg(long)]
+        owner_email: String,
     },
 }
 
@@ -174,6 +197,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Backup { to } => backup(&config, &to).await,
+        Command::Restore { from, key_file } => restore(&config, &from, key_file),
         Command::Analytics {
             command: AnalyticsCommand::Rebuild,
         } => {
@@ -190,6 +215,64 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `parley backup --to FILE`.
+async fn backup(config: &Config, to: &std::path::Path) -> anyhow::Result<()> {
+    use parley_store::backup;
+    let db = config.sqlite_path().ok_or_else(|| {
+        anyhow::anyhow!(
+            "parley backup copies a SQLite deployment; for PostgreSQL use pg_dump \
+             (see docs/operations.md, Backups)"
+        )
+    })?;
+    let key = match &config.secret_key {
+        Some(key) => key.as_bytes().to_vec(),
+        None => std::fs::read(config.data_dir.join(backup::KEY_FILE))
+            .with_context(|| format!("reading the secret key in {}", config.data_dir.display()))?,
+    };
+    let started = std::time::Instant::now();
+    let m = backup::backup(&db, &key, to, env!("CARGO_PKG_VERSION")).await?;
+    println!(
+        "backed up {} conversations ({} bytes of database) to {} in {:.1} s; key fingerprint {} \
+         (keep the key itself apart from the backup)",
+        m.conversations,
+        m.database_bytes,
+        to.display(),
+        started.elapsed().as_secs_f64(),
+        m.key_fingerprint
+    );
+    Ok(())
+}
+
+/// `parley restore --from FILE [--key-file KEY]` into `--data-dir`.
+fn restore(
+    config: &Config,
+    from: &std::path::Path,
+    key_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use parley_store::backup::{self, RestoreKey};
+    anyhow::ensure!(
+        config.is_sqlite(),
+        "parley restore restores a SQLite deployment; for PostgreSQL use pg_restore \
+         (see docs/operations.md, Backups)"
+    );
+    let key = match (key_file, &config.secret_key) {
+        (Some(file), _) => RestoreKey::File(file),
+        (None, Some(key)) => RestoreKey::Given(key.as_bytes().to_vec()),
+        (None, None) => RestoreKey::InPlace,
+    };
+    let m = backup::restore(from, &config.data_dir, key)?;
+    println!(
+        "restored {} conversations into {} (backup of {}, {} migrations); start it with \
+         `parley serve --data-dir {}`",
+        m.conversations,
+        config.data_dir.display(),
+        m.created_at,
+        m.migrations.len(),
+        config.data_dir.display()
+    );
+    Ok(())
 }
 
 /// The bot to fill and its workspace: the one named, or the oldest bot there is.
@@ -241,6 +324,15 @@ async fn admin(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
             if generated {
                 println!("password: {password}");
             }
+        }
+        AdminCommand::CreateWorkspace { name, owner_email } => {
+            let workspace = parley_engine::workspaces::create_for_email(store, &name, &owner_email)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created workspace \"{}\" ({}) owned by {owner_email}",
+                workspace.name, workspace.id
+            );
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! [`ConnectionTrait`], so a use case can call several inside one transaction; every function
 //! that reads or writes tenant data takes the workspace it acts in.
 
+pub mod backup;
 pub mod demo;
 pub mod entities;
 mod error;
@@ -23,7 +24,7 @@ pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBa
 
 mod read;
 mod write;
-pub use read::Db;
+pub use read::{Db, PoolStats};
 pub use write::{ExecuteLater, Tx, Writer};
 
 use sea_orm::{Database, Statement};
@@ -162,6 +163,13 @@ impl Store {
             DbBackend::Postgres => "postgres",
             _ => "sqlite",
         }
+    }
+
+    /// When this process last checkpointed SQLite's WAL into the database file (epoch ms);
+    /// `None` on PostgreSQL or before the first checkpoint.
+    pub fn last_checkpoint(&self) -> Option<i64> {
+        let at = sqlite::LAST_CHECKPOINT_MS.load(std::sync::atomic::Ordering::Relaxed);
+        (self.sqlite_writer.is_some() && at > 0).then_some(at)
     }
 
     /// Where reads go, and writes that need neither a transaction nor the write turn.

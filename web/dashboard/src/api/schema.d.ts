@@ -21,6 +21,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's recent alerts, newest first. */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's alert rules (defaults, all on, until saved). */
+        get: operations["get_rules"];
+        /** Replaces the workspace's alert rules and channels. */
+        put: operations["put_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends a test notice through every enabled channel (queued like real notices). */
+        post: operations["test_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/export.csv": {
         parameters: {
             query?: never;
@@ -30,6 +82,26 @@ export interface paths {
         };
         /** A table of the period as CSV. */
         get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Knowledge gaps: the period's unanswered questions (the newest 2,000), grouped by the
+         *     word they share, with examples.
+         */
+        get: operations["gaps"];
         put?: never;
         post?: never;
         delete?: never;
@@ -105,6 +177,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/forgot-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: emails a reset link (valid one hour, once) if the email has an account. Always
+         *     202, so it reveals nothing about which emails have accounts; throttled per address.
+         */
+        post: operations["forgot_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -150,6 +242,23 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: sets a new password with a reset token, ends every other session, signs in. */
+        post: operations["reset_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -410,6 +519,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bots/{id}/vision/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends the bot's saved vision model a small test image (a red square) and asks its colour:
+         *     the "Test vision" button (managers; one real call, no retries).
+         */
+        post: operations["test_vision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/canned-replies": {
         parameters: {
             query?: never;
@@ -625,6 +754,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/transcript": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The conversation's transcript as a download: JSON, or CSV (`at,role,author,text`, cells
+         *     that look like spreadsheet formulas prefixed with `'`).
+         */
+        get: operations["transcript"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -721,6 +870,28 @@ export interface paths {
         put?: never;
         /** Resumes a failed execution from its failed step (fresh attempts, same idempotency key). */
         post: operations["resume_execution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{id}/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Corrects the newest finished analysis of an image (any member). The correction is
+         *     checked by the kind's rules (422 with the problems), stored beside the original result,
+         *     audited (`image_analysis.corrected`), and written as `image.analyzed` with
+         *     `corrected: true`, so workflows act on what the agent decided. The inbox updates live.
+         */
+        put: operations["correct_analysis"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -945,6 +1116,145 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_invitations"];
+        put?: never;
+        /**
+         * Invites someone by email; the link works for 7 days. A new invitation replaces the
+         *     person's earlier pending ones.
+         */
+        post: operations["invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Public: accepts an invitation (sets name and password, or confirms an existing
+         *     account's password), then signs in to the invitation's workspace.
+         */
+        post: operations["accept_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Public: what the invitation behind a token offers (422 when it is expired, used or withdrawn). */
+        post: operations["preview_invitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["revoke_invitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: operations["change_role"];
+        trace?: never;
+    };
+    "/api/v1/members/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivates a member: their sessions here end and their API tokens here are revoked at once. */
+        post: operations["deactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{user_id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lets a deactivated member sign in here again, with their former role. */
+        post: operations["reactivate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presence": {
         parameters: {
             query?: never;
@@ -956,6 +1266,100 @@ export interface paths {
         put?: never;
         /** The dashboard is open: sent on load, every 30 s, and when it is hidden or shown. */
         post: operations["report_presence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erases everything about one visitor: conversations, messages, insight, notes, images,
+         *     contact rows, the events and workflow executions about them, and their analytics
+         *     counts; their widget sessions stop working. Runs as a job: follow it with
+         *     `GET /api/v1/privacy/erasures/{id}`.
+         */
+        post: operations["erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/erasures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's latest erasure requests, newest first. */
+        get: operations["list_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/erasures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One erasure request. */
+        get: operations["get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Everything stored about one visitor, as a ZIP: `manifest.json`, `visitor.json`,
+         *     `conversations/<id>.json` (messages with insight, tags, notes, image analyses),
+         *     `executions.json` (workflow runs with their steps) and `images/`. Built in the request:
+         *     one visitor's data is small, and no copy of it is kept on the server.
+         */
+        post: operations["export"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_settings"];
+        put: operations["put_settings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -976,6 +1380,43 @@ export interface paths {
         get: operations["stream"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything the System page shows, for owners and admins. */
+        get: operations["get_system"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a dead-lettered job of this workspace back to the queue, due now, with its
+         *     attempts reset (audited as `job.retried`).
+         */
+        post: operations["retry_job"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1010,6 +1451,30 @@ export interface paths {
         post?: never;
         /** Revokes a token at once; it stays listed as revoked. */
         delete: operations["revoke_token"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vision/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyses one image now and returns the typed result (managers; 20 a minute per
+         *     workspace). Multipart: an `image` file part, `kind` (`condition`, `invoice`, `count`,
+         *     `describe`; default `describe` when a `question` is given), optional `question` (for
+         *     describe), `what` (what to count) and `bot_id` (whose vision model to use; without it,
+         *     or when that model does not see images, the offline analyzers answer). Stored in
+         *     `image_analyses`; no conversation, no event.
+         */
+        post: operations["analyze"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1247,6 +1712,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_settings"];
+        /** Saves the workspace's name, time zone and default bot language (owners and admins). */
+        put: operations["update_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_workspaces"];
+        put?: never;
+        /**
+         * Creates a workspace owned by the caller (owners, when `PARLEY_ALLOW_WORKSPACE_CREATION`
+         *     is on). The session stays where it is; switch to the new one to work there.
+         */
+        post: operations["create_workspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{id}/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves this session to another workspace the caller belongs to; returns who they are there. */
+        post: operations["switch_workspace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -1443,6 +1962,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptRequest: {
+            token: string;
+            /** @description The new person's name (ignored for an existing account). */
+            name?: string;
+            /** @description A new password (at least 10 characters), or an existing account's password. */
+            password: string;
+        };
         AccountOut: {
             id: string;
             name: string;
@@ -1480,6 +2006,37 @@ export interface components {
             role: string;
             presence: components["schemas"]["Presence"];
         };
+        /** @description One firing, repeat, resolution or test notice. */
+        AlertEventView: {
+            /** Format: uuid */
+            id: string;
+            /** @description What the alert is about (`integration:slack`, `workflow_failures:<id>`, `queue_age`…). */
+            alert_key: string;
+            kind: string;
+            /** @description `fired`, `repeated`, `resolved` or `test`. */
+            event: string;
+            summary: string;
+            created_at: string;
+        };
+        AlertList: {
+            items: components["schemas"]["AlertEventView"][];
+        };
+        /** @description A workspace's alert rules and where notices go. */
+        AlertRules: {
+            rules: components["schemas"]["RuleView"][];
+            /**
+             * Format: int64
+             * @description A lasting alert is repeated at most this often (1 to 168 hours).
+             */
+            repeat_hours: number;
+            email: components["schemas"]["EmailChannelView"];
+            slack: components["schemas"]["SlackChannelView"];
+            webhook: components["schemas"]["WebhookChannelView"];
+        };
+        AlertTestSent: {
+            /** @description The channels the test notice was queued on. */
+            channels: string[];
+        };
         /** @description What was read from an image, in short: enough to show a line under it. */
         AnalysisNote: {
             /**
@@ -1493,8 +2050,10 @@ export interface components {
             kind: string;
             /** @description `queued`, `done`, `failed` or `unavailable`. */
             status: string;
-            /** @description One line for under the image, once done. */
+            /** @description One line for under the image, once done (the correction's, when corrected). */
             summary: string | null;
+            /** @description The name of the agent who corrected the result, if one did. */
+            corrected_by?: string | null;
         };
         AnalyticsView: {
             /** @description Every day of the window, oldest first. */
@@ -1924,6 +2483,28 @@ export interface components {
             created_at: string;
             last_message_at: string;
         };
+        CorrectionRequest: {
+            /**
+             * @description The whole corrected result of the analysis's kind, as `result` has it
+             *     (`{"verdict": "damaged", "damages": [...], "reasons": [...], "quality_issues": []}`);
+             *     `kind` may be left out, `confidence` defaults to 1.
+             */
+            result: Record<string, never>;
+            /** @description Why (optional, at most 1000 characters). */
+            note?: string | null;
+        };
+        /** @description An agent's correction of an analysis. */
+        CorrectionView: {
+            /** @description The corrected typed result, checked like a model's answer. */
+            result: Record<string, never>;
+            summary: string;
+            /** @description The agent's name when they corrected it. */
+            by: string;
+            /** Format: uuid */
+            by_id: string | null;
+            at: string;
+            note: string | null;
+        };
         Count: {
             name: string;
             /** Format: int64 */
@@ -1952,6 +2533,20 @@ export interface components {
              */
             lead_points?: number;
         };
+        DatabaseView: {
+            /** @description `sqlite` or `postgres`. */
+            backend: string;
+            /** @description `up` or `down`. */
+            status: string;
+            /** Format: double */
+            latency_ms: number;
+            /** Format: int64 */
+            size_bytes: number | null;
+            /** @description Reading connections (SQLite) or the pool (PostgreSQL). */
+            pool: components["schemas"]["PoolView"];
+            /** @description SQLite: when this node last checkpointed the WAL. */
+            last_checkpoint_at: string | null;
+        };
         /** @description One UTC day of a workflow's executions, by the day they started. */
         DayView: {
             /** @description The day, `YYYY-MM-DD` (UTC). */
@@ -1967,6 +2562,15 @@ export interface components {
              * @description Median milliseconds from start to end of the day's completed and failed runs.
              */
             median_ms: number | null;
+        };
+        DeadJobView: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            /** Format: int32 */
+            attempts: number;
+            last_error: string | null;
+            failed_at: string;
         };
         DependencyCheck: {
             /** @description `up` or `down`. */
@@ -2011,11 +2615,39 @@ export interface components {
             /** @description False when the walk stopped at [`MAX_DRY_RUN_VISITS`] (a loop through a delay). */
             complete: boolean;
         };
+        EmailChannelView: {
+            enabled: boolean;
+            /** @description Empty: the workspace's owners and admins. */
+            recipients?: string[];
+        };
+        EmailRequest: {
+            /** @description The visitor's email: the one the host page proved, or the one they typed in chat. */
+            email: string;
+        };
         /**
          * @description How an execution ended.
          * @enum {string}
          */
         EndStatus: "completed" | "failed" | "filtered";
+        ErasureList: {
+            items: components["schemas"]["ErasureView"][];
+        };
+        /** @description An erasure request and how far it got. */
+        ErasureView: {
+            /** Format: uuid */
+            id: string;
+            /** @description `queued`, `running`, `done` or `failed`. */
+            status: string;
+            /** @description Identifies the email without holding it (SHA-256, bound to the workspace). */
+            email_hash: string;
+            /** Format: int32 */
+            conversations_total: number;
+            /** Format: int32 */
+            conversations_done: number;
+            error: string | null;
+            created_at: string;
+            finished_at: string | null;
+        };
         /** @description The body of every error response. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -2085,6 +2717,16 @@ export interface components {
             updated_at: string;
             finished_at: string | null;
         };
+        FailedExecutionView: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            workflow_id: string;
+            workflow_name: string;
+            event_name: string;
+            error: string | null;
+            failed_at: string;
+        };
         /** @description A frequently asked question and its answer. */
         Faq: {
             /** Format: uuid */
@@ -2118,6 +2760,27 @@ export interface components {
             question?: string | null;
             answer?: string | null;
             enabled?: boolean | null;
+        };
+        FiringAlertView: {
+            alert_key: string;
+            kind: string;
+            summary: string;
+            fired_at: string;
+        };
+        ForgotPassword: {
+            email: string;
+        };
+        /** @description Questions the bot could not answer, grouped by their most frequent shared word. */
+        GapCluster: {
+            /** @description The word the questions share. */
+            topic: string;
+            count: number;
+            /** @description Up to five example questions, most recent first as given. */
+            examples: string[];
+        };
+        GapList: {
+            /** @description Groups of questions the bot could not answer, largest first. */
+            items: components["schemas"]["GapCluster"][];
         };
         Handoff: {
             action: components["schemas"]["HandoffAction"];
@@ -2159,6 +2822,14 @@ export interface components {
             analyze_ms: number | null;
             created_at: string;
             finished_at: string | null;
+            /**
+             * Format: int32
+             * @description Tokens the model used (a model analysis).
+             */
+            prompt_tokens: number | null;
+            /** Format: int32 */
+            completion_tokens: number | null;
+            correction: components["schemas"]["CorrectionView"] | null;
         };
         InboxMessage: {
             /** Format: uuid */
@@ -2297,6 +2968,25 @@ export interface components {
          * @enum {string}
          */
         IntegrationState: "not_configured" | "disconnected" | "connected" | "needs_reconnect" | "error";
+        IntegrationStateView: {
+            provider: string;
+            /** @description `connected`, `needs_reconnect` or `error`. */
+            state: string;
+            account_name: string;
+            last_success_at: string | null;
+            last_error: string | null;
+            last_error_at: string | null;
+        };
+        IntegrationsCheck: {
+            /** @description `up`, `degraded` (a connection needs reconnecting or failed) or `unknown`. */
+            status: string;
+            /** Format: int64 */
+            connected: number;
+            /** Format: int64 */
+            needs_reconnect: number;
+            /** Format: int64 */
+            error: number;
+        };
         IntentList: {
             /** @description Every intent detected in the period, most frequent first. */
             items: components["schemas"]["Count"][];
@@ -2318,18 +3008,67 @@ export interface components {
              */
             lead_points?: number;
         };
+        InvitationCreate: {
+            email: string;
+            /** @description `owner` (owners only), `admin` or `agent`. */
+            role: string;
+        };
+        InvitationCreated: {
+            invitation: components["schemas"]["InvitationView"];
+            /** @description Whether the link went out by email. */
+            emailed: boolean;
+            /** @description The link to pass on, present only when no email was sent (this once; it is not stored). */
+            link: string | null;
+        };
+        InvitationList: {
+            items: components["schemas"]["InvitationView"][];
+            /** @description Whether this server sends email; without it, invitation links are shown to copy. */
+            email_enabled: boolean;
+        };
+        /** @description What an invitation link offers, for the accept page. */
+        InvitationPreview: {
+            email: string;
+            role: components["schemas"]["Role"];
+            workspace_name: string;
+            /** @description The email has an account already: accept with its password (no name needed). */
+            existing_user: boolean;
+        };
+        /** @description A pending invitation. */
+        InvitationView: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            role: components["schemas"]["Role"];
+            created_at: string;
+            expires_at: string;
+        };
         /** @enum {string} */
         KeyName: "public_key" | "identity_secret";
+        KindView: {
+            kind: string;
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            dead: number;
+            /**
+             * Format: double
+             * @description Seconds the oldest due job of this kind has waited (0: none due).
+             */
+            oldest_due_age_secs: number;
+        };
         /** @description One KPI card. */
         Kpi: {
             /**
              * @description Stable key: `conversations`, `messages`, `unique_visitors`, `resolved`,
              *     `bot_resolution_rate`, `handoff_rate`, `avg_sentiment`, `negative_share`, `leads`,
-             *     `lead_conversion`, `avg_rating`, `execution_failure_rate`.
+             *     `lead_conversion`, `avg_rating`, `execution_failure_rate`, `unanswered`,
+             *     `first_reply_ms`, `human_reply_ms`, `bot_resolution_ms`, `human_resolution_ms`.
              */
             key: string;
             label: string;
-            /** @description `count`, `percent` (a 0..1 ratio) or `score`. */
+            /** @description `count`, `percent` (a 0..1 ratio), `score` or `duration` (milliseconds). */
             format: string;
             /**
              * Format: double
@@ -2475,6 +3214,22 @@ export interface components {
             /** @description Echo this in `X-CSRF-Token` on every cookie-authenticated write. Null for API tokens. */
             csrf_token: string | null;
         };
+        MemberList: {
+            items: components["schemas"]["MemberView"][];
+        };
+        /** @description A member of the workspace. */
+        MemberView: {
+            /** Format: uuid */
+            user_id: string;
+            email: string;
+            name: string;
+            role: components["schemas"]["Role"];
+            /** @description `active` or `deactivated`. */
+            status: string;
+            joined_at: string;
+            /** @description Their latest session or presence activity in this workspace. */
+            last_active_at: string | null;
+        };
         /** @description Everything learnt from one message; stored on the message as JSON. */
         MessageInsight: {
             /**
@@ -2588,6 +3343,30 @@ export interface components {
             /** @description ISO 4217 code ("USD", "EUR", "GBP"); empty when the text named no currency. */
             currency: string;
         };
+        NodeView: {
+            /** Format: uuid */
+            id: string;
+            version: string;
+            hostname: string;
+            started_at: string;
+            last_seen_at: string;
+            /** @description `up`, or `down` when not seen for 60 s. */
+            status: string;
+            /** Format: int32 */
+            workers: number;
+            /** Format: int32 */
+            workers_busy: number;
+            /** @description This node answered this request. */
+            this_node: boolean;
+        };
+        NodesCheck: {
+            /** @description `up` (every node beats), `degraded` (a node stopped beating) or `unknown`. */
+            status: string;
+            /** Format: int64 */
+            up: number;
+            /** Format: int64 */
+            down: number;
+        };
         NoteCreate: {
             text: string;
         };
@@ -2614,6 +3393,23 @@ export interface components {
             open: string;
             /** @description `HH:MM`, after `open`. */
             close: string;
+        };
+        OutboxCheck: {
+            /** @description `up`, `degraded` (the oldest event waited over a minute) or `unknown`. */
+            status: string;
+            /** Format: int64 */
+            undispatched: number;
+            /** Format: double */
+            oldest_age_secs: number;
+        };
+        OutboxView: {
+            /** Format: int64 */
+            undispatched: number;
+            /**
+             * Format: double
+             * @description Seconds the oldest undispatched event has waited (0: none).
+             */
+            oldest_age_secs: number;
         };
         /** @description What a parameter holds. Strings may contain `{{templates}}` unless noted. */
         ParamKind: {
@@ -2672,6 +3468,14 @@ export interface components {
             /** Format: int64 */
             value: number;
         };
+        PoolView: {
+            /** Format: int32 */
+            in_use: number;
+            /** Format: int32 */
+            idle: number;
+            /** Format: int32 */
+            max: number;
+        };
         /** @enum {string} */
         Position: "left" | "right";
         /**
@@ -2689,6 +3493,14 @@ export interface components {
          * @enum {string}
          */
         Priority: "hot" | "warm" | "cold";
+        PrivacySettings: {
+            /**
+             * Format: int32
+             * @description Conversations with no message for this many days are deleted (with everything
+             *     about them) by a daily job; null keeps everything. 1 to 3650.
+             */
+            retention_days: number | null;
+        };
         PropertyList: {
             properties: components["schemas"]["PropertyOut"][];
         };
@@ -2702,6 +3514,36 @@ export interface components {
          * @enum {string}
          */
         ProviderId: "slack" | "hubspot" | "google";
+        ProviderView: {
+            /** Format: uuid */
+            bot_id: string;
+            bot_name: string;
+            model: string | null;
+            /** Format: int64 */
+            requests: number;
+            /** Format: int64 */
+            errors: number;
+            /**
+             * Format: int64
+             * @description Latency percentiles in ms (to the histogram bucket's upper bound).
+             */
+            p50_ms: number | null;
+            /** Format: int64 */
+            p95_ms: number | null;
+            last_error: string | null;
+            last_error_at: string | null;
+        };
+        ProvidersCheck: {
+            /**
+             * @description `up`, `degraded` (a bot's model failed 20% or more of 5+ calls), `down` (every call
+             *     of a bot failed) or `unknown`.
+             */
+            status: string;
+            /** Format: int64 */
+            requests: number;
+            /** Format: int64 */
+            errors: number;
+        };
         /** @description An amount of something the visitor wants ("500 units", "40 tents"). */
         Quantity: {
             /** Format: int64 */
@@ -2718,6 +3560,32 @@ export interface components {
             running: number;
             /** Format: int64 */
             dead: number;
+            /**
+             * Format: double
+             * @description Seconds the oldest due job has waited (0: none due).
+             */
+            oldest_due_age_secs: number;
+        };
+        QueueView: {
+            /** Format: int64 */
+            queued: number;
+            /** Format: int64 */
+            running: number;
+            /** Format: int64 */
+            dead: number;
+            /**
+             * Format: double
+             * @description Seconds the oldest due job has waited (0: none due).
+             */
+            oldest_due_age_secs: number;
+            by_kind: components["schemas"]["KindView"][];
+            /** @description This workspace's dead-lettered jobs (newest 50), retryable. */
+            dead_jobs: components["schemas"]["DeadJobView"][];
+            /**
+             * Format: int64
+             * @description Dead-lettered jobs of other workspaces or of the instance (counted only).
+             */
+            dead_elsewhere: number;
         };
         Rated: {
             rating: components["schemas"]["Rating"];
@@ -2753,6 +3621,23 @@ export interface components {
              *     analyses end `unavailable` with `install` as the fix.
              */
             ocr: components["schemas"]["OcrCheck"];
+            /**
+             * @description The instance's nodes by their heartbeats. Informational: readiness depends on the
+             *     database alone.
+             */
+            nodes: components["schemas"]["NodesCheck"];
+            /** @description Events waiting for the dispatcher. */
+            outbox: components["schemas"]["OutboxCheck"];
+            /** @description Model calls of every bot over the last 15 minutes. */
+            providers: components["schemas"]["ProvidersCheck"];
+            /** @description Integration connections of every workspace. */
+            integrations: components["schemas"]["IntegrationsCheck"];
+            /** @description Outgoing email (alerts, invitations). */
+            smtp: components["schemas"]["SmtpCheck"];
+        };
+        ResetPassword: {
+            token: string;
+            password: string;
         };
         Resolution: {
             /**
@@ -2771,8 +3656,33 @@ export interface components {
          * @enum {string}
          */
         Role: "owner" | "admin" | "agent";
+        RoleChange: {
+            /** @description Only an owner makes owners; the last owner stays one. */
+            role: string;
+        };
         RotateKey: {
             key: components["schemas"]["KeyName"];
+        };
+        /** @description One alert rule. */
+        RuleView: {
+            /**
+             * @description `integration_disconnected`, `workflow_failures`, `queue_age`, `provider_errors`,
+             *     `dead_job`, `disk_space` or `database_down`.
+             */
+            kind: string;
+            enabled: boolean;
+            /**
+             * Format: double
+             * @description Percent for `workflow_failures`, `provider_errors` (over 15 minutes) and
+             *     `disk_space` (free); minutes for `queue_age`; unused by the others.
+             */
+            threshold?: number | null;
+            /**
+             * Format: int64
+             * @description Least executions (`workflow_failures`) or model calls (`provider_errors`) in 15
+             *     minutes before the rate counts.
+             */
+            min_count?: number | null;
         };
         SearchRequest: {
             query: string;
@@ -2877,6 +3787,15 @@ export interface components {
             /** @description Why, in words taken from the conversation. */
             evidence: string;
         };
+        SlackChannelView: {
+            enabled: boolean;
+            /** @description A channel id or `#name` the workspace's Slack connection can post to. */
+            channel?: string;
+        };
+        SmtpCheck: {
+            /** @description `configured` or `not_configured`. */
+            status: string;
+        };
         SpreadsheetOut: {
             title: string;
             sheets: components["schemas"]["SheetOut"][];
@@ -2968,7 +3887,7 @@ export interface components {
         Summary: {
             from: string;
             to: string;
-            /** @description The zone days are counted in: `UTC` (workspaces have no zone setting yet). */
+            /** @description The IANA zone days are counted in: the workspace's, `UTC` when it has none. */
             time_zone: string;
             kpis: components["schemas"]["Kpi"][];
             /** @description Visitor messages by sentiment label (`negative`, `neutral`, `positive`). */
@@ -2981,6 +3900,21 @@ export interface components {
             executions: components["schemas"]["Count"][];
             /** @description The ten most frequent intents. */
             intents: components["schemas"]["Count"][];
+        };
+        SystemView: {
+            /** @description When this was read. */
+            now: string;
+            nodes: components["schemas"]["NodeView"][];
+            database: components["schemas"]["DatabaseView"];
+            queue: components["schemas"]["QueueView"];
+            outbox: components["schemas"]["OutboxView"];
+            /** @description Model calls per bot over the last hour. */
+            providers: components["schemas"]["ProviderView"][];
+            integrations: components["schemas"]["IntegrationStateView"][];
+            /** @description The newest failed workflow executions (10). */
+            failed_executions: components["schemas"]["FailedExecutionView"][];
+            /** @description Alerts firing now in this workspace. */
+            firing_alerts: components["schemas"]["FiringAlertView"][];
         };
         TemplateList: {
             items: components["schemas"]["TemplateView"][];
@@ -3009,6 +3943,9 @@ export interface components {
             /** @description The vendor's receipt (Slack `ts`, the Sheets `updatedRange`, ...). */
             receipt: unknown;
         };
+        TokenBody: {
+            token: string;
+        };
         TokenCreate: {
             name: string;
             /** @description `admin` or `agent`, at most your own role. */
@@ -3026,6 +3963,22 @@ export interface components {
         };
         TokenList: {
             items: components["schemas"]["ApiToken"][];
+        };
+        Transcript: {
+            /** Format: uuid */
+            conversation_id: string;
+            visitor_email: string | null;
+            started_at: string;
+            lines: components["schemas"]["TranscriptLine"][];
+        };
+        /** @description One line of a transcript. */
+        TranscriptLine: {
+            /** @description RFC 3339. */
+            at: string;
+            role: components["schemas"]["MessageRole"];
+            /** @description The agent's name for agent messages, `visitor`, `bot` or `system` otherwise. */
+            author: string;
+            text: string;
         };
         /**
          * @description Where a conversation's mood is heading, from the recent average against the longer one.
@@ -3150,12 +4103,39 @@ export interface components {
             /** Format: int64 */
             warm: number;
         };
+        /** @description What an on-demand analysis gave. */
+        VisionAnalysis: {
+            /**
+             * @description The stored analysis (`kind_source` `api`), with the typed `result`, method, provider,
+             *     timings and tokens.
+             *     A count's boxes are in `result.boxes`, as fractions of the image, for drawing the
+             *     overlay over the image the caller already has.
+             */
+            analysis: components["schemas"]["ImageAnalysisView"];
+        };
+        /** @description Whether a bot's vision model sees images. */
+        VisionCheckView: {
+            /** @description The model saw the test image (a red square) and said so. */
+            ok: boolean;
+            /** @description The model's answer. */
+            reply: string | null;
+            /** @description What went wrong, in plain words. */
+            error: string | null;
+            /** @description The model tested ("" when the bot has none). */
+            model: string;
+            /** Format: int64 */
+            latency_ms: number;
+        };
         VisitorConversationDetail: {
             conversation: components["schemas"]["ConversationView"];
             messages: components["schemas"]["MessageView"][];
         };
         VisitorConversationList: {
             items: components["schemas"]["ConversationView"][];
+        };
+        WebhookChannelView: {
+            enabled: boolean;
+            url?: string;
         };
         /** @enum {string} */
         Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -3260,10 +4240,42 @@ export interface components {
              */
             signing_secret: string | null;
         };
+        WorkspaceCreate: {
+            name: string;
+        };
+        /** @description A workspace the caller belongs to. */
+        WorkspaceEntry: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role: components["schemas"]["Role"];
+            /** @description The workspace this session acts in. */
+            current: boolean;
+        };
         WorkspaceInfo: {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        WorkspaceList: {
+            items: components["schemas"]["WorkspaceEntry"][];
+            /** @description Whether the caller may create a workspace (an owner, when the instance allows it). */
+            can_create: boolean;
+        };
+        /** @description The current workspace's settings. */
+        WorkspaceSettings: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description IANA time zone analytics days are counted in; null: UTC. */
+            time_zone: string | null;
+            /** @description Default language of bots (BCP 47, e.g. `en`, `pt-BR`); null: not set. */
+            bot_language: string | null;
+        };
+        WorkspaceSettingsUpdate: {
+            name: string;
+            time_zone?: string | null;
+            bot_language?: string | null;
         };
     };
     responses: never;
@@ -3302,6 +4314,198 @@ export interface operations {
             };
         };
     };
+    list_alerts: {
+        parameters: {
+            query?: {
+                /** @description How many, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertList"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRules"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRules"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestSent"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     export: {
         parameters: {
             query: {
@@ -3326,6 +4530,49 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    gaps: {
+        parameters: {
+            query?: {
+                /** @description Start, RFC 3339, inclusive (rounded down to the hour). Default: 30 days before `to`. */
+                from?: string;
+                /** @description End, RFC 3339, exclusive. Default: now. */
+                to?: string;
+                /** @description Only this bot's conversations. */
+                bot_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GapList"];
                 };
             };
             400: {
@@ -3446,7 +4693,8 @@ export interface operations {
                 bot_id?: string;
                 /**
                  * @description A rollup counter: `conversations`, `messages`, `handoffs`, `resolved`, `leads`,
-                 *     `turned_negative`, `intent`, `sentiment_band`, `ratings`, `reopened`, `images`.
+                 *     `turned_negative`, `intent`, `sentiment_band`, `ratings`, `reopened`, `images`,
+                 *     `unanswered`.
                  */
                 metric: string;
                 /** @description One dimension of it (an intent name, `negative`, `hot`, ...); all when absent. */
@@ -3527,6 +4775,53 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    forgot_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPassword"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3636,6 +4931,55 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPassword"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4889,6 +6233,52 @@ export interface operations {
             };
         };
     };
+    test_vision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisionCheckView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_canned: {
         parameters: {
             query?: never;
@@ -5712,6 +7102,55 @@ export interface operations {
             };
         };
     };
+    transcript: {
+        parameters: {
+            query?: {
+                /** @description `json` (default) or `csv`. */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     post_event: {
         parameters: {
             query?: never;
@@ -6039,6 +7478,73 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    correct_analysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageAnalysisView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6749,6 +8255,437 @@ export interface operations {
             };
         };
     };
+    list_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleChange"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reactivate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     report_presence: {
         parameters: {
             query?: never;
@@ -6770,6 +8707,304 @@ export interface operations {
             };
             /** @description not signed in: no valid session cookie or bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    erase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureList"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": number[];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No visitor with this email */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettings"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrivacySettings"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacySettings"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6824,6 +9059,94 @@ export interface operations {
             };
             /** @description too many streams open on this node */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemView"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    retry_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6968,6 +9291,95 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    analyze: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description an `image` file part; `kind`, `question`, `what`, `bot_id` text parts */
+        requestBody?: {
+            content: {
+                "multipart/form-data": unknown;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisionAnalysis"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7701,6 +10113,220 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettings"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceSettingsUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSettings"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_workspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceEntry"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the body was not sent as application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    switch_workspace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description not signed in: no valid session cookie or bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

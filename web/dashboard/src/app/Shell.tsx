@@ -82,6 +82,42 @@ const ChartIcon = (
   </svg>
 );
 
+const TeamIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M7 3a3 3 0 1 1 0 6 3 3 0 0 1 0-6Zm7 1a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5ZM7 10c3 0 5 1.6 5 4v1.5a.5.5 0 0 1-.5.5h-9a.5.5 0 0 1-.5-.5V14c0-2.4 2-4 5-4Zm7 .5c2.2 0 4 1.2 4 3.2v1.8a.5.5 0 0 1-.5.5H13.5v-2c0-1.4-.5-2.6-1.4-3.4.6-.1 1.2-.1 1.9-.1Z"
+    />
+  </svg>
+);
+
+const PulseIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M7.5 3a1 1 0 0 1 .95.68L11 11.3l1.55-3.74A1 1 0 0 1 13.5 7H18a1 1 0 1 1 0 2h-3.83l-2.25 5.43a1 1 0 0 1-1.87-.07L7.6 7.1 6.45 10.3A1 1 0 0 1 5.5 11H2a1 1 0 1 1 0-2h2.8l1.75-5.33A1 1 0 0 1 7.5 3Z"
+    />
+  </svg>
+);
+
+const ShieldIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M9.6 2.1a1 1 0 0 1 .8 0l6 2.5a1 1 0 0 1 .6.9v4c0 4-2.7 7.1-6.7 8.4a1 1 0 0 1-.6 0C5.7 16.6 3 13.5 3 9.5v-4a1 1 0 0 1 .6-.9l6-2.5ZM10 4.1 5 6.2v3.3c0 2.9 1.8 5.3 5 6.4 3.2-1.1 5-3.5 5-6.4V6.2l-5-2.1Z"
+    />
+  </svg>
+);
+
+const GearIcon = (
+  <svg viewBox="0 0 20 20" width="16" height="16" aria-hidden="true">
+    <path
+      fill="currentColor"
+      d="M8.7 2h2.6l.4 2.1c.5.2 1 .5 1.4.8l2-.7 1.3 2.3-1.6 1.4a5.6 5.6 0 0 1 0 1.6l1.6 1.4-1.3 2.3-2-.7c-.4.3-.9.6-1.4.8l-.4 2.1H8.7l-.4-2.1c-.5-.2-1-.5-1.4-.8l-2 .7-1.3-2.3 1.6-1.4a5.6 5.6 0 0 1 0-1.6L3.6 6.5l1.3-2.3 2 .7c.4-.3.9-.6 1.4-.8L8.7 2ZM10 7.5a2.5 2.5 0 1 0 0 5 2.5 2.5 0 0 0 0-5Z"
+    />
+  </svg>
+);
+
 const NAV: NavItem[] = [
   { to: '/inbox', label: 'Inbox', icon: InboxIcon },
   { to: '/contacts', label: 'Contacts', icon: ContactsIcon },
@@ -90,10 +126,10 @@ const NAV: NavItem[] = [
   { to: '/canned-replies', label: 'Canned replies', icon: RepliesIcon },
   { to: '/workflows', label: 'Workflows', icon: FlowIcon },
   { to: '/integrations', label: 'Integrations', icon: PlugIcon },
-  { to: '/members', label: 'Members', icon: ContactsIcon },
-  { to: '/system', label: 'System', icon: ChartIcon, managersOnly: true },
-  { to: '/privacy', label: 'Privacy', icon: KeyIcon, managersOnly: true },
-  { to: '/settings', label: 'Settings', icon: FlowIcon, managersOnly: true },
+  { to: '/members', label: 'Members', icon: TeamIcon },
+  { to: '/system', label: 'System', icon: PulseIcon, managersOnly: true },
+  { to: '/privacy', label: 'Privacy', icon: ShieldIcon, managersOnly: true },
+  { to: '/settings', label: 'Workspace', icon: GearIcon, managersOnly: true },
   { to: '/tokens', label: 'API tokens', icon: KeyIcon, managersOnly: true },
 ];
 
