@@ -299,7 +299,19 @@ impl Client {
     }
 }
 
-/// Reads OpenAI's error body (`{"error": {"message": ...}}`) and `Retry-After`.
+/// The message of an error body: OpenAI's `{"error": {"message"}}`, vLLM's top-level
+/// `{"object": "error", "message"}`, or Ollama's native `{"error": "..."}`; `None` for
+/// anything else (the caller then shows the start of the body).
+pub fn error_body_message(text: &str) -> Option<String> {
+    let v = serde_json::from_str::<serde_json::Value>(text).ok()?;
+    v["error"]["message"]
+        .as_str()
+        .or_else(|| v["error"].as_str())
+        .or_else(|| v["message"].as_str())
+        .map(str::to_string)
+}
+
+/// Reads the error body (OpenAI's, vLLM's or Ollama's shape) and `Retry-After`.
 async fn error_from(response: reqwest::Response) -> AiError {
     let status = response.status().as_u16();
     let retry_after_secs = response
@@ -308,10 +320,7 @@ async fn error_from(response: reqwest::Response) -> AiError {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let text = response.text().await.unwrap_or_default();
-    let message = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-        .unwrap_or_else(|| text.chars().take(300).collect());
+    let message = error_body_message(&text).unwrap_or_else(|| text.chars().take(300).collect());
     if status == 429 {
         AiError::RateLimited { retry_after_secs }
     } else {

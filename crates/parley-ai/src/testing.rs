@@ -8,6 +8,24 @@
 //! - `slow`: waits 5 s before answering;
 //! - `cut`: streams two words and closes the connection without `[DONE]`;
 //! - a name given a scripted answer in [`Recorded::scripted`]: answers with that text.
+//!
+//! Vision requests (content parts with `image_url`) follow the contract of the server named
+//! by [`Recorded::vision_mode`], as `shared/vision.md` §4 describes it:
+//!
+//! - all modes: only `text` and `image_url` parts; images must be base64 data URLs of
+//!   JPEG, PNG, WebP or GIF whose bytes are what the prefix says (HEIC is refused);
+//! - [`VisionMode::OpenAi`]: errors as `{"error": {"message", "type", "param", "code"}}`;
+//!   http(s) image URLs are accepted (not fetched);
+//! - [`VisionMode::Ollama`]: `image_url` may be a bare string; http(s) URLs are refused with
+//!   Ollama's message; GIF is not among its data-URL types;
+//! - [`VisionMode::Vllm`]: at most one image per request (its historical default), errors as
+//!   `{"object": "error", "message", "type", "code"}`.
+//!
+//! A structured request (`response_format.json_schema`, named `parley_<kind>`) without a
+//! scripted answer gets a schema-valid fixture for its kind. Model names switch failures:
+//! `vision-invalid-json` (content that is no JSON), `vision-truncated` (`finish_reason:
+//! "length"`), `vision-refusal` (`message.refusal`), and `broken` / `rate-limit-once` as above
+//! (in each mode's error shape).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -29,6 +47,156 @@ pub struct Recorded {
     pub rate_limited_once: bool,
     /// Model name -> the answer it gives, for tests that need a particular reply.
     pub scripted: std::collections::HashMap<String, String>,
+    /// Whose vision contract the server follows.
+    pub vision_mode: VisionMode,
+}
+
+/// The vendor whose vision contract the server follows (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum VisionMode {
+    #[default]
+    OpenAi,
+    Ollama,
+    Vllm,
+}
+
+impl VisionMode {
+    /// An error in this server's shape.
+    fn error(self, status: StatusCode, kind: &str, message: &str) -> Response {
+        match self {
+            VisionMode::OpenAi | VisionMode::Ollama => error(status, kind, message),
+            VisionMode::Vllm => {
+                let kind = if status.is_server_error() {
+                    "InternalServerError"
+                } else {
+                    "BadRequestError"
+                };
+                (
+                    status,
+                    Json(json!({"object": "error", "message": message, "type": kind, "param": null, "code": status.as_u16()})),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// Decodes the first bytes of standard base64 (enough for a magic-bytes check).
+fn base64_head(text: &str, bytes: usize) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes().take(bytes.div_ceil(3) * 4) {
+        if c == b'=' {
+            break;
+        }
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// What the bytes are, by their magic numbers.
+fn sniff(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpeg")
+    } else if head.starts_with(b"\x89PNG") {
+        Some("png")
+    } else if head.starts_with(b"GIF8") {
+        Some("gif")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("webp")
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        Some("heic")
+    } else {
+        None
+    }
+}
+
+/// Checks the image parts of a vision request as `mode`'s server would: the error response
+/// when it would refuse them, `None` when it takes them.
+fn refuse_images(mode: VisionMode, messages: &[Value]) -> Option<Response> {
+    let bad = |message: &str| mode.error(StatusCode::BAD_REQUEST, "invalid_request_error", message);
+    let mut images = 0;
+    for m in messages {
+        let Value::Array(parts) = &m["content"] else {
+            continue;
+        };
+        for part in parts {
+            match part["type"].as_str() {
+                Some("text") => continue,
+                Some("image_url") => {}
+                _ => return Some(bad("invalid message format")),
+            }
+            images += 1;
+            let url = match &part["image_url"] {
+                Value::Object(o) => o.get("url").and_then(Value::as_str),
+                Value::String(s) if mode == VisionMode::Ollama => Some(s.as_str()),
+                _ => None,
+            };
+            let Some(url) = url else {
+                return Some(bad("invalid message format"));
+            };
+            if url.starts_with("http://") || url.starts_with("https://") {
+                if mode == VisionMode::Ollama {
+                    return Some(bad(
+                        "image URLs are not currently supported, please use base64 encoded data instead",
+                    ));
+                }
+                continue;
+            }
+            let types: &[&str] = match mode {
+                VisionMode::Ollama => &["jpeg", "jpg", "png", "webp"],
+                _ => &["jpeg", "jpg", "png", "webp", "gif"],
+            };
+            let declared = url
+                .strip_prefix("data:image/")
+                .and_then(|rest| rest.split_once(";base64,"))
+                .filter(|(t, _)| types.contains(t));
+            let Some((declared, data)) = declared else {
+                return Some(bad("invalid image input"));
+            };
+            let found = base64_head(data, 16).as_deref().and_then(sniff);
+            let declared = if declared == "jpg" { "jpeg" } else { declared };
+            if found != Some(declared) {
+                return Some(bad(
+                    "You uploaded an unsupported image. Please make sure your image is below 20 MB in size and is of one the following formats: ['png', 'jpeg', 'gif', 'webp'].",
+                ));
+            }
+        }
+    }
+    if mode == VisionMode::Vllm && images > 1 {
+        return Some(bad("At most 1 image(s) may be provided in one request."));
+    }
+    None
+}
+
+/// A schema-valid answer for a structured request named `parley_<kind>`.
+fn fixture(schema_name: &str, asked: &str) -> Option<Value> {
+    Some(match schema_name.strip_prefix("parley_")? {
+        "condition" => {
+            json!({"verdict": "used", "damages": [], "reasons": ["Light wear on the base."],
+            "confidence": 0.8, "quality_issues": []})
+        }
+        "invoice" => {
+            json!({"vendor": "ACME HARDWARE", "invoice_number": "INV-1", "date": "2026-03-14",
+            "date_raw": "14.03.2026", "date_ambiguous": false, "currency": "EUR",
+            "line_items": [{"description": "Hammer", "quantity": 1, "amount": 10.0}],
+            "subtotal": 10.0, "tax": 1.9, "total": 11.9, "confidence": 0.9})
+        }
+        "count" => json!({"what": "items", "count": 2, "confidence": 0.8, "notes": [],
+            "boxes": [{"x": 0.1, "y": 0.1, "width": 0.2, "height": 0.2}, {"x": 0.6, "y": 0.6, "width": 0.2, "height": 0.2}]}),
+        "describe" => {
+            let answer = asked.contains('?').then_some("Red.");
+            json!({"description": "A photo of a product.", "tags": ["product"], "answer": answer, "confidence": 0.8})
+        }
+        _ => return None,
+    })
 }
 
 #[derive(Clone)]
@@ -101,15 +269,19 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
             "'model' and 'messages' are required.",
         );
     };
-    {
+    let mode = {
         let mut recorded = mock.recorded.lock().unwrap();
         if recorded.chat_requests.len() < MAX_RECORDED {
             recorded.chat_requests.push(body.clone());
         }
+        recorded.vision_mode
+    };
+    if let Some(refused) = refuse_images(mode, &messages) {
+        return refused;
     }
     match model.as_str() {
         "broken" => {
-            return error(
+            return mode.error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
                 "The server had an error while processing your request.",
@@ -119,7 +291,7 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
             let first =
                 !std::mem::replace(&mut mock.recorded.lock().unwrap().rate_limited_once, true);
             if first {
-                let mut r = error(
+                let mut r = mode.error(
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate_limit_exceeded",
                     "Rate limit reached for requests.",
@@ -149,13 +321,47 @@ async fn chat(State(mock): State<Mock>, headers: HeaderMap, Json(body): Json<Val
         .map(text_of)
         .unwrap_or_default();
     let scripted = mock.recorded.lock().unwrap().scripted.get(&model).cloned();
-    let answer = scripted.unwrap_or_else(|| format!("You asked: {question}"));
+    let schema = body["response_format"]["json_schema"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    let structured = (!schema.is_empty())
+        .then(|| fixture(schema, &question))
+        .flatten()
+        .map(|v| v.to_string());
+    let answer = scripted
+        .or(structured)
+        .unwrap_or_else(|| format!("You asked: {question}"));
     let prompt_tokens: usize = messages
         .iter()
         .map(|m| text_of(m).split_whitespace().count())
         .sum();
     let words: Vec<String> = answer.split_inclusive(' ').map(str::to_string).collect();
     if body["stream"] != true {
+        let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": words.len(), "total_tokens": prompt_tokens + words.len()});
+        let (message, finish) = if model.contains("vision-refusal") {
+            (
+                json!({"role": "assistant", "content": null, "refusal": "I can't help with that request."}),
+                "stop",
+            )
+        } else if model.contains("vision-truncated") {
+            let cut: String = answer.chars().take(answer.len() / 2).collect();
+            (json!({"role": "assistant", "content": cut}), "length")
+        } else if model.contains("vision-invalid-json") {
+            (
+                json!({"role": "assistant", "content": "Sure! The item looks fine to me."}),
+                "stop",
+            )
+        } else {
+            (json!({"role": "assistant", "content": answer}), "stop")
+        };
+        if message["content"] != json!(answer) || message["refusal"].is_string() {
+            return Json(json!({
+                "id": "chatcmpl-test", "object": "chat.completion", "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": usage,
+            }))
+            .into_response();
+        }
         return Json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],

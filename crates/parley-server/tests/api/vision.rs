@@ -791,3 +791,80 @@ async fn the_test_vision_button_says_whether_the_model_sees() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_vision_client_handles_openai_ollama_and_vllm_servers() {
+    use parley_ai::testing::VisionMode;
+    for db in test_stores().await {
+        let app = start_with_workflows(&db).await;
+        let owner = app.owner().await;
+        let (_, bots) = owner.call(Method::GET, "/api/v1/bots", None).await;
+        let id = bots["items"][0]["id"].as_str().unwrap().to_string();
+        let photo = fixtures::jpeg(&fixtures::product_photo(2), 85);
+        for mode in [VisionMode::OpenAi, VisionMode::Ollama, VisionMode::Vllm] {
+            let mock = parley_ai::testing::start().await;
+            mock.recorded.lock().unwrap().vision_mode = mode;
+            let use_model = |model: &str| {
+                json!({"base_url": mock.base_url, "model": model, "temperature": 0.2, "max_tokens": 256,
+                       "context_tokens": 4096, "api_key": mock.api_key, "vision": true})
+            };
+            let model_path = format!("/api/v1/bots/{id}/model");
+            let outcome = |model: &'static str| {
+                let (owner, photo, id, body) =
+                    (&owner, photo.clone(), id.clone(), use_model(model));
+                let model_path = model_path.clone();
+                async move {
+                    let (status, set) = owner.call(Method::PUT, &model_path, Some(body)).await;
+                    assert!(status.is_success(), "{set}");
+                    let (status, body) = analyze_now(
+                        owner,
+                        &[("question", "What colour is it?"), ("bot_id", &id)],
+                        Some(photo),
+                    )
+                    .await;
+                    assert_eq!(status, StatusCode::OK, "{body}");
+                    body["analysis"].clone()
+                }
+            };
+            // Each server's contract met: one data-URL image, the schema, a validated answer.
+            let done = outcome("eyes").await;
+            assert_eq!(done["status"], "done", "{} {mode:?}: {done}", db.name);
+            assert_eq!(done["method"], "model");
+            assert_eq!(done["result"]["answer"], "Red.");
+            assert!(done["prompt_tokens"].is_number(), "{done}");
+            let sent = mock
+                .recorded
+                .lock()
+                .unwrap()
+                .chat_requests
+                .last()
+                .cloned()
+                .unwrap();
+            let images = sent["messages"][1]["content"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["type"] == "image_url")
+                .count();
+            assert_eq!(images, 1, "vLLM takes one image per request");
+
+            // Its failures, each a clear error on the analysis, never a made-up result.
+            for (model, says) in [
+                ("vision-refusal", "can't help"),
+                ("vision-truncated", ""),
+                ("vision-invalid-json", ""),
+                ("broken", "The server had an error"),
+            ] {
+                let failed = outcome(model).await;
+                assert_eq!(failed["status"], "failed", "{mode:?} {model}: {failed}");
+                assert!(failed["result"].is_null());
+                let error = failed["error"].as_str().unwrap();
+                assert!(error.contains(says), "{mode:?} {model}: {error}");
+                assert!(
+                    !error.contains("{\"object\""),
+                    "read out of vLLM's shape: {error}"
+                );
+            }
+        }
+    }
+}
