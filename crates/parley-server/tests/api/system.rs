@@ -627,3 +627,39 @@ async fn metrics_export_every_metric_the_alert_rules_and_dashboard_name() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unreachable_database_is_reported_directly_by_the_node() {
+    for db in test_stores().await {
+        let app = helpers::start(&db).await;
+        let owner = app.owner().await;
+        let (url, received) = receiver().await;
+        let (_, rules) = owner.call(Method::GET, "/api/v1/alerts/rules", None).await;
+        let mut rules = rules.clone();
+        rules["webhook"] = json!({"enabled": true, "url": url});
+        rules["email"]["enabled"] = json!(false);
+        let (status, saved) = owner
+            .call(Method::PUT, "/api/v1/alerts/rules", Some(rules))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let secret = saved["webhook_secret"].as_str().unwrap().to_string();
+
+        let config = helpers::config();
+        let watch = parley_engine::alerts::DatabaseWatch::new(alerting(&app, &config));
+        // While the database answers, the node remembers where to send.
+        watch.tick().await;
+        assert!(received.hooks.lock().unwrap().is_empty());
+        // The database goes away: one failed ping is not enough, the second sends.
+        app.store.clone().close().await;
+        watch.tick().await;
+        assert!(received.hooks.lock().unwrap().is_empty(), "{}", db.name);
+        watch.tick().await;
+        wait_until(|| async { !received.hooks.lock().unwrap().is_empty() }).await;
+        watch.tick().await;
+        let events = received.events(&secret);
+        assert_eq!(events.len(), 1, "{}: once per outage: {events:?}", db.name);
+        assert_eq!(events[0]["alert"], "database");
+        assert_eq!(events[0]["event"], "fired");
+        assert_eq!(events[0]["summary"], "The database is unreachable");
+    }
+}
