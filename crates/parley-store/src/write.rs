@@ -68,7 +68,12 @@ impl SqliteWriter {
     pub(crate) async fn turn(&self) -> Result<Writer, DbErr> {
         let mut slot = self.slot.clone().lock_owned().await;
         if slot.conn.is_none() {
-            slot.conn = Some(crate::sqlite::open_sqlite(&self.options).await?);
+            let mut conn = crate::sqlite::open_sqlite(&self.options).await?;
+            sqlx::query(CREATE_CHANGES_RESET)
+                .execute(&mut conn)
+                .await
+                .map_err(exec_err)?;
+            slot.conn = Some(conn);
         }
         if slot.state == TxState::Open {
             rollback(&mut slot).await;
@@ -129,14 +134,23 @@ impl Slot {
 
     /// `BEGIN IMMEDIATE; ` to put before what is sent next if the transaction is begun but
     /// not yet sent (and it counts as sent from now), else nothing.
+    ///
+    /// sqlx adds up the row counts of a command's statements, and `BEGIN` reports
+    /// `sqlite3_changes()`, the count of the connection's last write: a transaction's first
+    /// statement reported its rows plus the previous write's. A write to this connection's
+    /// own temporary table that changes nothing comes first and sets that count to 0 (no
+    /// lock on the database, no WAL frame).
     fn begin(&mut self) -> &'static str {
         if self.state != TxState::Begun {
             return "";
         }
         self.state = TxState::Open;
-        "BEGIN IMMEDIATE; "
+        "DELETE FROM temp.parley_changes WHERE 0; BEGIN IMMEDIATE; "
     }
 }
+
+/// The writing connection's own table for [`Slot::begin`]'s count reset.
+const CREATE_CHANGES_RESET: &str = "CREATE TEMP TABLE IF NOT EXISTS parley_changes (x INTEGER)";
 
 /// Rolls back whatever transaction is open. SQLite refuses only when none is (its `BEGIN`
 /// failed, or an error already rolled it back), so that refusal is no failure.

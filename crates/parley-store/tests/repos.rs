@@ -257,3 +257,35 @@ async fn the_same_image_stored_at_the_same_moment_is_one_row() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_transactions_first_statement_reports_its_own_row_count() {
+    for db in test_stores().await {
+        let c = db.store.db();
+        let ws = accounts::create_workspace(c, "W").await.unwrap();
+        for i in 0..4 {
+            outbox::append(c, ws.id, &format!("e{i}"), json!({}))
+                .await
+                .unwrap();
+        }
+        let backend = c.get_database_backend();
+        let all = sea_orm::Statement::from_sql_and_values(
+            backend,
+            "UPDATE outbox SET dispatched_at = 1 WHERE workspace_id = $1",
+            [ws.id.into()],
+        );
+        // The writer's last statement changed four rows; the transaction's first changes one.
+        let writer = db.store.writer().await.unwrap();
+        assert_eq!(writer.execute_raw(all).await.unwrap().rows_affected(), 4);
+        drop(writer);
+        let tx = db.store.begin().await.unwrap();
+        let one = sea_orm::Statement::from_sql_and_values(
+            backend,
+            "UPDATE outbox SET dispatched_at = 2 WHERE workspace_id = $1 AND event_type = $2",
+            [ws.id.into(), "e0".into()],
+        );
+        let done = tx.execute_raw(one).await.unwrap();
+        assert_eq!(done.rows_affected(), 1, "{}", db.name);
+        tx.commit().await.unwrap();
+    }
+}
