@@ -72,7 +72,11 @@ pub async fn analyze_upload(
             )
         })?
         .expect("the semaphore is never closed");
-    let sha256 = crate::knowledge::content_hash(&upload.bytes);
+    // Stored once per workspace by hash, as the widget's uploads are (same hex SHA-256).
+    let sha256 = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&upload.bytes))
+    };
     let tx = ctx.store.begin().await?;
     let stored = images::put(&tx, ws, &sha256, content_type, upload.bytes.clone()).await?;
     let new = NewAnalysis {
