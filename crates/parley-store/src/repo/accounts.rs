@@ -17,14 +17,25 @@ pub async fn count_users(c: &impl ConnectionTrait) -> StoreResult<u64> {
 }
 
 pub async fn create_workspace(c: &impl ConnectionTrait, name: &str) -> StoreResult<Workspace> {
-    let model = workspace::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        name: Set(name.to_string()),
-        created_at: Set(now_ms()),
-        time_zone: Set(None),
-        bot_language: Set(None),
+    let created = Workspace {
+        id: Uuid::now_v7(),
+        name: name.to_string(),
+        created_at: now_ms(),
+        time_zone: None,
+        bot_language: None,
     };
-    Ok(model.insert(c).await?)
+    // Only the first migration's columns (the settings default to NULL), and no RETURNING:
+    // upgrade tests create workspaces on the schema of an older release.
+    let model = workspace::ActiveModel {
+        id: Set(created.id),
+        name: Set(created.name.clone()),
+        created_at: Set(created.created_at),
+        ..Default::default()
+    };
+    workspace::Entity::insert(model)
+        .exec_without_returning(c)
+        .await?;
+    Ok(created)
 }
 
 pub async fn find_workspace(c: &impl ConnectionTrait, id: Uuid) -> StoreResult<Workspace> {
