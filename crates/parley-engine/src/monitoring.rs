@@ -509,8 +509,7 @@ pub async fn retry_dead_job(store: &Store, actor: &Actor, id: Uuid) -> EngineRes
         ),
     )
     .await?;
-    // After the audit entry: on SQLite a transaction's first statement carries its
-    // `BEGIN`, and this one reuses a parameter, which that combination does not bind.
+    // Requeued only while still dead: a concurrent retry finds nothing and rolls back.
     if !jobs::requeue_dead(&tx, id).await? {
         return Err(EngineError::NotFound);
     }
