@@ -9,6 +9,7 @@ mod extract;
 mod images;
 mod limits;
 pub mod listener;
+pub mod memory;
 mod metrics;
 mod middleware;
 pub mod openapi;

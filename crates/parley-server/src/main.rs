@@ -1,12 +1,12 @@
 //! The `parley` command.
 
 mod analyze;
-mod memory;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use parley_domain::Role;
 use parley_server::config::{Config, Settings};
+use parley_server::memory;
 use parley_store::Store;
 use std::io::Read;
 use std::path::PathBuf;
@@ -133,8 +133,23 @@ enum AdminCommand {
     },
 }
 
+/// Turns transparent huge pages off before anything is allocated: a constructor that the
+/// loader runs ahead of the allocator's own (mimalloc initialises at priority 101) and of
+/// the Rust runtime's. Turned off in `main` instead, the allocator's first arena region was
+/// already faulted in as one 2 MiB huge page by the runtime's few allocations before `main`,
+/// and stayed resident for good. It lives in the binary's own crate, whose objects the
+/// linker always keeps.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array.00100")]
+static NO_HUGE_PAGES_BEFORE_MAIN: extern "C" fn() = {
+    extern "C" fn before_main() {
+        memory::no_huge_pages();
+    }
+    before_main
+};
+
 fn main() -> anyhow::Result<()> {
-    memory::no_huge_pages();
     let cli = Cli::parse();
     let config = Config::resolve(cli.settings, cli.config.as_deref())?;
     parley_server::telemetry::init(config.log_format, &config.log_level);

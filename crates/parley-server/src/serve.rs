@@ -100,6 +100,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let limits = config.connections;
     let app = build_router(state);
     tracing::info!(%address, ready_ms = started.elapsed().as_millis() as u64, "parley is ready");
+    // Starting ran code it will not run again (migrations, the first start's seeding).
+    crate::memory::page_out_code();
     println!(
         "Parley is listening on http://{address} (dashboard: {}/app/)",
         config.public_url
