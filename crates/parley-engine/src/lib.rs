@@ -23,6 +23,7 @@ pub mod mail;
 pub mod maintenance;
 pub mod members;
 pub mod monitoring;
+pub mod node;
 pub mod privacy;
 pub mod secrets;
 pub mod services;

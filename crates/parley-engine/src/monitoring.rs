@@ -17,35 +17,12 @@ use parley_store::repo::{audit, bots, executions, integrations, nodes, outbox, w
 use parley_store::{PoolStats, Store, StoreResult, now_ms};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// This process's node id (a fresh one per start: a restarted node is a new row).
 pub static NODE_ID: LazyLock<Uuid> = LazyLock::new(Uuid::now_v7);
-
-static BUSY: AtomicI64 = AtomicI64::new(0);
-
-/// Counts a worker slot as busy until dropped.
-pub struct BusyWorker(());
-
-impl Drop for BusyWorker {
-    fn drop(&mut self) {
-        BUSY.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Marks one of this node's workers busy while the guard lives.
-pub fn busy_worker() -> BusyWorker {
-    BUSY.fetch_add(1, Ordering::Relaxed);
-    BusyWorker(())
-}
-
-/// This node's workers running a job now.
-pub fn workers_busy() -> i64 {
-    BUSY.load(Ordering::Relaxed).max(0)
-}
 
 // ---------------------------------------------------------------------------------------
 // Model provider calls
@@ -226,7 +203,7 @@ pub async fn heartbeat(store: &Store, info: &NodeInfo) -> StoreResult<()> {
         started_at: info.started_at,
         last_seen_at: now_ms(),
         workers: info.workers,
-        workers_busy: workers_busy() as i32,
+        workers_busy: crate::worker::workers_busy() as i32,
     };
     let writer = store.writer().await?;
     nodes::beat(&writer, &node).await
@@ -515,53 +492,4 @@ pub async fn retry_dead_job(store: &Store, actor: &Actor, id: Uuid) -> EngineRes
     }
     tx.commit().await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// The node's monitoring loop
-
-/// Runs until `shutdown`: every `heartbeat` this node's heartbeat and model-call flush;
-/// every `alert_every` a database check ([`crate::alerts::DatabaseWatch`]) and the tick's
-/// alert evaluation job (the same unique key on every node, so one node evaluates it).
-pub async fn run(
-    alerting: crate::alerts::Alerting,
-    info: NodeInfo,
-    heartbeat_every: Duration,
-    alert_every: Duration,
-    wake: std::sync::Arc<tokio::sync::Notify>,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    let store = alerting.store.clone();
-    let watch = crate::alerts::DatabaseWatch::new(alerting);
-    let mut beats = tokio::time::interval(heartbeat_every);
-    let mut ticks = tokio::time::interval(alert_every);
-    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = beats.tick() => {
-                if let Err(error) = heartbeat(&store, &info).await {
-                    tracing::warn!(%error, "writing the heartbeat failed");
-                }
-                if let Err(error) = flush_provider_stats(&store).await {
-                    tracing::warn!(%error, "writing model call statistics failed");
-                }
-            }
-            _ = ticks.tick() => {
-                watch.tick().await;
-                let job = crate::alerts::evaluate_job(now_ms(), alert_every);
-                match store.writer().await {
-                    Ok(w) => match jobs::enqueue(&w, job).await {
-                        Ok(Some(_)) => wake.notify_one(),
-                        Ok(None) => {}
-                        Err(error) => tracing::debug!(%error, "queueing the alert evaluation failed"),
-                    },
-                    Err(error) => tracing::debug!(%error, "queueing the alert evaluation failed"),
-                }
-            }
-            _ = shutdown.cancelled() => break,
-        }
-    }
-    // A final flush so a clean stop loses no counted calls.
-    let _ = flush_provider_stats(&store).await;
 }

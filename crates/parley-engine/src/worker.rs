@@ -14,6 +14,7 @@ use parley_store::{Store, StoreResult, now_ms};
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::JoinSet;
@@ -148,7 +149,7 @@ impl WorkerPool {
                             config: self.config.clone(),
                         };
                         running.spawn(async move {
-                            let _busy = crate::monitoring::busy_worker();
+                            let _busy = busy_worker();
                             ctx.run_one(job).await;
                             drop(permit);
                         });
@@ -298,4 +299,27 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Jobs this node's workers are running now (the heartbeat reports it).
+static BUSY: AtomicI64 = AtomicI64::new(0);
+
+/// Counts a worker slot as busy until dropped.
+pub struct BusyWorker(());
+
+impl Drop for BusyWorker {
+    fn drop(&mut self) {
+        BUSY.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Marks one of this node's workers busy while the guard lives.
+pub fn busy_worker() -> BusyWorker {
+    BUSY.fetch_add(1, Ordering::Relaxed);
+    BusyWorker(())
+}
+
+/// This node's workers running a job now.
+pub fn workers_busy() -> i64 {
+    BUSY.load(Ordering::Relaxed).max(0)
 }

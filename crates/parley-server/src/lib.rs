@@ -12,6 +12,7 @@ pub mod listener;
 pub mod memory;
 mod metrics;
 mod middleware;
+pub mod node;
 pub mod openapi;
 pub mod router;
 mod routes;

@@ -210,7 +210,7 @@ impl UploadQuota {
 /// Refuses an upload with 507 when the file system holding `dir` has less than `min_free`
 /// bytes left: better one refused image than a database that cannot write.
 pub fn ensure_disk_room(dir: &std::path::Path, min_free: u64) -> ApiResult<()> {
-    match free_bytes(dir) {
+    match crate::node::disk_space(dir).map(|(free, _)| free) {
         Some(free) if free < min_free => {
             metrics::counter!("parley_uploads_refused_total", "quota" => "disk").increment(1);
             tracing::warn!(
@@ -226,20 +226,4 @@ pub fn ensure_disk_room(dir: &std::path::Path, min_free: u64) -> ApiResult<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// Free bytes for an unprivileged writer on the file system holding `dir`.
-#[cfg(unix)]
-fn free_bytes(dir: &std::path::Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is a NUL-terminated string and `stat` a writable statvfs.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
-    (rc == 0).then(|| stat.f_bavail as u64 * stat.f_frsize as u64)
-}
-
-#[cfg(not(unix))]
-fn free_bytes(_dir: &std::path::Path) -> Option<u64> {
-    None
 }

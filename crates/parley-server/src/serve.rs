@@ -77,11 +77,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.workers > 0 {
         tokio::spawn(dispatcher(&services, jobs_wake.clone()).run(shutdown.clone()));
     }
-    tokio::spawn(parley_engine::monitoring::run(
-        alerting(&services, &config),
+    tokio::spawn(parley_engine::node::run(
+        crate::node::alerting(&services, &config),
         parley_engine::monitoring::NodeInfo {
             version: env!("CARGO_PKG_VERSION").into(),
-            hostname: crate::routes::system::hostname(),
+            hostname: crate::node::hostname(),
             started_at: parley_store::now_ms(),
             workers: config.workers as i32,
         },
@@ -228,11 +228,11 @@ pub fn job_registry(services: &Services, config: &Config) -> Registry {
     );
     registry.register(
         parley_engine::alerts::EVALUATE_JOB,
-        parley_engine::alerts::EvaluateHandler(alerting(services, config)),
+        parley_engine::alerts::EvaluateHandler(crate::node::alerting(services, config)),
     );
     registry.register(
         parley_engine::alerts::DELIVER_JOB,
-        parley_engine::alerts::DeliverHandler(alerting(services, config)),
+        parley_engine::alerts::DeliverHandler(crate::node::alerting(services, config)),
     );
     registry.register(
         parley_engine::mail::SEND_JOB,
@@ -241,26 +241,6 @@ pub fn job_registry(services: &Services, config: &Config) -> Registry {
         },
     );
     registry
-}
-
-/// What alerting needs on this node: webhooks limited by the config's allow-list, links to
-/// the public URL, SMTP for the database-down notice, and (SQLite) the data directory's
-/// free space.
-pub fn alerting(services: &Services, config: &Config) -> parley_engine::alerts::Alerting {
-    let data_dir = config.data_dir.clone();
-    parley_engine::alerts::Alerting {
-        store: services.store.clone(),
-        vault: services.vault.clone(),
-        integrations: services.integrations.clone(),
-        allow: config.webhook_allow_hosts.clone(),
-        public_url: config.public_url.clone(),
-        disk_free_percent: config.is_sqlite().then(|| {
-            let f: Arc<dyn Fn() -> Option<f64> + Send + Sync> =
-                Arc::new(move || crate::routes::system::disk_free_percent(&data_dir));
-            f
-        }),
-        mailer: config.mail.clone(),
-    }
 }
 
 /// The workflow executor, with the built-in actions (webhooks limited by the config's

@@ -153,7 +153,7 @@ async fn get_rules(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<AlertRules>> {
-    let al = crate::serve::alerting(&state.services, &state.config);
+    let al = crate::node::alerting(&state.services, &state.config);
     Ok(Json(alerts::settings(&al, &caller.actor).await?.into()))
 }
 
@@ -166,7 +166,7 @@ async fn put_rules(
     Caller(caller): Caller,
     ApiJson(body): ApiJson<AlertRules>,
 ) -> ApiResult<Json<AlertRules>> {
-    let al = crate::serve::alerting(&state.services, &state.config);
+    let al = crate::node::alerting(&state.services, &state.config);
     Ok(Json(
         alerts::put_settings(&al, &caller.actor, body.into())
             .await?
@@ -208,7 +208,7 @@ async fn list_alerts(
     Caller(caller): Caller,
     ApiQuery(q): ApiQuery<AlertQuery>,
 ) -> ApiResult<Json<AlertList>> {
-    let al = crate::serve::alerting(&state.services, &state.config);
+    let al = crate::node::alerting(&state.services, &state.config);
     let items = alerts::recent(&al, &caller.actor, q.limit.unwrap_or(50))
         .await?
         .into_iter()
@@ -238,7 +238,7 @@ async fn test_alert(
     State(state): State<AppState>,
     Caller(caller): Caller,
 ) -> ApiResult<Json<AlertTestSent>> {
-    let al = crate::serve::alerting(&state.services, &state.config);
+    let al = crate::node::alerting(&state.services, &state.config);
     let channels = alerts::send_test(&al, &caller.actor).await?;
     state.jobs_wake.notify_one();
     Ok(Json(AlertTestSent { channels }))

@@ -345,7 +345,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     );
     metrics::gauge!("parley_database_up").set(if up { 1.0 } else { 0.0 });
     if state.config.is_sqlite()
-        && let Some(free) = crate::routes::system::disk_free_percent(&state.config.data_dir)
+        && let Some(free) = crate::node::disk_free_percent(&state.config.data_dir)
     {
         metrics::gauge!("parley_data_dir_free_percent").set(free);
     }

@@ -186,7 +186,7 @@ async fn get_system(
     Caller(caller): Caller,
 ) -> ApiResult<Json<SystemView>> {
     let s = monitoring::system(&state.store, &caller.actor).await?;
-    let alerting = crate::serve::alerting(&state.services, &state.config);
+    let alerting = crate::node::alerting(&state.services, &state.config);
     let firing = parley_engine::alerts::firing(&alerting, &caller.actor).await?;
     let now = s.now;
     Ok(Json(SystemView {
@@ -317,41 +317,4 @@ async fn retry_job(
     monitoring::retry_dead_job(&state.store, &caller.actor, parse_id(&id)?).await?;
     state.jobs_wake.notify_one();
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// This machine's name, for the nodes table (`HOSTNAME`, then `/etc/hostname`).
-pub fn hostname() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.trim().is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().chars().take(255).collect())
-        .filter(|h: &String| !h.is_empty())
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Free space (percent, for an unprivileged writer) of the file system holding `dir` (or,
-/// before it is made, its nearest existing ancestor).
-#[cfg(unix)]
-pub fn disk_free_percent(dir: &std::path::Path) -> Option<f64> {
-    use std::os::unix::ffi::OsStrExt;
-    let dir = dir.ancestors().find(|d| d.exists())?;
-    let dir = if dir.as_os_str().is_empty() {
-        std::path::Path::new(".")
-    } else {
-        dir
-    };
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is a NUL-terminated string and `stat` a writable statvfs.
-    let rc = unsafe { libc::statvfs(path.as_ptr(), &mut stat) };
-    if rc != 0 || stat.f_blocks == 0 {
-        return None;
-    }
-    Some(stat.f_bavail as f64 * 100.0 / stat.f_blocks as f64)
-}
-
-#[cfg(not(unix))]
-pub fn disk_free_percent(_dir: &std::path::Path) -> Option<f64> {
-    None
 }

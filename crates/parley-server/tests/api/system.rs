@@ -66,7 +66,7 @@ fn alerting(app: &TestApp, config: &Config) -> parley_engine::alerts::Alerting {
         config.webhook_allow_hosts.clone(),
     )
     .with_integrations(config.integrations.clone());
-    parley_server::serve::alerting(&services, config)
+    parley_server::node::alerting(&services, config)
 }
 
 #[tokio::test]
