@@ -32,6 +32,16 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "Who changed what"),
         (name = "workflows", description = "Automation: workflows, versions, executions and external events"),
         (name = "widget", description = "The embeddable widget's API: bot key, allowed origins, visitor session token"),
+        (name = "team", description = "Agents, presence and canned replies"),
+        (name = "contacts", description = "Visitors known by email, their leads and export"),
+        (name = "integrations", description = "OAuth connections to Slack, HubSpot and Google Sheets"),
+        (name = "analytics", description = "KPIs, time series, knowledge gaps and exports from the hourly rollup"),
+        (name = "vision", description = "Image analysis: on demand, corrections, provider test"),
+        (name = "members", description = "Invitations, roles, deactivation and password resets"),
+        (name = "workspaces", description = "Workspaces, switching and their settings"),
+        (name = "system", description = "Nodes, database, queue, providers; dead-letter retries"),
+        (name = "alerts", description = "Alert rules, recent alerts and test notices"),
+        (name = "privacy", description = "A visitor's export and erasure, retention"),
     )
 )]
 pub struct ApiDoc;
