@@ -7,7 +7,7 @@
 use crate::repo::outbox::OutboxEvent;
 use crate::{Store, StoreResult, raw};
 use parley_domain::analytics::{self, Totals};
-use sea_orm::{ConnectionTrait, DbBackend, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -106,17 +106,8 @@ pub async fn rebuild(store: &Store) -> StoreResult<u64> {
         }
         let events = rows
             .iter()
-            .map(|row| {
-                Ok(OutboxEvent {
-                    id: row.try_get("", "id")?,
-                    workspace_id: row.try_get("", "workspace_id")?,
-                    event_type: row.try_get("", "event_type")?,
-                    payload: row.try_get("", "payload")?,
-                    created_at: row.try_get("", "created_at")?,
-                    dispatched_at: row.try_get("", "dispatched_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+            .map(|row| OutboxEvent::from_query_result(row, ""))
+            .collect::<Result<Vec<_>, _>>()?;
         read += events.len() as u64;
         after = events.last().map(|e| e.id).unwrap_or(after);
         deltas(&events, &mut all);

@@ -356,17 +356,8 @@ async fn delete_events(
         .await?;
     let events = rows
         .iter()
-        .map(|row| {
-            Ok(OutboxEvent {
-                id: row.try_get("", "id")?,
-                workspace_id: row.try_get("", "workspace_id")?,
-                event_type: row.try_get("", "event_type")?,
-                payload: row.try_get("", "payload")?,
-                created_at: row.try_get("", "created_at")?,
-                dispatched_at: row.try_get("", "dispatched_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+        .map(|row| OutboxEvent::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let counted: Vec<OutboxEvent> = events
         .iter()
         .filter(|e| e.dispatched_at.is_some())
