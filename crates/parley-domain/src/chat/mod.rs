@@ -5,6 +5,7 @@ pub mod extractive;
 pub mod handoff;
 pub mod memory;
 pub mod relevance;
+pub mod small_talk;
 
 /// A passage retrieved for a question, as the answerers see it.
 #[derive(Debug, Clone, Copy)]

@@ -17,6 +17,7 @@ use parley_domain::chat::handoff::HandoffReason;
 use parley_domain::chat::memory::{PromptInput, assemble};
 use parley_domain::chat::memory::{Turn, fold_into_summary, to_summarize, unsummarized};
 use parley_domain::chat::relevance::{RELEVANCE_BAR, relevance};
+use parley_domain::chat::small_talk;
 use parley_domain::chat::{Passage, extractive};
 use parley_store::repo::bots::Bot;
 use parley_store::repo::conversations::{self as convs, Change, Conversation, Message, NewMessage};
@@ -269,6 +270,8 @@ pub enum Outcome {
     Passages,
     Model,
     Fallback,
+    /// A greeting, thanks or goodbye, answered in kind (without a model).
+    SmallTalk,
     /// The question asks for a person: the conversation would be handed off.
     Handoff,
 }
@@ -372,11 +375,18 @@ async fn compose_text(
     } else {
         0
     };
-    let (text, citations) = extractive_reply(bot, q.text, q.retrieved, shown);
+    let (mut text, citations) = extractive_reply(bot, q.text, q.retrieved, shown);
     let outcome = match (faq, citations.as_array().is_some_and(|c| !c.is_empty())) {
         (Some(_), _) => Outcome::Faq,
         (None, true) => Outcome::Passages,
-        (None, false) => Outcome::Fallback,
+        // "Hi" or "thanks!" matches no passage, and is no question the bot failed.
+        (None, false) => match small_talk::classify(q.text) {
+            Some(kind) => {
+                text = small_talk::reply(kind).to_string();
+                Outcome::SmallTalk
+            }
+            None => Outcome::Fallback,
+        },
     };
     // Word by word, so the widget renders it the way it renders a model's.
     for piece in text.split_inclusive(' ') {

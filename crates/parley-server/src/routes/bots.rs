@@ -381,7 +381,7 @@ pub struct TryQuestion {
 
 super::shared::vocabulary!(
     /// Where a tried answer came from.
-    TryOutcome { Faq, Passages, Model, Fallback, Handoff }
+    TryOutcome { Faq, Passages, Model, Fallback, SmallTalk, Handoff }
 );
 
 #[derive(Serialize, ToSchema)]
@@ -444,6 +444,7 @@ async fn try_bot(
             Outcome::Passages => "passages",
             Outcome::Model => "model",
             Outcome::Fallback => "fallback",
+            Outcome::SmallTalk => "small_talk",
             Outcome::Handoff => "handoff",
         },
         passages: t

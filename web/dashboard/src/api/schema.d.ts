@@ -4038,7 +4038,7 @@ export interface components {
          * @description Where a tried answer came from.
          * @enum {string}
          */
-        TryOutcome: "faq" | "passages" | "model" | "fallback" | "handoff";
+        TryOutcome: "faq" | "passages" | "model" | "fallback" | "small_talk" | "handoff";
         TryQuestion: {
             question: string;
         };

@@ -38,7 +38,7 @@ export type ModelUpdate = ModelSettings & { api_key?: string };
 /** `error` is the provider's error in plain words ("The provider refused the API key (401)"). */
 export type ModelTestResult = components['schemas']['ModelCheck'];
 
-export type TryOutcome = 'faq' | 'passages' | 'model' | 'fallback' | 'handoff';
+export type TryOutcome = 'faq' | 'passages' | 'model' | 'fallback' | 'small_talk' | 'handoff';
 
 export interface TryPassage {
   document_id: string;

@@ -40,11 +40,12 @@ describe('a passage’s mark', () => {
 
 describe('outcomes', () => {
   it('have a label for every outcome, and show unknown ones as they are', () => {
-    expect(['faq', 'passages', 'model', 'fallback', 'handoff'].map((o) => outcomeOf(o).label)).toEqual([
+    expect(['faq', 'passages', 'model', 'fallback', 'small_talk', 'handoff'].map((o) => outcomeOf(o).label)).toEqual([
       'FAQ',
       'Passages',
       'Model',
       'Fallback',
+      'Small talk',
       'Handoff',
     ]);
     expect(outcomeOf('escalated')).toEqual({ label: 'escalated', tone: 'neutral', text: '' });

@@ -12,6 +12,7 @@ export const OUTCOMES: Record<TryOutcome, { label: string; tone: BadgeTone; text
     tone: 'warning',
     text: 'No passage cleared the relevance bar, so the bot gave its fallback message.',
   },
+  small_talk: { label: 'Small talk', tone: 'neutral', text: 'A greeting, thanks or goodbye, answered in kind.' },
   handoff: { label: 'Handoff', tone: 'danger', text: 'The question asks for a person: the conversation would go to your team.' },
 };
 
