@@ -114,16 +114,7 @@ pub async fn finish(
         finished_at: Set(Some(now_ms())),
         ..Default::default()
     };
-    let updated = Entity::update_many()
-        .set(active)
-        .filter(Column::Id.eq(id))
-        .filter(Column::WorkspaceId.eq(workspace_id))
-        .exec(c)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Err(StoreError::NotFound);
-    }
-    get(c, workspace_id, id).await
+    update(c, workspace_id, id, active).await
 }
 
 /// The analyses of a conversation's images, oldest first (the views keep the newest per
@@ -185,6 +176,16 @@ pub async fn correct(
         correction_note: Set(correction.note),
         ..Default::default()
     };
+    update(c, workspace_id, id, active).await
+}
+
+/// Writes `active`'s set columns to the workspace's analysis `id` and reads it back.
+async fn update(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    id: Uuid,
+    active: ActiveModel,
+) -> StoreResult<ImageAnalysis> {
     let updated = Entity::update_many()
         .set(active)
         .filter(Column::Id.eq(id))

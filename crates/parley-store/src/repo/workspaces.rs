@@ -158,16 +158,8 @@ pub async fn set_role(
     user_id: Uuid,
     role: Role,
 ) -> StoreResult<()> {
-    let r = membership::Entity::update_many()
-        .col_expr(membership::Column::Role, Expr::val(role.as_str()))
-        .filter(membership::Column::WorkspaceId.eq(workspace_id))
-        .filter(membership::Column::UserId.eq(user_id))
-        .exec(c)
-        .await?;
-    if r.rows_affected == 0 {
-        return Err(StoreError::NotFound);
-    }
-    Ok(())
+    let role = Expr::val(role.as_str());
+    set_membership(c, workspace_id, user_id, membership::Column::Role, role).await
 }
 
 /// Deactivates (`Some(at)`) or reactivates (`None`) a membership.
@@ -177,8 +169,27 @@ pub async fn set_deactivated(
     user_id: Uuid,
     at: Option<i64>,
 ) -> StoreResult<()> {
+    let at = Expr::val(at);
+    set_membership(
+        c,
+        workspace_id,
+        user_id,
+        membership::Column::DeactivatedAt,
+        at,
+    )
+    .await
+}
+
+/// Sets one column of a membership; `NotFound` when the user is no member here.
+async fn set_membership(
+    c: &impl ConnectionTrait,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    column: membership::Column,
+    value: Expr,
+) -> StoreResult<()> {
     let r = membership::Entity::update_many()
-        .col_expr(membership::Column::DeactivatedAt, Expr::val(at))
+        .col_expr(column, value)
         .filter(membership::Column::WorkspaceId.eq(workspace_id))
         .filter(membership::Column::UserId.eq(user_id))
         .exec(c)
